@@ -1,0 +1,18 @@
+// What the worker and the CLI call. Implemented in engine.ts / analyse.ts (owned by the core).
+// This file only documents the contract so the page and the CLI can be built against it.
+export type { Summary, SessionColumns, Session, InputError, Result, Progress, MalformedSample } from './types';
+
+/** A log to read: a File/Blob, a fetched body, a Node file or stdin — anything that streams bytes. */
+export interface LogSource {
+  name: string;
+  /** Size in bytes when known (for progress); compressed size for .gz. */
+  size?: number;
+  stream(): ReadableStream<Uint8Array>;
+}
+
+export interface AnalyseOptions {
+  /** Inactivity timeout in ms (default 30 min). */
+  inactivityMs?: number;
+  onProgress?: (p: import('./types').Progress) => void;
+  signal?: AbortSignal;
+}
