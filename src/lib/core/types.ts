@@ -76,7 +76,7 @@ export interface Session {
 
 /** An expected failure, as a value: the file it concerns and a sentence for the user. */
 export interface InputError {
-  kind: 'empty' | 'binary' | 'not-a-log' | 'unsupported-compression' | 'read-failed';
+  kind: 'empty' | 'binary' | 'not-a-log' | 'unsupported-compression' | 'read-failed' | 'cancelled';
   file: string;
   message: string;
 }

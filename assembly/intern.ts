@@ -1,0 +1,87 @@
+import { Vec } from './vec';
+
+// Interns byte strings by their 64-bit hash: the first time a hash is seen its bytes are copied
+// into an arena and it gets the next id. Lookups never compare bytes: with 64-bit hashes the
+// chance of a collision among a million keys is about 3e-8, far below any other error in a log.
+
+export class Interner {
+  /** Open-addressing table: slot -> hash (0 = empty) and slot -> id. */
+  private keys: usize = 0;
+  private ids: usize = 0;
+  private mask: u32 = 0;
+  count: i32 = 0;
+  /** Per id: the hash, and [offset, length] of its bytes in `arena`. */
+  hashes: Vec = new Vec(8, 1024);
+  spans: Vec = new Vec(4, 2048);
+  arena: Vec = new Vec(1, 1 << 16);
+
+  constructor() {
+    this.alloc(1 << 12);
+  }
+
+  private alloc(slots: u32): void {
+    this.mask = slots - 1;
+    this.keys = heap.alloc(<usize>slots << 3);
+    this.ids = heap.alloc(<usize>slots << 2);
+    memory.fill(this.keys, 0, <usize>slots << 3);
+  }
+
+  /** The id of `hash`, or -1. */
+  find(hash: u64): i32 {
+    let h = hash | 1; // 0 marks an empty slot
+    let i = <u32>h & this.mask;
+    while (true) {
+      let k = load<u64>(this.keys + (<usize>i << 3));
+      if (k == h) return load<i32>(this.ids + (<usize>i << 2));
+      if (k == 0) return -1;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /**
+   * The id of `hash`; on first sight, stores the bytes [a, a+an) then, if `bn >= 0`, a 0 byte
+   * and [b, b+bn). Two parts so an IP and a user agent intern as one key without a copy.
+   */
+  intern(hash: u64, a: usize, an: i32, b: usize, bn: i32): i32 {
+    let h = hash | 1;
+    let i = <u32>h & this.mask;
+    while (true) {
+      let slot = this.keys + (<usize>i << 3);
+      let k = load<u64>(slot);
+      if (k == h) return load<i32>(this.ids + (<usize>i << 2));
+      if (k == 0) {
+        let id = this.count++;
+        store<u64>(slot, h);
+        store<i32>(this.ids + (<usize>i << 2), id);
+        this.hashes.pushU64(hash);
+        let off = this.arena.len;
+        this.arena.pushBytes(a, an);
+        if (bn >= 0) {
+          store<u8>(this.arena.reserve(1), 0);
+          this.arena.len++;
+          this.arena.pushBytes(b, bn);
+        }
+        this.spans.pushU32(<u32>off);
+        this.spans.pushU32(<u32>(this.arena.len - off));
+        if (<u32>this.count * 2 > this.mask) this.rehash();
+        return id;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private rehash(): void {
+    let oldKeys = this.keys;
+    let oldIds = this.ids;
+    let oldSlots = this.mask + 1;
+    this.alloc(oldSlots << 1);
+    for (let j: u32 = 0; j < oldSlots; j++) {
+      let k = load<u64>(oldKeys + (<usize>j << 3));
+      if (k == 0) continue;
+      let i = <u32>k & this.mask;
+      while (load<u64>(this.keys + (<usize>i << 3)) != 0) i = (i + 1) & this.mask;
+      store<u64>(this.keys + (<usize>i << 3), k);
+      store<i32>(this.ids + (<usize>i << 2), load<i32>(oldIds + (<usize>j << 2)));
+    }
+  }
+}

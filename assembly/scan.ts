@@ -1,0 +1,39 @@
+// Byte scanning with SIMD. Every buffer the core scans has at least 16 readable bytes past its
+// end (see PAD), so a 16-byte load may overrun `end` and the hit is checked against it.
+
+export const PAD: usize = 64;
+
+/** First index of byte `b` in [p, end), or `end`. */
+@inline export function findByte(p: usize, end: usize, b: u8): usize {
+  let needle = i8x16.splat(<i8>b);
+  while (p < end) {
+    let m = i8x16.bitmask(i8x16.eq(v128.load(p), needle));
+    if (m != 0) {
+      let hit = p + <usize>ctz(m);
+      return hit < end ? hit : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
+/** First index of byte `a` or byte `b` in [p, end), or `end`. */
+@inline export function findEither(p: usize, end: usize, a: u8, b: u8): usize {
+  let na = i8x16.splat(<i8>a);
+  let nb = i8x16.splat(<i8>b);
+  while (p < end) {
+    let v = v128.load(p);
+    let m = i8x16.bitmask(v128.or(i8x16.eq(v, na), i8x16.eq(v, nb)));
+    if (m != 0) {
+      let hit = p + <usize>ctz(m);
+      return hit < end ? hit : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
+/** Value of the ASCII digit at p, or a number > 9. */
+@inline export function digit(p: usize): u32 {
+  return <u32>load<u8>(p) - 48;
+}

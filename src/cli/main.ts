@@ -1,0 +1,85 @@
+import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { compileCore, analyse } from '../lib/core/analyse';
+import { sessionAt, sessionJson } from '../lib/core/sessions';
+import type { LogSource } from '../lib/core/api';
+import { parseArgs, USAGE } from './args';
+
+// `sessionlens`: the page's core in Node. dist/cli.js sits next to dist/core.wasm.
+
+/** Node streams files in 8 MiB reads: the size the core takes per call. */
+const READ_SIZE = 8 << 20;
+
+async function source(path: string): Promise<LogSource> {
+  if (path === '-') {
+    return { name: '(stdin)', stream: () => Readable.toWeb(process.stdin) as ReadableStream<Uint8Array> };
+  }
+  const info = await stat(path);
+  if (info.isDirectory()) throw new Error(`${path}: is a directory`);
+  return {
+    name: path,
+    size: info.size,
+    stream: () => Readable.toWeb(createReadStream(path, { highWaterMark: READ_SIZE })) as ReadableStream<Uint8Array>
+  };
+}
+
+/** Writes text to stdout, waiting when the pipe is full (large NDJSON outputs). */
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once('drain', resolve).once('error', reject);
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    process.stderr.write(`sessionlens: ${args}\n${USAGE}\n`);
+    return 2;
+  }
+  const sources: LogSource[] = [];
+  for (const f of args.files) {
+    try {
+      sources.push(await source(f));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      process.stderr.write(`sessionlens: ${err.code === 'ENOENT' ? `${f}: no such file` : err.message}\n`);
+      return 1;
+    }
+  }
+  const module = await compileCore(await readFile(new URL('./core.wasm', import.meta.url)));
+  const result = await analyse(module, sources, { inactivityMs: args.inactivityMs });
+  if (!result.ok) {
+    process.stderr.write(`sessionlens: ${result.error.message}\n`);
+    return 1;
+  }
+  const { summary, sessions } = result.value;
+  if (args.command === 'summary') {
+    const { malformedSamples, truncated, ...counts } = summary;
+    const out: Record<string, unknown> = { ...counts, truncated };
+    if (args.verbose) out.malformedSamples = malformedSamples;
+    await write(JSON.stringify(out) + '\n');
+    return 0;
+  }
+  let batch = '';
+  for (let i = 0; i < sessions.count; i++) {
+    batch += JSON.stringify(sessionJson(sessionAt(sessions, i))) + '\n';
+    if (batch.length > 1 << 16) {
+      await write(batch);
+      batch = '';
+    }
+  }
+  await write(batch);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`sessionlens: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  }
+);

@@ -1,0 +1,50 @@
+// Undo the escapes servers put in logged strings, on bytes, before UTF-8 decoding:
+// Apache writes \" and \\ (and \xHH for other control bytes), nginx writes \xHH.
+// Runs once per actor or user, never per line.
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  c |= 0x20;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+export function unescapeLogBytes(src: Uint8Array): Uint8Array {
+  if (src.indexOf(0x5c) < 0) return src;
+  const out = new Uint8Array(src.length);
+  let n = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === 0x5c && i + 1 < src.length) {
+      const next = src[i + 1];
+      if (next === 0x22 || next === 0x5c) {
+        out[n++] = next;
+        i++;
+        continue;
+      }
+      if (next === 0x78 && i + 3 < src.length) {
+        const hi = hexValue(src[i + 2]);
+        const lo = hexValue(src[i + 3]);
+        if (hi >= 0 && lo >= 0) {
+          out[n++] = (hi << 4) | lo;
+          i += 3;
+          continue;
+        }
+      }
+    }
+    out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
+
+/** Logged bytes to text: escapes undone, invalid UTF-8 replaced (never fatal). */
+export function logText(src: Uint8Array): string {
+  return decoder.decode(unescapeLogBytes(src));
+}
+
+/** Raw bytes to text, invalid UTF-8 replaced. */
+export function rawText(src: Uint8Array): string {
+  return decoder.decode(src);
+}
