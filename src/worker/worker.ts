@@ -1,0 +1,31 @@
+// The worker entry: compiles the core once, opens the store, exposes the service. Nothing else.
+import { expose } from 'comlink';
+import wasmUrl from '../../dist/core.wasm?url&no-inline';
+import { analyse, compileCore } from '../lib/core/analyse';
+import { openStore } from '../lib/storage/store';
+import { SessionService } from './service';
+import type { WorkerApi } from './api';
+
+let core: Promise<WebAssembly.Module> | undefined;
+
+/** Compiled on first use, once; a failed compile (e.g. the file missing) is retried next time. */
+function compiled(): Promise<WebAssembly.Module> {
+  core ??= compileCore(fetch(wasmUrl)).catch((err: unknown) => {
+    core = undefined;
+    throw err;
+  });
+  return core;
+}
+
+const service: WorkerApi = new SessionService({
+  analyse: async (sources, opts) => analyse(await compiled(), sources, opts),
+  openStore: () => openStore()
+});
+
+expose(service);
+
+// The service returns failures as values; anything that still escapes is a bug: log it, keep running.
+self.addEventListener('unhandledrejection', (e) => {
+  console.error('SessionLens worker: unhandled rejection', e.reason);
+  e.preventDefault();
+});
