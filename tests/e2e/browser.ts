@@ -1,0 +1,97 @@
+// Helpers of the end-to-end tests: the built site behind scripts/serve.js, Debian's Chromium
+// through playwright-core, the CLI as the oracle, and a watch on the page's errors.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../../scripts/serve.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BUILD = path.join(ROOT, 'build');
+export const SHARED = path.resolve(ROOT, '../shared/data');
+export const SAMPLE = path.join(ROOT, 'static/sample/demo-access.log');
+
+/** Chromium as root, headless, quiet, offline of Google's services. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run'
+];
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Serves build/ like a CDN on a free port. */
+export async function startSite(): Promise<{ url: string; close: () => Promise<void> }> {
+  if (!existsSync(path.join(BUILD, 'index.html'))) {
+    throw new Error(`${BUILD}/index.html is missing: run \`npm run build\` before the end-to-end tests`);
+  }
+  return startServer(BUILD, { port: 0, host: '127.0.0.1' });
+}
+
+/** Console errors and uncaught exceptions of a page, as they happen. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()} (${m.location().url}:${m.location().lineNumber})`);
+  });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.stack ?? e.message}`));
+  page.on('crash', () => errors.push('the page crashed'));
+  return errors;
+}
+
+/** `sessionlens summary FILE`: the CLI's session count, the oracle of the page's. */
+export function cliSessions(file: string): number {
+  const cli = path.join(ROOT, 'bin/sessionlens.js');
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, [cli, 'summary', file], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { status?: number; stderr?: string };
+    throw new Error(`sessionlens summary ${file} failed (exit ${err.status}): ${err.stderr ?? e}`);
+  }
+  const summary = JSON.parse(out) as { sessions?: unknown };
+  if (typeof summary.sessions !== 'number') throw new Error(`sessionlens summary printed no session count: ${out}`);
+  return summary.sessions;
+}
+
+const TOTAL = '[data-testid="session-total"]';
+
+/** The number shown as the session total, or null when there is none (yet). */
+export async function readTotal(page: Page): Promise<number | null> {
+  const el = await page.$(TOTAL);
+  if (!el) return null;
+  const text = ((await el.textContent()) ?? '').trim();
+  // "1234", "1,234", "1 234": digits and grouping only.
+  if (!/^\d[\d\s,.'\u00a0\u202f]*$/.test(text)) return null;
+  return Number(text.replace(/\D/g, ''));
+}
+
+/** Waits until the session total is a number above `above`, and returns it. */
+export async function waitForTotal(page: Page, above = 0, timeout = 90_000): Promise<number> {
+  await page.waitForFunction(
+    ({ sel, above }) => {
+      const text = document.querySelector(sel)?.textContent?.trim() ?? '';
+      if (!/^\d[\d\s,.'\u00a0\u202f]*$/.test(text)) return false;
+      return Number(text.replace(/\D/g, '')) > above;
+    },
+    { sel: TOTAL, above },
+    { timeout, polling: 100 }
+  );
+  return (await readTotal(page))!;
+}
+
+/** The file input of the import (not a folder picker, if there is one). */
+export function fileInput(page: Page) {
+  return page.locator('input[type="file"]:not([webkitdirectory])').first();
+}
