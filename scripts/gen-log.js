@@ -186,6 +186,7 @@ const EXTERNAL_REFS = [
 const CATEGORIES = ['shoes', 'jackets', 'bags', 'outdoor', 'kitchen', 'garden', 'books', 'toys'];
 const SEARCH_TERMS = ['red+shoes', 'rain+jacket', 'gift%20ideas', 'backpack+40l', 'espresso', 'lego', 'caf%C3%A9+mug', 'size+44', 'wool+socks'];
 const BLOG = ['how-to-wax-a-jacket', 'spring-sale-2024', 'choosing-hiking-boots', 'our-suppliers', 'care-guide-leather', 'release-notes-4-12'];
+/** @type {[string, number][]} */
 const ASSETS_FIRST = [
   ['/static/css/main.3f9a2c1b.css', 38_211],
   ['/static/js/vendor.8d1e4f2a.js', 211_877],
@@ -254,7 +255,7 @@ class Heap {
   get size() {
     return this.a.length;
   }
-  /** @param {T} x @param {T} y */
+  /** @param {HeapItem} x @param {HeapItem} y */
   static less(x, y) {
     return x.key < y.key || (x.key === y.key && x.seq < y.seq);
   }
