@@ -1,18 +1,22 @@
-// The SessionLens core: the boundary between JS and the byte-level parser and sessionizer.
+// The SessionLens core: the boundary between JS and the byte-level parsers and sessionizer.
 //
-// Protocol (see src/lib/core/engine.ts): JS calls init(capacity) once, then for each file
-// beginFile(); copies bytes to inputPtr() after the `carry` bytes left by the previous call and
-// calls parse(length, final). parse() handles every complete line, moves the unfinished tail to
-// the start of the buffer and returns its length (the next carry). finish() sessionizes; results
-// are read as typed arrays over the pointers below. No per-line calls cross the boundary.
+// Protocol (see src/lib/core/engine.ts): JS calls init(capacity, …) once; for each file
+// beginFile() and the format set-up (setFormat and the name table or program it needs); then it
+// copies bytes to inputPtr() after the `carry` bytes left by the previous call and calls
+// parse(length, final). parse() handles every complete line, moves the unfinished tail to the
+// start of the buffer and returns its length (the next carry). finish() sessionizes; results are
+// read as typed arrays over the pointers below. No per-line calls cross the boundary.
 
-import { Vec } from './vec';
 import { PAD, findByte } from './scan';
 import { hashBytes, combine } from './hash';
 import { Interner } from './intern';
-import * as req from './request';
-import { Reason } from './request';
-import { parseClf, agentLines } from './formats/clf';
+import * as f from './fields';
+import { Slot, Reason } from './fields';
+import { parseClf, agentLines, vhostLines } from './formats/clf';
+import { parseJson, CONTAINER } from './formats/json';
+import { parseDelimited, configure, readFieldsLine } from './formats/delimited';
+import { parseTemplate, setProgram } from './formats/template';
+import * as preview from './preview';
 import { addRequest, sessionize, sesStart, sesEnd, sesCount, sesActor, sesUser, sesId } from './sessions';
 
 /** Lines longer than this are cut and counted (SPEC §1). */
@@ -20,11 +24,21 @@ const MAX_LINE: i32 = 64 * 1024;
 /** Malformed lines kept for the user, and how much of each. */
 const MAX_SAMPLES: i32 = 20;
 const SAMPLE_BYTES: i32 = 512;
+/** Scratch the JS side writes configuration into (names, programs, header lines). */
+const CONFIG_BYTES: i32 = 64 * 1024;
+
+export const enum Format {
+  Clf = 1,
+  Json = 2,
+  Delimited = 3,
+  Template = 4,
+}
 
 let input: usize = 0;
-let inputCapacity: i32 = 0;
 let salt: u64 = 0x5e551011;
 let inactivityMs: f64 = 30 * 60 * 1000;
+let format: i32 = Format.Clf;
+const config = heap.alloc(<usize>CONFIG_BYTES + PAD);
 
 const actors = new Interner();
 const users = new Interner();
@@ -43,19 +57,22 @@ const sampleText = heap.alloc(<usize>MAX_SAMPLES * SAMPLE_BYTES);
 let sampleCount: i32 = 0;
 
 /** Allocates the input buffer: `capacity` bytes plus padding for 16-byte loads past the end. */
-export function init(capacity: i32, saltLo: u32, saltHi: u32, inactivity: f64): void {
-  inputCapacity = capacity;
+export function init(capacity: i32, saltLo: u32, saltHi: u32, inactivity: f64, previewLimit: i32): void {
   input = heap.alloc(<usize>capacity + PAD);
   memory.fill(input + <usize>capacity, 0, PAD);
   salt = (<u64>saltHi << 32) | <u64>saltLo;
   inactivityMs = inactivity;
   memory.fill(totalCounts, 0, 32);
+  preview.setLimit(previewLimit);
+  f.clearNames();
 }
 
 export function inputPtr(): usize { return input; }
+export function configPtr(): usize { return config; }
 export function fileCountsPtr(): usize { return fileCounts; }
 export function totalCountsPtr(): usize { return totalCounts; }
 export function agentLineCount(): i32 { return agentLines; }
+export function vhostLineCount(): i32 { return vhostLines; }
 
 export function beginFile(): void {
   fileNo++;
@@ -64,9 +81,47 @@ export function beginFile(): void {
   memory.fill(fileCounts, 0, 32);
 }
 
+// ---- format set-up (once per file) -------------------------------------------------------------
+
+export function setFormat(id: i32, encoding: i32): void {
+  format = id;
+  f.setEncoding(encoding);
+  f.clearNames();
+}
+
+/** Names a field: its path segments, separated by 0 bytes, are at configPtr(). */
+export function defineName(len: i32, slot: i32, conv: i32, nameId: i32): void {
+  let h: u64 = 0;
+  let p = config;
+  let e = config + <usize>len;
+  while (true) {
+    let z = findByte(p, e, 0);
+    h = f.segmentHash(h, p, z - p);
+    if (z >= e) break;
+    // every proper prefix of a JSON path is an object to descend into
+    if (f.lookupName(h) == 0) f.defineName(h, <i32>CONTAINER, 0, 0);
+    p = z + 1;
+  }
+  f.defineName(h, slot, conv, nameId);
+}
+
+/** Column formats: separator, quote-aware, minimum columns, and the "#Fields:" line at configPtr(). */
+export function setColumns(separator: i32, quoted: bool, minColumns: i32, len: i32): void {
+  configure(<u8>separator, quoted, minColumns);
+  memory.fill(config + <usize>len, 0, PAD);
+  readFieldsLine(config, config + <usize>len);
+}
+
+/** A compiled template program at configPtr(). */
+export function setTemplate(len: i32): void {
+  setProgram(config, len);
+}
+
+// ---- lines ------------------------------------------------------------------------------------
+
 @inline function count(i: i32): void {
-  let f = fileCounts + (<usize>i << 2);
-  store<u32>(f, load<u32>(f) + 1);
+  let fc = fileCounts + (<usize>i << 2);
+  store<u32>(fc, load<u32>(fc) + 1);
   let t = totalCounts + (<usize>i << 2);
   store<u32>(t, load<u32>(t) + 1);
 }
@@ -86,6 +141,21 @@ function keepSample(s: usize, e: usize, reason: i32): void {
   sampleCount++;
 }
 
+@inline function parseLine(s: usize, e: usize): i32 {
+  f.reset();
+  switch (format) {
+    case Format.Clf: return parseClf(s, e);
+    case Format.Json: {
+      let r = parseJson(s, e);
+      // JSON records that are not requests (a server's start-up messages) are skipped, not bad
+      return r == Reason.NoFields || (r == Reason.NoTimestamp && !f.has(Slot.Uri) && !f.has(Slot.Request) && !f.has(Slot.Path)) ? Reason.Directive : r;
+    }
+    case Format.Delimited: return parseDelimited(s, e);
+    case Format.Template: return parseTemplate(s, e);
+  }
+  return Reason.NoFields;
+}
+
 function handleLine(s: usize, e: usize): void {
   lineNo++;
   count(0);
@@ -100,23 +170,33 @@ function handleLine(s: usize, e: usize): void {
     count(1);
     return;
   }
-  let reason = parseClf(s, e);
+  let reason = parseLine(s, e);
+  if (reason == Reason.Directive) {
+    // header and comment lines (#Fields, #Version) count with the blank ones: no request, no fault
+    count(1);
+    return;
+  }
   if (reason != Reason.None) {
     count(3);
     keepSample(s, e, reason);
     return;
   }
   count(2);
-  let ipLen = <i32>(req.ipEnd - req.ipStart);
-  let uaLen = req.hasAgent ? <i32>(req.agentEnd - req.agentStart) : 0;
-  let key = combine(hashBytes(req.ipStart, ipLen, salt), hashBytes(req.agentStart, uaLen, salt));
-  let actor = actors.intern(key, req.ipStart, ipLen, req.agentStart, uaLen);
+  let ipS = f.has(Slot.Ip) ? f.start(Slot.Ip) : s;
+  let ipLen = f.has(Slot.Ip) ? <i32>(f.end(Slot.Ip) - ipS) : 0;
+  let uaS = f.has(Slot.UserAgent) ? f.start(Slot.UserAgent) : s;
+  let uaLen = f.has(Slot.UserAgent) ? <i32>(f.end(Slot.UserAgent) - uaS) : 0;
+  let key = combine(hashBytes(ipS, ipLen, salt), hashBytes(uaS, uaLen, salt));
+  let tag = <u8>f.enc;
+  let actor = actors.intern(key, tag, ipS, ipLen, uaS, uaLen);
   let user = -1;
-  if (req.userEnd > req.userStart) {
-    let un = <i32>(req.userEnd - req.userStart);
-    user = users.intern(hashBytes(req.userStart, un, salt), req.userStart, un, 0, -1);
+  if (f.has(Slot.User)) {
+    let us = f.start(Slot.User);
+    let un = <i32>(f.end(Slot.User) - us);
+    if (!f.isDash(us, us + <usize>un)) user = users.intern(hashBytes(us, un, salt), tag, us, un, 0, -1);
   }
-  addRequest(req.time, actor, user);
+  addRequest(f.time, actor, user);
+  if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e);
 }
 
 /**
@@ -181,3 +261,8 @@ export function userArenaPtr(): usize { return users.arena.ptr; }
 export function malformedSampleCount(): i32 { return sampleCount; }
 export function malformedSamplesPtr(): usize { return samples; }
 export function malformedTextPtr(): usize { return sampleText; }
+
+export function previewCount(): i32 { return preview.entries.len; }
+export function previewEntryWords(): i32 { return preview.ENTRY_WORDS; }
+export function previewEntriesPtr(): usize { return preview.entries.ptr; }
+export function previewTextPtr(): usize { return preview.text.ptr; }

@@ -39,10 +39,11 @@ export class Interner {
   }
 
   /**
-   * The id of `hash`; on first sight, stores the bytes [a, a+an) then, if `bn >= 0`, a 0 byte
-   * and [b, b+bn). Two parts so an IP and a user agent intern as one key without a copy.
+   * The id of `hash`; on first sight, stores a tag byte (how the value is escaped), the bytes
+   * [a, a+an) then, if `bn >= 0`, a 0 byte and [b, b+bn). Two parts so an IP and a user agent
+   * intern as one key without a copy.
    */
-  intern(hash: u64, a: usize, an: i32, b: usize, bn: i32): i32 {
+  intern(hash: u64, tag: u8, a: usize, an: i32, b: usize, bn: i32): i32 {
     let h = hash | 1;
     let i = <u32>h & this.mask;
     while (true) {
@@ -55,6 +56,8 @@ export class Interner {
         store<i32>(this.ids + (<usize>i << 2), id);
         this.hashes.pushU64(hash);
         let off = this.arena.len;
+        store<u8>(this.arena.reserve(1), tag);
+        this.arena.len++;
         this.arena.pushBytes(a, an);
         if (bn >= 0) {
           store<u8>(this.arena.reserve(1), 0);

@@ -79,3 +79,93 @@ export function parseClfTime(p: usize): f64 {
   if (sign == 0x2d) offsetMin = -offsetMin;
   return dayMs + <f64>(hh * 3600 + mm * 60 + ss) * 1000.0 - offsetMin * 60000.0;
 }
+
+function nDigits(p: usize, n: i32): i32 {
+  let v: i32 = 0;
+  for (let i = 0; i < n; i++) {
+    let d = digit(p + <usize>i);
+    if (d > 9) return -1;
+    v = v * 10 + <i32>d;
+  }
+  return v;
+}
+
+/** `YYYY-MM-DD` at p (10 bytes checked by the caller) to days since the epoch, or i32.MIN_VALUE. */
+function isoDate(p: usize): i32 {
+  let y = nDigits(p, 4), m = nDigits(p + 5, 2), d = nDigits(p + 8, 2);
+  if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31 || load<u8>(p + 4) != 0x2d || load<u8>(p + 7) != 0x2d) return i32.MIN_VALUE;
+  return daysFromCivil(y, m, d);
+}
+
+/** `HH:MM:SS(.fff)` in [p, e) to ms since midnight, or NaN; `end` receives where it stopped. */
+let clockEnd: usize = 0;
+function clock(p: usize, e: usize): f64 {
+  if (p + 8 > e) return NaN;
+  let h = nDigits(p, 2), mi = nDigits(p + 3, 2), s = nDigits(p + 6, 2);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 || load<u8>(p + 2) != 0x3a || load<u8>(p + 5) != 0x3a) return NaN;
+  let ms = <f64>(h * 3600 + mi * 60 + s) * 1000;
+  p += 8;
+  if (p < e && (load<u8>(p) == 0x2e || load<u8>(p) == 0x2c)) {
+    p++;
+    let scale: f64 = 100;
+    while (p < e && digit(p) <= 9) { ms += <f64>digit(p) * scale; scale /= 10; p++; }
+  }
+  clockEnd = p;
+  return ms;
+}
+
+/**
+ * ISO 8601 / RFC 3339 in [s, e): `YYYY-MM-DD[T ]HH:MM:SS[.f][Z|±HH:MM|±HHMM]`; no zone means UTC.
+ * NaN when it does not match.
+ */
+export function parseIsoTime(s: usize, e: usize): f64 {
+  if (e - s < 19) return NaN;
+  let days = isoDate(s);
+  let sep = load<u8>(s + 10);
+  if (days == i32.MIN_VALUE || (sep != 0x54 && sep != 0x20 && sep != 0x74)) return NaN;
+  let ms = clock(s + 11, e);
+  if (isNaN(ms)) return NaN;
+  let p = clockEnd;
+  let offsetMin: i32 = 0;
+  if (p < e) {
+    let c = load<u8>(p);
+    if (c == 0x5a || c == 0x7a) {
+      p++;
+    } else if (c == 0x2b || c == 0x2d) {
+      let oh = nDigits(p + 1, 2);
+      let q = p + 3;
+      if (q < e && load<u8>(q) == 0x3a) q++;
+      let om = q + 2 <= e ? nDigits(q, 2) : -1;
+      if (oh < 0 || om < 0 || oh > 23 || om > 59) return NaN;
+      offsetMin = oh * 60 + om;
+      if (c == 0x2d) offsetMin = -offsetMin;
+      p = q + 2;
+    }
+  }
+  if (p != e) return NaN;
+  return <f64>days * 86400000.0 + ms - <f64>offsetMin * 60000.0;
+}
+
+/** W3C: `YYYY-MM-DD` and `HH:MM:SS[.f]` in two fields, UTC. */
+export function parseDateAndClock(ds: usize, de: usize, ts: usize, te: usize): f64 {
+  if (de - ds != 10) return NaN;
+  let days = isoDate(ds);
+  if (days == i32.MIN_VALUE) return NaN;
+  let ms = clock(ts, te);
+  if (isNaN(ms) || clockEnd != te) return NaN;
+  return <f64>days * 86400000.0 + ms;
+}
+
+/**
+ * An epoch number to ms, its unit told by its size: seconds (nginx $msec, Caddy ts),
+ * milliseconds, microseconds or nanoseconds. Anything before 1990 or after 2200 is refused.
+ */
+export function epochToMs(v: f64): f64 {
+  if (!(v > 0)) return NaN;
+  let ms: f64;
+  if (v < 1e11) ms = v * 1000;
+  else if (v < 1e14) ms = v;
+  else if (v < 1e17) ms = v / 1000;
+  else ms = v / 1e6;
+  return ms >= 631152000000 && ms < 7258118400000 ? ms : NaN;
+}

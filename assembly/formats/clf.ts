@@ -1,18 +1,22 @@
 import { findByte, findEither, digit } from '../scan';
 import { parseClfTime, CLF_TIME_LEN } from '../time';
-import { Reason, setIp, setUser, setLine, setAgent, setTime, setStatus } from '../request';
+import { Slot, Reason, set, setNumbers, setDuration, splitRequest } from '../fields';
+import { parseDecimal } from '../num';
 
-// NCSA common and combined (Apache and nginx):
-//   host ident user [dd/Mon/yyyy:HH:MM:SS +hhmm] "request" status bytes ["referrer" "user agent" ...]
-// Works on the raw bytes of one line [s, e). Trailing extra fields (nginx's X-Forwarded-For) are
-// ignored. Escapes stay as logged (\" \\ \xHH); they are undone once per actor when shown.
+// NCSA common and combined, as Apache and nginx write them, with what real servers put around them:
+//   [vhost[:port]] client ident user [dd/Mon/yyyy:HH:MM:SS +hhmm] "request" status bytes
+//     ["referrer" "user agent" ["x-forwarded-for"] [...]]
+// where `client` may be an X-Forwarded-For chain ("a, b, c" quoted or not). Escapes stay as
+// logged (\" \\ \xHH); they are undone once per interned value when shown. Traefik's CLF adds
+// fields after the user agent and ends with the duration as "NNNms".
 
 const SP: u8 = 0x20;
 const QUOTE: u8 = 0x22;
 const BACKSLASH: u8 = 0x5c;
 
-/** Lines that carried a user agent, to tell combined from common. */
+/** Lines that carried a user agent / a leading virtual host: tells combined, common, vcombined. */
 export let agentLines: i32 = 0;
+export let vhostLines: i32 = 0;
 
 /**
  * End of the request line that opens at p: the first quote followed by " NNN" (a status) — so
@@ -28,7 +32,7 @@ function requestEnd(p: usize, e: usize): usize {
 }
 
 /** End of a quoted field opening at p: the first quote not escaped by a backslash. */
-function quotedEnd(p: usize, e: usize): usize {
+export function quotedEnd(p: usize, e: usize): usize {
   while (true) {
     let q = findEither(p, e, QUOTE, BACKSLASH);
     if (q >= e) return e;
@@ -37,32 +41,101 @@ function quotedEnd(p: usize, e: usize): usize {
   }
 }
 
+/** Start of the space-separated token that ends at `e` (exclusive), not before `lo`. */
+@inline function tokenStart(lo: usize, e: usize): usize {
+  let p = e;
+  while (p > lo && load<u8>(p - 1) != SP) p--;
+  return p;
+}
+
+/**
+ * The client part before ident and user: one token normally; else groups (a quoted string, or a
+ * comma chain "a, b, c", or a plain token). With two or more groups a leading plain token is the
+ * virtual host; a chain is X-Forwarded-For and its first address is the client.
+ */
+function readClient(s: usize, e: usize): bool {
+  let sp = findByte(s, e, SP);
+  if (sp >= e && load<u8>(s) != QUOTE && load<u8>(e - 1) != 0x2c) {
+    set(Slot.Ip, s, e);
+    return true;
+  }
+  let groups = 0;
+  let firstPlain = false;
+  let chainStart: usize = 0, chainEnd: usize = 0, hasChain = false;
+  let lastStart: usize = s, lastEnd: usize = s;
+  let firstStart: usize = s, firstEnd: usize = s;
+  let p = s;
+  while (p < e) {
+    let gs = p, ge: usize;
+    let chain = false;
+    if (load<u8>(p) == QUOTE) {
+      let q = findByte(p + 1, e, QUOTE);
+      if (q >= e) return false;
+      gs = p + 1;
+      ge = q;
+      p = q + 1;
+      chain = true;
+    } else {
+      ge = findByte(p, e, SP);
+      while (ge < e && load<u8>(ge - 1) == 0x2c) {
+        chain = true;
+        ge = findByte(ge + 1, e, SP);
+      }
+      p = ge;
+    }
+    if (groups == 0) { firstStart = gs; firstEnd = ge; firstPlain = !chain; }
+    if (chain && !hasChain) { hasChain = true; chainStart = gs; chainEnd = ge; }
+    lastStart = gs;
+    lastEnd = ge;
+    groups++;
+    while (p < e && load<u8>(p) == SP) p++;
+  }
+  if (groups >= 2 && firstPlain) {
+    set(Slot.Host, firstStart, firstEnd);
+    vhostLines++;
+  }
+  if (hasChain) {
+    set(Slot.Xff, chainStart, chainEnd);
+    let comma = findByte(chainStart, chainEnd, 0x2c);
+    set(Slot.Ip, chainStart, comma);
+  } else {
+    set(Slot.Ip, lastStart, lastEnd);
+  }
+  return true;
+}
+
 export function parseClf(s: usize, e: usize): i32 {
-  // client
-  let p = findByte(s, e, SP);
-  if (p == s || p >= e) return Reason.NoClient;
-  setIp(s, p);
-  // ident and user: up to the " [" that opens the time
-  let b = findByte(p + 1, e, 0x5b);
-  if (b >= e || load<u8>(b - 1) != SP) return Reason.NoTimestamp;
-  let identEnd = findByte(p + 1, b - 1, SP);
-  let us = identEnd + 1;
-  let ue = b - 1;
-  if (us >= ue || (ue - us == 1 && load<u8>(us) == 0x2d)) setUser(us, us);
-  else setUser(us, ue);
+  // " [" opens the time; before it: client part, ident, user
+  let b = findByte(s, e, 0x5b);
+  if (b >= e || b == s) return Reason.NoTimestamp;
+  if (load<u8>(b - 1) != SP) return Reason.NoTimestamp;
+  let head = b - 1;
+  let userStart = tokenStart(s, head);
+  if (userStart == s) {
+    // a single token: the client alone (ident and user missing)
+    set(Slot.Ip, s, head);
+  } else {
+    let identStart = tokenStart(s, userStart - 1);
+    if (identStart == s) {
+      set(Slot.Ip, s, userStart - 1);
+    } else {
+      if (!readClient(s, identStart - 1)) return Reason.NoClient;
+    }
+    if (!(head - userStart == 1 && load<u8>(userStart) == 0x2d)) set(Slot.User, userStart, head);
+  }
   // time
   let t = b + 1;
   if (t + CLF_TIME_LEN >= e || load<u8>(t + CLF_TIME_LEN) != 0x5d) return Reason.BadTimestamp;
   let ms = parseClfTime(t);
   if (isNaN(ms)) return Reason.BadTimestamp;
-  setTime(ms);
   // "request"
-  p = t + CLF_TIME_LEN + 1;
+  let p = t + CLF_TIME_LEN + 1;
   if (p + 2 >= e || load<u8>(p) != SP || load<u8>(p + 1) != QUOTE) return Reason.NoRequest;
   let rs = p + 2;
   let re = requestEnd(rs, e);
   if (re >= e) return Reason.NoRequest;
-  setLine(rs, re);
+  set(Slot.Request, rs, re);
+  if (!(re - rs == 1 && load<u8>(rs) == 0x2d)) splitRequest(rs, re);
   // status
   p = re + 2;
   let d0 = digit(p), d1 = digit(p + 1), d2 = digit(p + 2);
@@ -85,20 +158,38 @@ export function parseClf(s: usize, e: usize): i32 {
     }
     if (p < e && load<u8>(p) != SP) return Reason.BadBytes;
   }
-  setStatus(status, bytes);
-  // "referrer" "user agent" (combined); anything after them is ignored
-  setAgent(0, 0, false);
+  setNumbers(ms, status, bytes);
+  // "referrer" "user agent" (combined); then nginx's "x-forwarded-for", or Traefik's fields
   if (p + 1 < e && load<u8>(p + 1) == QUOTE) {
     let refEnd = quotedEnd(p + 2, e);
     if (refEnd >= e) return Reason.BadQuotedField;
+    set(Slot.Referer, p + 2, refEnd);
     p = refEnd + 1;
     if (p + 1 < e && load<u8>(p) == SP && load<u8>(p + 1) == QUOTE) {
       let as = p + 2;
       let ae = quotedEnd(as, e);
       if (ae >= e) return Reason.BadQuotedField;
-      setAgent(as, ae, true);
+      set(Slot.UserAgent, as, ae);
       agentLines++;
+      p = ae + 1;
+      if (p + 1 < e && load<u8>(p) == SP && load<u8>(p + 1) == QUOTE) {
+        let xs = p + 2;
+        let xe = quotedEnd(xs, e);
+        if (xe < e && !(xe - xs == 1 && load<u8>(xs) == 0x2d) && xe > xs) set(Slot.Xff, xs, xe);
+      } else if (e - p > 3 && load<u8>(e - 1) == 0x73 && load<u8>(e - 2) == 0x6d && digit(e - 3) <= 9) {
+        trailingMillis(p, e);
+      }
     }
   }
   return Reason.None;
+}
+
+/** Traefik's CLF ends with the duration as "NNNms". */
+function trailingMillis(lo: usize, e: usize): void {
+  let ds = tokenStart(lo, e);
+  let v = parseDecimal(ds, e - 2);
+  if (v >= 0) {
+    set(Slot.Duration, ds, e - 2);
+    setDuration(v);
+  }
 }

@@ -1,18 +1,19 @@
 import type { FormatName, MalformedSample, SessionColumns, Actor } from './types';
 import { reasonName } from './reasons';
-import { logText, rawText } from './unescape';
+import { valueText, rawText } from './unescape';
 
 // A thin wrapper over one instance of the wasm core (assembly/index.ts). One Engine serves one
 // import and is then dropped, which frees all of its memory at once.
 
 interface CoreExports {
   memory: WebAssembly.Memory;
-  init(capacity: number, saltLo: number, saltHi: number, inactivityMs: number): void;
+  init(capacity: number, saltLo: number, saltHi: number, inactivityMs: number, previewLimit: number): void;
   inputPtr(): number;
   fileCountsPtr(): number;
   totalCountsPtr(): number;
   agentLineCount(): number;
   beginFile(): void;
+  setFormat(id: number, encoding: number): void;
   parse(len: number, final: number): number;
   finish(): number;
   sessionCount(): number;
@@ -49,6 +50,8 @@ export interface EngineOptions {
   chunkSize?: number;
   /** 64-bit salt for key hashes as two u32 halves; a database keeps its own (SPEC §2). */
   salt?: [number, number];
+  /** Keep the first N requests with all their fields (the page's preview, golden tests). */
+  previewLimit?: number;
 }
 
 export interface LineCounts {
@@ -77,7 +80,7 @@ export class Engine {
     this.#x = instance.exports as unknown as CoreExports;
     this.#chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
     const [lo, hi] = opts.salt ?? [0x5e551011, 0];
-    this.#x.init(this.#chunk + MAX_LINE + 16, lo >>> 0, hi >>> 0, opts.inactivityMs ?? DEFAULT_INACTIVITY_MS);
+    this.#x.init(this.#chunk + MAX_LINE + 16, lo >>> 0, hi >>> 0, opts.inactivityMs ?? DEFAULT_INACTIVITY_MS, opts.previewLimit ?? 0);
   }
 
   beginFile(name: string): void {
@@ -85,6 +88,7 @@ export class Engine {
     this.#fill = 0;
     this.#pending = 0;
     this.#x.beginFile();
+    this.#x.setFormat(1, 0);
   }
 
   /** Copies bytes into the core's buffer, handing them over every `chunkSize` bytes. */
@@ -195,12 +199,14 @@ export class Engine {
     const out: Actor[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const bytes = arena.subarray(spans[2 * i], spans[2 * i] + spans[2 * i + 1]);
-      const sep = bytes.indexOf(0);
+      // [escaping tag][ip] 0 [user agent]
+      const enc = bytes[0];
+      const sep = bytes.indexOf(0, 1);
       out[i] = {
         keyKind: 'ip+ua',
         keyHash: hex64(hashes[i]),
-        ip: logText(bytes.subarray(0, sep)),
-        userAgent: logText(bytes.subarray(sep + 1))
+        ip: valueText(enc, bytes.subarray(1, sep)),
+        userAgent: valueText(enc, bytes.subarray(sep + 1))
       };
     }
     return out;
@@ -212,7 +218,10 @@ export class Engine {
     const mem = x.memory.buffer;
     const spans = new Uint32Array(mem, x.userSpanPtr(), n * 2);
     const arena = new Uint8Array(mem, x.userArenaPtr());
-    return Array.from({ length: n }, (_, i) => logText(arena.subarray(spans[2 * i], spans[2 * i] + spans[2 * i + 1])));
+    return Array.from({ length: n }, (_, i) => {
+      const bytes = arena.subarray(spans[2 * i], spans[2 * i] + spans[2 * i + 1]);
+      return valueText(bytes[0], bytes.subarray(1));
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-// Names of the core's malformed-line reasons; keep in step with `Reason` in assembly/request.ts.
+// Names of the core's malformed-line reasons; keep in step with `Reason` in assembly/fields.ts.
 const REASONS = [
   'ok',
   'no client address',
@@ -7,7 +7,11 @@ const REASONS = [
   'no quoted request line',
   'bad status code',
   'bad byte count',
-  'unterminated quoted field'
+  'unterminated quoted field',
+  'not a JSON object',
+  'no request fields',
+  'fewer fields than the format has',
+  'directive'
 ] as const;
 
 export function reasonName(code: number): string {

@@ -48,3 +48,58 @@ export function logText(src: Uint8Array): string {
 export function rawText(src: Uint8Array): string {
   return decoder.decode(src);
 }
+
+/** JSON string content (without its quotes) to text; invalid escapes are kept as written. */
+export function jsonText(src: Uint8Array): string {
+  const raw = decoder.decode(src);
+  if (!raw.includes('\\')) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}
+
+function percentDecodeBytes(src: Uint8Array): Uint8Array {
+  if (src.indexOf(0x25) < 0) return src;
+  const out = new Uint8Array(src.length);
+  let n = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === 0x25 && i + 2 < src.length) {
+      const hi = hexValue(src[i + 1]);
+      const lo = hexValue(src[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out[n++] = (hi << 4) | lo;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
+
+/** CloudFront percent-encodes its strings, user agents twice ("%2520" for a space). */
+export function percentText(src: Uint8Array): string {
+  return decoder.decode(percentDecodeBytes(percentDecodeBytes(src)));
+}
+
+/** W3C / IIS logs write '+' for a space in user agents. */
+export function plusText(src: Uint8Array): string {
+  return decoder.decode(src).replaceAll('+', ' ');
+}
+
+/** A stored value to text, by the escaping of the format it came from (the Enc of slots.ts). */
+export function valueText(enc: number, src: Uint8Array): string {
+  switch (enc) {
+    case 1:
+      return jsonText(src);
+    case 2:
+      return plusText(src);
+    case 3:
+      return percentText(src);
+    default:
+      return logText(src);
+  }
+}
