@@ -71,6 +71,8 @@ export const enum Enc {
 const starts = heap.alloc(<usize>SLOTS << 2);
 const ends = heap.alloc(<usize>SLOTS << 2);
 const convs = heap.alloc(<usize>SLOTS);
+/** Priority of the field that filled each slot (lower wins), for formats that log a value twice. */
+const prios = heap.alloc(<usize>SLOTS);
 export let present: u32 = 0;
 export let enc: i32 = Enc.Log;
 
@@ -117,8 +119,12 @@ export function setEncoding(e: i32): void { enc = e; }
   return e == s || (e - s == 1 && load<u8>(s) == 0x2d);
 }
 
-/** Assigns a field read by a table-driven parser: its slot, conversion and name id. */
-export function assign(slot: i32, conv: i32, nameId: i32, s: usize, e: usize): void {
+/**
+ * Assigns a field read by a table-driven parser: its slot, conversion, name id and priority.
+ * Where two fields fill one slot (Caddy's client_ip and remote_ip), the lower priority wins;
+ * at equal priority the first one read.
+ */
+export function assign(slot: i32, conv: i32, nameId: i32, s: usize, e: usize, prio: i32 = 0): void {
   if (slot == Slot.Named) {
     if (namedCount < MAX_NAMED && !isDash(s, e)) {
       store<u32>(namedIds + (<usize>namedCount << 2), <u32>nameId);
@@ -135,10 +141,11 @@ export function assign(slot: i32, conv: i32, nameId: i32, s: usize, e: usize): v
     durationParts++;
     return;
   }
-  // Where two fields fill one slot (nginx JSON may log both remote_addr and a header), the first wins.
-  if (has(slot)) return;
+  if (isDash(s, e) && slot != Slot.Request) return;
+  if (has(slot) && <i32>load<u8>(prios + <usize>slot) <= prio) return;
   set(slot, s, e);
   setConv(slot, conv);
+  store<u8>(prios + <usize>slot, <u8>prio);
 }
 
 // ---- the name table: field name (hashed) -> slot, conversion, name id -------------------------
@@ -162,8 +169,8 @@ export function clearNames(): void {
   return combine(parent, hashBytes(s, n, 0x6669656c64));
 }
 
-/** Packs slot, conversion and name id into a table value. */
-export function defineName(hash: u64, slot: i32, conv: i32, nameId: i32): void {
+/** Packs slot (8 bits), conversion (4), priority (4) and name id (16) into a table value. */
+export function defineName(hash: u64, slot: i32, conv: i32, nameId: i32, prio: i32 = 0): void {
   if (tableCount >= <i32>(TABLE_SLOTS >> 1)) return;
   let h = hash | 1;
   let i = <u32>h & (TABLE_SLOTS - 1);
@@ -172,7 +179,7 @@ export function defineName(hash: u64, slot: i32, conv: i32, nameId: i32): void {
     if (k == 0 || k == h) {
       if (k == 0) tableCount++;
       store<u64>(tableKeys + (<usize>i << 3), h);
-      store<u32>(tableVals + (<usize>i << 2), (<u32>slot) | (<u32>conv << 8) | (<u32>nameId << 16));
+      store<u32>(tableVals + (<usize>i << 2), (<u32>slot) | (<u32>(conv & 15) << 8) | (<u32>(prio & 15) << 12) | (<u32>nameId << 16));
       return;
     }
     i = (i + 1) & (TABLE_SLOTS - 1);
@@ -242,12 +249,43 @@ function trimIp(): void {
   if (colon < e && findByte(colon + 1, e, 0x3a) == e) set(Slot.Ip, s, colon);
 }
 
+/** Unpacks a table value into `assign`. */
+@inline export function assignPacked(v: u32, s: usize, e: usize): void {
+  assign(<i32>(v & 0xff), <i32>((v >> 8) & 15), <i32>(v >> 16), s, e, <i32>((v >> 12) & 15));
+}
+
+/**
+ * Absolute request targets ("http://host:80/path?q", as proxies and load balancers log them):
+ * the host goes to Host unless logged, the URI keeps the path and query.
+ */
+function trimAbsoluteUri(): void {
+  let s = start(Slot.Uri), e = end(Slot.Uri);
+  if (e - s < 8 || (load<u8>(s) | 0x20) != 0x68) return;
+  let p = s + 4;
+  if ((load<u8>(p) | 0x20) == 0x73) p++;
+  if (p + 3 > e || load<u8>(p) != 0x3a || load<u8>(p + 1) != 0x2f || load<u8>(p + 2) != 0x2f) return;
+  let hs = p + 3;
+  let slash = findByte(hs, e, 0x2f);
+  if (!has(Slot.Host)) set(Slot.Host, hs, slash);
+  if (slash >= e) set(Slot.Uri, e, e);
+  else set(Slot.Uri, slash, e);
+}
+
 /** Splits "METHOD URI PROTOCOL" into its slots (a missing protocol is HTTP/0.9 style). */
 export function splitRequest(s: usize, e: usize): void {
+  while (e > s && load<u8>(e - 1) == 0x20) e--;
   let sp = findByte(s, e, 0x20);
   set(Slot.Method, s, sp);
   if (sp >= e) return;
   let us = sp + 1;
+  // The protocol is the last word when it is "HTTP/…": a URI may hold raw spaces (scanners' probes).
+  let last = e;
+  while (last > us && load<u8>(last - 1) != 0x20) last--;
+  if (last > us && e - last >= 5 && (load<u8>(last) | 0x20) == 0x68 && load<u8>(last + 4) == 0x2f) {
+    set(Slot.Uri, us, last - 1);
+    set(Slot.Protocol, last, e);
+    return;
+  }
   let ue = findByte(us, e, 0x20);
   set(Slot.Uri, us, ue);
   if (ue < e) set(Slot.Protocol, ue + 1, e);
@@ -269,6 +307,7 @@ export function finalize(): i32 {
     if (!isDash(s, e)) splitRequest(s, e);
   }
   if (!has(Slot.Ip) && !has(Slot.Uri) && !has(Slot.Path) && !has(Slot.Request)) return Reason.NoFields;
+  if (has(Slot.Uri)) trimAbsoluteUri();
   status = 0;
   if (has(Slot.Status)) {
     let s = start(Slot.Status), e = end(Slot.Status);

@@ -90,7 +90,7 @@ export function setFormat(id: i32, encoding: i32): void {
 }
 
 /** Names a field: its path segments, separated by 0 bytes, are at configPtr(). */
-export function defineName(len: i32, slot: i32, conv: i32, nameId: i32): void {
+export function defineName(len: i32, slot: i32, conv: i32, nameId: i32, prio: i32): void {
   let h: u64 = 0;
   let p = config;
   let e = config + <usize>len;
@@ -102,12 +102,12 @@ export function defineName(len: i32, slot: i32, conv: i32, nameId: i32): void {
     if (f.lookupName(h) == 0) f.defineName(h, <i32>CONTAINER, 0, 0);
     p = z + 1;
   }
-  f.defineName(h, slot, conv, nameId);
+  f.defineName(h, slot, conv, nameId, prio);
 }
 
 /** Column formats: separator, quote-aware, minimum columns, and the "#Fields:" line at configPtr(). */
-export function setColumns(separator: i32, quoted: bool, minColumns: i32, len: i32): void {
-  configure(<u8>separator, quoted, minColumns);
+export function setColumns(separator: i32, quoted: bool, minColumns: i32, httpFirst: bool, len: i32): void {
+  configure(<u8>separator, quoted, minColumns, httpFirst);
   memory.fill(config + <usize>len, 0, PAD);
   readFieldsLine(config, config + <usize>len);
 }

@@ -90,7 +90,9 @@ function readClient(s: usize, e: usize): bool {
     groups++;
     while (p < e && load<u8>(p) == SP) p++;
   }
-  if (groups >= 2 && firstPlain) {
+  // A virtual host leads "vhost client" or "vhost chain client"; more plain words before the
+  // client are a prefix (syslog's "Sep 15 16:13:46 host nginx:") and are passed over.
+  if (firstPlain && (groups == 2 || (groups == 3 && hasChain))) {
     set(Slot.Host, firstStart, firstEnd);
     vhostLines++;
   }
@@ -106,9 +108,10 @@ function readClient(s: usize, e: usize): bool {
 
 export function parseClf(s: usize, e: usize): i32 {
   // " [" opens the time; before it: client part, ident, user
+  // the first "[" after a space: a syslog prefix may hold one of its own ("nginx[2869]:")
   let b = findByte(s, e, 0x5b);
+  while (b < e && b > s && load<u8>(b - 1) != SP) b = findByte(b + 1, e, 0x5b);
   if (b >= e || b == s) return Reason.NoTimestamp;
-  if (load<u8>(b - 1) != SP) return Reason.NoTimestamp;
   let head = b - 1;
   let userStart = tokenStart(s, head);
   if (userStart == s) {

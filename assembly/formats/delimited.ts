@@ -1,5 +1,5 @@
 import { findByte } from '../scan';
-import { Reason, assign, finalize, segmentHash, lookupName } from '../fields';
+import { Reason, assignPacked, finalize, segmentHash, lookupName } from '../fields';
 import { quotedEnd } from './clf';
 
 // Column formats: W3C extended / IIS (space-separated, "#Fields:" header, also repeated
@@ -14,12 +14,15 @@ let separator: u8 = 0x20;
 let quoted = false;
 /** Fewer columns than this and the line is malformed. */
 let minColumns: i32 = 1;
+/** ALB: records whose first column is not an HTTP connection type (NLB "tls", connection logs) are skipped. */
+let httpTypeFirst = false;
 const lower = heap.alloc(256 + 16);
 
-export function configure(sep: u8, quoteAware: bool, min: i32): void {
+export function configure(sep: u8, quoteAware: bool, min: i32, httpFirst: bool): void {
   separator = sep;
   quoted = quoteAware;
   minColumns = min;
+  httpTypeFirst = httpFirst;
   columns = 0;
 }
 
@@ -55,6 +58,11 @@ export function parseDelimited(s: usize, e: usize): i32 {
     if (isFieldsLine(s, e)) readFieldsLine(s, e);
     return Reason.Directive;
   }
+  if (httpTypeFirst) {
+    // http, https, h2, grpcs, ws, wss
+    let c = load<u8>(s);
+    if (c != 0x68 && c != 0x67 && c != 0x77) return Reason.Directive;
+  }
   let p = s;
   let col = 0;
   while (p <= e && col < columns) {
@@ -69,7 +77,7 @@ export function parseDelimited(s: usize, e: usize): i32 {
       p = ve;
     }
     let v = load<u32>(colVals + (<usize>col << 2));
-    if (v != 0) assign(<i32>(v & 0xff), <i32>((v >> 8) & 0xff), <i32>(v >> 16), vs, ve);
+    if (v != 0) assignPacked(v, vs, ve);
     col++;
     if (p >= e) break;
     p++; // the separator

@@ -1,5 +1,5 @@
 import { findByte, findEither } from '../scan';
-import { Slot, Reason, segmentHash, lookupName, assign, finalize } from '../fields';
+import { Reason, segmentHash, lookupName, assignPacked, finalize } from '../fields';
 
 // JSON lines (nginx JSON, Caddy, Traefik, Envoy, or any JSON with a field mapping). Keys are
 // matched by the hash of their path ("request" > "headers" > "User-Agent") against the name table
@@ -80,12 +80,10 @@ function readValue(p: usize, e: usize, v: u32, hash: u64, depth: i32): usize {
     if (c == 0x7b && depth < 6) return object(p, e, hash, depth + 1);
     return skipValue(p, e);
   }
-  let conv = <i32>((v >> 8) & 0xff);
-  let nameId = <i32>(v >> 16);
   if (c == QUOTE) {
     let q = stringEnd(p + 1, e);
     if (q >= e) { failed = true; return e; }
-    assign(slot, conv, nameId, p + 1, q);
+    assignPacked(v, p + 1, q);
     return q + 1;
   }
   if (c == 0x5b) {
@@ -93,14 +91,14 @@ function readValue(p: usize, e: usize, v: u32, hash: u64, depth: i32): usize {
     let q = ws(p + 1, e);
     if (q < e && load<u8>(q) == QUOTE) {
       let qe = stringEnd(q + 1, e);
-      if (qe < e) assign(slot, conv, nameId, q + 1, qe);
+      if (qe < e) assignPacked(v, q + 1, qe);
     }
     return skipValue(p, e);
   }
   if (c == 0x7b) return skipValue(p, e);
   let se = scalarEnd(p, e);
   // null means "not logged"; true/false are kept as text
-  if (!(se - p == 4 && load<u32>(p) == 0x6c6c756e)) assign(slot, conv, nameId, p, se);
+  if (!(se - p == 4 && load<u32>(p) == 0x6c6c756e)) assignPacked(v, p, se);
   return se;
 }
 

@@ -1,5 +1,6 @@
 import { findByte, digit } from '../scan';
-import { Slot, Reason, assign, finalize } from '../fields';
+import { Slot, Conv, Reason, assign, finalize } from '../fields';
+import { CLF_TIME_LEN } from '../time';
 
 // User-supplied formats: an nginx `log_format` or an Apache `LogFormat`, compiled by the JS side
 // (src/lib/core/formats/template.ts) into a small program of literals and captures that this
@@ -70,7 +71,11 @@ export function parseTemplate(s: usize, e: usize): i32 {
     let mode = load<u8>(pc + 5);
     pc += 6;
     let fe: usize;
-    if (pc >= end) {
+    if (slot == Slot.Time && conv == Conv.Clf) {
+      // "dd/Mon/yyyy:HH:MM:SS +hhmm" has a space of its own: its length, not the next literal, ends it
+      fe = p + CLF_TIME_LEN + (p < e && load<u8>(p) == 0x5b ? 2 : 0);
+      if (fe > e) return Reason.BadTimestamp;
+    } else if (pc >= end) {
       fe = e;
     } else {
       // the next op is a literal (the compiler never puts two captures side by side)

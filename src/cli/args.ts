@@ -1,19 +1,32 @@
+import { formatByName } from '../lib/core/formats/index';
+import type { FormatSpec } from '../lib/core/formats/spec';
+
 // Command-line arguments of `sessionlens` (SPEC §6), parsed without a library: few flags, stable.
 
-export type Command = 'summary' | 'sessions';
+export type Command = 'summary' | 'sessions' | 'preview';
 
 export interface CliArgs {
   command: Command;
   files: string[];
   inactivityMs: number;
-  format: 'auto' | 'combined' | 'common';
+  /** Undefined: detect each file's format. */
+  format?: FormatSpec;
   verbose: boolean;
+  /** preview: how many requests. */
+  limit: number;
 }
 
-export const USAGE = `usage: sessionlens summary|sessions [--format auto|combined|common] [--inactivity 30m] [--verbose] FILE…
+export const USAGE = `usage: sessionlens summary|sessions|preview [options] FILE…
   FILE may be - for standard input; .gz files are decompressed.
-  summary   one JSON object: files, bytes, lines, blank, requests, malformed, sessions, format
-  sessions  NDJSON, one session per line, sorted by start`;
+  summary    one JSON object: files, bytes, lines, blank, requests, malformed, sessions, format
+  sessions   NDJSON, one session per line, sorted by start
+  preview    NDJSON of the first requests as parsed, every field shown (--limit N, default 20)
+options:
+  --format F       combined, json, json:caddy, json:traefik, json:envoy, json:gcp, alb, elb,
+                   cloudfront, w3c, 'nginx:<log_format>' or 'apache:<LogFormat>' (default: detect)
+  --map M          JSON field mapping, e.g. time=ts,ip=client.addr,uri=req.url,status=code
+  --inactivity D   session inactivity timeout: 30m (default), 45m, 1h, 90s
+  --verbose        summary: add the first malformed lines with file and line number`;
 
 /** "30m", "45m", "1h", "90s", "1500ms" or a bare number of minutes, to milliseconds. */
 export function parseDuration(text: string): number | null {
@@ -27,25 +40,35 @@ export function parseDuration(text: string): number | null {
 
 export function parseArgs(argv: string[]): CliArgs | string {
   const [command, ...rest] = argv;
-  if (command !== 'summary' && command !== 'sessions') return command ? `unknown command: ${command}` : 'no command given';
-  const args: CliArgs = { command, files: [], inactivityMs: 30 * 60_000, format: 'auto', verbose: false };
+  if (command !== 'summary' && command !== 'sessions' && command !== 'preview') return command ? `unknown command: ${command}` : 'no command given';
+  const args: CliArgs = { command, files: [], inactivityMs: 30 * 60_000, verbose: false, limit: 20 };
+  let format: string | undefined;
+  let mapping: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const value = () => {
       const eq = a.indexOf('=');
-      return eq > 0 ? a.slice(eq + 1) : rest[++i];
+      return eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : rest[++i];
     };
     if (a === '--verbose' || a === '-v') args.verbose = true;
-    else if (a.startsWith('--inactivity')) {
+    else if (a === '--inactivity' || a.startsWith('--inactivity=')) {
       const ms = parseDuration(value() ?? '');
       if (ms === null) return `bad --inactivity value (examples: 30m, 45m, 1h, 90s)`;
       args.inactivityMs = ms;
-    } else if (a.startsWith('--format')) {
-      const f = value();
-      if (f !== 'auto' && f !== 'combined' && f !== 'common') return `unknown format: ${f} (this version reads auto, combined, common)`;
-      args.format = f;
+    } else if (a === '--format' || a.startsWith('--format=')) format = value();
+    else if (a === '--map' || a.startsWith('--map=')) mapping = value();
+    else if (a === '--limit' || a.startsWith('--limit=')) {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1 || n > 10_000) return 'bad --limit value (1 to 10000)';
+      args.limit = n;
     } else if (a === '-' || !a.startsWith('-')) args.files.push(a);
     else return `unknown option: ${a}`;
+  }
+  if (format === '' ) return 'empty --format';
+  if (mapping !== undefined || (format !== undefined && format !== 'auto')) {
+    const spec = formatByName(format ?? 'json', mapping);
+    if (typeof spec === 'string') return spec;
+    args.format = spec;
   }
   if (args.files.length === 0) return 'no input files (use - for standard input)';
   return args;

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { compileCore, analyse } from '../lib/core/analyse';
+import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
 import { sessionAt, sessionJson } from '../lib/core/sessions';
 import type { LogSource } from '../lib/core/api';
 import { parseArgs, USAGE } from './args';
@@ -49,7 +49,20 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const module = await compileCore(await readFile(new URL('./core.wasm', import.meta.url)));
-  const result = await analyse(module, sources, { inactivityMs: args.inactivityMs });
+  if (args.command === 'preview') {
+    const previews = await previewLogs(module, sources, { format: args.format, limit: args.limit });
+    let failed = false;
+    for (const p of previews) {
+      if (p.error) {
+        process.stderr.write(`sessionlens: ${p.error.message}\n`);
+        failed = true;
+        continue;
+      }
+      for (const r of p.requests) await write(JSON.stringify({ format: p.format, ...r }) + '\n');
+    }
+    return failed ? 1 : 0;
+  }
+  const result = await analyse(module, sources, { inactivityMs: args.inactivityMs, format: args.format });
   if (!result.ok) {
     process.stderr.write(`sessionlens: ${result.error.message}\n`);
     return 1;

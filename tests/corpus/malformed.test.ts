@@ -20,9 +20,9 @@ const expected: Record<string, [number, number, number] | string> = {
   'fail2ban-nginx-bad-request.log': [8, 8, 7], // 8 "# failJSON" comments, 7 blank separators
   'honeynet-2004-odd-request-lines.log': [757, 0, 0], // odd but complete records, e.g. "GET" /x' HTTP/1.0"
   'lnav-bad_access_log.0': [3, 0, 0], // line 2 lacks ident and user: read leniently
-  'lnav-syslog_with_access_log.0': 'not-a-log', // syslog, no [timestamp]
-  'lnav-w3c.3': 'not-a-log', // W3C: a later issue
-  'lnav-w3c.6': 'not-a-log',
+  'lnav-syslog_with_access_log.0': 'not-recognised', // requests inside syslog, no timestamp of theirs
+  'lnav-w3c.3': [3, 0, 7], // IIS Advanced Logging: 4 header and 3 blank lines; a quoted "garbage" column
+  'lnav-w3c.6': [1, 0, 4], // 4 header lines
   'logparser-access_log.gz': [16, 1, 0] // line 2 is "xxxxxxxxxxxx"
 };
 

@@ -1,7 +1,9 @@
 import type { LogSource, AnalyseOptions } from './api';
-import type { Result, Summary, SessionColumns, InputError } from './types';
+import type { Result, Summary, SessionColumns, InputError, ParsedRequest } from './types';
+import type { FormatSpec } from './formats/spec';
 import { Engine, type EngineOptions } from './engine';
 import { openLog } from './open';
+import { detectFormat, DETECT_BYTES } from './detect';
 import { earlyVerdict, finalVerdict, looksBinary } from './verdict';
 
 // Reads logs as streams into one Engine: the single entry point of the page's worker and the CLI.
@@ -16,15 +18,99 @@ export async function compileCore(wasm: BufferSource | Response | Promise<Respon
 export interface Analysis {
   summary: Summary;
   sessions: SessionColumns;
+  /** The first requests with all their fields (when `previewLimit` was given). */
+  preview: ParsedRequest[];
+}
+
+export interface ReadOptions {
+  /** A format for every file, instead of detecting each one's. */
+  format?: FormatSpec;
 }
 
 /** How often progress is reported, in bytes fed to the core. */
 const PROGRESS_EVERY = 4 << 20;
 
+/** The share of a sample's non-blank lines a format parses: a scratch run of the core. */
+function trial(module: WebAssembly.Module) {
+  return (spec: FormatSpec, sample: Uint8Array): number => {
+    const scratch = new Engine(module, { chunkSize: sample.length + 1 });
+    scratch.beginFile('sample', spec);
+    scratch.push(sample);
+    const c = scratch.endFile();
+    const nonBlank = c.lines - c.blank;
+    return nonBlank > 0 ? c.requests / nonBlank : 0;
+  };
+}
+
+type Opened = { name: string; reader: ReadableStreamDefaultReader<Uint8Array>; head: Uint8Array; done: boolean; rawRead: () => number; compression: string };
+
+/** Opens a source and reads its first DETECT_BYTES (decompressed). */
+async function openHead(source: LogSource): Promise<Result<Opened>> {
+  const name = source.name;
+  let raw = 0;
+  const counted = source.stream().pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        raw += chunk.length;
+        controller.enqueue(chunk);
+      }
+    })
+  );
+  const opened = await openLog(name, counted);
+  if (!opened.ok) return opened;
+  const reader = opened.value.stream.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  let done = false;
+  try {
+    while (size < DETECT_BYTES) {
+      const r = await reader.read();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      parts.push(r.value);
+      size += r.value.length;
+    }
+  } catch (e) {
+    return fail('read-failed', name, `${name}: cannot read: ${describe(e, opened.value.compression)}`);
+  }
+  const head = parts.length === 1 ? parts[0] : concat(parts, size);
+  if (looksBinary(head)) {
+    await reader.cancel().catch(() => {});
+    return fail('binary', name, `${name}: binary data, not a text log (UTF-16 text is not supported either)`);
+  }
+  return { ok: true, value: { name, reader, head, done, rawRead: () => raw, compression: opened.value.compression } };
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The format of an opened file: the forced one, or the detected one, or an error naming it. */
+function formatOf(module: WebAssembly.Module, o: Opened, opts: ReadOptions): Result<FormatSpec> {
+  if (opts.format) return { ok: true, value: opts.format };
+  if (o.head.length === 0) return { ok: true, value: { kind: 'clf', name: 'clf' } };
+  const d = detectFormat(o.head, o.done, o.name, trial(module));
+  if (d.ok) return { ok: true, value: d.spec };
+  if (d.reason === 'not-a-log') return fail('not-a-log', o.name, `${o.name}: not an access log (${d.detail})`);
+  const message =
+    d.reason === 'json-needs-mapping'
+      ? `${o.name}: ${d.detail}`
+      : `${o.name}: format not recognised (${d.detail}); choose a format or paste the server's format string (nginx:… or apache:…)`;
+  return fail('not-recognised', o.name, message);
+}
+
 export async function analyse(
   module: WebAssembly.Module,
   sources: LogSource[],
-  opts: AnalyseOptions & EngineOptions = {}
+  opts: AnalyseOptions & EngineOptions & ReadOptions = {}
 ): Promise<Result<Analysis>> {
   const engine = new Engine(module, opts);
   const bytesTotal = sources.reduce((n, s) => n + (s.size ?? 0), 0);
@@ -32,36 +118,29 @@ export async function analyse(
   for (const [fileIndex, source] of sources.entries()) {
     const name = source.name;
     if (opts.signal?.aborted) return cancelled(name);
-    let rawRead = 0;
-    const counted = source.stream().pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          rawRead += chunk.length;
-          controller.enqueue(chunk);
-        }
-      })
-    );
-    const opened = await openLog(name, counted);
-    if (!opened.ok) return opened;
-    engine.beginFile(name);
-    const reader = opened.value.stream.getReader();
-    let fileBytes = 0;
-    let sinceProgress = 0;
+    const o = await openHead(source);
+    if (!o.ok) return o;
+    const { reader, head, rawRead } = o.value;
+    const spec = formatOf(module, o.value, opts);
+    if (!spec.ok) {
+      await reader.cancel().catch(() => {});
+      return spec;
+    }
+    engine.beginFile(name, spec.value);
+    engine.push(head);
+    let fileBytes = head.length;
+    let sinceProgress = head.length;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
+      for (let done = o.value.done; !done; ) {
+        const r = await reader.read();
+        if (r.done) break;
         if (opts.signal?.aborted) {
           await reader.cancel();
           return cancelled(name);
         }
-        if (fileBytes === 0 && looksBinary(value)) {
-          await reader.cancel();
-          return fail('binary', name, `${name}: binary data, not a text log (UTF-16 text is not supported either)`);
-        }
-        fileBytes += value.length;
-        engine.push(value);
-        sinceProgress += value.length;
+        fileBytes += r.value.length;
+        engine.push(r.value);
+        sinceProgress += r.value.length;
         if (sinceProgress >= PROGRESS_EVERY) {
           sinceProgress = 0;
           const verdict = earlyVerdict(name, engine.fileCounts());
@@ -69,15 +148,15 @@ export async function analyse(
             await reader.cancel();
             return { ok: false, error: verdict };
           }
-          opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore + rawRead, bytesTotal, lines: engine.totals().lines });
+          opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore + rawRead(), bytesTotal, lines: engine.totals().lines });
         }
       }
     } catch (e) {
-      return fail('read-failed', name, `${name}: cannot read: ${describe(e, opened.value.compression)}`);
+      return fail('read-failed', name, `${name}: cannot read: ${describe(e, o.value.compression)}`);
     }
     const verdict = finalVerdict(name, engine.endFile(), fileBytes);
     if (verdict) return { ok: false, error: verdict };
-    bytesBefore += rawRead;
+    bytesBefore += rawRead();
     opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore, bytesTotal, lines: engine.totals().lines });
   }
   const sessions = engine.sessions();
@@ -90,7 +169,49 @@ export async function analyse(
     format: engine.format(),
     malformedSamples: engine.malformedSamples()
   };
-  return { ok: true, value: { summary, sessions } };
+  return { ok: true, value: { summary, sessions, preview: engine.preview() } };
+}
+
+export interface FilePreview {
+  file: string;
+  /** The format detected (or forced), or null when none fits. */
+  format: string | null;
+  /** Why no format fits, when none does. */
+  error?: InputError;
+  requests: ParsedRequest[];
+  /** Counts over the head that was read. */
+  lines: number;
+  malformed: number;
+}
+
+/**
+ * Reads only the head of each file, detects its format and returns the first parsed requests:
+ * what the page shows before an import goes on.
+ */
+export async function previewLogs(module: WebAssembly.Module, sources: LogSource[], opts: ReadOptions & { limit?: number } = {}): Promise<FilePreview[]> {
+  const out: FilePreview[] = [];
+  for (const source of sources) {
+    const o = await openHead(source);
+    if (!o.ok) {
+      out.push({ file: source.name, format: null, error: o.error, requests: [], lines: 0, malformed: 0 });
+      continue;
+    }
+    await o.value.reader.cancel().catch(() => {});
+    const spec = formatOf(module, o.value, opts);
+    if (!spec.ok) {
+      out.push({ file: source.name, format: null, error: spec.error, requests: [], lines: 0, malformed: 0 });
+      continue;
+    }
+    const engine = new Engine(module, { previewLimit: opts.limit ?? 20, chunkSize: o.value.head.length + 1 });
+    engine.beginFile(source.name, spec.value);
+    // a head cut mid-line: parse its complete lines only
+    const head = o.value.head;
+    const cut = o.value.done ? head.length : head.lastIndexOf(10) + 1;
+    engine.push(head.subarray(0, cut));
+    const c = engine.endFile();
+    out.push({ file: source.name, format: engine.fileFormats[0], requests: engine.preview(), lines: c.lines, malformed: c.malformed });
+  }
+  return out;
 }
 
 function fail(kind: InputError['kind'], file: string, message: string): Result<never> {

@@ -1,4 +1,7 @@
-import type { FormatName, MalformedSample, SessionColumns, Actor } from './types';
+import type { MalformedSample, SessionColumns, Actor, ParsedRequest } from './types';
+import type { FormatSpec } from './formats/spec';
+import type { FieldDef } from './slots';
+import { CoreFormat, Enc, Slot, SLOTS } from './slots';
 import { reasonName } from './reasons';
 import { valueText, rawText } from './unescape';
 
@@ -12,8 +15,17 @@ interface CoreExports {
   fileCountsPtr(): number;
   totalCountsPtr(): number;
   agentLineCount(): number;
+  vhostLineCount(): number;
   beginFile(): void;
   setFormat(id: number, encoding: number): void;
+  configPtr(): number;
+  defineName(len: number, slot: number, conv: number, nameId: number, prio: number): void;
+  setColumns(separator: number, quoted: number, minColumns: number, httpFirst: number, len: number): void;
+  setTemplate(len: number): void;
+  previewCount(): number;
+  previewEntryWords(): number;
+  previewEntriesPtr(): number;
+  previewTextPtr(): number;
   parse(len: number, final: number): number;
   finish(): number;
   sessionCount(): number;
@@ -67,12 +79,22 @@ function countsAt(mem: ArrayBuffer, ptr: number): LineCounts {
   return { lines: c[0], blank: c[1], requests: c[2], malformed: c[3], truncated: c[4] };
 }
 
+/** The format a file was read in, and the counts that name a CLF variant. */
+interface FileFormat {
+  spec: FormatSpec;
+  agentBefore: number;
+  vhostBefore: number;
+  name?: string;
+}
+
 export class Engine {
   readonly #x: CoreExports;
   readonly #chunk: number;
   #fill = 0;
   #pending = 0;
   #files: string[] = [];
+  #formats: FileFormat[] = [];
+  #labels: string[] = [];
   #bytes = 0;
 
   constructor(module: WebAssembly.Module, opts: EngineOptions = {}) {
@@ -83,12 +105,76 @@ export class Engine {
     this.#x.init(this.#chunk + MAX_LINE + 16, lo >>> 0, hi >>> 0, opts.inactivityMs ?? DEFAULT_INACTIVITY_MS, opts.previewLimit ?? 0);
   }
 
-  beginFile(name: string): void {
+  /** Starts a file and sets its format up in the core (default: combined/common). */
+  beginFile(name: string, spec: FormatSpec = { kind: 'clf', name: 'clf' }): void {
     this.#files.push(name);
     this.#fill = 0;
     this.#pending = 0;
     this.#x.beginFile();
-    this.#x.setFormat(1, 0);
+    this.#setFormat(spec);
+    this.#formats.push({ spec, agentBefore: this.#x.agentLineCount(), vhostBefore: this.#x.vhostLineCount() });
+  }
+
+  /** Id of a named field's label ("header:x-api-key"), shared by all files of the import. */
+  #labelId(label: string): number {
+    let id = this.#labels.indexOf(label);
+    if (id < 0) id = this.#labels.push(label) - 1;
+    return id;
+  }
+
+  #config(bytes: Uint8Array): number {
+    if (bytes.length > 60_000) throw new Error('format definition too large');
+    new Uint8Array(this.#x.memory.buffer, this.#x.configPtr(), bytes.length).set(bytes);
+    return bytes.length;
+  }
+
+  #defineNames(fields: FieldDef[]): void {
+    const enc = new TextEncoder();
+    for (const f of fields) {
+      const len = this.#config(enc.encode(f.name));
+      const nameId = f.slot === Slot.Named ? this.#labelId(f.label ?? `field:${f.name}`) : 0;
+      this.#x.defineName(len, f.slot, f.conv ?? 0, nameId, f.prio ?? 0);
+    }
+  }
+
+  #setFormat(spec: FormatSpec): void {
+    const x = this.#x;
+    switch (spec.kind) {
+      case 'clf':
+        x.setFormat(CoreFormat.Clf, Enc.Log);
+        return;
+      case 'json':
+        x.setFormat(CoreFormat.Json, Enc.Json);
+        this.#defineNames(spec.fields);
+        return;
+      case 'columns': {
+        x.setFormat(CoreFormat.Delimited, spec.enc);
+        // column names are matched lower-case
+        this.#defineNames(spec.fields.map((f) => ({ ...f, name: f.name.toLowerCase() })));
+        const len = this.#config(new TextEncoder().encode(spec.header));
+        x.setColumns(spec.separator === 'tab' ? 9 : 32, spec.quoted ? 1 : 0, spec.minColumns, spec.name === 'alb' ? 1 : 0, len);
+        return;
+      }
+      case 'template': {
+        x.setFormat(CoreFormat.Template, spec.enc);
+        // the program names fields by their index in spec.labels: make them import-wide ids
+        const program = spec.program.slice();
+        for (let pc = 0; pc < program.length; ) {
+          if (program[pc] === 1) {
+            pc += 3 + (program[pc + 1] | (program[pc + 2] << 8));
+            continue;
+          }
+          if (program[pc + 1] === Slot.Named) {
+            const id = this.#labelId(spec.labels[program[pc + 3] | (program[pc + 4] << 8)]);
+            program[pc + 3] = id & 0xff;
+            program[pc + 4] = id >> 8;
+          }
+          pc += 6;
+        }
+        x.setTemplate(this.#config(program));
+        return;
+      }
+    }
   }
 
   /** Copies bytes into the core's buffer, handing them over every `chunkSize` bytes. */
@@ -114,7 +200,24 @@ export class Engine {
   /** Parses what is left of the current file, its unterminated last line included. */
   endFile(): LineCounts {
     this.#flush(true);
-    return this.fileCounts();
+    const counts = this.fileCounts();
+    const f = this.#formats.at(-1);
+    if (f) f.name = this.#formatName(f, counts.requests);
+    return counts;
+  }
+
+  /** A CLF file is named by what its lines carried: combined or common, with a vhost or not. */
+  #formatName(f: FileFormat, requests: number): string {
+    if (f.spec.kind !== 'clf') return f.spec.name;
+    const agents = this.#x.agentLineCount() - f.agentBefore;
+    const vhosts = this.#x.vhostLineCount() - f.vhostBefore;
+    const base = agents * 2 >= requests ? 'combined' : 'common';
+    return vhosts * 2 > requests ? `v${base}` : base;
+  }
+
+  /** Format of each file read, in order. */
+  get fileFormats(): string[] {
+    return this.#formats.map((f) => f.name ?? f.spec.name);
   }
 
   /** Counts of the current file so far (complete lines handed to the core). */
@@ -134,10 +237,73 @@ export class Engine {
     return this.#files;
   }
 
-  format(): FormatName {
-    const t = this.totals();
-    if (t.requests === 0) return 'unknown';
-    return this.#x.agentLineCount() * 2 >= t.requests ? 'combined' : 'common';
+  /** The import's format: the files' one, or theirs joined with "+" when they differ. */
+  format(): string {
+    const names = [...new Set(this.fileFormats)];
+    return names.length ? names.join('+') : 'unknown';
+  }
+
+  /** The first requests read, with every field (EngineOptions.previewLimit of them). */
+  preview(): ParsedRequest[] {
+    const x = this.#x;
+    const n = x.previewCount();
+    const words = x.previewEntryWords();
+    const mem = x.memory.buffer;
+    const view = new DataView(mem, x.previewEntriesPtr(), n * words * 4);
+    const text = new Uint8Array(mem, x.previewTextPtr());
+    const out: ParsedRequest[] = [];
+    for (let i = 0; i < n; i++) {
+      const at = i * words * 4;
+      const u32 = (w: number) => view.getUint32(at + w * 4, true);
+      const f64 = (byte: number) => view.getFloat64(at + byte, true);
+      const enc = u32(9);
+      const line = text.subarray(u32(10), u32(10) + u32(11));
+      const present = u32(12);
+      const slot = (s: number): string | null => {
+        if (!(present & (1 << s))) return null;
+        return valueText(enc, line.subarray(u32(13 + s), u32(13 + SLOTS + s)));
+      };
+      const named: Record<string, string> = {};
+      const nw = 13 + 2 * SLOTS;
+      const count = u32(nw);
+      for (let k = 0; k < count; k++) {
+        const label = this.#labels[u32(nw + 1 + k)] ?? `field:${u32(nw + 1 + k)}`;
+        named[label] = valueText(enc, line.subarray(u32(nw + 17 + k), u32(nw + 33 + k)));
+      }
+      let path = slot(Slot.Path);
+      let query = slot(Slot.Query);
+      const uri = slot(Slot.Uri);
+      if (uri !== null && path === null) {
+        const q = uri.indexOf('?');
+        path = q < 0 ? uri : uri.slice(0, q);
+        if (query === null && q >= 0) query = uri.slice(q + 1);
+      }
+      if (query !== null && query.startsWith('?')) query = query.slice(1);
+      const time = f64(8);
+      const bytes = f64(20);
+      const duration = f64(28);
+      out.push({
+        file: this.#files[u32(0)] ?? '?',
+        line: u32(1),
+        time: Number.isFinite(time) ? new Date(time).toISOString() : null,
+        ip: slot(Slot.Ip),
+        user: slot(Slot.User),
+        method: slot(Slot.Method),
+        path,
+        query: query === '' || query === '-' ? null : query,
+        protocol: slot(Slot.Protocol),
+        status: view.getInt32(at + 16, true),
+        bytes: bytes >= 0 ? bytes : null,
+        durationMs: Number.isFinite(duration) ? Math.round(duration * 1000) / 1000 : null,
+        userAgent: slot(Slot.UserAgent),
+        referer: slot(Slot.Referer),
+        host: slot(Slot.Host),
+        cookie: slot(Slot.Cookie),
+        xff: slot(Slot.Xff),
+        fields: named
+      });
+    }
+    return out;
   }
 
   malformedSamples(): MalformedSample[] {

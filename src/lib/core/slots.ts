@@ -42,4 +42,6 @@ export interface FieldDef {
   conv?: ConvId;
   /** For Slot.Named: the name the field is kept under ("header:x-api-key", "cookie:sid", …). */
   label?: string;
+  /** When two fields fill one slot, the lower priority wins (default 0). */
+  prio?: number;
 }

@@ -1,8 +1,12 @@
 // The typed surface of the core, shared by the worker, the CLI and the tests.
 // Nothing here touches the DOM or Node: plain data only.
 
-/** Names of the formats the core reads (SPEC §1). */
-export type FormatName = 'combined' | 'common' | 'unknown';
+/**
+ * Name of a format (SPEC §1): combined, common, vcombined, vcommon, json, json:caddy, json:traefik,
+ * json:envoy, json:gcp, json:mapped, alb, elb, cloudfront, w3c, nginx:<format>, apache:<format>;
+ * files in different formats are joined with "+".
+ */
+export type FormatName = string;
 
 /** One kept malformed line: the file it came from, its 1-based line number, a cut of its text. */
 export interface MalformedSample {
@@ -76,12 +80,36 @@ export interface Session {
 
 /** An expected failure, as a value: the file it concerns and a sentence for the user. */
 export interface InputError {
-  kind: 'empty' | 'binary' | 'not-a-log' | 'unsupported-compression' | 'read-failed' | 'cancelled';
+  kind: 'empty' | 'binary' | 'not-a-log' | 'not-recognised' | 'bad-format' | 'unsupported-compression' | 'read-failed' | 'cancelled';
   file: string;
   message: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: InputError };
+
+/** One request as the parser read it: what the preview shows and golden tests check. */
+export interface ParsedRequest {
+  file: string;
+  line: number;
+  /** ISO 8601 UTC. */
+  time: string | null;
+  ip: string | null;
+  user: string | null;
+  method: string | null;
+  path: string | null;
+  query: string | null;
+  protocol: string | null;
+  status: number;
+  bytes: number | null;
+  durationMs: number | null;
+  userAgent: string | null;
+  referer: string | null;
+  host: string | null;
+  cookie: string | null;
+  xff: string | null;
+  /** Fields kept by name: "header:x-api-key", "cookie:sid", "field:upstream_addr", … */
+  fields: Record<string, string>;
+}
 
 /** Progress of a running import, reported every chunk or so. */
 export interface Progress {
