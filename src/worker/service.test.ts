@@ -1,11 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import type { LogSource } from '../lib/core/api';
+import { analyse as coreAnalyse, previewLogs, type FilePreview } from '../lib/core/analyse';
+import type { FormatSpec } from '../lib/core/formats/index';
 import type { Progress, SessionColumns } from '../lib/core/types';
 import { listImports, loadAllSessions, openStore, type Store } from '../lib/storage/store';
 import { makeColumns, makeSummary } from '../test-data/factories/sessions';
+import { core } from '../../tests/helpers/core';
 import type { ImportSource } from './api';
-import { SessionService, type Analyse } from './service';
+import { PREVIEW_ROWS, SessionService, type Analyse, type Preview } from './service';
 
 let n = 0;
 
@@ -13,6 +16,7 @@ let n = 0;
 function setup(answer: (texts: string[]) => ReturnType<Analyse> | Awaited<ReturnType<Analyse>>, fetchFn?: typeof fetch) {
   const name = `svc-${++n}`;
   const seen: { sources: LogSource[]; texts: string[] }[] = [];
+  const formats: (FormatSpec | undefined)[] = [];
   const analyse: Analyse = async (sources, opts) => {
     const texts: string[] = [];
     for (const s of sources) {
@@ -20,10 +24,17 @@ function setup(answer: (texts: string[]) => ReturnType<Analyse> | Awaited<Return
       opts.onProgress?.({ file: s.name, fileIndex: 0, files: sources.length, bytesRead: s.size ?? 0, bytesTotal: s.size ?? 0, lines: 1 });
     }
     seen.push({ sources, texts });
+    formats.push(opts.format);
     return answer(texts);
   };
-  const make = () => new SessionService({ analyse, openStore: () => openStore(name), fetch: fetchFn });
-  return { service: make(), make, seen, db: () => openStore(name) };
+  const previewed: { texts: string[]; format?: FormatSpec; limit?: number }[] = [];
+  const preview: Preview = async (sources, opts) => {
+    const texts = await Promise.all(sources.map((s) => new Response(s.stream()).text()));
+    previewed.push({ texts, ...opts });
+    return sources.map((s, i) => ({ file: s.name, format: opts.format?.name ?? 'clf', requests: [], lines: texts[i].split('\n').length - 1, malformed: 0 }));
+  };
+  const make = () => new SessionService({ analyse, preview, openStore: () => openStore(name), fetch: fetchFn });
+  return { service: make(), make, seen, formats, previewed, db: () => openStore(name) };
 }
 
 const ok = (cols: SessionColumns) => () => ({ ok: true as const, value: { summary: makeSummary(cols), sessions: cols } });
@@ -187,5 +198,115 @@ describe('SessionService', () => {
     const res = await service.importSources([]);
     expect(res.ok === false && res.error.kind).toBe('empty');
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe('SessionService: format choice', () => {
+  it('imports with the chosen format, and detects each file without one', async () => {
+    const { service, formats } = setup(ok(makeColumns(1)));
+    await service.importSources([file('a\n')]);
+    await service.importSources([file('a\n')], undefined, { format: 'auto' });
+    await service.importSources([file('a\n')], undefined, { format: 'json:caddy' });
+    await service.importSources([file('a\n')], undefined, { format: 'nginx:$remote_addr [$time_local] "$request" $status' });
+    await service.importSources([file('a\n')], undefined, { format: 'json', mapping: 'time=ts,ip=client.addr' });
+    expect(formats.map((f) => f?.name)).toEqual([
+      undefined,
+      undefined,
+      'json:caddy',
+      'nginx:$remote_addr [$time_local] "$request" $status',
+      'json:mapped'
+    ]);
+  });
+
+  it('refuses an invalid choice as a bad-format error and stores nothing', async () => {
+    const { service, seen, db } = setup(ok(makeColumns(2)));
+    for (const choice of [{ format: 'apache-ish' }, { format: 'nginx:$status' }, { format: 'alb', mapping: 'time=ts' }, { format: 'json', mapping: 'ip=client' }]) {
+      const res = await service.importSources([file('a\n', 'one.log')], undefined, choice);
+      expect(res.ok, JSON.stringify(choice)).toBe(false);
+      if (res.ok) continue;
+      expect(res.error.kind).toBe('bad-format');
+      expect(res.error.file).toBe('one.log');
+      expect(res.error.message.length).toBeGreaterThan(10);
+    }
+    const res = await service.importSources([file('a\n')], undefined, { format: 'apache-ish' });
+    expect(res.ok === false && res.error.message).toContain('unknown format "apache-ish"');
+    expect(seen).toHaveLength(0);
+    expect(await snapshot(await db())).toEqual({ imports: [], blocks: [] });
+  });
+
+  it('previews each source with the chosen format and a row limit, storing nothing', async () => {
+    const { service, previewed, db } = setup(ok(makeColumns(1)));
+    const res = await service.previewSources([file('a\nb\n', 'one.log'), file('c\n', 'two.log')], { format: 'cloudfront' });
+    expect(res.map((p) => [p.file, p.format, p.lines])).toEqual([
+      ['one.log', 'cloudfront', 2],
+      ['two.log', 'cloudfront', 1]
+    ]);
+    expect(previewed.map((p) => [p.texts, p.format?.name, p.limit])).toEqual([
+      [['a\nb\n'], 'cloudfront', PREVIEW_ROWS],
+      [['c\n'], 'cloudfront', PREVIEW_ROWS]
+    ]);
+    await service.previewSources([file('a\n')]);
+    expect(previewed[2].format).toBeUndefined();
+    expect(await snapshot(await db())).toEqual({ imports: [], blocks: [] });
+  });
+
+  it('answers an invalid choice in the preview with a bad-format error for each file', async () => {
+    const { service, previewed } = setup(ok(makeColumns(1)));
+    const res = await service.previewSources([file('a\n', 'one.log'), file('b\n', 'two.log')], { format: 'json:nope' });
+    expect(res.map((p) => [p.file, p.format, p.error?.kind, p.error?.file])).toEqual([
+      ['one.log', null, 'bad-format', 'one.log'],
+      ['two.log', null, 'bad-format', 'two.log']
+    ]);
+    expect(res[0].error?.message).toContain('unknown format "json:nope"');
+    expect(previewed).toHaveLength(0);
+  });
+
+  it('previews a URL that fails as that entry only', async () => {
+    const fetchFn = async (url: string | URL | Request) =>
+      String(url).endsWith('bad.log') ? new Response('no', { status: 500 }) : new Response('fine\n');
+    const { service } = setup(ok(makeColumns(1)), fetchFn as typeof fetch);
+    const res = await service.previewSources([
+      { kind: 'url', url: 'https://example.test/bad.log', name: 'bad.log' },
+      { kind: 'url', url: 'https://example.test/good.log', name: 'good.log' }
+    ]);
+    expect(res[0]).toMatchObject({ file: 'bad.log', format: null, error: { kind: 'read-failed', file: 'bad.log' } });
+    expect(res[1]).toMatchObject({ file: 'good.log', format: 'clf', lines: 1 });
+  });
+
+  it('with the real core: a log no format fits is not recognised until its nginx format is given', async () => {
+    const module = await core();
+    let n2 = 0;
+    const service = new SessionService({
+      analyse: (sources, opts) => coreAnalyse(module, sources, opts),
+      preview: (sources, opts) => previewLogs(module, sources, opts),
+      openStore: () => openStore(`svc-real-${++n2}-${Date.now()}`)
+    });
+    const fmt = 'nginx:[$time_local] $status $request_method "$request_uri" [Client $remote_addr] "$http_user_agent"';
+    const lines: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const ip = `198.51.100.${i % 3}`;
+      const minute = String(i).padStart(2, '0');
+      lines.push(`[24/Jan/2022:16:${minute}:02 +0000] ${i % 4 ? 200 : 404} GET "/item/${i}?q=${i}" [Client ${ip}] "agent/${i % 3}"`);
+    }
+    const log = () => file(lines.join('\n') + '\n', 'proxy.log');
+
+    const [auto] = await service.previewSources([log()]);
+    expect(auto.format).toBeNull();
+    expect(auto.error?.kind).toBe('not-recognised');
+    expect(auto.error?.message).toContain('paste');
+    const refused = await service.importSources([log()]);
+    expect(refused.ok === false && refused.error.kind).toBe('not-recognised');
+    expect(await service.sessionTotal()).toBe(0);
+
+    const [chosen]: FilePreview[] = await service.previewSources([log()], { format: fmt });
+    expect(chosen.error).toBeUndefined();
+    expect(chosen.format).toBe(fmt);
+    expect(chosen.requests).toHaveLength(PREVIEW_ROWS);
+    expect(chosen.requests[1]).toMatchObject({ line: 2, ip: '198.51.100.1', method: 'GET', path: '/item/1', query: 'q=1', status: 200, userAgent: 'agent/1' });
+    expect(await service.sessionTotal()).toBe(0);
+
+    const res = await service.importSources([log()], undefined, { format: fmt });
+    if (!res.ok) throw new Error(res.error.message);
+    expect(res.value).toMatchObject({ requests: 30, malformed: 0, sessions: 3, stored: 3, format: fmt });
   });
 });

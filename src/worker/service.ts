@@ -1,19 +1,25 @@
 // What the worker does, as a plain class: runs the core over the sources, stores the result, serves
 // pages of sessions. No worker or wasm specifics here, so it runs (and is tested) in Node as well.
 import type { AnalyseOptions, LogSource } from '../lib/core/api';
+import type { FilePreview } from '../lib/core/analyse';
+import { formatByName, type FormatSpec } from '../lib/core/formats/index';
 import { sessionAt } from '../lib/core/sessions';
 import type { InputError, Progress, Result, Session, SessionColumns, Summary } from '../lib/core/types';
 import { loadAllSessions, saveImport, sessionCount, type Store } from '../lib/storage/store';
-import type { ImportReport, ImportSource, SessionPage, WorkerApi } from './api';
+import type { FormatChoice, ImportReport, ImportSource, SessionPage, WorkerApi } from './api';
 
 export type Analyse = (
   sources: LogSource[],
-  opts: AnalyseOptions
+  opts: AnalyseOptions & { format?: FormatSpec }
 ) => Promise<Result<{ summary: Summary; sessions: SessionColumns }>>;
+
+export type Preview = (sources: LogSource[], opts: { format?: FormatSpec; limit?: number }) => Promise<FilePreview[]>;
 
 export interface ServiceDeps {
   /** The core's `analyse` with its compiled module bound. */
   analyse: Analyse;
+  /** The core's `previewLogs` with its compiled module bound. */
+  preview: Preview;
   openStore: () => Promise<Store>;
   fetch?: typeof fetch;
   now?: () => number;
@@ -21,6 +27,9 @@ export interface ServiceDeps {
 
 /** Progress is forwarded at most this often: each message costs a render on the page. */
 const PROGRESS_INTERVAL_MS = 100;
+
+/** Parsed requests shown per file before an import. */
+export const PREVIEW_ROWS = 10;
 
 export class SessionService implements WorkerApi {
   #deps: ServiceDeps;
@@ -37,10 +46,36 @@ export class SessionService implements WorkerApi {
     this.#deps = deps;
   }
 
-  importSources(sources: ImportSource[], onProgress?: (p: Progress) => void): Promise<Result<ImportReport>> {
-    const run = this.#queue.then(() => this.#import(sources, onProgress));
+  importSources(
+    sources: ImportSource[],
+    onProgress?: (p: Progress) => void,
+    choice?: FormatChoice
+  ): Promise<Result<ImportReport>> {
+    const run = this.#queue.then(() => this.#import(sources, onProgress, choice));
     this.#queue = run.catch(() => {});
     return run;
+  }
+
+  async previewSources(sources: ImportSource[], choice?: FormatChoice): Promise<FilePreview[]> {
+    const spec = specOf(choice);
+    if (!spec.ok) return sources.map((s) => failedPreview(nameOf(s), { ...spec.error, file: nameOf(s) }));
+    // One source at a time, so that a URL that cannot be fetched fails its own entry only.
+    const out: FilePreview[] = [];
+    for (const src of sources) {
+      const name = nameOf(src);
+      try {
+        const opened = await openSources([src], this.#deps.fetch ?? fetch);
+        if (!opened.ok) {
+          out.push(failedPreview(name, opened.error));
+          continue;
+        }
+        const [p] = await this.#deps.preview(opened.value, { format: spec.value, limit: PREVIEW_ROWS });
+        out.push(p ?? failedPreview(name, { kind: 'read-failed', file: name, message: `Could not preview ${name}.` }));
+      } catch (err) {
+        out.push(failedPreview(name, { kind: 'read-failed', file: name, message: `Could not preview ${name}: ${messageOf(err)}` }));
+      }
+    }
+    return out;
   }
 
   async cancelImport(): Promise<void> {
@@ -62,9 +97,15 @@ export class SessionService implements WorkerApi {
     return sessionCount(await this.#store());
   }
 
-  async #import(sources: ImportSource[], onProgress?: (p: Progress) => void): Promise<Result<ImportReport>> {
+  async #import(
+    sources: ImportSource[],
+    onProgress?: (p: Progress) => void,
+    choice?: FormatChoice
+  ): Promise<Result<ImportReport>> {
     const label = sources.map(nameOf).join(', ');
     if (sources.length === 0) return fail('empty', '(none)', 'No files were given to import.');
+    const spec = specOf(choice);
+    if (!spec.ok) return fail(spec.error.kind, label, spec.error.message);
     const now = this.#deps.now ?? Date.now;
     const ctrl = new AbortController();
     this.#abort = ctrl;
@@ -73,6 +114,7 @@ export class SessionService implements WorkerApi {
       const opened = await openSources(sources, this.#deps.fetch ?? fetch, ctrl.signal);
       if (!opened.ok) return opened;
       const res = await this.#deps.analyse(opened.value, {
+        format: spec.value,
         signal: ctrl.signal,
         onProgress: onProgress && throttle(onProgress, now)
       });
@@ -226,6 +268,23 @@ function offsetsOf(blocks: SessionColumns[]): number[] {
 
 function countOf(blocks: SessionColumns[]): number {
   return blocks.reduce((sum, b) => sum + b.count, 0);
+}
+
+/**
+ * The FormatSpec of a choice: undefined to detect each file's format, or the error sentence of an
+ * invalid one (as the CLI's --format and --map read them).
+ */
+export function specOf(choice: FormatChoice | undefined): Result<FormatSpec | undefined> {
+  const format = choice?.format?.trim() || 'auto';
+  const mapping = choice?.mapping?.trim() || undefined;
+  if (format.toLowerCase() === 'auto' && !mapping) return { ok: true, value: undefined };
+  const spec = formatByName(format.toLowerCase() === 'auto' ? 'json' : format, mapping);
+  if (typeof spec === 'string') return fail('bad-format', '', spec);
+  return { ok: true, value: spec };
+}
+
+function failedPreview(file: string, error: InputError): FilePreview {
+  return { file, format: null, error, requests: [], lines: 0, malformed: 0 };
 }
 
 function nameOf(src: ImportSource): string {

@@ -1,7 +1,7 @@
 // The worker entry: compiles the core once, opens the store, exposes the service. Nothing else.
 import { expose } from 'comlink';
 import wasmUrl from '../../dist/core.wasm?url&no-inline';
-import { analyse, compileCore } from '../lib/core/analyse';
+import { analyse, compileCore, previewLogs } from '../lib/core/analyse';
 import { openStore } from '../lib/storage/store';
 import { SessionService } from './service';
 import type { WorkerApi } from './api';
@@ -19,6 +19,7 @@ function compiled(): Promise<WebAssembly.Module> {
 
 const service: WorkerApi = new SessionService({
   analyse: async (sources, opts) => analyse(await compiled(), sources, opts),
+  preview: async (sources, opts) => previewLogs(await compiled(), sources, opts),
   openStore: () => openStore()
 });
 
