@@ -17,7 +17,10 @@ import { parseJson, CONTAINER } from './formats/json';
 import { parseDelimited, configure, readFieldsLine } from './formats/delimited';
 import { parseTemplate, setProgram } from './formats/template';
 import * as preview from './preview';
-import { addRequest, sessionize, sesStart, sesEnd, sesCount, sesActor, sesUser, sesId } from './sessions';
+import { decide, configureKeys } from './keys';
+import * as keys from './keys';
+import * as ep from './endpoints';
+import * as ses from './sessions';
 
 /** Lines longer than this are cut and counted (SPEC §1). */
 const MAX_LINE: i32 = 64 * 1024;
@@ -36,12 +39,13 @@ export const enum Format {
 
 let input: usize = 0;
 let salt: u64 = 0x5e551011;
-let inactivityMs: f64 = 30 * 60 * 1000;
 let format: i32 = Format.Clf;
 const config = heap.alloc(<usize>CONFIG_BYTES + PAD);
 
-const actors = new Interner();
+const ips = new Interner();
+const agents = new Interner();
 const users = new Interner();
+const hosts = new Interner();
 
 // Counters: [0] lines [1] blank [2] requests [3] malformed [4] truncated, per file and in total.
 const fileCounts = heap.alloc(8 * 4);
@@ -57,11 +61,17 @@ const sampleText = heap.alloc(<usize>MAX_SAMPLES * SAMPLE_BYTES);
 let sampleCount: i32 = 0;
 
 /** Allocates the input buffer: `capacity` bytes plus padding for 16-byte loads past the end. */
-export function init(capacity: i32, saltLo: u32, saltHi: u32, inactivity: f64, previewLimit: i32): void {
+export function init(capacity: i32, saltLo: u32, saltHi: u32, inactivity: f64, previewLimit: i32, allowanceMs: f64, maxLengthMs: f64): void {
   input = heap.alloc(<usize>capacity + PAD);
   memory.fill(input + <usize>capacity, 0, PAD);
   salt = (<u64>saltHi << 32) | <u64>saltLo;
-  inactivityMs = inactivity;
+  ses.configureSessions(inactivity, allowanceMs, maxLengthMs);
+  // default key: client IP and user agent
+  store<u8>(config, 1);
+  store<u8>(config + 1, keys.KeyKind.IpUa);
+  store<i32>(config + 2, -1);
+  store<u8>(config + 6, 0);
+  configureKeys(config, -1);
   memory.fill(totalCounts, 0, 32);
   preview.setLimit(previewLimit);
   f.clearNames();
@@ -110,6 +120,11 @@ export function setColumns(separator: i32, quoted: bool, minColumns: i32, httpFi
   configure(<u8>separator, quoted, minColumns, httpFirst);
   memory.fill(config + <usize>len, 0, PAD);
   readFieldsLine(config, config + <usize>len);
+}
+
+/** The grouping keys, as keys.ts reads them, at configPtr(). */
+export function setKeys(authorizationLabel: i32): void {
+  configureKeys(config, authorizationLabel);
 }
 
 /** A compiled template program at configPtr(). */
@@ -182,20 +197,44 @@ function handleLine(s: usize, e: usize): void {
     return;
   }
   count(2);
+  let tag = <u8>f.enc;
+  // the fields that name the actor, hashed once and used for the key and the string tables
   let ipS = f.has(Slot.Ip) ? f.start(Slot.Ip) : s;
   let ipLen = f.has(Slot.Ip) ? <i32>(f.end(Slot.Ip) - ipS) : 0;
   let uaS = f.has(Slot.UserAgent) ? f.start(Slot.UserAgent) : s;
   let uaLen = f.has(Slot.UserAgent) ? <i32>(f.end(Slot.UserAgent) - uaS) : 0;
-  let key = combine(hashBytes(ipS, ipLen, salt), hashBytes(uaS, uaLen, salt));
-  let tag = <u8>f.enc;
-  let actor = actors.intern(key, tag, ipS, ipLen, uaS, uaLen);
-  let user = -1;
+  let hIp = hashBytes(ipS, ipLen, salt);
+  let hUa = hashBytes(uaS, uaLen, salt);
+  decide(hIp, hUa, salt);
+  let ip = ips.intern(hIp, tag, ipS, ipLen, 0, -1);
+  let ua = agents.intern(hUa, tag, uaS, uaLen, 0, -1);
+  let user = 0;
   if (f.has(Slot.User)) {
     let us = f.start(Slot.User);
     let un = <i32>(f.end(Slot.User) - us);
-    if (!f.isDash(us, us + <usize>un)) user = users.intern(hashBytes(us, un, salt), tag, us, un, 0, -1);
+    if (!f.isDash(us, us + <usize>un)) user = users.intern(hashBytes(us, un, salt), tag, us, un, 0, -1) + 1;
   }
-  addRequest(f.time, actor, user);
+  let host = 0;
+  if (f.has(Slot.Host)) {
+    let hs = f.start(Slot.Host);
+    let hn = <i32>(f.end(Slot.Host) - hs);
+    if (!f.isDash(hs, hs + <usize>hn)) host = hosts.intern(hashBytes(hs, hn, salt), tag, hs, hn, 0, -1) + 1;
+  }
+  // endpoint: method + path (the query is not part of it)
+  let ms = f.has(Slot.Method) ? f.start(Slot.Method) : s;
+  let me = f.has(Slot.Method) ? f.end(Slot.Method) : s;
+  let ps: usize = s, pe: usize = s;
+  if (f.has(Slot.Path)) {
+    ps = f.start(Slot.Path);
+    pe = f.end(Slot.Path);
+  } else if (f.has(Slot.Uri)) {
+    ps = f.start(Slot.Uri);
+    pe = findByte(ps, f.end(Slot.Uri), 0x3f);
+  }
+  let endpoint = ep.endpointOf(ms, me, ps, pe, salt);
+  let dur = isNaN(f.durationMs) ? -1.0 : f.durationMs;
+  ep.record(endpoint, f.time, f.status, f.bytes, dur);
+  ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>ua, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur);
   if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e);
 }
 
@@ -236,27 +275,77 @@ export function parse(len: i32, final: bool): i32 {
   return tail;
 }
 
-/** Sessionizes every request read so far; returns the number of sessions. */
+/** Closes and merges every session; returns how many pieces there are (see sessionKept). */
 export function finish(): i32 {
-  return sessionize(actors.count, actors.hashes, inactivityMs);
+  ses.finishSessions();
+  return ses.cStart.len;
 }
 
-export function sessionCount(): i32 { return sesStart.len; }
-export function sessionStartPtr(): usize { return sesStart.ptr; }
-export function sessionEndPtr(): usize { return sesEnd.ptr; }
-export function sessionRequestsPtr(): usize { return sesCount.ptr; }
-export function sessionActorPtr(): usize { return sesActor.ptr; }
-export function sessionUserPtr(): usize { return sesUser.ptr; }
-export function sessionIdPtr(): usize { return sesId.ptr; }
+export function sessionPieces(): i32 { return ses.cStart.len; }
+export function lateRequests(): i32 { return ses.late; }
+export function mergedPieces(): i32 { return ses.mergedPieces; }
+export function pooledPeak(): i32 { return ses.pooledPeak; }
+export function setCap(): i32 { return ses.SET_CAP; }
 
-export function actorCount(): i32 { return actors.count; }
-export function actorHashPtr(): usize { return actors.hashes.ptr; }
-export function actorSpanPtr(): usize { return actors.spans.ptr; }
-export function actorArenaPtr(): usize { return actors.arena.ptr; }
+/** Pointers of the session columns, in this order (see src/lib/core/engine.ts). */
+export function sessionColumn(i: i32): usize {
+  switch (i) {
+    case 0: return ses.cStart.ptr;
+    case 1: return ses.cEnd.ptr;
+    case 2: return ses.cCount.ptr;
+    case 3: return ses.cKey.ptr;
+    case 4: return ses.cKind.ptr;
+    case 5: return ses.cFirstIp.ptr;
+    case 6: return ses.cFirstUa.ptr;
+    case 7: return ses.cUser.ptr;
+    case 8: return ses.cBytes.ptr;
+    case 9: return ses.cStatus.ptr;
+    case 10: return ses.cDurSum.ptr;
+    case 11: return ses.cDurCount.ptr;
+    case 12: return ses.cDurMax.ptr;
+    case 13: return ses.cFirstEp.ptr;
+    case 14: return ses.cLastEp.ptr;
+    case 15: return ses.cIps.ptr;
+    case 16: return ses.cEps.ptr;
+    case 17: return ses.cHosts.ptr;
+    case 18: return ses.cGone.ptr;
+    case 19: return ses.cSets.ptr;
+  }
+  return 0;
+}
 
-export function userCount(): i32 { return users.count; }
-export function userSpanPtr(): usize { return users.spans.ptr; }
-export function userArenaPtr(): usize { return users.arena.ptr; }
+/** Session id of piece c (key hash and start), for the JS side. */
+export function sessionIdOf(c: i32): u64 { return ses.pieceId(c); }
+
+/** String tables: 0 IPs, 1 user agents, 2 users, 3 hosts, 4 endpoints. */
+function table(i: i32): Interner {
+  switch (i) {
+    case 0: return ips;
+    case 1: return agents;
+    case 2: return users;
+    case 3: return hosts;
+  }
+  return ep.templates;
+}
+export function tableCount(i: i32): i32 { return table(i).count; }
+export function tableSpanPtr(i: i32): usize { return table(i).spans.ptr; }
+export function tableArenaPtr(i: i32): usize { return table(i).arena.ptr; }
+
+/** Endpoint statistics columns: 0 requests, 1 sessions, 2 status (6 per), 3 bytes, 4 first, 5 last, 6 sketch. */
+export function endpointColumn(i: i32): usize {
+  switch (i) {
+    case 0: return ep.epRequests.ptr;
+    case 1: return ep.epSessions.ptr;
+    case 2: return ep.epStatus.ptr;
+    case 3: return ep.epBytes.ptr;
+    case 4: return ep.epFirst.ptr;
+    case 5: return ep.epLast.ptr;
+    case 6: return ep.epSketch.ptr;
+  }
+  return 0;
+}
+export function sketchesPtr(): usize { return ep.sketches.ptr; }
+export function sketchBuckets(): i32 { return ep.SKETCH_BUCKETS; }
 
 export function malformedSampleCount(): i32 { return sampleCount; }
 export function malformedSamplesPtr(): usize { return samples; }

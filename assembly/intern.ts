@@ -88,3 +88,98 @@ export class Interner {
     }
   }
 }
+
+/**
+ * A map from 64-bit hashes to i32 with deletion (linear probing, backward-shift delete): the open
+ * sessions by key, and the raw-path → endpoint cache.
+ */
+export class U64Map {
+  private keys: usize = 0;
+  private vals: usize = 0;
+  private mask: u32 = 0;
+  size: i32 = 0;
+
+  constructor(slots: u32 = 1 << 12) {
+    this.alloc(slots);
+  }
+
+  private alloc(slots: u32): void {
+    this.mask = slots - 1;
+    this.keys = heap.alloc(<usize>slots << 3);
+    this.vals = heap.alloc(<usize>slots << 2);
+    memory.fill(this.keys, 0, <usize>slots << 3);
+  }
+
+  get(hash: u64): i32 {
+    let h = hash | 1;
+    let i = <u32>h & this.mask;
+    while (true) {
+      let k = load<u64>(this.keys + (<usize>i << 3));
+      if (k == h) return load<i32>(this.vals + (<usize>i << 2));
+      if (k == 0) return -1;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  set(hash: u64, v: i32): void {
+    let h = hash | 1;
+    let i = <u32>h & this.mask;
+    while (true) {
+      let slot = this.keys + (<usize>i << 3);
+      let k = load<u64>(slot);
+      if (k == h) {
+        store<i32>(this.vals + (<usize>i << 2), v);
+        return;
+      }
+      if (k == 0) {
+        store<u64>(slot, h);
+        store<i32>(this.vals + (<usize>i << 2), v);
+        this.size++;
+        if (<u32>this.size * 2 > this.mask) this.rehash();
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  delete(hash: u64): void {
+    let h = hash | 1;
+    let i = <u32>h & this.mask;
+    while (true) {
+      let k = load<u64>(this.keys + (<usize>i << 3));
+      if (k == 0) return;
+      if (k == h) break;
+      i = (i + 1) & this.mask;
+    }
+    // backward-shift: move later entries of the probe run into the hole
+    let hole = i;
+    let j = i;
+    while (true) {
+      j = (j + 1) & this.mask;
+      let k = load<u64>(this.keys + (<usize>j << 3));
+      if (k == 0) break;
+      let home = <u32>k & this.mask;
+      // k may move to the hole if its home is not in (hole, j]
+      let between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!between) {
+        store<u64>(this.keys + (<usize>hole << 3), k);
+        store<i32>(this.vals + (<usize>hole << 2), load<i32>(this.vals + (<usize>j << 2)));
+        hole = j;
+      }
+    }
+    store<u64>(this.keys + (<usize>hole << 3), 0);
+    this.size--;
+  }
+
+  private rehash(): void {
+    let oldKeys = this.keys;
+    let oldVals = this.vals;
+    let oldSlots = this.mask + 1;
+    this.alloc(oldSlots << 1);
+    this.size = 0;
+    for (let j: u32 = 0; j < oldSlots; j++) {
+      let k = load<u64>(oldKeys + (<usize>j << 3));
+      if (k != 0) this.set(k, load<i32>(oldVals + (<usize>j << 2)));
+    }
+  }
+}

@@ -1,137 +1,448 @@
 import { Vec } from './vec';
 import { combine } from './hash';
+import { U64Map } from './intern';
+import * as ep from './endpoints';
 
-// Groups requests into sessions, SPEC §2: per key, in time order, a gap longer than the
-// inactivity timeout starts a new session; a gap equal to it does not. The result does not
-// depend on the order the requests arrived in: each key's requests are sorted by time first.
+// Groups requests into sessions, SPEC §2, as a stream with bounded memory:
+// - per key, the open session keeps its requests (a chain in a pool). A request more than the
+//   inactivity timeout after the session's end closes it and opens the next one; a gap equal to
+//   the timeout stays in the session. A request more than the timeout *before* it belongs to an
+//   earlier session: it becomes a piece of its own.
+// - sessions whose end the stream's time has passed by the timeout plus a disorder allowance are
+//   closed: their figures computed from their requests, which are then freed.
+// - at the end, pieces of one key that touch or bridge within the timeout are merged, so the
+//   result does not depend on the order of lines or files. Requests that arrived behind the
+//   closing horizon are counted (`late`): they may have been merged into closed sessions.
 
-/** Per request: time (f64 ms), actor id, user id + 1 (0 = none). */
-export const reqTime = new Vec(8, 1 << 16);
-export const reqActor = new Vec(4, 1 << 16);
-export const reqUser = new Vec(4, 1 << 16);
+let inactivity: f64 = 30 * 60 * 1000;
+let allowance: f64 = 10 * 60 * 1000;
+/** 0: no maximum session length. */
+let maxLength: f64 = 0;
 
-/** Per session, filled by `sessionize`. */
-export const sesStart = new Vec(8, 1024);
-export const sesEnd = new Vec(8, 1024);
-export const sesCount = new Vec(4, 1024);
-export const sesActor = new Vec(4, 1024);
-export const sesUser = new Vec(4, 1024);
-export const sesId = new Vec(8, 1024);
-
-@inline export function addRequest(time: f64, actor: i32, user: i32): void {
-  reqTime.pushF64(time);
-  reqActor.pushU32(<u32>actor);
-  reqUser.pushU32(<u32>(user + 1));
+export function configureSessions(inactivityMs: f64, allowanceMs: f64, maxLengthMs: f64): void {
+  inactivity = inactivityMs;
+  allowance = allowanceMs;
+  maxLength = maxLengthMs;
 }
 
-@inline function timeOf(i: u32): f64 {
-  return load<f64>(reqTime.ptr + (<usize>i << 3));
-}
+// ---- the request pool: requests of open sessions only ---------------------------------------
 
-/** Stable sort of request indices [a, b) of `order` by time; `tmp` is scratch of the same size. */
-function sortByTime(order: usize, tmp: usize, a: i32, b: i32): void {
-  let n = b - a;
-  if (n < 2) return;
-  // Logs are nearly in time order: check first, it is the common case.
-  let sorted = true;
-  let prev = timeOf(load<u32>(order + (<usize>a << 2)));
-  for (let i = a + 1; i < b; i++) {
-    let t = timeOf(load<u32>(order + (<usize>i << 2)));
-    if (t < prev) { sorted = false; break; }
-    prev = t;
+const rTime = new Vec(8, 1 << 14);
+const rNext = new Vec(4, 1 << 14);
+const rIp = new Vec(4, 1 << 14);
+const rUa = new Vec(4, 1 << 14);
+const rUser = new Vec(4, 1 << 14);
+const rEp = new Vec(4, 1 << 14);
+const rHost = new Vec(4, 1 << 14);
+const rStatus = new Vec(4, 1 << 14);
+const rBytes = new Vec(8, 1 << 14);
+const rDur = new Vec(8, 1 << 14);
+let freeReq: i32 = -1;
+export let pooled: i32 = 0;
+export let pooledPeak: i32 = 0;
+
+function allocReq(): i32 {
+  pooled++;
+  if (pooled > pooledPeak) pooledPeak = pooled;
+  if (freeReq >= 0) {
+    let r = freeReq;
+    freeReq = <i32>rNext.u32At(r);
+    return r;
   }
-  if (sorted) return;
+  let r = rTime.len;
+  rTime.pushF64(0); rNext.pushU32(0); rIp.pushU32(0); rUa.pushU32(0); rUser.pushU32(0);
+  rEp.pushU32(0); rHost.pushU32(0); rStatus.pushU32(0); rBytes.pushF64(0); rDur.pushF64(0);
+  return r;
+}
+
+@inline function setU32(v: Vec, i: i32, x: u32): void { store<u32>(v.ptr + (<usize>i << 2), x); }
+@inline function setF64(v: Vec, i: i32, x: f64): void { store<f64>(v.ptr + (<usize>i << 3), x); }
+@inline function setU64(v: Vec, i: i32, x: u64): void { store<u64>(v.ptr + (<usize>i << 3), x); }
+
+// ---- open sessions ----------------------------------------------------------------------------
+
+const open = new U64Map(1 << 12);
+const oHead = new Vec(4, 1024);
+const oStart = new Vec(8, 1024);
+const oEnd = new Vec(8, 1024);
+const oCount = new Vec(4, 1024);
+const oKey = new Vec(8, 1024);
+const oKind = new Vec(4, 1024);
+/** Dense list of open session indices (for sweeps) and each one's place in it. */
+const oList = new Vec(4, 1024);
+const oPos = new Vec(4, 1024);
+let freeOpen: i32 = -1;
+
+function newOpen(key: u64, kind: i32, t: f64): i32 {
+  let o: i32;
+  if (freeOpen >= 0) {
+    o = freeOpen;
+    freeOpen = <i32>oHead.u32At(o);
+  } else {
+    o = oHead.len;
+    oHead.pushU32(0); oStart.pushF64(0); oEnd.pushF64(0); oCount.pushU32(0); oKey.pushU64(0);
+    oKind.pushU32(0); oPos.pushU32(0);
+  }
+  setU32(oHead, o, <u32>-1);
+  setF64(oStart, o, t);
+  setF64(oEnd, o, t);
+  setU32(oCount, o, 0);
+  setU64(oKey, o, key);
+  setU32(oKind, o, <u32>kind);
+  setU32(oPos, o, <u32>oList.len);
+  oList.pushU32(<u32>o);
+  open.set(key, o);
+  return o;
+}
+
+function dropOpen(o: i32): void {
+  open.delete(oKey.u64At(o));
+  // swap-remove from the dense list
+  let pos = <i32>oPos.u32At(o);
+  let last = <i32>oList.u32At(oList.len - 1);
+  setU32(oList, pos, <u32>last);
+  setU32(oPos, last, <u32>pos);
+  oList.len--;
+  setU32(oHead, o, <u32>freeOpen);
+  freeOpen = o;
+}
+
+export function openCount(): i32 { return oList.len; }
+
+// ---- closed pieces, then final sessions ------------------------------------------------------
+
+/** Distinct ids kept per piece for exact unions when pieces merge; more are counted, not kept. */
+export const SET_CAP: i32 = 8;
+export const cStart = new Vec(8, 1024);
+export const cEnd = new Vec(8, 1024);
+export const cCount = new Vec(4, 1024);
+export const cKey = new Vec(8, 1024);
+export const cKind = new Vec(4, 1024);
+export const cFirstIp = new Vec(4, 1024);
+export const cFirstUa = new Vec(4, 1024);
+export const cUser = new Vec(4, 1024);
+export const cBytes = new Vec(8, 1024);
+export const cStatus = new Vec(4 * 6, 1024);
+export const cDurSum = new Vec(8, 1024);
+export const cDurCount = new Vec(4, 1024);
+export const cDurMax = new Vec(8, 1024);
+export const cFirstEp = new Vec(4, 1024);
+export const cLastEp = new Vec(4, 1024);
+/** Distinct counts: IPs, endpoints, hosts. */
+export const cIps = new Vec(4, 1024);
+export const cEps = new Vec(4, 1024);
+export const cHosts = new Vec(4, 1024);
+/** Up to SET_CAP ids each of IPs, endpoints and hosts (0xffffffff unused). */
+export const cSets = new Vec(4 * 3 * SET_CAP, 1024);
+/** Merged away at the end (1) or kept (0). */
+export const cGone = new Vec(4, 1024);
+
+export let late: i32 = 0;
+export let mergedPieces: i32 = 0;
+let maxTime: f64 = -Infinity;
+let sinceSweep: i32 = 0;
+let serial: u32 = 0;
+
+// stamps: the serial of the last piece that counted an id, for exact distinct counts
+const stampIp = new Vec(4, 1024);
+const stampEp = new Vec(4, 1024);
+const stampHost = new Vec(4, 1024);
+
+function stamp(v: Vec, id: u32): bool {
+  while (<i32>id >= v.len) v.pushU32(0);
+  let p = v.ptr + (<usize>id << 2);
+  if (load<u32>(p) == serial) return false;
+  store<u32>(p, serial);
+  return true;
+}
+
+// scratch for sorting a session's requests
+let sortA = new Vec(4, 1024);
+let sortB = new Vec(4, 1024);
+
+@inline function reqTime(r: u32): f64 { return load<f64>(rTime.ptr + (<usize>r << 3)); }
+
+function sortReqs(a: usize, tmp: usize, lo: i32, hi: i32): void {
+  let n = hi - lo;
+  if (n < 2) return;
   if (n <= 24) {
-    for (let i = a + 1; i < b; i++) {
-      let v = load<u32>(order + (<usize>i << 2));
-      let tv = timeOf(v);
+    for (let i = lo + 1; i < hi; i++) {
+      let v = load<u32>(a + (<usize>i << 2));
+      let tv = reqTime(v);
       let j = i - 1;
-      while (j >= a && timeOf(load<u32>(order + (<usize>j << 2))) > tv) {
-        store<u32>(order + (<usize>(j + 1) << 2), load<u32>(order + (<usize>j << 2)));
+      while (j >= lo && reqTime(load<u32>(a + (<usize>j << 2))) > tv) {
+        store<u32>(a + (<usize>(j + 1) << 2), load<u32>(a + (<usize>j << 2)));
         j--;
       }
-      store<u32>(order + (<usize>(j + 1) << 2), v);
+      store<u32>(a + (<usize>(j + 1) << 2), v);
     }
     return;
   }
-  let mid = a + (n >> 1);
-  sortByTime(order, tmp, a, mid);
-  sortByTime(order, tmp, mid, b);
-  // merge [a, mid) and [mid, b) through tmp
-  let i = a, j = mid, k = a;
-  while (i < mid && j < b) {
-    let vi = load<u32>(order + (<usize>i << 2));
-    let vj = load<u32>(order + (<usize>j << 2));
-    if (timeOf(vj) < timeOf(vi)) { store<u32>(tmp + (<usize>k << 2), vj); j++; }
+  let mid = lo + (n >> 1);
+  sortReqs(a, tmp, lo, mid);
+  sortReqs(a, tmp, mid, hi);
+  if (reqTime(load<u32>(a + (<usize>(mid - 1) << 2))) <= reqTime(load<u32>(a + (<usize>mid << 2)))) return;
+  let i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) {
+    let vi = load<u32>(a + (<usize>i << 2));
+    let vj = load<u32>(a + (<usize>j << 2));
+    if (reqTime(vj) < reqTime(vi)) { store<u32>(tmp + (<usize>k << 2), vj); j++; }
     else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
     k++;
   }
-  while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(order + (<usize>i << 2))); i++; k++; }
-  while (j < b) { store<u32>(tmp + (<usize>k << 2), load<u32>(order + (<usize>j << 2))); j++; k++; }
-  memory.copy(order + (<usize>a << 2), tmp + (<usize>a << 2), <usize>n << 2);
+  while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>i << 2))); i++; k++; }
+  while (j < hi) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>j << 2))); j++; k++; }
+  memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
-/**
- * Builds the sessions of all requests so far. `actorHash` gives each actor's key hash (for ids).
- * Counting sort by actor (stable), then each actor's requests by time, then cut on gaps.
- */
-export function sessionize(actors: i32, actorHash: Vec, inactivityMs: f64): i32 {
-  let n = reqTime.len;
-  let starts = heap.alloc(<usize>(actors + 1) << 2);
-  memory.fill(starts, 0, <usize>(actors + 1) << 2);
+function newPiece(key: u64, kind: u32): i32 {
+  let c = cStart.len;
+  cStart.pushF64(0); cEnd.pushF64(0); cCount.pushU32(0); cKey.pushU64(key); cKind.pushU32(kind);
+  cFirstIp.pushU32(0); cFirstUa.pushU32(0); cUser.pushU32(0); cBytes.pushF64(0);
+  memory.fill(cStatus.reserve(1), 0, 24); cStatus.len++;
+  cDurSum.pushF64(0); cDurCount.pushU32(0); cDurMax.pushF64(0);
+  cFirstEp.pushU32(0); cLastEp.pushU32(0); cIps.pushU32(0); cEps.pushU32(0); cHosts.pushU32(0);
+  memory.fill(cSets.reserve(1), 0xff, <usize>(12 * SET_CAP)); cSets.len++;
+  cGone.pushU32(0);
+  serial++;
+  return c;
+}
+
+@inline function addToSet(c: i32, which: i32, id: u32): void {
+  let base = cSets.ptr + <usize>c * <usize>(12 * SET_CAP) + <usize>(which * SET_CAP * 4);
+  for (let i = 0; i < SET_CAP; i++) {
+    let p = base + (<usize>i << 2);
+    let v = load<u32>(p);
+    if (v == id) return;
+    if (v == 0xffffffff) { store<u32>(p, id); return; }
+  }
+}
+
+/** Adds request r (in time order) to piece c; `first` for the piece's first request. */
+function account(c: i32, r: u32, first: bool): void {
+  let t = reqTime(r);
+  let ip = rIp.u32At(<i32>r), epId = rEp.u32At(<i32>r), host = rHost.u32At(<i32>r);
+  if (first) {
+    setF64(cStart, c, t);
+    setU32(cFirstIp, c, ip);
+    setU32(cFirstUa, c, rUa.u32At(<i32>r));
+    setU32(cFirstEp, c, epId);
+  }
+  setF64(cEnd, c, t);
+  setU32(cLastEp, c, epId);
+  setU32(cCount, c, cCount.u32At(c) + 1);
+  if (cUser.u32At(c) == 0) setU32(cUser, c, rUser.u32At(<i32>r));
+  let b = load<f64>(rBytes.ptr + (<usize>r << 3));
+  if (b > 0) setF64(cBytes, c, cBytes.f64At(c) + b);
+  let st = <i32>rStatus.u32At(<i32>r);
+  let cls = st >= 100 && st < 600 ? st / 100 - 1 : 5;
+  let sp = cStatus.ptr + <usize>c * 24 + (<usize>cls << 2);
+  store<u32>(sp, load<u32>(sp) + 1);
+  let d = load<f64>(rDur.ptr + (<usize>r << 3));
+  if (d >= 0) {
+    setF64(cDurSum, c, cDurSum.f64At(c) + d);
+    setU32(cDurCount, c, cDurCount.u32At(c) + 1);
+    if (d > cDurMax.f64At(c)) setF64(cDurMax, c, d);
+  }
+  if (stamp(stampIp, ip)) { setU32(cIps, c, cIps.u32At(c) + 1); addToSet(c, 0, ip); }
+  if (stamp(stampEp, epId)) {
+    setU32(cEps, c, cEps.u32At(c) + 1);
+    addToSet(c, 1, epId);
+    ep.countSession(<i32>epId);
+  }
+  if (host != 0 && stamp(stampHost, host)) { setU32(cHosts, c, cHosts.u32At(c) + 1); addToSet(c, 2, host); }
+}
+
+/** Closes open session o: sorts its requests, computes its figures as one or more pieces. */
+function close(o: i32): void {
+  let n = <i32>oCount.u32At(o);
+  if (sortA.cap < n) { sortA.grow(n); sortB.grow(n); }
+  let r = <i32>oHead.u32At(o);
+  let k = 0;
+  while (r >= 0) {
+    store<u32>(sortA.ptr + (<usize>k << 2), <u32>r);
+    k++;
+    r = <i32>rNext.u32At(r);
+  }
+  sortReqs(sortA.ptr, sortB.ptr, 0, n);
+  let key = oKey.u64At(o);
+  let kind = oKind.u32At(o);
+  let c = newPiece(key, kind);
+  let start = reqTime(load<u32>(sortA.ptr));
   for (let i = 0; i < n; i++) {
-    let a = reqActor.u32At(i);
-    let p = starts + (<usize>(a + 1) << 2);
-    store<u32>(p, load<u32>(p) + 1);
+    let q = load<u32>(sortA.ptr + (<usize>i << 2));
+    if (maxLength > 0 && reqTime(q) - start > maxLength) {
+      c = newPiece(key, kind);
+      start = reqTime(q);
+      account(c, q, true);
+    } else account(c, q, i == 0);
+    // back to the pool
+    setU32(rNext, <i32>q, <u32>freeReq);
+    freeReq = <i32>q;
+    pooled--;
   }
-  for (let a = 0; a < actors; a++) {
-    let p = starts + (<usize>(a + 1) << 2);
-    store<u32>(p, load<u32>(p) + load<u32>(p - 4));
-  }
-  let order = heap.alloc((<usize>n << 2) + 16);
-  let tmp = heap.alloc((<usize>n << 2) + 16);
-  let fill = heap.alloc((<usize>actors << 2) + 16);
-  memory.copy(fill, starts, <usize>actors << 2);
-  for (let i = 0; i < n; i++) {
-    let a = reqActor.u32At(i);
-    let f = fill + (<usize>a << 2);
-    let at = load<u32>(f);
-    store<u32>(order + (<usize>at << 2), <u32>i);
-    store<u32>(f, at + 1);
-  }
-  sesStart.len = 0; sesEnd.len = 0; sesCount.len = 0; sesActor.len = 0; sesUser.len = 0; sesId.len = 0;
-  for (let a = 0; a < actors; a++) {
-    let lo = <i32>load<u32>(starts + (<usize>a << 2));
-    let hi = <i32>load<u32>(starts + (<usize>(a + 1) << 2));
-    if (lo == hi) continue;
-    sortByTime(order, tmp, lo, hi);
-    let hash = actorHash.u64At(a);
-    let first = load<u32>(order + (<usize>lo << 2));
-    let start = timeOf(first);
-    let last = start;
-    let count: u32 = 1;
-    let user = reqUser.u32At(<i32>first);
-    for (let i = lo + 1; i < hi; i++) {
-      let r = load<u32>(order + (<usize>i << 2));
-      let t = timeOf(r);
-      if (t - last > inactivityMs) {
-        emit(a, hash, start, last, count, user);
-        start = t; count = 0; user = 0;
-      }
-      last = t;
-      count++;
-      if (user == 0) user = reqUser.u32At(<i32>r);
+  dropOpen(o);
+}
+
+/** One request: its key, time and the ids of its fields. */
+export function add(key: u64, kind: i32, t: f64, ip: u32, ua: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64): void {
+  let o = open.get(key);
+  if (o >= 0) {
+    let s = oStart.f64At(o), e = oEnd.f64At(o);
+    if (t - e > inactivity) {
+      close(o);
+      o = newOpen(key, kind, t);
+    } else if (s - t > inactivity) {
+      // an earlier session's request, come late: a piece of its own, merged at the end
+      o = -2;
+    } else {
+      if (t < s) setF64(oStart, o, t);
+      if (t > e) setF64(oEnd, o, t);
     }
-    emit(a, hash, start, last, count, user);
+  } else {
+    o = newOpen(key, kind, t);
   }
-  return sesStart.len;
+  let r = allocReq();
+  setF64(rTime, r, t);
+  setU32(rIp, r, ip); setU32(rUa, r, ua); setU32(rUser, r, user); setU32(rEp, r, epId); setU32(rHost, r, host);
+  setU32(rStatus, r, <u32>status); setF64(rBytes, r, bytes); setF64(rDur, r, dur);
+  if (o == -2) {
+    let c = newPiece(key, <u32>kind);
+    account(c, <u32>r, true);
+    setU32(rNext, r, <u32>freeReq);
+    freeReq = r;
+    pooled--;
+  } else {
+    setU32(rNext, r, oHead.u32At(o));
+    setU32(oHead, o, <u32>r);
+    setU32(oCount, o, oCount.u32At(o) + 1);
+  }
+  if (t > maxTime) maxTime = t;
+  else if (maxTime - t > inactivity + allowance) late++;
+  if (++sinceSweep >= 8192) sweep(false);
 }
 
-function emit(actor: i32, hash: u64, start: f64, end: f64, count: u32, user: u32): void {
-  sesStart.pushF64(start);
-  sesEnd.pushF64(end);
-  sesCount.pushU32(count);
-  sesActor.pushU32(<u32>actor);
-  sesUser.pushU32(user);
-  sesId.pushU64(combine(hash, reinterpret<u64>(start)));
+/** Closes the sessions the stream's time has left behind (all of them with `all`). */
+export function sweep(all: bool): void {
+  sinceSweep = 0;
+  let horizon = maxTime - inactivity - allowance;
+  let i = 0;
+  while (i < oList.len) {
+    let o = <i32>oList.u32At(i);
+    if (all || oEnd.f64At(o) < horizon) close(o); // swap-remove brings another one to i
+    else i++;
+  }
+}
+
+// ---- the end: merge pieces of one key that touch or bridge -----------------------------------
+
+let order = new Vec(4, 1024);
+let orderTmp = new Vec(4, 1024);
+
+@inline function pieceBefore(a: u32, b: u32): bool {
+  let ka = cKey.u64At(<i32>a), kb = cKey.u64At(<i32>b);
+  if (ka != kb) return ka < kb;
+  return cStart.f64At(<i32>a) < cStart.f64At(<i32>b);
+}
+
+function sortPieces(a: usize, tmp: usize, lo: i32, hi: i32): void {
+  let n = hi - lo;
+  if (n < 2) return;
+  if (n <= 16) {
+    for (let i = lo + 1; i < hi; i++) {
+      let v = load<u32>(a + (<usize>i << 2));
+      let j = i - 1;
+      while (j >= lo && pieceBefore(v, load<u32>(a + (<usize>j << 2)))) {
+        store<u32>(a + (<usize>(j + 1) << 2), load<u32>(a + (<usize>j << 2)));
+        j--;
+      }
+      store<u32>(a + (<usize>(j + 1) << 2), v);
+    }
+    return;
+  }
+  let mid = lo + (n >> 1);
+  sortPieces(a, tmp, lo, mid);
+  sortPieces(a, tmp, mid, hi);
+  let i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) {
+    let vi = load<u32>(a + (<usize>i << 2));
+    let vj = load<u32>(a + (<usize>j << 2));
+    if (pieceBefore(vj, vi)) { store<u32>(tmp + (<usize>k << 2), vj); j++; }
+    else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
+    k++;
+  }
+  while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>i << 2))); i++; k++; }
+  while (j < hi) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>j << 2))); j++; k++; }
+  memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
+}
+
+/** Union of piece b's id set `which` into a's; returns how many ids were new to a. */
+function unionSet(a: i32, b: i32, which: i32, countA: u32, countB: u32): u32 {
+  let pa = cSets.ptr + <usize>a * <usize>(12 * SET_CAP) + <usize>(which * SET_CAP * 4);
+  let pb = cSets.ptr + <usize>b * <usize>(12 * SET_CAP) + <usize>(which * SET_CAP * 4);
+  let fresh: u32 = 0;
+  for (let i = 0; i < SET_CAP; i++) {
+    let id = load<u32>(pb + (<usize>i << 2));
+    if (id == 0xffffffff) break;
+    let seen = false;
+    for (let j = 0; j < SET_CAP; j++) {
+      let v = load<u32>(pa + (<usize>j << 2));
+      if (v == id) { seen = true; break; }
+      if (v == 0xffffffff) { store<u32>(pa + (<usize>j << 2), id); break; }
+    }
+    if (!seen) fresh++;
+  }
+  // exact while both sets were complete; past the cap, a lower bound of the union
+  if (countA <= <u32>SET_CAP && countB <= <u32>SET_CAP) return countA + fresh;
+  return max(countA + fresh, countB);
+}
+
+function mergeInto(a: i32, b: i32): void {
+  // b starts no earlier than a (sorted); first fields stay a's, last ones follow the later end
+  if (cEnd.f64At(b) >= cEnd.f64At(a)) {
+    setF64(cEnd, a, cEnd.f64At(b));
+    setU32(cLastEp, a, cLastEp.u32At(b));
+  }
+  if (cUser.u32At(a) == 0) setU32(cUser, a, cUser.u32At(b));
+  setU32(cCount, a, cCount.u32At(a) + cCount.u32At(b));
+  setF64(cBytes, a, cBytes.f64At(a) + cBytes.f64At(b));
+  for (let i = 0; i < 6; i++) {
+    let pa = cStatus.ptr + <usize>a * 24 + (<usize>i << 2);
+    store<u32>(pa, load<u32>(pa) + load<u32>(cStatus.ptr + <usize>b * 24 + (<usize>i << 2)));
+  }
+  setF64(cDurSum, a, cDurSum.f64At(a) + cDurSum.f64At(b));
+  setU32(cDurCount, a, cDurCount.u32At(a) + cDurCount.u32At(b));
+  if (cDurMax.f64At(b) > cDurMax.f64At(a)) setF64(cDurMax, a, cDurMax.f64At(b));
+  setU32(cIps, a, unionSet(a, b, 0, cIps.u32At(a), cIps.u32At(b)));
+  setU32(cEps, a, unionSet(a, b, 1, cEps.u32At(a), cEps.u32At(b)));
+  setU32(cHosts, a, unionSet(a, b, 2, cHosts.u32At(a), cHosts.u32At(b)));
+  setU32(cGone, b, 1);
+  mergedPieces++;
+}
+
+/** Closes everything, merges pieces; returns the number of sessions (pieces not merged away). */
+export function finishSessions(): i32 {
+  sweep(true);
+  let n = cStart.len;
+  if (order.cap < n) { order.grow(n); orderTmp.grow(n); }
+  for (let i = 0; i < n; i++) store<u32>(order.ptr + (<usize>i << 2), <u32>i);
+  sortPieces(order.ptr, orderTmp.ptr, 0, n);
+  let kept = 0;
+  let cur: i32 = -1;
+  for (let i = 0; i < n; i++) {
+    let c = <i32>load<u32>(order.ptr + (<usize>i << 2));
+    if (cur >= 0 && cKey.u64At(c) == cKey.u64At(cur) && cStart.f64At(c) - cEnd.f64At(cur) <= inactivity
+      && (maxLength <= 0 || max(cEnd.f64At(c), cEnd.f64At(cur)) - cStart.f64At(cur) <= maxLength)) {
+      mergeInto(cur, c);
+    } else {
+      cur = c;
+      kept++;
+    }
+  }
+  return kept;
+}
+
+/** The id of piece c: its key hash and start. */
+export function pieceId(c: i32): u64 {
+  return combine(cKey.u64At(c), reinterpret<u64>(cStart.f64At(c)));
 }

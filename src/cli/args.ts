@@ -1,9 +1,10 @@
 import { formatByName } from '../lib/core/formats/index';
 import type { FormatSpec } from '../lib/core/formats/spec';
+import { parseKeys, type GroupingKey } from '../lib/core/keys';
 
 // Command-line arguments of `sessionlens` (SPEC §6), parsed without a library: few flags, stable.
 
-export type Command = 'summary' | 'sessions' | 'preview';
+export type Command = 'summary' | 'sessions' | 'endpoints' | 'preview';
 
 export interface CliArgs {
   command: Command;
@@ -14,14 +15,21 @@ export interface CliArgs {
   verbose: boolean;
   /** preview: how many requests. */
   limit: number;
+  keys?: GroupingKey[];
+  maxSessionMs?: number;
 }
 
-export const USAGE = `usage: sessionlens summary|sessions|preview [options] FILE…
-  FILE may be - for standard input; .gz files are decompressed.
+export const USAGE = `usage: sessionlens summary|sessions|endpoints|preview [options] FILE…
+  FILE may be - for standard input; .gz files are decompressed; several files are one log.
   summary    one JSON object: files, bytes, lines, blank, requests, malformed, sessions, format
   sessions   NDJSON, one session per line, sorted by start
+  endpoints  NDJSON, one endpoint (method + path template) per line, by requests
   preview    NDJSON of the first requests as parsed, every field shown (--limit N, default 20)
 options:
+  --key K1,K2,…    grouping keys, first non-empty wins: cookie:NAME, header:NAME, jwt:CLAIM
+                   (jwt:CLAIM@cookie:NAME for a token in a cookie), query:NAME, user, ip+ua, ip
+                   (default ip+ua)
+  --max-session D  cut sessions longer than D (e.g. 4h)
   --format F       combined, json, json:caddy, json:traefik, json:envoy, json:gcp, alb, elb,
                    cloudfront, w3c, 'nginx:<log_format>' or 'apache:<LogFormat>' (default: detect)
   --map M          JSON field mapping, e.g. time=ts,ip=client.addr,uri=req.url,status=code
@@ -40,7 +48,7 @@ export function parseDuration(text: string): number | null {
 
 export function parseArgs(argv: string[]): CliArgs | string {
   const [command, ...rest] = argv;
-  if (command !== 'summary' && command !== 'sessions' && command !== 'preview') return command ? `unknown command: ${command}` : 'no command given';
+  if (command !== 'summary' && command !== 'sessions' && command !== 'endpoints' && command !== 'preview') return command ? `unknown command: ${command}` : 'no command given';
   const args: CliArgs = { command, files: [], inactivityMs: 30 * 60_000, verbose: false, limit: 20 };
   let format: string | undefined;
   let mapping: string | undefined;
@@ -57,6 +65,15 @@ export function parseArgs(argv: string[]): CliArgs | string {
       args.inactivityMs = ms;
     } else if (a === '--format' || a.startsWith('--format=')) format = value();
     else if (a === '--map' || a.startsWith('--map=')) mapping = value();
+    else if (a === '--key' || a.startsWith('--key=')) {
+      const keys = parseKeys(value() ?? '');
+      if (typeof keys === 'string') return keys;
+      args.keys = keys;
+    } else if (a === '--max-session' || a.startsWith('--max-session=')) {
+      const ms = parseDuration(value() ?? '');
+      if (ms === null) return 'bad --max-session value (examples: 4h, 90m)';
+      args.maxSessionMs = ms;
+    }
     else if (a === '--limit' || a.startsWith('--limit=')) {
       const n = Number(value());
       if (!Number.isInteger(n) || n < 1 || n > 10_000) return 'bad --limit value (1 to 10000)';

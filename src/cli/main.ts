@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
-import { sessionAt, sessionJson } from '../lib/core/sessions';
+import { sessionAt, sessionJson, endpointJson } from '../lib/core/sessions';
 import type { LogSource } from '../lib/core/api';
 import { parseArgs, USAGE } from './args';
 
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return failed ? 1 : 0;
   }
-  const result = await analyse(module, sources, { inactivityMs: args.inactivityMs, format: args.format });
+  const result = await analyse(module, sources, { inactivityMs: args.inactivityMs, format: args.format, keys: args.keys, maxSessionMs: args.maxSessionMs });
   if (!result.ok) {
     process.stderr.write(`sessionlens: ${result.error.message}\n`);
     return 1;
@@ -76,6 +76,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let batch = '';
+  if (args.command === 'endpoints') {
+    for (const e of result.value.endpoints) batch += JSON.stringify(endpointJson(e)) + '\n';
+    await write(batch);
+    return 0;
+  }
   for (let i = 0; i < sessions.count; i++) {
     batch += JSON.stringify(sessionJson(sessionAt(sessions, i))) + '\n';
     if (batch.length > 1 << 16) {

@@ -125,7 +125,7 @@ describe('SessionService', () => {
 
   it('turns a failed write into an error value and stores nothing', async () => {
     const bad = makeColumns(2);
-    (bad.actors as unknown[]).push(() => 'not cloneable');
+    (bad.ips as unknown[]).push(() => 'not cloneable');
     const { service, db } = setup(ok(bad));
     const res = await service.importSources([file('a\n')]);
     expect(res.ok).toBe(false);

@@ -1,5 +1,5 @@
 import type { LogSource, AnalyseOptions } from './api';
-import type { Result, Summary, SessionColumns, InputError, ParsedRequest } from './types';
+import type { Result, Summary, SessionColumns, InputError, ParsedRequest, EndpointStats } from './types';
 import type { FormatSpec } from './formats/spec';
 import { Engine, type EngineOptions } from './engine';
 import { openLog } from './open';
@@ -18,6 +18,8 @@ export async function compileCore(wasm: BufferSource | Response | Promise<Respon
 export interface Analysis {
   summary: Summary;
   sessions: SessionColumns;
+  /** Per-endpoint statistics, by requests. */
+  endpoints: EndpointStats[];
   /** The first requests with all their fields (when `previewLimit` was given). */
   preview: ParsedRequest[];
 }
@@ -166,10 +168,11 @@ export async function analyse(
     bytes: engine.bytes,
     ...totals,
     sessions: sessions.count,
+    late: engine.late,
     format: engine.format(),
     malformedSamples: engine.malformedSamples()
   };
-  return { ok: true, value: { summary, sessions, preview: engine.preview() } };
+  return { ok: true, value: { summary, sessions, endpoints: engine.endpoints(), preview: engine.preview() } };
 }
 
 export interface FilePreview {

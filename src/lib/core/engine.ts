@@ -1,4 +1,7 @@
-import type { MalformedSample, SessionColumns, Actor, ParsedRequest } from './types';
+import type { MalformedSample, SessionColumns, ParsedRequest, EndpointStats } from './types';
+import { STATUS_CLASSES, HOSTS_PER_SESSION } from './types';
+import { quantile, type Sketch } from './sketch';
+import { type GroupingKey, keyFieldDefs, encodeKeys } from './keys';
 import type { FormatSpec } from './formats/spec';
 import type { FieldDef } from './slots';
 import { CoreFormat, Enc, Slot, SLOTS } from './slots';
@@ -10,7 +13,7 @@ import { valueText, rawText } from './unescape';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
-  init(capacity: number, saltLo: number, saltHi: number, inactivityMs: number, previewLimit: number): void;
+  init(capacity: number, saltLo: number, saltHi: number, inactivityMs: number, previewLimit: number, allowanceMs: number, maxLengthMs: number): void;
   inputPtr(): number;
   fileCountsPtr(): number;
   totalCountsPtr(): number;
@@ -28,20 +31,18 @@ interface CoreExports {
   previewTextPtr(): number;
   parse(len: number, final: number): number;
   finish(): number;
-  sessionCount(): number;
-  sessionStartPtr(): number;
-  sessionEndPtr(): number;
-  sessionRequestsPtr(): number;
-  sessionActorPtr(): number;
-  sessionUserPtr(): number;
-  sessionIdPtr(): number;
-  actorCount(): number;
-  actorHashPtr(): number;
-  actorSpanPtr(): number;
-  actorArenaPtr(): number;
-  userCount(): number;
-  userSpanPtr(): number;
-  userArenaPtr(): number;
+  sessionColumn(i: number): number;
+  sessionIdOf(c: number): bigint;
+  lateRequests(): number;
+  pooledPeak(): number;
+  setCap(): number;
+  setKeys(authorizationLabel: number): void;
+  tableCount(i: number): number;
+  tableSpanPtr(i: number): number;
+  tableArenaPtr(i: number): number;
+  endpointColumn(i: number): number;
+  sketchesPtr(): number;
+  sketchBuckets(): number;
   malformedSampleCount(): number;
   malformedSamplesPtr(): number;
   malformedTextPtr(): number;
@@ -56,6 +57,11 @@ export const DEFAULT_CHUNK_SIZE = 8 << 20;
 const MAX_LINE = 64 * 1024;
 
 export const DEFAULT_INACTIVITY_MS = 30 * 60 * 1000;
+/**
+ * How far back in time a log may jump before sessions it left are closed (and later requests of
+ * theirs counted as late): servers write lines in completion order, a few minutes out at most.
+ */
+export const DEFAULT_DISORDER_MS = 10 * 60 * 1000;
 
 export interface EngineOptions {
   inactivityMs?: number;
@@ -64,6 +70,12 @@ export interface EngineOptions {
   salt?: [number, number];
   /** Keep the first N requests with all their fields (the page's preview, golden tests). */
   previewLimit?: number;
+  /** Grouping keys in order (SPEC §2); default ip+ua. */
+  keys?: GroupingKey[];
+  /** Maximum session length in ms (0 or absent: none). */
+  maxSessionMs?: number;
+  /** Disorder allowance (see DEFAULT_DISORDER_MS). */
+  disorderMs?: number;
 }
 
 export interface LineCounts {
@@ -96,13 +108,23 @@ export class Engine {
   #formats: FileFormat[] = [];
   #labels: string[] = [];
   #bytes = 0;
+  #keys: GroupingKey[] = [];
 
   constructor(module: WebAssembly.Module, opts: EngineOptions = {}) {
     const instance = new WebAssembly.Instance(module, {});
     this.#x = instance.exports as unknown as CoreExports;
     this.#chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
     const [lo, hi] = opts.salt ?? [0x5e551011, 0];
-    this.#x.init(this.#chunk + MAX_LINE + 16, lo >>> 0, hi >>> 0, opts.inactivityMs ?? DEFAULT_INACTIVITY_MS, opts.previewLimit ?? 0);
+    this.#x.init(
+      this.#chunk + MAX_LINE + 16,
+      lo >>> 0,
+      hi >>> 0,
+      opts.inactivityMs ?? DEFAULT_INACTIVITY_MS,
+      opts.previewLimit ?? 0,
+      opts.disorderMs ?? DEFAULT_DISORDER_MS,
+      opts.maxSessionMs ?? 0
+    );
+    this.#keys = opts.keys ?? [{ kind: 'ip+ua' }];
   }
 
   /** Starts a file and sets its format up in the core (default: combined/common). */
@@ -138,6 +160,22 @@ export class Engine {
   }
 
   #setFormat(spec: FormatSpec): void {
+    this.#setFormatOnly(spec);
+    // the fields the grouping keys read, in this format's names; then the keys themselves
+    const extra = keyFieldDefs(spec, this.#keys);
+    if (extra.length && spec.kind !== 'clf' && spec.kind !== 'template') {
+      this.#defineNames(spec.kind === 'columns' ? extra.map((f) => ({ ...f, name: f.name.toLowerCase() })) : extra);
+      if (spec.kind === 'columns') {
+        const len = this.#config(new TextEncoder().encode(spec.header));
+        this.#x.setColumns(spec.separator === 'tab' ? 9 : 32, spec.quoted ? 1 : 0, spec.minColumns, spec.name === 'alb' ? 1 : 0, len);
+      }
+    }
+    const len = this.#config(encodeKeys(this.#keys, (label) => this.#labelId(label)));
+    void len;
+    this.#x.setKeys(this.#labels.indexOf('header:authorization'));
+  }
+
+  #setFormatOnly(spec: FormatSpec): void {
     const x = this.#x;
     switch (spec.kind) {
       case 'clf':
@@ -319,78 +357,188 @@ export class Engine {
     return out;
   }
 
-  /** Sessionizes everything read and returns the sessions as columns sorted by (start, id). */
+  /** Requests that arrived after their session had been closed (merged back at the end). */
+  get late(): number {
+    return this.#x.lateRequests();
+  }
+
+  /** The most requests held at once for open sessions: what bounds the core's memory. */
+  get pooledPeak(): number {
+    return this.#x.pooledPeak();
+  }
+
+  #table(i: number): string[] {
+    const x = this.#x;
+    const n = x.tableCount(i);
+    const mem = x.memory.buffer;
+    const spans = new Uint32Array(mem, x.tableSpanPtr(i), n * 2);
+    const arena = new Uint8Array(mem, x.tableArenaPtr(i));
+    return Array.from({ length: n }, (_, k) => {
+      // [escaping tag][bytes]
+      const bytes = arena.subarray(spans[2 * k], spans[2 * k] + spans[2 * k + 1]);
+      return valueText(bytes[0], bytes.subarray(1));
+    });
+  }
+
+  /** Closes and merges every session; returns them as columns sorted by (start, id). */
   sessions(): SessionColumns {
     const x = this.#x;
-    const n = x.finish() >>> 0;
+    const pieces = x.finish() >>> 0;
     const mem = x.memory.buffer;
-    const start = new Float64Array(mem, x.sessionStartPtr(), n);
-    const end = new Float64Array(mem, x.sessionEndPtr(), n);
-    const requests = new Uint32Array(mem, x.sessionRequestsPtr(), n);
-    const actor = new Uint32Array(mem, x.sessionActorPtr(), n);
-    const user = new Uint32Array(mem, x.sessionUserPtr(), n);
-    const ids = new BigUint64Array(mem, x.sessionIdPtr(), n);
-    const idHex = Array.from(ids, hex64);
-    const order = Array.from({ length: n }, (_, i) => i);
-    order.sort((a, b) => start[a] - start[b] || (idHex[a] < idHex[b] ? -1 : idHex[a] > idHex[b] ? 1 : 0));
+    const col = <T>(i: number, Kind: { new (b: ArrayBuffer, o: number, n: number): T }, per = 1) => new Kind(mem, x.sessionColumn(i), pieces * per);
+    const start = col(0, Float64Array);
+    const end = col(1, Float64Array);
+    const count = col(2, Uint32Array);
+    const key = col(3, BigUint64Array);
+    const kind = col(4, Uint32Array);
+    const firstIp = col(5, Uint32Array);
+    const firstUa = col(6, Uint32Array);
+    const user = col(7, Uint32Array);
+    const bytes = col(8, Float64Array);
+    const status = col(9, Uint32Array, 6);
+    const durSum = col(10, Float64Array);
+    const durCount = col(11, Uint32Array);
+    const durMax = col(12, Float64Array);
+    const firstEp = col(13, Uint32Array);
+    const lastEp = col(14, Uint32Array);
+    const dIps = col(15, Uint32Array);
+    const dEps = col(16, Uint32Array);
+    const dHosts = col(17, Uint32Array);
+    const gone = col(18, Uint32Array);
+    const cap = x.setCap();
+    const sets = col(19, Uint32Array, 3 * cap);
+    const kept: number[] = [];
+    for (let c = 0; c < pieces; c++) if (!gone[c]) kept.push(c);
+    const ids = new Map<number, string>();
+    for (const c of kept) ids.set(c, hex64(x.sessionIdOf(c)));
+    kept.sort((a, b) => start[a] - start[b] || (ids.get(a)! < ids.get(b)! ? -1 : ids.get(a)! > ids.get(b)! ? 1 : 0));
+    // string tables, kept to what the sessions refer to
+    const ipTable = this.#table(0);
+    const uaTable = this.#table(1);
+    const userTable = this.#table(2);
+    const hostTable = this.#table(3);
+    const epTable = this.#table(4);
+    const compact = (table: string[]) => {
+      const index = new Map<number, number>();
+      const out: string[] = [];
+      return {
+        out,
+        ref(i: number): number {
+          let j = index.get(i);
+          if (j === undefined) {
+            j = out.push(table[i]) - 1;
+            index.set(i, j);
+          }
+          return j;
+        }
+      };
+    };
+    const ips = compact(ipTable), uas = compact(uaTable), users = compact(userTable), hosts = compact(hostTable), eps = compact(epTable);
+    const n = kept.length;
     const cols: SessionColumns = {
       count: n,
+      id: new Array<string>(n),
+      keyKind: new Uint8Array(n),
+      keyHash: new Array<string>(n),
       start: new Float64Array(n),
       end: new Float64Array(n),
       requests: new Uint32Array(n),
-      actor: new Uint32Array(n),
+      bytes: new Float64Array(n),
+      status: new Uint32Array(n * 6),
+      durationSum: new Float64Array(n),
+      durationCount: new Uint32Array(n),
+      durationMax: new Float64Array(n),
+      ip: new Uint32Array(n),
+      userAgent: new Uint32Array(n),
       user: new Int32Array(n),
-      id: new Array<string>(n),
-      actors: this.#actors(),
-      users: this.#users()
+      firstEndpoint: new Uint32Array(n),
+      lastEndpoint: new Uint32Array(n),
+      distinctIps: new Uint32Array(n),
+      distinctEndpoints: new Uint32Array(n),
+      distinctHosts: new Uint32Array(n),
+      hostList: new Int32Array(n * HOSTS_PER_SESSION).fill(-1),
+      ips: ips.out,
+      userAgents: uas.out,
+      users: users.out,
+      hosts: hosts.out,
+      endpoints: eps.out
     };
-    order.forEach((from, to) => {
-      cols.start[to] = start[from];
-      cols.end[to] = end[from];
-      cols.requests[to] = requests[from];
-      cols.actor[to] = actor[from];
-      cols.user[to] = user[from] - 1;
-      cols.id[to] = idHex[from];
+    kept.forEach((c, i) => {
+      cols.id[i] = ids.get(c)!;
+      cols.keyKind[i] = kind[c];
+      cols.keyHash[i] = hex64(key[c]);
+      cols.start[i] = start[c];
+      cols.end[i] = end[c];
+      cols.requests[i] = count[c];
+      cols.bytes[i] = bytes[c];
+      cols.status.set(status.subarray(c * 6, c * 6 + 6), i * 6);
+      cols.durationSum[i] = durSum[c];
+      cols.durationCount[i] = durCount[c];
+      cols.durationMax[i] = durMax[c];
+      cols.ip[i] = ips.ref(firstIp[c]);
+      cols.userAgent[i] = uas.ref(firstUa[c]);
+      cols.user[i] = user[c] > 0 ? users.ref(user[c] - 1) : -1;
+      cols.firstEndpoint[i] = eps.ref(firstEp[c]);
+      cols.lastEndpoint[i] = eps.ref(lastEp[c]);
+      cols.distinctIps[i] = dIps[c];
+      cols.distinctEndpoints[i] = dEps[c];
+      cols.distinctHosts[i] = dHosts[c];
+      const hostSet = sets.subarray(c * 3 * cap + 2 * cap, c * 3 * cap + 3 * cap);
+      for (let h = 0; h < Math.min(cap, HOSTS_PER_SESSION); h++) {
+        if (hostSet[h] !== 0xffffffff) cols.hostList[i * HOSTS_PER_SESSION + h] = hosts.ref(hostSet[h] - 1);
+      }
     });
     return cols;
   }
 
-  #actors(): Actor[] {
+  /** Per-endpoint statistics, by requests (descending). Call after sessions(). */
+  endpoints(): EndpointStats[] {
     const x = this.#x;
-    const n = x.actorCount();
+    const names = this.#table(4);
+    const n = names.length;
     const mem = x.memory.buffer;
-    const hashes = new BigUint64Array(mem, x.actorHashPtr(), n);
-    const spans = new Uint32Array(mem, x.actorSpanPtr(), n * 2);
-    const arena = new Uint8Array(mem, x.actorArenaPtr());
-    const out: Actor[] = new Array(n);
+    const requests = new Uint32Array(mem, x.endpointColumn(0), n);
+    const sessions = new Uint32Array(mem, x.endpointColumn(1), n);
+    const status = new Uint32Array(mem, x.endpointColumn(2), n * 6);
+    const bytes = new Float64Array(mem, x.endpointColumn(3), n);
+    const first = new Float64Array(mem, x.endpointColumn(4), n);
+    const last = new Float64Array(mem, x.endpointColumn(5), n);
+    const sketchOf = new Uint32Array(mem, x.endpointColumn(6), n);
+    const buckets = x.sketchBuckets();
+    const all = new Uint32Array(mem, x.sketchesPtr());
+    const out: EndpointStats[] = [];
     for (let i = 0; i < n; i++) {
-      const bytes = arena.subarray(spans[2 * i], spans[2 * i] + spans[2 * i + 1]);
-      // [escaping tag][ip] 0 [user agent]
-      const enc = bytes[0];
-      const sep = bytes.indexOf(0, 1);
-      out[i] = {
-        keyKind: 'ip+ua',
-        keyHash: hex64(hashes[i]),
-        ip: valueText(enc, bytes.subarray(1, sep)),
-        userAgent: valueText(enc, bytes.subarray(sep + 1))
-      };
+      const sketch: Sketch = {};
+      if (sketchOf[i] > 0) {
+        const b = all.subarray((sketchOf[i] - 1) * buckets, sketchOf[i] * buckets);
+        for (let k = 0; k < buckets; k++) if (b[k]) sketch[k] = b[k];
+      }
+      const sp = names[i].indexOf(' ');
+      out.push({
+        endpoint: names[i],
+        method: names[i].slice(0, sp),
+        path: names[i].slice(sp + 1),
+        requests: requests[i],
+        sessions: sessions[i],
+        status: statusRecord(status.subarray(i * 6, i * 6 + 6)),
+        bytes: bytes[i],
+        p50: quantile(sketch, 0.5),
+        p95: quantile(sketch, 0.95),
+        p99: quantile(sketch, 0.99),
+        firstSeen: new Date(first[i]).toISOString(),
+        lastSeen: new Date(last[i]).toISOString(),
+        sketch
+      });
     }
-    return out;
-  }
-
-  #users(): string[] {
-    const x = this.#x;
-    const n = x.userCount();
-    const mem = x.memory.buffer;
-    const spans = new Uint32Array(mem, x.userSpanPtr(), n * 2);
-    const arena = new Uint8Array(mem, x.userArenaPtr());
-    return Array.from({ length: n }, (_, i) => {
-      const bytes = arena.subarray(spans[2 * i], spans[2 * i] + spans[2 * i + 1]);
-      return valueText(bytes[0], bytes.subarray(1));
-    });
+    return out.sort((a, b) => b.requests - a.requests || (a.endpoint < b.endpoint ? -1 : 1));
   }
 }
 
+/** Six status-class counts as a record. */
+export function statusRecord(counts: ArrayLike<number>): EndpointStats['status'] {
+  return Object.fromEntries(STATUS_CLASSES.map((c, i) => [c, counts[i]])) as EndpointStats['status'];
+}
+
 function hex64(v: bigint): string {
-  return v.toString(16).padStart(16, '0');
+  return BigInt.asUintN(64, v).toString(16).padStart(16, "0");
 }

@@ -1,20 +1,40 @@
-import type { SessionColumns, Session } from './types';
+import type { SessionColumns, Session, EndpointStats } from './types';
+import { KEY_KINDS, STATUS_CLASSES, HOSTS_PER_SESSION } from './types';
+import { statusRecord } from './engine';
 
 /** Row i of the columns as a plain object. */
 export function sessionAt(cols: SessionColumns, i: number): Session {
-  const actor = cols.actors[cols.actor[i]];
   const user = cols.user[i];
+  const hosts: string[] = [];
+  for (let h = 0; h < HOSTS_PER_SESSION; h++) {
+    const k = cols.hostList[i * HOSTS_PER_SESSION + h];
+    if (k >= 0) hosts.push(cols.hosts[k]);
+  }
+  const durations = cols.durationCount[i];
   return {
     id: cols.id[i],
-    key: actor.keyKind,
-    keyHash: actor.keyHash,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
+    key: (KEY_KINDS[cols.keyKind[i]] || 'ip+ua') as Session['key'],
+    keyHash: cols.keyHash[i],
+    ip: cols.ips[cols.ip[i]],
+    userAgent: cols.userAgents[cols.userAgent[i]],
     user: user >= 0 ? cols.users[user] : null,
     start: cols.start[i],
     end: cols.end[i],
-    requests: cols.requests[i]
+    requests: cols.requests[i],
+    bytes: cols.bytes[i],
+    status: statusRecord(cols.status.subarray(i * 6, i * 6 + 6)),
+    durationMs: durations > 0 ? { avg: Math.round((cols.durationSum[i] / durations) * 1000) / 1000, max: cols.durationMax[i] } : null,
+    ips: cols.distinctIps[i],
+    endpoints: cols.distinctEndpoints[i],
+    hosts,
+    firstEndpoint: cols.endpoints[cols.firstEndpoint[i]],
+    lastEndpoint: cols.endpoints[cols.lastEndpoint[i]]
   };
+}
+
+/** Status counts without the zero classes ("2xx": 10, "4xx": 2). */
+function nonZero(status: Session['status']): Partial<Session['status']> {
+  return Object.fromEntries(STATUS_CLASSES.filter((c) => status[c] > 0).map((c) => [c, status[c]]));
 }
 
 /** A session as the CLI prints it (SPEC §6): times as ISO 8601 UTC. */
@@ -28,6 +48,21 @@ export function sessionJson(s: Session): Record<string, unknown> {
     user: s.user,
     start: new Date(s.start).toISOString(),
     end: new Date(s.end).toISOString(),
-    requests: s.requests
+    requests: s.requests,
+    endpoints: s.endpoints,
+    status: nonZero(s.status),
+    bytes: s.bytes,
+    ips: s.ips,
+    hosts: s.hosts,
+    firstEndpoint: s.firstEndpoint,
+    lastEndpoint: s.lastEndpoint,
+    durationMs: s.durationMs
   };
+}
+
+/** An endpoint as the CLI prints it: without its raw sketch. */
+export function endpointJson(e: EndpointStats): Record<string, unknown> {
+  const { sketch, status, ...rest } = e;
+  void sketch;
+  return { ...rest, status: nonZero(status) };
 }

@@ -28,47 +28,74 @@ export interface Summary {
   malformed: number;
   /** Lines longer than the 64 KiB limit, cut before parsing. */
   truncated: number;
+  /** Requests that came after their session's time had been closed (merged back in at the end). */
+  late: number;
   sessions: number;
   format: FormatName;
   /** The first malformed lines, with file and line number. */
   malformedSamples: MalformedSample[];
 }
 
+/** Grouping key kinds (SPEC §2), in the order of the core's KeyKind (index 0 unused). */
+export const KEY_KINDS = ['', 'cookie', 'header', 'jwt', 'query', 'user', 'ip+ua', 'ip'] as const;
+export type KeyKindName = Exclude<(typeof KEY_KINDS)[number], ''>;
+
+/** Status classes counted per session and endpoint: 1xx..5xx, then anything else (0, "-"). */
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const;
+
 /**
- * Sessions as columns: row i of every array describes session i, rows sorted by start
- * (ties by id). Strings live in per-actor and per-user tables, decoded once each.
+ * Sessions as columns: row i of every array describes session i, rows sorted by start (ties by
+ * id). Strings live in tables (IPs, user agents, users, hosts, endpoints), decoded once each.
  */
 export interface SessionColumns {
   count: number;
+  /** 64-bit session ids as 16 hex digits (key hash and start). */
+  id: string[];
+  /** Index into KEY_KINDS. */
+  keyKind: Uint8Array;
+  /** Salted 64-bit hash of the key value, 16 hex digits: the raw key is never kept. */
+  keyHash: string[];
   /** UTC milliseconds of the first and last request. */
   start: Float64Array;
   end: Float64Array;
   requests: Uint32Array;
-  /** Index into `actors`. */
-  actor: Uint32Array;
+  bytes: Float64Array;
+  /** Six counts per session, by STATUS_CLASSES. */
+  status: Uint32Array;
+  /** Durations where logged: sum, how many, longest (ms). */
+  durationSum: Float64Array;
+  durationCount: Uint32Array;
+  durationMax: Float64Array;
+  /** First IP, user agent; index into `ips`, `userAgents`. */
+  ip: Uint32Array;
+  userAgent: Uint32Array;
   /** Index into `users`, or -1 when the session has no remote user. */
   user: Int32Array;
-  /** 64-bit session ids as 16 hex digits. */
-  id: string[];
-  actors: Actor[];
+  /** Index into `endpoints` of the first and last request's endpoint. */
+  firstEndpoint: Uint32Array;
+  lastEndpoint: Uint32Array;
+  distinctIps: Uint32Array;
+  distinctEndpoints: Uint32Array;
+  distinctHosts: Uint32Array;
+  /** Up to HOSTS_PER_SESSION indices into `hosts` per session, -1 for none. */
+  hostList: Int32Array;
+  ips: string[];
+  userAgents: string[];
   users: string[];
+  hosts: string[];
+  /** "METHOD /path/{int}" templates. */
+  endpoints: string[];
 }
 
-/** The grouping key of a session; `ip+ua` for now (SPEC §2 grouping keys come later). */
-export interface Actor {
-  keyKind: 'ip+ua';
-  /** Salted 64-bit hash of the key value, 16 hex digits: the raw key is never stored. */
-  keyHash: string;
-  ip: string;
-  /** Unescaped (Apache `\"` and `\\`, nginx `\xHH`). */
-  userAgent: string;
-}
+export const HOSTS_PER_SESSION = 8;
 
 /** One session as a plain object: what the CLI prints and the table shows. */
 export interface Session {
   id: string;
-  key: 'ip+ua';
+  /** The grouping key kind that made it (ip+ua, cookie, header, jwt, query, user, ip). */
+  key: KeyKindName;
   keyHash: string;
+  /** First IP and user agent (unescaped: Apache `\"` and `\\`, nginx `\xHH`). */
   ip: string;
   userAgent: string;
   user: string | null;
@@ -76,6 +103,35 @@ export interface Session {
   start: number;
   end: number;
   requests: number;
+  bytes: number;
+  status: Record<(typeof STATUS_CLASSES)[number], number>;
+  /** Average and longest duration in ms, where logged. */
+  durationMs: { avg: number; max: number } | null;
+  ips: number;
+  endpoints: number;
+  hosts: string[];
+  firstEndpoint: string;
+  lastEndpoint: string;
+}
+
+/** Statistics of one endpoint (method + path template), SPEC §2. */
+export interface EndpointStats {
+  endpoint: string;
+  method: string;
+  path: string;
+  requests: number;
+  sessions: number;
+  status: Record<(typeof STATUS_CLASSES)[number], number>;
+  bytes: number;
+  /** Latency percentiles in ms from the endpoint's sketch; null when no duration is logged. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** ISO 8601 UTC. */
+  firstSeen: string;
+  lastSeen: string;
+  /** The mergeable latency sketch: bucket index → count (sparse). */
+  sketch: Record<number, number>;
 }
 
 /** An expected failure, as a value: the file it concerns and a sentence for the user. */

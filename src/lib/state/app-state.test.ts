@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Remote } from 'comlink';
-import type { ImportReport, ImportSource, Progress, Session, WorkerApi } from '../../worker/api';
+import type { FilePreview, FormatChoice, ImportReport, ImportSource, Progress, Session, WorkerApi } from '../../worker/api';
 import { AppState, PAGE_SIZE } from './app-state.svelte';
 
 const session = (id: string): Session => ({
@@ -12,7 +12,15 @@ const session = (id: string): Session => ({
   user: null,
   start: 0,
   end: 1,
-  requests: 1
+  requests: 1,
+  bytes: 0,
+  status: { '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 },
+  durationMs: null,
+  ips: 1,
+  endpoints: 1,
+  hosts: [],
+  firstEndpoint: 'GET /',
+  lastEndpoint: 'GET /'
 });
 
 const report: ImportReport = {
@@ -23,6 +31,7 @@ const report: ImportReport = {
   requests: 2,
   malformed: 0,
   truncated: 0,
+  late: 0,
   sessions: 1,
   format: 'combined',
   malformedSamples: [],
@@ -31,15 +40,26 @@ const report: ImportReport = {
 };
 
 /** A stand-in for the comlink remote: answers from plain functions, records what it was asked. */
-function fakeApi(importSources: WorkerApi['importSources']) {
+function fakeApi(importSources: WorkerApi['importSources'], previewSources?: WorkerApi['previewSources']) {
   const stored: Session[] = [];
-  const calls: { sources: ImportSource[]; list: [number, number][] } = { sources: [], list: [] };
+  const calls: {
+    sources: ImportSource[];
+    list: [number, number][];
+    choices: (FormatChoice | undefined)[];
+    previews: { names: string[]; choice?: FormatChoice }[];
+  } = { sources: [], list: [], choices: [], previews: [] };
   const api = {
-    importSources: async (sources: ImportSource[], onProgress?: (p: Progress) => void) => {
+    importSources: async (sources: ImportSource[], onProgress?: (p: Progress) => void, choice?: FormatChoice) => {
       calls.sources.push(...sources);
-      const res = await importSources(sources, onProgress);
+      calls.choices.push(choice);
+      const res = await importSources(sources, onProgress, choice);
       if (res.ok) stored.push(session(`s${stored.length}`));
       return res;
+    },
+    previewSources: async (sources: ImportSource[], choice?: FormatChoice) => {
+      calls.previews.push({ names: sources.map((s) => (s.kind === 'file' ? s.file.name : s.name)), choice });
+      if (!previewSources) throw new Error('no previews in this test');
+      return previewSources(sources, choice);
     },
     cancelImport: async () => {},
     listSessions: async (offset: number, limit: number) => {
@@ -125,5 +145,132 @@ describe('AppState', () => {
     release();
     await first;
     expect(calls.sources).toHaveLength(1);
+  });
+});
+
+const NPM = 'nginx:[$time_local] $status "$request_uri" [Client $remote_addr]';
+
+/** A preview answer: a format and one request per file, or "not recognised" without a choice. */
+function previewOf(sources: ImportSource[], choice?: FormatChoice): FilePreview[] {
+  return sources.map((s) => {
+    const file = s.kind === 'file' ? s.file.name : s.name;
+    if (choice?.format === 'bogus') return { file, format: null, error: { kind: 'bad-format', file, message: 'unknown format "bogus"' }, requests: [], lines: 0, malformed: 0 };
+    if (file.startsWith('proxy') && !choice?.format) {
+      return { file, format: null, error: { kind: 'not-recognised', file, message: `${file}: format not recognised` }, requests: [], lines: 0, malformed: 0 };
+    }
+    return { file, format: choice?.format ?? 'clf', requests: [], lines: 1, malformed: 0 };
+  });
+}
+
+describe('AppState: preview before import', () => {
+  const ok = async () => ({ ok: true as const, value: report });
+
+  it('previews dropped files, and imports them only once confirmed, detecting their format', async () => {
+    const { api, calls } = fakeApi(ok, async (s, c) => previewOf(s, c));
+    const app = new AppState(api);
+    await app.start();
+    const file = new File(['x'], 'a.log');
+    await app.previewFiles([file]);
+    expect(calls.previews).toEqual([{ names: ['a.log'], choice: {} }]);
+    expect(calls.sources).toEqual([]);
+    expect(app.pendingNames).toEqual(['a.log']);
+    expect(app.previews?.map((p) => p.format)).toEqual(['clf']);
+    expect(app.previewStale).toBe(false);
+    expect(app.needsPreview).toBe(false);
+    expect(app.canImport).toBe(true);
+
+    await app.confirmImport();
+    expect(calls.sources).toEqual([{ kind: 'file', file }]);
+    expect(calls.choices).toEqual([{}]);
+    expect(app.pendingNames).toBeNull();
+    expect(app.previews).toBeNull();
+    expect(app.report).toEqual(report);
+    expect(app.total).toBe(1);
+  });
+
+  it('holds the import of a file not recognised until a format string is given, then imports with it', async () => {
+    const { api, calls } = fakeApi(ok, async (s, c) => previewOf(s, c));
+    const app = new AppState(api);
+    await app.start();
+    await app.previewFiles([new File(['x'], 'proxy.log'), new File(['y'], 'b.log')]);
+    expect(app.previews?.map((p) => p.format)).toEqual([null, 'clf']);
+    expect(app.canImport).toBe(false);
+    await app.confirmImport();
+    expect(calls.sources).toEqual([]);
+
+    app.draft.pasted = NPM.slice('nginx:'.length);
+    expect(app.choice).toEqual({ format: NPM });
+    expect(app.needsPreview).toBe(true);
+    expect(app.previewStale).toBe(true);
+    expect(app.canImport).toBe(false);
+    await app.preview();
+    expect(calls.previews.at(-1)).toEqual({ names: ['proxy.log', 'b.log'], choice: { format: NPM } });
+    expect(app.previews?.map((p) => p.format)).toEqual([NPM, NPM]);
+    expect(app.canImport).toBe(true);
+
+    await app.confirmImport();
+    expect(calls.sources.map((s) => s.kind === 'file' && s.file.name)).toEqual(['proxy.log', 'b.log']);
+    expect(calls.choices).toEqual([{ format: NPM }]);
+  });
+
+  it('shows a bad choice beside the controls and refuses to import with it', async () => {
+    const { api, calls } = fakeApi(ok, async (s, c) => previewOf(s, c));
+    const app = new AppState(api);
+    await app.start();
+    await app.previewFiles([new File(['x'], 'a.log')]);
+    app.draft.pasted = 'bogus';
+    expect(app.choiceError).toBeNull();
+    await app.preview();
+    expect(app.choiceError).toBe('unknown format "bogus"');
+    expect(app.canImport).toBe(false);
+    await app.confirmImport();
+    expect(calls.sources).toEqual([]);
+    app.draft.pasted = '';
+    expect(app.choiceError).toBeNull();
+  });
+
+  it('keeps only the answer to the latest preview', async () => {
+    const gates: (() => void)[] = [];
+    const { api } = fakeApi(ok, (s, c) => new Promise((r) => gates.push(() => r(previewOf(s, c)))));
+    const app = new AppState(api);
+    await app.start();
+    const first = app.previewFiles([new File(['x'], 'a.log')]);
+    app.draft.select = 'alb';
+    const second = app.preview();
+    gates[1]();
+    await second;
+    gates[0]();
+    await first;
+    expect(app.previews?.map((p) => p.format)).toEqual(['alb']);
+    expect(app.canImport).toBe(true);
+  });
+
+  it('starts each preview from "detect", and cancelling it imports nothing', async () => {
+    const { api, calls } = fakeApi(ok, async (s, c) => previewOf(s, c));
+    const app = new AppState(api);
+    await app.start();
+    await app.previewFiles([new File(['x'], 'a.log')]);
+    app.draft.select = 'json';
+    app.draft.mapping = 'time=ts';
+    expect(app.choice).toEqual({ format: 'json', mapping: 'time=ts' });
+    app.discardPreview();
+    expect(app.pendingNames).toBeNull();
+    expect(app.needsPreview).toBe(false);
+    await app.confirmImport();
+    expect(calls.sources).toEqual([]);
+    await app.previewFiles([new File(['x'], 'b.log')]);
+    expect(app.choice).toEqual({});
+  });
+
+  it('closes the preview with an error naming the files when the worker fails', async () => {
+    const { api } = fakeApi(ok, async () => {
+      throw new Error('worker gone');
+    });
+    const app = new AppState(api);
+    await app.start();
+    await app.previewFiles([new File(['x'], 'a.log')]);
+    expect(app.pendingNames).toBeNull();
+    expect(app.error).toMatchObject({ kind: 'read-failed', file: 'a.log' });
+    expect(app.error?.message).toContain('worker gone');
   });
 });

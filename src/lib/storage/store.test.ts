@@ -53,10 +53,10 @@ describe('storage', () => {
     expect(Array.from(got.start)).toEqual(Array.from(cols.start));
     expect(Array.from(got.end)).toEqual(Array.from(cols.end));
     expect(Array.from(got.requests)).toEqual(Array.from(cols.requests));
-    expect(Array.from(got.actor)).toEqual(Array.from(cols.actor));
+    expect(Array.from(got.ip)).toEqual(Array.from(cols.ip));
     expect(Array.from(got.user)).toEqual([0, -1, -1, 0, -1, -1, 0]);
     expect(got.id).toEqual(cols.id);
-    expect(got.actors).toEqual(cols.actors);
+    expect(got.userAgents).toEqual(cols.userAgents);
     expect(got.users).toEqual(['alice']);
     expect(await sessionCount(db)).toBe(7);
     db.close();
@@ -113,7 +113,7 @@ describe('storage', () => {
 
     // The ledger record is added first; the block then fails to clone, mid-transaction.
     const bad = makeColumns(2, Date.UTC(2024, 0, 3), 'c');
-    (bad as unknown as { actors: unknown[] }).actors.push(() => 'not cloneable');
+    (bad as unknown as { ips: unknown[] }).ips.push(() => 'not cloneable');
     await expect(saveImport(db, { files, summary: makeSummary(bad), ms: 1 }, bad)).rejects.toThrow();
 
     expect(await listImports(db)).toHaveLength(1);

@@ -1,29 +1,47 @@
 // Test factories: small, deterministic SessionColumns and Summaries in the core's shapes.
 import type { SessionColumns, Summary } from '../../lib/core/types';
+import { HOSTS_PER_SESSION } from '../../lib/core/types';
 
 /** `n` sessions, one a minute from `start`, alternating between two actors; every third has a user. */
 export function makeColumns(n: number, start = Date.UTC(2024, 0, 1), idPrefix = 'a'): SessionColumns {
   const cols: SessionColumns = {
     count: n,
+    id: [],
+    keyKind: new Uint8Array(n).fill(6),
+    keyHash: [],
     start: new Float64Array(n),
     end: new Float64Array(n),
     requests: new Uint32Array(n),
-    actor: new Uint32Array(n),
+    bytes: new Float64Array(n),
+    status: new Uint32Array(n * 6),
+    durationSum: new Float64Array(n),
+    durationCount: new Uint32Array(n),
+    durationMax: new Float64Array(n),
+    ip: new Uint32Array(n),
+    userAgent: new Uint32Array(n),
     user: new Int32Array(n),
-    id: [],
-    actors: [
-      { keyKind: 'ip+ua', keyHash: '00000000000000a1', ip: '192.0.2.1', userAgent: 'curl/8.0' },
-      { keyKind: 'ip+ua', keyHash: '00000000000000a2', ip: '2001:db8::2', userAgent: 'Mozilla/5.0 <b>x</b>' }
-    ],
-    users: ['alice']
+    firstEndpoint: new Uint32Array(n),
+    lastEndpoint: new Uint32Array(n),
+    distinctIps: new Uint32Array(n).fill(1),
+    distinctEndpoints: new Uint32Array(n).fill(1),
+    distinctHosts: new Uint32Array(n),
+    hostList: new Int32Array(n * HOSTS_PER_SESSION).fill(-1),
+    ips: ['192.0.2.1', '2001:db8::2'],
+    userAgents: ['curl/8.0', 'Mozilla/5.0 <b>x</b>'],
+    users: ['alice'],
+    hosts: [],
+    endpoints: ['GET /']
   };
   for (let i = 0; i < n; i++) {
     cols.start[i] = start + i * 60_000;
     cols.end[i] = start + i * 60_000 + 30_000;
     cols.requests[i] = 1 + (i % 5);
-    cols.actor[i] = i % 2;
+    cols.status[i * 6 + 1] = cols.requests[i];
+    cols.ip[i] = i % 2;
+    cols.userAgent[i] = i % 2;
     cols.user[i] = i % 3 === 0 ? 0 : -1;
     cols.id.push(idPrefix + i.toString(16).padStart(15, '0'));
+    cols.keyHash.push((i % 2 ? 'a2' : 'a1').padStart(16, '0'));
   }
   return cols;
 }
@@ -39,6 +57,7 @@ export function makeSummary(cols: SessionColumns, over: Partial<Summary> = {}): 
     requests,
     malformed: 1,
     truncated: 0,
+    late: 0,
     sessions: cols.count,
     format: 'combined',
     malformedSamples: [{ file: 'access.log', line: 3, reason: 'bad request line', text: 'garbage' }],

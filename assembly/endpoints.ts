@@ -1,0 +1,205 @@
+import { Vec } from './vec';
+import { findByte } from './scan';
+import { hashBytes } from './hash';
+import { Interner, U64Map } from './intern';
+
+// Endpoints (SPEC §2): method + path template. Path segments that are ids become placeholders —
+// {int} {uuid} {hex} {email} {date} {token} — and the query is dropped. Templating runs once per
+// distinct raw path: a cache maps the raw (method, path) hash to the endpoint id.
+
+export const templates = new Interner();
+const rawCache = new U64Map(1 << 14);
+/** Past this many cached raw paths (ids in paths make them many) templating runs every time. */
+const RAW_CACHE_MAX: i32 = 1 << 20;
+const scratch = heap.alloc(8192 + 64);
+
+// Per endpoint: requests, sessions, status classes 1xx..5xx and other, bytes, first/last seen,
+// durations seen and a latency sketch (index into `sketches`, 0 = none yet).
+export const epRequests = new Vec(4, 1024);
+export const epSessions = new Vec(4, 1024);
+export const epStatus = new Vec(4 * 6, 1024);
+export const epBytes = new Vec(8, 1024);
+export const epFirst = new Vec(8, 1024);
+export const epLast = new Vec(8, 1024);
+export const epSketch = new Vec(4, 1024);
+
+/**
+ * Latency sketch: log buckets of ratio GAMMA from MIN_MS (bucket 0 holds everything below), so any
+ * quantile is known within 2% and two sketches merge by adding buckets — across files and imports.
+ */
+export const SKETCH_BUCKETS: i32 = 512;
+const GAMMA: f64 = 1.04;
+const MIN_MS: f64 = 0.01;
+const LOG_GAMMA: f64 = Math.log(GAMMA);
+export const sketches = new Vec(SKETCH_BUCKETS * 4, 16);
+
+function isDigits(s: usize, e: usize): bool {
+  if (s >= e) return false;
+  for (let p = s; p < e; p++) if (<u32>load<u8>(p) - 48 > 9) return false;
+  return true;
+}
+
+@inline function isHex(c: u32): bool {
+  return c - 48 <= 9 || (c | 0x20) - 97 <= 5;
+}
+
+function isUuid(s: usize, e: usize): bool {
+  if (e - s != 36) return false;
+  for (let i: usize = 0; i < 36; i++) {
+    let c = <u32>load<u8>(s + i);
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != 0x2d) return false;
+    } else if (!isHex(c)) return false;
+  }
+  return true;
+}
+
+function isLongHex(s: usize, e: usize): bool {
+  if (e - s < 12) return false;
+  let digits = 0;
+  for (let p = s; p < e; p++) {
+    let c = <u32>load<u8>(p);
+    if (!isHex(c)) return false;
+    if (c - 48 <= 9) digits++;
+  }
+  return digits > 0;
+}
+
+function isDate(s: usize, e: usize): bool {
+  let n = e - s;
+  if (n != 10 && n != 8) return false;
+  let y0 = load<u8>(s), y1 = load<u8>(s + 1);
+  if (!((y0 == 0x31 && y1 == 0x39) || (y0 == 0x32 && y1 == 0x30))) return false;
+  if (n == 10) {
+    if (load<u8>(s + 4) != 0x2d || load<u8>(s + 7) != 0x2d) return false;
+    return isDigits(s, s + 4) && isDigits(s + 5, s + 7) && isDigits(s + 8, s + 10);
+  }
+  if (!isDigits(s, e)) return false;
+  let m = (<u32>load<u8>(s + 4) - 48) * 10 + (<u32>load<u8>(s + 5) - 48);
+  let d = (<u32>load<u8>(s + 6) - 48) * 10 + (<u32>load<u8>(s + 7) - 48);
+  return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+function isEmail(s: usize, e: usize): bool {
+  let at = findByte(s, e, 0x40);
+  if (at >= e) {
+    // %40, as browsers encode it
+    for (let p = s; p + 2 < e; p++) {
+      if (load<u8>(p) == 0x25 && load<u8>(p + 1) == 0x34 && load<u8>(p + 2) == 0x30) { at = p + 2; break; }
+    }
+    if (at >= e) return false;
+  }
+  return at > s && findByte(at, e, 0x2e) < e - 1;
+}
+
+/** Long opaque values: 20+ chars of letters, digits and -_.~=+% mixing letters and digits. */
+function isToken(s: usize, e: usize): bool {
+  if (e - s < 20) return false;
+  let digits = 0, letters = 0;
+  for (let p = s; p < e; p++) {
+    let c = <u32>load<u8>(p);
+    if (c - 48 <= 9) digits++;
+    else if ((c | 0x20) - 97 <= 25) letters++;
+    else if (c != 0x2d && c != 0x5f && c != 0x2e && c != 0x7e && c != 0x3d && c != 0x2b && c != 0x25) return false;
+  }
+  return digits > 0 && letters > 0;
+}
+
+@inline function put(p: usize, text: string): usize {
+  // placeholders are ASCII
+  for (let i = 0; i < text.length; i++) store<u8>(p + <usize>i, <u8>text.charCodeAt(i));
+  return p + <usize>text.length;
+}
+
+/** Writes "METHOD /templated/path" to scratch; returns its length. */
+function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
+  let out = scratch;
+  let limit = scratch + 8000;
+  let mn = me - ms;
+  if (mn > 32) mn = 32;
+  memory.copy(out, ms, mn);
+  out += mn;
+  store<u8>(out++, 0x20);
+  let p = ps;
+  while (p < pe && out < limit) {
+    if (load<u8>(p) == 0x2f) {
+      store<u8>(out++, 0x2f);
+      p++;
+      continue;
+    }
+    let se = findByte(p, pe, 0x2f);
+    if (se - p > <usize>(limit - out)) se = p + <usize>(limit - out);
+    if (isDigits(p, se)) out = isDate(p, se) ? put(out, '{date}') : put(out, '{int}');
+    else if (isUuid(p, se)) out = put(out, '{uuid}');
+    else if (isDate(p, se)) out = put(out, '{date}');
+    else if (isEmail(p, se)) out = put(out, '{email}');
+    else if (isLongHex(p, se)) out = put(out, '{hex}');
+    else if (isToken(p, se)) out = put(out, '{token}');
+    else {
+      memory.copy(out, p, se - p);
+      out += se - p;
+    }
+    p = se;
+  }
+  return <i32>(out - scratch);
+}
+
+function grow(id: i32): void {
+  epRequests.pushU32(0);
+  epSessions.pushU32(0);
+  memory.fill(epStatus.reserve(1), 0, 24);
+  epStatus.len++;
+  epBytes.pushF64(0);
+  epFirst.pushF64(Infinity);
+  epLast.pushF64(-Infinity);
+  epSketch.pushU32(0);
+}
+
+/** The endpoint id of a request's method and path (query excluded). */
+export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
+  let raw = hashBytes(ps, pe - ps, hashBytes(ms, me - ms, seed));
+  let id = rawCache.get(raw);
+  if (id >= 0) return id;
+  let n = template(ms, me, ps, pe);
+  let before = templates.count;
+  id = templates.intern(hashBytes(scratch, n, 0x7e3d), 0, scratch, n, 0, -1);
+  if (templates.count > before) grow(id);
+  if (rawCache.size < RAW_CACHE_MAX) rawCache.set(raw, id);
+  return id;
+}
+
+/** Counts a request against its endpoint. */
+export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: f64): void {
+  let r = epRequests.ptr + (<usize>id << 2);
+  store<u32>(r, load<u32>(r) + 1);
+  let cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
+  let sp = epStatus.ptr + <usize>id * 24 + (<usize>cls << 2);
+  store<u32>(sp, load<u32>(sp) + 1);
+  if (bytes > 0) {
+    let b = epBytes.ptr + (<usize>id << 3);
+    store<f64>(b, load<f64>(b) + bytes);
+  }
+  let fp = epFirst.ptr + (<usize>id << 3);
+  if (time < load<f64>(fp)) store<f64>(fp, time);
+  let lp = epLast.ptr + (<usize>id << 3);
+  if (time > load<f64>(lp)) store<f64>(lp, time);
+  if (durationMs >= 0) {
+    let skp = epSketch.ptr + (<usize>id << 2);
+    let sk = load<u32>(skp);
+    if (sk == 0) {
+      memory.fill(sketches.reserve(1), 0, <usize>SKETCH_BUCKETS * 4);
+      sketches.len++;
+      sk = <u32>sketches.len;
+      store<u32>(skp, sk);
+    }
+    let b = durationMs < MIN_MS ? 0 : 1 + <i32>Math.floor(Math.log(durationMs / MIN_MS) / LOG_GAMMA);
+    if (b >= SKETCH_BUCKETS) b = SKETCH_BUCKETS - 1;
+    let bp = sketches.ptr + <usize>(sk - 1) * <usize>(SKETCH_BUCKETS * 4) + (<usize>b << 2);
+    store<u32>(bp, load<u32>(bp) + 1);
+  }
+}
+
+export function countSession(id: i32): void {
+  let p = epSessions.ptr + (<usize>id << 2);
+  store<u32>(p, load<u32>(p) + 1);
+}

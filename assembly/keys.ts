@@ -1,0 +1,242 @@
+import { findByte } from './scan';
+import { hashBytes, combine, mix64 } from './hash';
+import * as f from './fields';
+import { Slot } from './fields';
+
+// Grouping keys (SPEC §2, Wallarm's session parameters): an ordered list; for each request the
+// first key with a non-empty value decides its session. Values are hashed at once (salted): the
+// raw token never leaves this file.
+
+export const enum KeyKind {
+  Cookie = 1,
+  Header = 2,
+  Jwt = 3,
+  Query = 4,
+  User = 5,
+  IpUa = 6,
+  Ip = 7,
+}
+
+const MAX_KEYS: i32 = 16;
+const kinds = heap.alloc(MAX_KEYS);
+const labelIds = heap.alloc(<usize>MAX_KEYS << 2);
+const names = heap.alloc(<usize>MAX_KEYS * 64);
+const nameLens = heap.alloc(MAX_KEYS);
+let keyCount: i32 = 0;
+/** Label id of "header:authorization", where bearer JWTs are looked for; -1 if not kept. */
+let authLabel: i32 = -1;
+
+/** The key the last request got: its kind and salted hash. */
+export let kind: i32 = KeyKind.IpUa;
+export let hash: u64 = 0;
+
+/**
+ * Reads the key list from `p`: count, then per key kind u8, label id i32 (the named field that
+ * carries it: "cookie:sid", "header:x-api-key"; -1 none), name length u8, name bytes.
+ */
+export function configureKeys(p: usize, authorizationLabel: i32): void {
+  keyCount = <i32>load<u8>(p);
+  if (keyCount > MAX_KEYS) keyCount = MAX_KEYS;
+  p++;
+  for (let i = 0; i < keyCount; i++) {
+    store<u8>(kinds + <usize>i, load<u8>(p));
+    store<i32>(labelIds + (<usize>i << 2), load<i32>(p + 1));
+    let n = <i32>load<u8>(p + 5);
+    if (n > 63) n = 63;
+    store<u8>(nameLens + <usize>i, <u8>n);
+    memory.copy(names + <usize>i * 64, p + 6, n);
+    p += 6 + <usize>load<u8>(p + 5);
+  }
+  authLabel = authorizationLabel;
+}
+
+// the value found by the extractors below
+let vs: usize = 0;
+let ve: usize = 0;
+
+@inline function namedValue(label: i32): bool {
+  if (label < 0) return false;
+  for (let i = 0; i < f.namedCount; i++) {
+    if (<i32>load<u32>(f.namedIds + (<usize>i << 2)) == label) {
+      vs = load<u32>(f.namedStarts + (<usize>i << 2));
+      ve = load<u32>(f.namedEnds + (<usize>i << 2));
+      return ve > vs;
+    }
+  }
+  return false;
+}
+
+@inline function sameBytes(a: usize, b: usize, n: usize): bool {
+  for (let i: usize = 0; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
+}
+
+/** `name=value` in a list separated by `sep` (cookies "a=1; b=2", queries "a=1&b=2"). */
+function pairValue(s: usize, e: usize, name: usize, n: usize, sep: u8): bool {
+  let p = s;
+  while (p < e) {
+    while (p < e && (load<u8>(p) == 0x20 || load<u8>(p) == sep)) p++;
+    let end = findByte(p, e, sep);
+    if (end - p > n && load<u8>(p + n) == 0x3d && sameBytes(p, name, n)) {
+      vs = p + n + 1;
+      ve = end;
+      return ve > vs;
+    }
+    p = end + 1;
+  }
+  return false;
+}
+
+function cookieValue(i: i32): bool {
+  if (namedValue(load<i32>(labelIds + (<usize>i << 2)))) return true;
+  if (!f.has(Slot.Cookie)) return false;
+  return pairValue(f.start(Slot.Cookie), f.end(Slot.Cookie), names + <usize>i * 64, load<u8>(nameLens + <usize>i), 0x3b);
+}
+
+function queryValue(i: i32): bool {
+  let s: usize, e: usize;
+  if (f.has(Slot.Query)) {
+    s = f.start(Slot.Query);
+    e = f.end(Slot.Query);
+  } else if (f.has(Slot.Uri)) {
+    e = f.end(Slot.Uri);
+    s = findByte(f.start(Slot.Uri), e, 0x3f) + 1;
+    if (s > e) return false;
+  } else return false;
+  return pairValue(s, e, names + <usize>i * 64, load<u8>(nameLens + <usize>i), 0x26);
+}
+
+// ---- JWT: base64url payload, one top-level claim --------------------------------------------
+
+const jwtBuf = heap.alloc(4096 + 16);
+
+@inline function b64(c: u32): i32 {
+  if (c >= 0x41 && c <= 0x5a) return <i32>c - 0x41;
+  if (c >= 0x61 && c <= 0x7a) return <i32>c - 0x61 + 26;
+  if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30 + 52;
+  if (c == 0x2d || c == 0x2b) return 62;
+  if (c == 0x5f || c == 0x2f) return 63;
+  return -1;
+}
+
+/** Decodes base64url [s, e) into jwtBuf; returns the length or -1. */
+function decode64(s: usize, e: usize): i32 {
+  let out = 0;
+  let acc: u32 = 0;
+  let bits = 0;
+  for (let p = s; p < e; p++) {
+    let v = b64(load<u8>(p));
+    if (v < 0) {
+      if (load<u8>(p) == 0x3d) break;
+      return -1;
+    }
+    acc = (acc << 6) | <u32>v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (out >= 4096) return -1;
+      store<u8>(jwtBuf + <usize>out, <u8>(acc >> bits));
+      out++;
+    }
+  }
+  return out;
+}
+
+/** The claim `name` of the JWT in [s, e) ("Bearer " prefix allowed), into vs/ve (in jwtBuf). */
+function jwtClaim(s: usize, e: usize, name: usize, n: usize): bool {
+  if (e - s > 7 && (load<u8>(s) | 0x20) == 0x62 && load<u8>(s + 6) == 0x20) s += 7; // "Bearer "
+  let d1 = findByte(s, e, 0x2e);
+  if (d1 >= e) return false;
+  let d2 = findByte(d1 + 1, e, 0x2e);
+  if (d2 >= e) return false;
+  let len = decode64(d1 + 1, d2);
+  if (len <= 0) return false;
+  // find "name" followed by optional spaces and a colon
+  let end = jwtBuf + <usize>len;
+  let p = jwtBuf;
+  while (p < end) {
+    let q = findByte(p, end, 0x22);
+    if (q + n + 1 >= end) return false;
+    if (load<u8>(q + n + 1) == 0x22 && sameBytes(q + 1, name, n)) {
+      let c = q + n + 2;
+      while (c < end && load<u8>(c) == 0x20) c++;
+      if (c < end && load<u8>(c) == 0x3a) {
+        c++;
+        while (c < end && load<u8>(c) == 0x20) c++;
+        if (c >= end) return false;
+        if (load<u8>(c) == 0x22) {
+          vs = c + 1;
+          ve = findByte(vs, end, 0x22);
+        } else {
+          vs = c;
+          ve = c;
+          while (ve < end && load<u8>(ve) != 0x2c && load<u8>(ve) != 0x7d) ve++;
+        }
+        return ve > vs;
+      }
+    }
+    p = q + 1;
+  }
+  return false;
+}
+
+function jwtValue(i: i32): bool {
+  let name = names + <usize>i * 64;
+  let n = <usize>load<u8>(nameLens + <usize>i);
+  // "claim\0cookie": the token is in that cookie
+  let z = findByte(name, name + n, 0);
+  if (z < name + n) {
+    if (!f.has(Slot.Cookie)) return false;
+    if (!pairValue(f.start(Slot.Cookie), f.end(Slot.Cookie), z + 1, name + n - z - 1, 0x3b)) return false;
+    return jwtClaim(vs, ve, name, z - name);
+  }
+  // the label names where the token is: a header ("header:authorization") or a cookie
+  let label = load<i32>(labelIds + (<usize>i << 2));
+  if (label < 0) label = authLabel;
+  if (namedValue(label) && jwtClaim(vs, ve, name, n)) return true;
+  if (label != authLabel && namedValue(authLabel) && jwtClaim(vs, ve, name, n)) return true;
+  return false;
+}
+
+/** Decides the key of the current request; `hIp` and `hUa` are the salted hashes of its IP and UA. */
+export function decide(hIp: u64, hUa: u64, salt: u64): void {
+  for (let i = 0; i < keyCount; i++) {
+    let k = <i32>load<u8>(kinds + <usize>i);
+    let found = false;
+    switch (k) {
+      case KeyKind.Cookie: found = cookieValue(i); break;
+      case KeyKind.Header: found = namedValue(load<i32>(labelIds + (<usize>i << 2))); break;
+      case KeyKind.Jwt: found = jwtValue(i); break;
+      case KeyKind.Query: found = queryValue(i); break;
+      case KeyKind.User: {
+        if (f.has(Slot.User) && !f.isDash(f.start(Slot.User), f.end(Slot.User))) {
+          vs = f.start(Slot.User);
+          ve = f.end(Slot.User);
+          found = true;
+        }
+        break;
+      }
+      case KeyKind.IpUa: {
+        kind = k;
+        hash = combine(hIp, hUa);
+        return;
+      }
+      case KeyKind.Ip: {
+        if (f.has(Slot.Ip)) {
+          kind = k;
+          hash = mix64(hIp ^ 0x6970);
+          return;
+        }
+        break;
+      }
+    }
+    if (found && !f.isDash(vs, ve)) {
+      kind = k;
+      // the key's position in the list keeps cookie:a=x and header:b=x apart
+      hash = combine(hashBytes(vs, ve - vs, salt), <u64>(i + 1) * 0x9e3779b97f4a7c15);
+      return;
+    }
+  }
+  kind = KeyKind.IpUa;
+  hash = combine(hIp, hUa);
+}
