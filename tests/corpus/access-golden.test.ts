@@ -64,7 +64,6 @@ const CORE_BUGS: Record<string, string> = {
   'formats/matomo/elb.log': 'TCP listener line 3 (request "- - - ", status "-") becomes a request with method/path/protocol "-" and status 0 (Matomo skips it)',
   'formats/matomo/incapsula_w3c.log': 'cs-uri "www.example.com/page.php" taken as the path (expected host www.example.com, path /page.php)',
   'formats/matomo/iis_custom.log': 'IIS Advanced Logging "TimeTakenMS" not read: durationMs null instead of 109',
-  'formats/matomo/logs_to_tests.log': 'the "# …" comment on line 5 counts as malformed in CLF (W3C/ELB/detection skip "#" lines)',
   'formats/matomo/netscaler.log':
     'time-taken 1 read as 1 ms: W3C extended (non-IIS, #Software: Netscaler) logs seconds; Matomo reads 1000 ms',
   'formats/matomo/nginx_json.log':
