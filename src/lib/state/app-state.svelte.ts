@@ -1,7 +1,17 @@
 // The page's state: a small runes class around the worker. Views read its getters and call its methods;
 // they never talk to the worker themselves.
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type { ImportReport, ImportSource, InputError, Progress, Session, WorkerApi } from '../../worker/api';
+import type {
+  FilePreview,
+  FormatChoice,
+  ImportReport,
+  ImportSource,
+  InputError,
+  Progress,
+  Session,
+  WorkerApi
+} from '../../worker/api';
+import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 
 /** Rows shown in the sessions table; a virtualised list replaces this cap later (SPEC §5). */
 export const PAGE_SIZE = 200;
@@ -22,6 +32,19 @@ export class AppState {
   #progress = $state.raw<Progress | null>(null);
   #report = $state.raw<ImportReport | null>(null);
   #error = $state.raw<InputError | null>(null);
+
+  /** Files waiting for the user to confirm their format, or null when no preview is open. */
+  #pending = $state.raw<ImportSource[] | null>(null);
+  #previews = $state.raw<FilePreview[] | null>(null);
+  /** The choice the shown previews answer, and the one last asked for (they differ while it runs). */
+  #previewedKey = $state<string | null>(null);
+  #requestedKey = $state<string | null>(null);
+  #previewSeq = 0;
+
+  /** The format controls of the preview; views bind to its fields. */
+  readonly draft: FormatDraft = $state({ ...AUTO_DRAFT });
+  #choice = $derived(choiceOf(this.draft));
+  #choiceKey = $derived(choiceKey(this.#choice));
 
   /** The first PAGE_SIZE stored sessions, by start. */
   get rows(): Session[] {
@@ -48,6 +71,43 @@ export class AppState {
   /** The last failure, until the next import starts. */
   get error(): InputError | null {
     return this.#error;
+  }
+
+  /** Names of the files waiting in the preview, or null when none is open. */
+  get pendingNames(): string[] | null {
+    return this.#pending && this.#pending.map(nameOf);
+  }
+  /** What the worker read from each pending file: its format or why none fits, its first requests. */
+  get previews(): FilePreview[] | null {
+    return this.#previews;
+  }
+  /** The format choice the controls describe now. */
+  get choice(): FormatChoice {
+    return this.#choice;
+  }
+  /** The shown previews do not answer the controls as they are now (a preview is due or running). */
+  get previewStale(): boolean {
+    return this.#pending !== null && this.#previewedKey !== this.#choiceKey;
+  }
+  /** True when the controls have changed since the last preview was asked for: time to ask again. */
+  get needsPreview(): boolean {
+    return this.#pending !== null && this.#requestedKey !== this.#choiceKey;
+  }
+  /** The chosen format cannot be used: the worker's sentence, shown beside the controls. */
+  get choiceError(): string | null {
+    if (this.previewStale) return null;
+    return this.#previews?.find((p) => p.error?.kind === 'bad-format')?.error?.message ?? null;
+  }
+  /** Every pending file has a format in which its first lines parse, for the choice now in the controls. */
+  get canImport(): boolean {
+    const previews = this.#previews;
+    return (
+      !this.#busy &&
+      !this.previewStale &&
+      previews !== null &&
+      previews.length > 0 &&
+      previews.every(importable)
+    );
   }
 
   /** `api` is for tests; the page lets the class start its own worker. */
@@ -84,8 +144,63 @@ export class AppState {
     }
   }
 
-  importFiles(files: File[]): Promise<void> {
-    return this.#import(files.map((file) => ({ kind: 'file', file })));
+  /** Imports at once, detecting each file's format. The page previews first (`previewFiles`). */
+  importFiles(files: File[], choice?: FormatChoice): Promise<void> {
+    return this.#import(files.map((file) => ({ kind: 'file', file })), choice);
+  }
+
+  /**
+   * Opens the preview of dropped or picked files: their detected formats and first requests. Nothing
+   * is imported until `confirmImport`. The format controls start again from "detect".
+   */
+  previewFiles(files: File[]): Promise<void> {
+    if (this.#busy || files.length === 0) return Promise.resolve();
+    this.#pending = files.map((file) => ({ kind: 'file', file }));
+    this.#previews = null;
+    this.#previewedKey = null;
+    this.#error = null;
+    this.#report = null;
+    Object.assign(this.draft, AUTO_DRAFT);
+    return this.preview();
+  }
+
+  /** (Re-)reads the pending files' heads with the choice in the controls; a newer call wins. */
+  async preview(): Promise<void> {
+    const sources = this.#pending;
+    if (!sources) return;
+    const choice = this.#choice;
+    const key = this.#choiceKey;
+    const seq = ++this.#previewSeq;
+    this.#requestedKey = key;
+    try {
+      const previews = await this.#remote().previewSources(sources, choice);
+      if (seq !== this.#previewSeq) return;
+      this.#previews = previews;
+      this.#previewedKey = key;
+    } catch (err) {
+      if (seq !== this.#previewSeq) return;
+      const names = sources.map(nameOf).join(', ');
+      this.discardPreview();
+      this.#fail(names, `Could not preview ${names}: ${messageOf(err)}`);
+    }
+  }
+
+  /** Imports the pending files with the chosen format; only when every file has one. */
+  async confirmImport(): Promise<void> {
+    const sources = this.#pending;
+    if (!sources || !this.canImport) return;
+    const choice = $state.snapshot(this.#choice);
+    this.discardPreview();
+    await this.#import(sources, choice);
+  }
+
+  /** Closes the preview without importing. */
+  discardPreview(): void {
+    this.#previewSeq++;
+    this.#pending = null;
+    this.#previews = null;
+    this.#previewedKey = null;
+    this.#requestedKey = null;
   }
 
   /** `url` must be absolute: the worker resolves nothing against the page. */
@@ -105,8 +220,9 @@ export class AppState {
     this.#worker = undefined;
   }
 
-  async #import(sources: ImportSource[]): Promise<void> {
+  async #import(sources: ImportSource[], choice?: FormatChoice): Promise<void> {
     if (this.#busy || sources.length === 0) return;
+    this.discardPreview();
     this.#busy = true;
     this.#error = null;
     this.#report = null;
@@ -115,7 +231,7 @@ export class AppState {
       const onProgress = proxy((p: Progress) => {
         this.#progress = p;
       });
-      const res = await this.#remote().importSources(sources, onProgress);
+      const res = await this.#remote().importSources(sources, onProgress, choice);
       if (res.ok) {
         this.#report = res.value;
         await this.refresh();
@@ -123,7 +239,7 @@ export class AppState {
         this.#error = res.error;
       }
     } catch (err) {
-      const names = sources.map((s) => (s.kind === 'file' ? s.file.name : s.name)).join(', ');
+      const names = sources.map(nameOf).join(', ');
       this.#fail(names, `Import of ${names} failed: ${messageOf(err)}`);
     } finally {
       this.#busy = false;
@@ -139,6 +255,10 @@ export class AppState {
   #fail(file: string, message: string): void {
     this.#error = { kind: 'read-failed', file, message };
   }
+}
+
+function nameOf(s: ImportSource): string {
+  return s.kind === 'file' ? s.file.name : s.name;
 }
 
 function messageOf(err: unknown): string {

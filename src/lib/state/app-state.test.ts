@@ -158,7 +158,8 @@ function previewOf(sources: ImportSource[], choice?: FormatChoice): FilePreview[
     if (file.startsWith('proxy') && !choice?.format) {
       return { file, format: null, error: { kind: 'not-recognised', file, message: `${file}: format not recognised` }, requests: [], lines: 0, malformed: 0 };
     }
-    return { file, format: choice?.format ?? 'clf', requests: [], lines: 1, malformed: 0 };
+    const requests = choice?.format === 'w3c' ? [] : [{ file, line: 1 } as FilePreview['requests'][number]];
+    return { file, format: choice?.format ?? 'clf', requests, lines: 1, malformed: requests.length ? 0 : 1 };
   });
 }
 
@@ -227,6 +228,19 @@ describe('AppState: preview before import', () => {
     expect(calls.sources).toEqual([]);
     app.draft.pasted = '';
     expect(app.choiceError).toBeNull();
+  });
+
+  it('refuses to import a file whose first lines do not parse in the chosen format', async () => {
+    const { api, calls } = fakeApi(ok, async (s, c) => previewOf(s, c));
+    const app = new AppState(api);
+    await app.start();
+    await app.previewFiles([new File(['x'], 'a.log')]);
+    app.draft.select = 'w3c';
+    await app.preview();
+    expect(app.previews?.[0]).toMatchObject({ format: 'w3c', requests: [] });
+    expect(app.canImport).toBe(false);
+    await app.confirmImport();
+    expect(calls.sources).toEqual([]);
   });
 
   it('keeps only the answer to the latest preview', async () => {
