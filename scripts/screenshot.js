@@ -28,6 +28,8 @@ try {
   const page = await browser.newPage({ viewport: { width: 1360, height: 860 }, colorScheme: theme === 'dark' ? 'dark' : 'light' });
   await page.goto(site.url);
   await page.locator('input[type=file]').setInputFiles(log);
+  // The page first previews the format; the import goes on once Import is pressed.
+  await page.locator('[data-testid="import-confirm"]').click({ timeout: 60_000 });
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="session-total"]')?.textContent) > 0, null, { timeout: 60_000 });
   await page.waitForTimeout(300);
   const file = path.join(out, `start-${theme}.png`);

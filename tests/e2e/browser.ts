@@ -50,16 +50,20 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** `sessionlens summary FILE`: the CLI's session count, the oracle of the page's. */
-export function cliSessions(file: string): number {
-  const cli = path.join(ROOT, 'bin/sessionlens.js');
-  let out: string;
+/** Runs the CLI (`bin/sessionlens.js ARGS…`) and returns what it printed; a failure throws with its stderr. */
+export function cli(args: string[]): string {
+  const bin = path.join(ROOT, 'bin/sessionlens.js');
   try {
-    out = execFileSync(process.execPath, [cli, 'summary', file], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { status?: number; stderr?: string };
-    throw new Error(`sessionlens summary ${file} failed (exit ${err.status}): ${err.stderr ?? e}`);
+    throw new Error(`sessionlens ${args.join(' ')} failed (exit ${err.status}): ${err.stderr ?? e}`);
   }
+}
+
+/** `sessionlens summary [OPTIONS…] FILE`: the CLI's session count, the oracle of the page's. */
+export function cliSessions(file: string, options: string[] = []): number {
+  const out = cli(['summary', ...options, file]);
   const summary = JSON.parse(out) as { sessions?: unknown };
   if (typeof summary.sessions !== 'number') throw new Error(`sessionlens summary printed no session count: ${out}`);
   return summary.sessions;
@@ -94,4 +98,11 @@ export async function waitForTotal(page: Page, above = 0, timeout = 90_000): Pro
 /** The file input of the import (not a folder picker, if there is one). */
 export function fileInput(page: Page) {
   return page.locator('input[type="file"]:not([webkitdirectory])').first();
+}
+
+/** After files are picked or dropped: waits for the format preview and presses Import. */
+export async function confirmImport(page: Page, timeout = 30_000): Promise<void> {
+  await page.locator('[data-testid="format-preview"]').waitFor({ state: 'visible', timeout });
+  // click() waits until the button is enabled: every file has a format.
+  await page.locator('[data-testid="import-confirm"]').click({ timeout });
 }
