@@ -162,7 +162,7 @@ function makeLog(rng: Rng, format: string): Uint8Array {
   const parts: Uint8Array[] = [];
   const n = 1 + rng.int(rng.chance(0.2) ? 400 : 40);
   for (let i = 0; i < n; i++) {
-    let line = enc.encode(rng.pick(pool));
+    let line: Uint8Array = enc.encode(rng.pick(pool));
     const m = rng.chance(0.5) ? rng.int(4) : 0;
     for (let k = 0; k < m; k++) line = mutate(rng, line);
     if (rng.chance(0.05)) line = new Uint8Array(0);
