@@ -105,6 +105,40 @@ function isToken(s: usize, e: usize): bool {
   return digits > 0 && letters > 0;
 }
 
+/** Where a short extension (".jpg", ".json") starts in [s, e), or e. */
+function extensionStart(s: usize, e: usize): usize {
+  let p = e;
+  while (p > s && e - p <= 6) {
+    p--;
+    let c = <u32>load<u8>(p);
+    if (c == 0x2e) return p > s && e - p >= 2 ? p : e;
+    if (!(c - 48 <= 9 || (c | 0x20) - 97 <= 25)) return e;
+  }
+  return e;
+}
+
+/** Digits with separators ("12345-4", "2024_1"): an id. */
+function isNumberish(s: usize, e: usize): bool {
+  if (s >= e || <u32>load<u8>(s) - 48 > 9) return false;
+  for (let p = s; p < e; p++) {
+    let c = <u32>load<u8>(p);
+    if (c - 48 > 9 && c != 0x2d && c != 0x5f && c != 0x2e) return false;
+  }
+  return true;
+}
+
+/** 0: a name to keep; else the placeholder: 1 int, 2 uuid, 3 date, 4 email, 5 hex, 6 token. */
+function classify(s: usize, e: usize): i32 {
+  if (s >= e) return 0;
+  if (isDate(s, e)) return 3;
+  if (isDigits(s, e) || isNumberish(s, e)) return 1;
+  if (isUuid(s, e)) return 2;
+  if (isEmail(s, e)) return 4;
+  if (isLongHex(s, e)) return 5;
+  if (isToken(s, e)) return 6;
+  return 0;
+}
+
 @inline function put(p: usize, text: string): usize {
   // placeholders are ASCII
   for (let i = 0; i < text.length; i++) store<u8>(p + <usize>i, <u8>text.charCodeAt(i));
@@ -129,15 +163,20 @@ function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
     }
     let se = findByte(p, pe, 0x2f);
     if (se - p > <usize>(limit - out)) se = p + <usize>(limit - out);
-    if (isDigits(p, se)) out = isDate(p, se) ? put(out, '{date}') : put(out, '{int}');
-    else if (isUuid(p, se)) out = put(out, '{uuid}');
-    else if (isDate(p, se)) out = put(out, '{date}');
-    else if (isEmail(p, se)) out = put(out, '{email}');
-    else if (isLongHex(p, se)) out = put(out, '{hex}');
-    else if (isToken(p, se)) out = put(out, '{token}');
-    else {
+    // a file name's extension stays: /media/123-4.jpg is /media/{int}.jpg
+    let stem = extensionStart(p, se);
+    let kind = classify(p, stem);
+    if (kind == 0 && stem < se) {
+      stem = se;
+      kind = classify(p, se);
+    }
+    if (kind == 0) {
       memory.copy(out, p, se - p);
       out += se - p;
+    } else {
+      out = put(out, kind == 1 ? '{int}' : kind == 2 ? '{uuid}' : kind == 3 ? '{date}' : kind == 4 ? '{email}' : kind == 5 ? '{hex}' : '{token}');
+      memory.copy(out, stem, se - stem);
+      out += se - stem;
     }
     p = se;
   }

@@ -14,6 +14,17 @@ const K: u64 = 0x9e3779b97f4a7c15;
 
 export function hashBytes(p: usize, n: usize, seed: u64): u64 {
   let h = seed ^ (<u64>n * K);
+  if (n >= 32) {
+    // two independent lanes: the multiplies overlap (user agents are 100+ bytes)
+    let h2 = h ^ 0x2545f4914f6cdd1d;
+    while (n >= 16) {
+      h = rotl<u64>((h ^ load<u64>(p)) * K, 29);
+      h2 = rotl<u64>((h2 ^ load<u64>(p, 8)) * K, 29);
+      p += 16;
+      n -= 16;
+    }
+    h ^= mix64(h2);
+  }
   while (n >= 8) {
     h = rotl<u64>((h ^ load<u64>(p)) * K, 29);
     p += 8;

@@ -285,7 +285,7 @@ export function sessionPieces(): i32 { return ses.cStart.len; }
 export function lateRequests(): i32 { return ses.late; }
 export function mergedPieces(): i32 { return ses.mergedPieces; }
 export function pooledPeak(): i32 { return ses.pooledPeak; }
-export function setCap(): i32 { return ses.SET_CAP; }
+export function setArenaPtr(): usize { return ses.setArena.ptr; }
 
 /** Pointers of the session columns, in this order (see src/lib/core/engine.ts). */
 export function sessionColumn(i: i32): usize {

@@ -27,32 +27,26 @@ export function configureSessions(inactivityMs: f64, allowanceMs: f64, maxLength
 
 // ---- the request pool: requests of open sessions only ---------------------------------------
 
-const rTime = new Vec(8, 1 << 14);
-const rNext = new Vec(4, 1 << 14);
-const rIp = new Vec(4, 1 << 14);
-const rUa = new Vec(4, 1 << 14);
-const rUser = new Vec(4, 1 << 14);
-const rEp = new Vec(4, 1 << 14);
-const rHost = new Vec(4, 1 << 14);
-const rStatus = new Vec(4, 1 << 14);
-const rBytes = new Vec(8, 1 << 14);
-const rDur = new Vec(8, 1 << 14);
+// One 64-byte record per request (one cache line): time f64 @0, next i32 @8, ip @12, ua @16,
+// user @20, endpoint @24, host @28, status @32, bytes f64 @40, duration f64 @48.
+const REQ: usize = 64;
+const pool = new Vec(<i32>REQ, 1 << 14);
 let freeReq: i32 = -1;
 export let pooled: i32 = 0;
 export let pooledPeak: i32 = 0;
+
+@inline function rec(r: i32): usize { return pool.ptr + <usize>r * REQ; }
 
 function allocReq(): i32 {
   pooled++;
   if (pooled > pooledPeak) pooledPeak = pooled;
   if (freeReq >= 0) {
     let r = freeReq;
-    freeReq = <i32>rNext.u32At(r);
+    freeReq = load<i32>(rec(r), 8);
     return r;
   }
-  let r = rTime.len;
-  rTime.pushF64(0); rNext.pushU32(0); rIp.pushU32(0); rUa.pushU32(0); rUser.pushU32(0);
-  rEp.pushU32(0); rHost.pushU32(0); rStatus.pushU32(0); rBytes.pushF64(0); rDur.pushF64(0);
-  return r;
+  pool.reserve(1);
+  return pool.len++;
 }
 
 @inline function setU32(v: Vec, i: i32, x: u32): void { store<u32>(v.ptr + (<usize>i << 2), x); }
@@ -63,6 +57,8 @@ function allocReq(): i32 {
 
 const open = new U64Map(1 << 12);
 const oHead = new Vec(4, 1024);
+/** Chains keep arrival order (tail append): logs come nearly sorted, so sorting a chain is cheap. */
+const oTail = new Vec(4, 1024);
 const oStart = new Vec(8, 1024);
 const oEnd = new Vec(8, 1024);
 const oCount = new Vec(4, 1024);
@@ -80,10 +76,11 @@ function newOpen(key: u64, kind: i32, t: f64): i32 {
     freeOpen = <i32>oHead.u32At(o);
   } else {
     o = oHead.len;
-    oHead.pushU32(0); oStart.pushF64(0); oEnd.pushF64(0); oCount.pushU32(0); oKey.pushU64(0);
+    oHead.pushU32(0); oTail.pushU32(0); oStart.pushF64(0); oEnd.pushF64(0); oCount.pushU32(0); oKey.pushU64(0);
     oKind.pushU32(0); oPos.pushU32(0);
   }
   setU32(oHead, o, <u32>-1);
+  setU32(oTail, o, <u32>-1);
   setF64(oStart, o, t);
   setF64(oEnd, o, t);
   setU32(oCount, o, 0);
@@ -111,8 +108,6 @@ export function openCount(): i32 { return oList.len; }
 
 // ---- closed pieces, then final sessions ------------------------------------------------------
 
-/** Distinct ids kept per piece for exact unions when pieces merge; more are counted, not kept. */
-export const SET_CAP: i32 = 8;
 export const cStart = new Vec(8, 1024);
 export const cEnd = new Vec(8, 1024);
 export const cCount = new Vec(4, 1024);
@@ -132,8 +127,17 @@ export const cLastEp = new Vec(4, 1024);
 export const cIps = new Vec(4, 1024);
 export const cEps = new Vec(4, 1024);
 export const cHosts = new Vec(4, 1024);
-/** Up to SET_CAP ids each of IPs, endpoints and hosts (0xffffffff unused). */
-export const cSets = new Vec(4 * 3 * SET_CAP, 1024);
+/**
+ * The distinct IPs, endpoints and hosts of each piece, as sorted id lists in `setArena`:
+ * per piece [offset, length] three times. Kept whole so merged pieces count exactly.
+ */
+export const cSets = new Vec(24, 1024);
+export const setArena = new Vec(4, 1 << 14);
+// the current piece's new ids, sealed into the arena when the piece is done
+const newIds0 = new Vec(4, 256);
+const newIds1 = new Vec(4, 256);
+const newIds2 = new Vec(4, 256);
+const sortTmp = new Vec(4, 256);
 /** Merged away at the end (1) or kept (0). */
 export const cGone = new Vec(4, 1024);
 
@@ -160,11 +164,16 @@ function stamp(v: Vec, id: u32): bool {
 let sortA = new Vec(4, 1024);
 let sortB = new Vec(4, 1024);
 
-@inline function reqTime(r: u32): f64 { return load<f64>(rTime.ptr + (<usize>r << 3)); }
+@inline function reqTime(r: u32): f64 { return load<f64>(rec(<i32>r)); }
 
 function sortReqs(a: usize, tmp: usize, lo: i32, hi: i32): void {
   let n = hi - lo;
   if (n < 2) return;
+  let sorted = true;
+  for (let i = lo + 1; i < hi; i++) {
+    if (reqTime(load<u32>(a + (<usize>i << 2))) < reqTime(load<u32>(a + (<usize>(i - 1) << 2)))) { sorted = false; break; }
+  }
+  if (sorted) return;
   if (n <= 24) {
     for (let i = lo + 1; i < hi; i++) {
       let v = load<u32>(a + (<usize>i << 2));
@@ -202,55 +211,94 @@ function newPiece(key: u64, kind: u32): i32 {
   memory.fill(cStatus.reserve(1), 0, 24); cStatus.len++;
   cDurSum.pushF64(0); cDurCount.pushU32(0); cDurMax.pushF64(0);
   cFirstEp.pushU32(0); cLastEp.pushU32(0); cIps.pushU32(0); cEps.pushU32(0); cHosts.pushU32(0);
-  memory.fill(cSets.reserve(1), 0xff, <usize>(12 * SET_CAP)); cSets.len++;
+  memory.fill(cSets.reserve(1), 0, 24); cSets.len++;
   cGone.pushU32(0);
   serial++;
   return c;
 }
 
-@inline function addToSet(c: i32, which: i32, id: u32): void {
-  let base = cSets.ptr + <usize>c * <usize>(12 * SET_CAP) + <usize>(which * SET_CAP * 4);
-  for (let i = 0; i < SET_CAP; i++) {
-    let p = base + (<usize>i << 2);
-    let v = load<u32>(p);
-    if (v == id) return;
-    if (v == 0xffffffff) { store<u32>(p, id); return; }
+/** Sorts u32 [a, a+n) ascending (merge sort through tmp; small runs by insertion). */
+export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
+  let n = hi - lo;
+  if (n < 2) return;
+  if (n <= 16) {
+    for (let i = lo + 1; i < hi; i++) {
+      let v = load<u32>(a + (<usize>i << 2));
+      let j = i - 1;
+      while (j >= lo && load<u32>(a + (<usize>j << 2)) > v) {
+        store<u32>(a + (<usize>(j + 1) << 2), load<u32>(a + (<usize>j << 2)));
+        j--;
+      }
+      store<u32>(a + (<usize>(j + 1) << 2), v);
+    }
+    return;
   }
+  let mid = lo + (n >> 1);
+  sortU32(a, tmp, lo, mid);
+  sortU32(a, tmp, mid, hi);
+  let i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) {
+    let vi = load<u32>(a + (<usize>i << 2)), vj = load<u32>(a + (<usize>j << 2));
+    if (vj < vi) { store<u32>(tmp + (<usize>k << 2), vj); j++; } else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
+    k++;
+  }
+  while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>i << 2))); i++; k++; }
+  while (j < hi) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>j << 2))); j++; k++; }
+  memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
+}
+
+/** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
+function sealSet(c: i32, which: i32, ids: Vec): void {
+  let n = ids.len;
+  if (sortTmp.cap < n) sortTmp.grow(n);
+  sortU32(ids.ptr, sortTmp.ptr, 0, n);
+  let off = setArena.len;
+  setArena.reserve(n);
+  memory.copy(setArena.ptr + (<usize>off << 2), ids.ptr, <usize>n << 2);
+  setArena.len += n;
+  let p = cSets.ptr + <usize>c * 24 + <usize>(which * 8);
+  store<u32>(p, <u32>off);
+  store<u32>(p, <u32>n, 4);
+  ids.len = 0;
+}
+
+/** The piece is complete: its distinct-id lists go to the arena. */
+function seal(c: i32): void {
+  sealSet(c, 0, newIds0);
+  sealSet(c, 1, newIds1);
+  sealSet(c, 2, newIds2);
 }
 
 /** Adds request r (in time order) to piece c; `first` for the piece's first request. */
 function account(c: i32, r: u32, first: bool): void {
-  let t = reqTime(r);
-  let ip = rIp.u32At(<i32>r), epId = rEp.u32At(<i32>r), host = rHost.u32At(<i32>r);
+  let p = rec(<i32>r);
+  let t = load<f64>(p);
+  let ip = load<u32>(p, 12), epId = load<u32>(p, 24), host = load<u32>(p, 28);
   if (first) {
     setF64(cStart, c, t);
     setU32(cFirstIp, c, ip);
-    setU32(cFirstUa, c, rUa.u32At(<i32>r));
+    setU32(cFirstUa, c, load<u32>(p, 16));
     setU32(cFirstEp, c, epId);
   }
   setF64(cEnd, c, t);
   setU32(cLastEp, c, epId);
   setU32(cCount, c, cCount.u32At(c) + 1);
-  if (cUser.u32At(c) == 0) setU32(cUser, c, rUser.u32At(<i32>r));
-  let b = load<f64>(rBytes.ptr + (<usize>r << 3));
+  if (cUser.u32At(c) == 0) setU32(cUser, c, load<u32>(p, 20));
+  let b = load<f64>(p, 40);
   if (b > 0) setF64(cBytes, c, cBytes.f64At(c) + b);
-  let st = <i32>rStatus.u32At(<i32>r);
+  let st = load<i32>(p, 32);
   let cls = st >= 100 && st < 600 ? st / 100 - 1 : 5;
   let sp = cStatus.ptr + <usize>c * 24 + (<usize>cls << 2);
   store<u32>(sp, load<u32>(sp) + 1);
-  let d = load<f64>(rDur.ptr + (<usize>r << 3));
+  let d = load<f64>(p, 48);
   if (d >= 0) {
     setF64(cDurSum, c, cDurSum.f64At(c) + d);
     setU32(cDurCount, c, cDurCount.u32At(c) + 1);
     if (d > cDurMax.f64At(c)) setF64(cDurMax, c, d);
   }
-  if (stamp(stampIp, ip)) { setU32(cIps, c, cIps.u32At(c) + 1); addToSet(c, 0, ip); }
-  if (stamp(stampEp, epId)) {
-    setU32(cEps, c, cEps.u32At(c) + 1);
-    addToSet(c, 1, epId);
-    ep.countSession(<i32>epId);
-  }
-  if (host != 0 && stamp(stampHost, host)) { setU32(cHosts, c, cHosts.u32At(c) + 1); addToSet(c, 2, host); }
+  if (stamp(stampIp, ip)) { setU32(cIps, c, cIps.u32At(c) + 1); newIds0.pushU32(ip); }
+  if (stamp(stampEp, epId)) { setU32(cEps, c, cEps.u32At(c) + 1); newIds1.pushU32(epId); }
+  if (host != 0 && stamp(stampHost, host)) { setU32(cHosts, c, cHosts.u32At(c) + 1); newIds2.pushU32(host); }
 }
 
 /** Closes open session o: sorts its requests, computes its figures as one or more pieces. */
@@ -262,7 +310,7 @@ function close(o: i32): void {
   while (r >= 0) {
     store<u32>(sortA.ptr + (<usize>k << 2), <u32>r);
     k++;
-    r = <i32>rNext.u32At(r);
+    r = load<i32>(rec(r), 8);
   }
   sortReqs(sortA.ptr, sortB.ptr, 0, n);
   let key = oKey.u64At(o);
@@ -272,15 +320,17 @@ function close(o: i32): void {
   for (let i = 0; i < n; i++) {
     let q = load<u32>(sortA.ptr + (<usize>i << 2));
     if (maxLength > 0 && reqTime(q) - start > maxLength) {
+      seal(c);
       c = newPiece(key, kind);
       start = reqTime(q);
       account(c, q, true);
     } else account(c, q, i == 0);
     // back to the pool
-    setU32(rNext, <i32>q, <u32>freeReq);
+    store<i32>(rec(<i32>q), freeReq, 8);
     freeReq = <i32>q;
     pooled--;
   }
+  seal(c);
   dropOpen(o);
 }
 
@@ -303,18 +353,29 @@ export function add(key: u64, kind: i32, t: f64, ip: u32, ua: u32, user: u32, ep
     o = newOpen(key, kind, t);
   }
   let r = allocReq();
-  setF64(rTime, r, t);
-  setU32(rIp, r, ip); setU32(rUa, r, ua); setU32(rUser, r, user); setU32(rEp, r, epId); setU32(rHost, r, host);
-  setU32(rStatus, r, <u32>status); setF64(rBytes, r, bytes); setF64(rDur, r, dur);
+  let p = rec(r);
+  store<f64>(p, t);
+  store<i32>(p, -1, 8);
+  store<u32>(p, ip, 12);
+  store<u32>(p, ua, 16);
+  store<u32>(p, user, 20);
+  store<u32>(p, epId, 24);
+  store<u32>(p, host, 28);
+  store<i32>(p, status, 32);
+  store<f64>(p, bytes, 40);
+  store<f64>(p, dur, 48);
   if (o == -2) {
     let c = newPiece(key, <u32>kind);
     account(c, <u32>r, true);
-    setU32(rNext, r, <u32>freeReq);
+    seal(c);
+    store<i32>(p, freeReq, 8);
     freeReq = r;
     pooled--;
   } else {
-    setU32(rNext, r, oHead.u32At(o));
-    setU32(oHead, o, <u32>r);
+    let tail = <i32>oTail.u32At(o);
+    if (tail < 0) setU32(oHead, o, <u32>r);
+    else store<i32>(rec(tail), r, 8);
+    setU32(oTail, o, <u32>r);
     setU32(oCount, o, oCount.u32At(o) + 1);
   }
   if (t > maxTime) maxTime = t;
@@ -376,25 +437,30 @@ function sortPieces(a: usize, tmp: usize, lo: i32, hi: i32): void {
   memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
-/** Union of piece b's id set `which` into a's; returns how many ids were new to a. */
-function unionSet(a: i32, b: i32, which: i32, countA: u32, countB: u32): u32 {
-  let pa = cSets.ptr + <usize>a * <usize>(12 * SET_CAP) + <usize>(which * SET_CAP * 4);
-  let pb = cSets.ptr + <usize>b * <usize>(12 * SET_CAP) + <usize>(which * SET_CAP * 4);
-  let fresh: u32 = 0;
-  for (let i = 0; i < SET_CAP; i++) {
-    let id = load<u32>(pb + (<usize>i << 2));
-    if (id == 0xffffffff) break;
-    let seen = false;
-    for (let j = 0; j < SET_CAP; j++) {
-      let v = load<u32>(pa + (<usize>j << 2));
-      if (v == id) { seen = true; break; }
-      if (v == 0xffffffff) { store<u32>(pa + (<usize>j << 2), id); break; }
-    }
-    if (!seen) fresh++;
+/** Union of the sorted id sets `which` of pieces a and b, written as a's; returns its size. */
+function unionSet(a: i32, b: i32, which: i32): u32 {
+  let pa = cSets.ptr + <usize>a * 24 + <usize>(which * 8);
+  let pb = cSets.ptr + <usize>b * 24 + <usize>(which * 8);
+  let ao = load<u32>(pa), an = load<u32>(pa, 4);
+  let bo = load<u32>(pb), bn = load<u32>(pb, 4);
+  let off = setArena.len;
+  setArena.reserve(<i32>(an + bn));
+  let base = setArena.ptr;
+  let out = base + (<usize>off << 2);
+  let i: u32 = 0, j: u32 = 0, n: u32 = 0;
+  while (i < an || j < bn) {
+    let x = i < an ? load<u32>(base + (<usize>(ao + i) << 2)) : 0xffffffff;
+    let y = j < bn ? load<u32>(base + (<usize>(bo + j) << 2)) : 0xffffffff;
+    let v: u32;
+    if (i < an && (j >= bn || x <= y)) { v = x; i++; if (j < bn && y == x) j++; }
+    else { v = y; j++; }
+    store<u32>(out + (<usize>n << 2), v);
+    n++;
   }
-  // exact while both sets were complete; past the cap, a lower bound of the union
-  if (countA <= <u32>SET_CAP && countB <= <u32>SET_CAP) return countA + fresh;
-  return max(countA + fresh, countB);
+  setArena.len += <i32>n;
+  store<u32>(pa, <u32>off);
+  store<u32>(pa, n, 4);
+  return n;
 }
 
 function mergeInto(a: i32, b: i32): void {
@@ -413,9 +479,9 @@ function mergeInto(a: i32, b: i32): void {
   setF64(cDurSum, a, cDurSum.f64At(a) + cDurSum.f64At(b));
   setU32(cDurCount, a, cDurCount.u32At(a) + cDurCount.u32At(b));
   if (cDurMax.f64At(b) > cDurMax.f64At(a)) setF64(cDurMax, a, cDurMax.f64At(b));
-  setU32(cIps, a, unionSet(a, b, 0, cIps.u32At(a), cIps.u32At(b)));
-  setU32(cEps, a, unionSet(a, b, 1, cEps.u32At(a), cEps.u32At(b)));
-  setU32(cHosts, a, unionSet(a, b, 2, cHosts.u32At(a), cHosts.u32At(b)));
+  setU32(cIps, a, unionSet(a, b, 0));
+  setU32(cEps, a, unionSet(a, b, 1));
+  setU32(cHosts, a, unionSet(a, b, 2));
   setU32(cGone, b, 1);
   mergedPieces++;
 }
@@ -438,6 +504,13 @@ export function finishSessions(): i32 {
       cur = c;
       kept++;
     }
+  }
+  // sessions per endpoint, from the final sessions' endpoint sets
+  for (let c = 0; c < n; c++) {
+    if (cGone.u32At(c) != 0) continue;
+    let p = cSets.ptr + <usize>c * 24 + 8;
+    let off = load<u32>(p), len = load<u32>(p, 4);
+    for (let i: u32 = 0; i < len; i++) ep.countSession(<i32>load<u32>(setArena.ptr + (<usize>(off + i) << 2)));
   }
   return kept;
 }

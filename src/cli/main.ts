@@ -1,5 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { readFile, stat, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
 import { sessionAt, sessionJson, endpointJson } from '../lib/core/sessions';
@@ -20,8 +19,33 @@ async function source(path: string): Promise<LogSource> {
   return {
     name: path,
     size: info.size,
-    stream: () => Readable.toWeb(createReadStream(path, { highWaterMark: READ_SIZE })) as ReadableStream<Uint8Array>
+    stream: () => fileStream(path)
   };
+}
+
+/** A file as a stream of READ_SIZE reads, pulled only as fast as the core takes them. */
+function fileStream(path: string): ReadableStream<Uint8Array> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        handle ??= await open(path);
+        // allocUnsafe: no zeroing, every byte handed on is written by the read
+        const buf = Buffer.allocUnsafe(READ_SIZE);
+        const { bytesRead } = await handle.read(buf, 0, READ_SIZE, null);
+        if (bytesRead === 0) {
+          await handle.close();
+          controller.close();
+          return;
+        }
+        controller.enqueue(bytesRead === READ_SIZE ? buf : buf.subarray(0, bytesRead));
+      },
+      async cancel() {
+        await handle?.close();
+      }
+    },
+    { highWaterMark: 1 }
+  );
 }
 
 /** Writes text to stdout, waiting when the pipe is full (large NDJSON outputs). */

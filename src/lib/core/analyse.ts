@@ -50,15 +50,7 @@ type Opened = { name: string; reader: ReadableStreamDefaultReader<Uint8Array>; h
 async function openHead(source: LogSource): Promise<Result<Opened>> {
   const name = source.name;
   let raw = 0;
-  const counted = source.stream().pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        raw += chunk.length;
-        controller.enqueue(chunk);
-      }
-    })
-  );
-  const opened = await openLog(name, counted);
+  const opened = await openLog(name, source.stream(), (n) => (raw += n));
   if (!opened.ok) return opened;
   const reader = opened.value.stream.getReader();
   const parts: Uint8Array[] = [];

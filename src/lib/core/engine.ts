@@ -35,7 +35,7 @@ interface CoreExports {
   sessionIdOf(c: number): bigint;
   lateRequests(): number;
   pooledPeak(): number;
-  setCap(): number;
+  setArenaPtr(): number;
   setKeys(authorizationLabel: number): void;
   tableCount(i: number): number;
   tableSpanPtr(i: number): number;
@@ -362,6 +362,11 @@ export class Engine {
     return this.#x.lateRequests();
   }
 
+  /** Size of the core's memory in bytes (it only grows). */
+  get memoryBytes(): number {
+    return this.#x.memory.buffer.byteLength;
+  }
+
   /** The most requests held at once for open sessions: what bounds the core's memory. */
   get pooledPeak(): number {
     return this.#x.pooledPeak();
@@ -405,8 +410,8 @@ export class Engine {
     const dEps = col(16, Uint32Array);
     const dHosts = col(17, Uint32Array);
     const gone = col(18, Uint32Array);
-    const cap = x.setCap();
-    const sets = col(19, Uint32Array, 3 * cap);
+    const sets = col(19, Uint32Array, 6);
+    const arena = new Uint32Array(mem, x.setArenaPtr());
     const kept: number[] = [];
     for (let c = 0; c < pieces; c++) if (!gone[c]) kept.push(c);
     const ids = new Map<number, string>();
@@ -483,10 +488,10 @@ export class Engine {
       cols.distinctIps[i] = dIps[c];
       cols.distinctEndpoints[i] = dEps[c];
       cols.distinctHosts[i] = dHosts[c];
-      const hostSet = sets.subarray(c * 3 * cap + 2 * cap, c * 3 * cap + 3 * cap);
-      for (let h = 0; h < Math.min(cap, HOSTS_PER_SESSION); h++) {
-        if (hostSet[h] !== 0xffffffff) cols.hostList[i * HOSTS_PER_SESSION + h] = hosts.ref(hostSet[h] - 1);
-      }
+      // [ipOff, ipLen, epOff, epLen, hostOff, hostLen]: host ids are table index + 1
+      const hostOff = sets[c * 6 + 4];
+      const hostLen = Math.min(sets[c * 6 + 5], HOSTS_PER_SESSION);
+      for (let h = 0; h < hostLen; h++) cols.hostList[i * HOSTS_PER_SESSION + h] = hosts.ref(arena[hostOff + h] - 1);
     });
     return cols;
   }

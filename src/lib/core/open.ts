@@ -15,21 +15,25 @@ function startsWith(bytes: Uint8Array, magic: number[]): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 }
 
-/** A stream that yields `first` and then the rest of `reader`. */
-function resume(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+/** A stream that yields `first` and then the rest of `reader`, counting the bytes it passes on. */
+function resume(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>, counted: (n: number) => void): ReadableStream<Uint8Array> {
   let sentFirst = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!sentFirst) {
         sentFirst = true;
         if (first.length) {
+          counted(first.length);
           controller.enqueue(first);
           return;
         }
       }
       const { done, value } = await reader.read();
       if (done) controller.close();
-      else controller.enqueue(value);
+      else {
+        counted(value.length);
+        controller.enqueue(value);
+      }
     },
     cancel(reason) {
       return reader.cancel(reason);
@@ -43,8 +47,11 @@ export interface OpenedLog {
   compression: 'none' | 'gzip';
 }
 
-/** Wraps `raw` (which may be gzip) into a stream of the log's plain bytes. */
-export async function openLog(name: string, raw: ReadableStream<Uint8Array>): Promise<Result<OpenedLog>> {
+/**
+ * Wraps `raw` (which may be gzip) into a stream of the log's plain bytes; `counted` hears how many
+ * raw (compressed) bytes have been read, for progress.
+ */
+export async function openLog(name: string, raw: ReadableStream<Uint8Array>, counted: (n: number) => void = () => {}): Promise<Result<OpenedLog>> {
   const reader = raw.getReader();
   // The first chunk of a stream is at least a few bytes unless the file is that small.
   let first = new Uint8Array(0);
@@ -67,7 +74,7 @@ export async function openLog(name: string, raw: ReadableStream<Uint8Array>): Pr
       return { ok: false, error };
     }
   }
-  const stream = resume(first, reader);
+  const stream = resume(first, reader, counted);
   if (startsWith(first, [0x1f, 0x8b])) {
     return { ok: true, value: { stream: stream.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>), compression: 'gzip' } };
   }
