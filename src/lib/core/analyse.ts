@@ -20,6 +20,8 @@ export interface Analysis {
   sessions: SessionColumns;
   /** Per-endpoint statistics, by requests. */
   endpoints: EndpointStats[];
+  /** How much the core held: the most requests kept for open sessions, and its memory in bytes. */
+  core: { pooledPeak: number; memoryBytes: number };
   /** The first requests with all their fields (when `previewLimit` was given). */
   preview: ParsedRequest[];
 }
@@ -164,7 +166,10 @@ export async function analyse(
     format: engine.format(),
     malformedSamples: engine.malformedSamples()
   };
-  return { ok: true, value: { summary, sessions, endpoints: engine.endpoints(), preview: engine.preview() } };
+  return {
+    ok: true,
+    value: { summary, sessions, endpoints: engine.endpoints(), preview: engine.preview(), core: { pooledPeak: engine.pooledPeak, memoryBytes: engine.memoryBytes } }
+  };
 }
 
 export interface FilePreview {

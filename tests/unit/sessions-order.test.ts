@@ -1,0 +1,212 @@
+import { describe, it, expect } from 'vitest';
+import { ok, memorySource } from '../helpers/core';
+import { sessionAt } from '../../src/lib/core/sessions';
+import type { SessionColumns } from '../../src/lib/core/types';
+import { parseKeys } from '../../src/lib/core/keys';
+import { generateLog, mulberry32 } from '../../scripts/gen-log.js';
+import { parseCombined } from '../reference/reference';
+import { sessionizeBy, templatePath, type KeyedRequest } from '../reference/keyed';
+
+// Order independence (SPEC §2, issue 4): the core's sessions and their figures equal the
+// brute-force reference whatever the order of lines and files, however the input is cut.
+
+const MIN = 60_000;
+
+/** Requests of a combined log for the keyed reference (key ip+ua). */
+function referenceRequests(text: string): KeyedRequest[] {
+  const out: KeyedRequest[] = [];
+  for (const line of text.split('\n')) {
+    const r = parseCombined(line);
+    if (!r) continue;
+    const m = /\] "(\S+) ([^ ?"]*)[^"]*" (\d{3}) (\d+|-)/.exec(line)!;
+    out.push({ key: `${r.ip}\0${r.userAgent}`, time: r.time, ip: r.ip, userAgent: r.userAgent, endpoint: templatePath(m[1], m[2]), status: +m[3], bytes: m[4] === '-' ? -1 : +m[4] });
+  }
+  return out;
+}
+
+function coreRows(cols: SessionColumns) {
+  return Array.from({ length: cols.count }, (_, i) => {
+    const s = sessionAt(cols, i);
+    return { key: `${s.ip}\0${s.userAgent}`, start: s.start, end: s.end, requests: s.requests, bytes: s.bytes, status: s.status, ips: s.ips, endpoints: s.endpoints };
+  }).sort((a, b) => a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function shuffle<T>(items: T[], seed: number): T[] {
+  const rnd = mulberry32(seed);
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/** Cuts text into `parts` files at random byte positions (mid-line too). */
+function cut(text: string, parts: number, seed: number): string[] {
+  const rnd = mulberry32(seed);
+  const points = Array.from({ length: parts - 1 }, () => Math.floor(rnd() * text.length)).sort((a, b) => a - b);
+  const out: string[] = [];
+  let at = 0;
+  for (const p of [...points, text.length]) {
+    out.push(text.slice(at, p));
+    at = p;
+  }
+  return out;
+}
+
+describe('order independence against the brute-force reference', () => {
+  for (const seed of [3, 11]) {
+    const text = generateLog({ lines: 6000, seed });
+    const lines = text.trimEnd().split('\n');
+    const expected = sessionizeBy(referenceRequests(text), 30 * MIN);
+
+    it(`seed ${seed}: lines in order`, async () => {
+      const { sessions, summary } = await ok([memorySource('a.log', text)]);
+      expect(summary.late).toBe(0);
+      expect(coreRows(sessions)).toEqual(expected);
+    });
+
+    it(`seed ${seed}: lines shuffled (late requests merged back)`, async () => {
+      const shuffled = shuffle(lines, seed).join('\n');
+      const { sessions, summary } = await ok([memorySource('a.log', shuffled)], { chunkSize: 4096 });
+      expect(summary.late).toBeGreaterThan(0);
+      expect(coreRows(sessions)).toEqual(expected);
+    });
+
+    it(`seed ${seed}: the log cut mid-line into rotated files, read in reverse order`, async () => {
+      // a line cut between two files is two broken lines, so cut at line ends for this one
+      const parts = cut(text, 5, seed).map((p) => p);
+      const whole: string[] = [];
+      let carry = '';
+      for (const p of parts) {
+        const t = carry + p;
+        const nl = t.lastIndexOf('\n');
+        whole.push(t.slice(0, nl + 1));
+        carry = t.slice(nl + 1);
+      }
+      whole[whole.length - 1] += carry;
+      const sources = whole.map((t, i) => memorySource(`access.log.${i}`, t, 1 + (i * 977) % 5000)).reverse();
+      const { sessions } = await ok(sources, { chunkSize: 1 + seed * 100 });
+      expect(coreRows(sessions)).toEqual(expected);
+    });
+  }
+
+  it('a line hours out of order is counted late and still lands in its session', async () => {
+    const text = generateLog({ lines: 3000, seed: 5 });
+    const lines = text.trimEnd().split('\n');
+    // move an early line to the end: the stream's time is hours past it by then
+    const moved = [...lines.slice(0, 10), ...lines.slice(11), lines[10]].join('\n');
+    const { sessions, summary } = await ok([memorySource('a.log', moved)]);
+    expect(summary.late).toBe(1);
+    expect(coreRows(sessions)).toEqual(sessionizeBy(referenceRequests(text), 30 * MIN));
+  });
+
+  it('a maximum session length cuts long sessions', async () => {
+    const text = generateLog({ lines: 4000, seed: 9 });
+    const { sessions } = await ok([memorySource('a.log', text)], { maxSessionMs: 20 * MIN });
+    expect(coreRows(sessions)).toEqual(sessionizeBy(referenceRequests(text), 30 * MIN, 20 * MIN));
+  });
+
+  it('holds only the open sessions\' requests: four days of log need no more than one', async () => {
+    const day = (d: number) => generateLog({ lines: 15_000, seed: 2, start: new Date(Date.UTC(2024, 2, 4 + d)).toISOString() });
+    const one = await ok([memorySource('a.log', day(0))], { chunkSize: 1 << 16 });
+    const four = await ok([memorySource('b.log', [0, 1, 2, 3].map(day).join(''))], { chunkSize: 1 << 16 });
+    expect(four.summary.requests).toBe(4 * one.summary.requests);
+    expect(four.core.pooledPeak).toBeLessThanOrEqual(one.core.pooledPeak * 1.2);
+  });
+});
+
+// ---------------------------------------------------------------- grouping keys on JSON logs
+
+const at = (min: number) => new Date(Date.UTC(2024, 2, 4, 10, min)).toISOString();
+const json = (o: Record<string, unknown>) => JSON.stringify(o);
+
+/** nginx JSON lines: browser A (sid=A) moves from 10.0.0.1 to 10.0.0.9; B (sid=B) shares 10.0.0.1. */
+const browsers = [
+  json({ time_iso8601: at(0), remote_addr: '10.0.0.1', request: 'GET /a HTTP/1.1', status: 200, body_bytes_sent: 10, http_user_agent: 'Firefox', http_cookie: 'theme=dark; sid=A' }),
+  json({ time_iso8601: at(1), remote_addr: '10.0.0.1', request: 'GET /b HTTP/1.1', status: 200, body_bytes_sent: 10, http_user_agent: 'Firefox', http_cookie: 'sid=B' }),
+  json({ time_iso8601: at(5), remote_addr: '10.0.0.9', request: 'GET /c HTTP/1.1', status: 404, body_bytes_sent: 10, http_user_agent: 'Firefox', http_cookie: 'sid=A' }),
+  json({ time_iso8601: at(6), remote_addr: '10.0.0.1', request: 'GET /d HTTP/1.1', status: 200, body_bytes_sent: 10, http_user_agent: 'Firefox', http_cookie: 'sid=B; theme=light' }),
+  json({ time_iso8601: at(7), remote_addr: '10.0.0.2', request: 'GET /e HTTP/1.1', status: 200, body_bytes_sent: 10, http_user_agent: 'curl/8' })
+].join('\n');
+
+function keysOf(text: string) {
+  const k = parseKeys(text);
+  if (typeof k === 'string') throw new Error(k);
+  return k;
+}
+
+describe('grouping keys', () => {
+  it('cookie:sid follows a browser across IPs and tells apart two behind one IP', async () => {
+    const { sessions } = await ok([memorySource('a.json', browsers)], { keys: keysOf('cookie:sid,ip+ua') });
+    const rows = Array.from({ length: sessions.count }, (_, i) => sessionAt(sessions, i));
+    expect(rows.map((s) => [s.key, s.ip, s.requests, s.ips, s.endpoints])).toEqual([
+      ['cookie', '10.0.0.1', 2, 2, 2], // A: 10.0.0.1 then 10.0.0.9
+      ['cookie', '10.0.0.1', 2, 1, 2], // B
+      ['ip+ua', '10.0.0.2', 1, 1, 1] // no cookie: the next key decides
+    ]);
+    expect(rows[0].status['4xx']).toBe(1);
+    // the cookie value itself is nowhere in the result
+    expect(JSON.stringify(rows)).not.toMatch(/"A"|sid=/);
+  });
+
+  it('with the default ip+ua, the same log gives other sessions', async () => {
+    const { sessions } = await ok([memorySource('a.json', browsers)]);
+    const rows = Array.from({ length: sessions.count }, (_, i) => sessionAt(sessions, i));
+    expect(rows.map((s) => [s.ip, s.requests])).toEqual([
+      ['10.0.0.1', 3], // A and B share IP and user agent
+      ['10.0.0.9', 1],
+      ['10.0.0.2', 1]
+    ]);
+  });
+
+  const jwt = (claims: Record<string, unknown>) => `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
+
+  it('jwt:sub reads the claim of a bearer token in a logged header, and in a cookie', async () => {
+    const lines = [
+      json({ time_iso8601: at(0), remote_addr: '1.1.1.1', request: 'GET /x HTTP/1.1', status: 200, http_authorization: `Bearer ${jwt({ sub: 'u-1', iat: 1 })}` }),
+      json({ time_iso8601: at(1), remote_addr: '2.2.2.2', request: 'GET /y HTTP/1.1', status: 200, http_authorization: `Bearer ${jwt({ iat: 2, sub: 'u-1' })}` }),
+      json({ time_iso8601: at(2), remote_addr: '3.3.3.3', request: 'GET /z HTTP/1.1', status: 200, http_authorization: `Bearer ${jwt({ sub: 'u-2' })}` })
+    ].join('\n');
+    const { sessions } = await ok([memorySource('a.json', lines)], { keys: keysOf('jwt:sub,ip') });
+    const rows = Array.from({ length: sessions.count }, (_, i) => sessionAt(sessions, i));
+    expect(rows.map((s) => [s.key, s.requests, s.ips])).toEqual([
+      ['jwt', 2, 2],
+      ['jwt', 1, 1]
+    ]);
+
+    const cookies = [
+      json({ time_iso8601: at(0), remote_addr: '1.1.1.1', request: 'GET /x HTTP/1.1', status: 200, http_cookie: `token=${jwt({ sub: 'u-1' })}` }),
+      json({ time_iso8601: at(1), remote_addr: '2.2.2.2', request: 'GET /y HTTP/1.1', status: 200, http_cookie: `a=b; token=${jwt({ sub: 'u-1' })}` })
+    ].join('\n');
+    const byCookie = await ok([memorySource('b.json', cookies)], { keys: keysOf('jwt:sub@cookie:token,ip') });
+    expect(byCookie.sessions.count).toBe(1);
+    expect(sessionAt(byCookie.sessions, 0)).toMatchObject({ key: 'jwt', requests: 2, ips: 2 });
+  });
+
+  it('header:NAME on Caddy JSON, query:NAME, user and ip', async () => {
+    const caddy = (min: number, ip: string, key: string) =>
+      json({ level: 'info', ts: Date.UTC(2024, 2, 4, 10, min) / 1000, logger: 'http.log.access', msg: 'handled request', request: { client_ip: ip, method: 'GET', uri: `/api?k=${key}`, host: 'h', headers: { 'User-Agent': ['ua'], 'X-Api-Key': [key] } }, status: 200, size: 1 });
+    const text = [caddy(0, '1.1.1.1', 'k1'), caddy(1, '2.2.2.2', 'k1'), caddy(2, '1.1.1.1', 'k2')].join('\n');
+    const byHeader = await ok([memorySource('c.json', text)], { keys: keysOf('header:x-api-key') });
+    expect(Array.from(byHeader.sessions.requests)).toEqual([2, 1]);
+    expect(sessionAt(byHeader.sessions, 0).key).toBe('header');
+    const byQuery = await ok([memorySource('c.json', text)], { keys: keysOf('query:k') });
+    expect(Array.from(byQuery.sessions.requests)).toEqual([2, 1]);
+    const byIp = await ok([memorySource('c.json', text)], { keys: keysOf('ip') });
+    expect(Array.from(byIp.sessions.requests)).toEqual([2, 1]);
+    expect(sessionAt(byIp.sessions, 0).key).toBe('ip');
+  });
+
+  it('key values are salted: another salt, other hashes, same sessions', async () => {
+    const a = await ok([memorySource('a.json', browsers)], { keys: keysOf('cookie:sid,ip+ua'), salt: [1, 2] });
+    const b = await ok([memorySource('a.json', browsers)], { keys: keysOf('cookie:sid,ip+ua'), salt: [3, 4] });
+    expect(Array.from(a.sessions.requests)).toEqual(Array.from(b.sessions.requests));
+    expect(a.sessions.keyHash).not.toEqual(b.sessions.keyHash);
+  });
+
+  it('refuses a malformed key list', () => {
+    expect(parseKeys('cookie:')).toMatch(/bad key/);
+    expect(parseKeys('bogus:x')).toMatch(/unknown key kind/);
+  });
+});
