@@ -210,3 +210,29 @@ describe('grouping keys', () => {
     expect(parseKeys('bogus:x')).toMatch(/unknown key kind/);
   });
 });
+
+// ---------------------------------------------------------------- across imports
+
+import { mergeSessions, mergeEndpoints } from '../../src/lib/core/merge';
+
+describe('imports merged as if read together', () => {
+  const text = generateLog({ lines: 8000, seed: 21 });
+  const lines = text.trimEnd().split('\n');
+
+  for (const [name, cutAt] of [['today then yesterday', 3000], ['a small tail first', 7900]] as const) {
+    it(name, async () => {
+      const whole = await ok([memorySource('all.log', text)], { salt: [7, 7] });
+      const first = lines.slice(0, cutAt).join('\n');
+      const second = lines.slice(cutAt).join('\n');
+      // the later part imported first, as an analyst dropping yesterday's file after today's
+      const later = await ok([memorySource('b.log', second)], { salt: [7, 7] });
+      const earlier = await ok([memorySource('a.log', first)], { salt: [7, 7] });
+      const merged = mergeSessions(later.sessions, earlier.sessions, { inactivityMs: 30 * MIN });
+      const rows = (c: SessionColumns) => Array.from({ length: c.count }, (_, i) => sessionAt(c, i));
+      expect(rows(merged)).toEqual(rows(whole.sessions));
+      const eps = mergeEndpoints(later.endpoints, earlier.endpoints, merged);
+      const strip = (e: { endpoint: string; requests: number; sessions: number; status: object; bytes: number; firstSeen: string; lastSeen: string }) => [e.endpoint, e.requests, e.sessions, e.status, e.bytes, e.firstSeen, e.lastSeen];
+      expect(eps.map(strip)).toEqual(whole.endpoints.map(strip));
+    });
+  }
+});

@@ -1,5 +1,5 @@
 import type { MalformedSample, SessionColumns, ParsedRequest, EndpointStats } from './types';
-import { STATUS_CLASSES, HOSTS_PER_SESSION } from './types';
+import { STATUS_CLASSES } from './types';
 import { quantile, type Sketch } from './sketch';
 import { type GroupingKey, keyFieldDefs, encodeKeys } from './keys';
 import type { FormatSpec } from './formats/spec';
@@ -461,13 +461,21 @@ export class Engine {
       distinctIps: new Uint32Array(n),
       distinctEndpoints: new Uint32Array(n),
       distinctHosts: new Uint32Array(n),
-      hostList: new Int32Array(n * HOSTS_PER_SESSION).fill(-1),
+      ipSet: new Uint32Array(0),
+      ipSetStart: new Uint32Array(n + 1),
+      endpointSet: new Uint32Array(0),
+      endpointSetStart: new Uint32Array(n + 1),
+      hostSet: new Uint32Array(0),
+      hostSetStart: new Uint32Array(n + 1),
       ips: ips.out,
       userAgents: uas.out,
       users: users.out,
       hosts: hosts.out,
       endpoints: eps.out
     };
+    const ipSet: number[] = [];
+    const epSet: number[] = [];
+    const hostSet: number[] = [];
     kept.forEach((c, i) => {
       cols.id[i] = ids.get(c)!;
       cols.keyKind[i] = kind[c];
@@ -488,11 +496,17 @@ export class Engine {
       cols.distinctIps[i] = dIps[c];
       cols.distinctEndpoints[i] = dEps[c];
       cols.distinctHosts[i] = dHosts[c];
-      // [ipOff, ipLen, epOff, epLen, hostOff, hostLen]: host ids are table index + 1
-      const hostOff = sets[c * 6 + 4];
-      const hostLen = Math.min(sets[c * 6 + 5], HOSTS_PER_SESSION);
-      for (let h = 0; h < hostLen; h++) cols.hostList[i * HOSTS_PER_SESSION + h] = hosts.ref(arena[hostOff + h] - 1);
+      // [ipOff, ipLen, epOff, epLen, hostOff, hostLen]; host ids are table index + 1
+      for (let k = 0; k < sets[c * 6 + 1]; k++) ipSet.push(ips.ref(arena[sets[c * 6] + k]));
+      for (let k = 0; k < sets[c * 6 + 3]; k++) epSet.push(eps.ref(arena[sets[c * 6 + 2] + k]));
+      for (let k = 0; k < sets[c * 6 + 5]; k++) hostSet.push(hosts.ref(arena[sets[c * 6 + 4] + k] - 1));
+      cols.ipSetStart[i + 1] = ipSet.length;
+      cols.endpointSetStart[i + 1] = epSet.length;
+      cols.hostSetStart[i + 1] = hostSet.length;
     });
+    cols.ipSet = Uint32Array.from(ipSet);
+    cols.endpointSet = Uint32Array.from(epSet);
+    cols.hostSet = Uint32Array.from(hostSet);
     return cols;
   }
 

@@ -6,10 +6,7 @@ import { statusRecord } from './engine';
 export function sessionAt(cols: SessionColumns, i: number): Session {
   const user = cols.user[i];
   const hosts: string[] = [];
-  for (let h = 0; h < HOSTS_PER_SESSION; h++) {
-    const k = cols.hostList[i * HOSTS_PER_SESSION + h];
-    if (k >= 0) hosts.push(cols.hosts[k]);
-  }
+  for (let k = cols.hostSetStart[i]; k < cols.hostSetStart[i + 1] && hosts.length < HOSTS_PER_SESSION; k++) hosts.push(cols.hosts[cols.hostSet[k]]);
   const durations = cols.durationCount[i];
   return {
     id: cols.id[i],

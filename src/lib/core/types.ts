@@ -77,8 +77,17 @@ export interface SessionColumns {
   distinctIps: Uint32Array;
   distinctEndpoints: Uint32Array;
   distinctHosts: Uint32Array;
-  /** Up to HOSTS_PER_SESSION indices into `hosts` per session, -1 for none. */
-  hostList: Int32Array;
+  /**
+   * The distinct IPs, endpoints and hosts of each session, kept whole so sessions of different
+   * imports merge exactly: session i's are `ipSet[ipSetStart[i] .. ipSetStart[i+1]]` (indices
+   * into `ips`), and likewise for endpoints and hosts.
+   */
+  ipSet: Uint32Array;
+  ipSetStart: Uint32Array;
+  endpointSet: Uint32Array;
+  endpointSetStart: Uint32Array;
+  hostSet: Uint32Array;
+  hostSetStart: Uint32Array;
   ips: string[];
   userAgents: string[];
   users: string[];
@@ -87,6 +96,7 @@ export interface SessionColumns {
   endpoints: string[];
 }
 
+/** Hosts listed per session (all are counted). */
 export const HOSTS_PER_SESSION = 8;
 
 /** One session as a plain object: what the CLI prints and the table shows. */

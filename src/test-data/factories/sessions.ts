@@ -1,6 +1,5 @@
 // Test factories: small, deterministic SessionColumns and Summaries in the core's shapes.
 import type { SessionColumns, Summary } from '../../lib/core/types';
-import { HOSTS_PER_SESSION } from '../../lib/core/types';
 
 /** `n` sessions, one a minute from `start`, alternating between two actors; every third has a user. */
 export function makeColumns(n: number, start = Date.UTC(2024, 0, 1), idPrefix = 'a'): SessionColumns {
@@ -25,7 +24,12 @@ export function makeColumns(n: number, start = Date.UTC(2024, 0, 1), idPrefix = 
     distinctIps: new Uint32Array(n).fill(1),
     distinctEndpoints: new Uint32Array(n).fill(1),
     distinctHosts: new Uint32Array(n),
-    hostList: new Int32Array(n * HOSTS_PER_SESSION).fill(-1),
+    ipSet: Uint32Array.from({ length: n }, (_, i) => i % 2),
+    ipSetStart: Uint32Array.from({ length: n + 1 }, (_, i) => i),
+    endpointSet: new Uint32Array(n),
+    endpointSetStart: Uint32Array.from({ length: n + 1 }, (_, i) => i),
+    hostSet: new Uint32Array(0),
+    hostSetStart: new Uint32Array(n + 1),
     ips: ['192.0.2.1', '2001:db8::2'],
     userAgents: ['curl/8.0', 'Mozilla/5.0 <b>x</b>'],
     users: ['alice'],
