@@ -11,8 +11,8 @@ import type { FormatSpec } from '../../src/lib/core/formats/spec';
 // A bounded fuzz test of every parser: real-looking lines of each format, mutated (byte flips,
 // truncations, duplicated quotes and brackets, huge fields, NUL and 0xFF bytes, CR/LF mixes,
 // lines over 64 KiB) or plain random bytes, read with each format forced (and detected), cut at
-// random chunk sizes. The core must never throw or hang; a success must account for every line;
-// a failure must be an error value naming the file.
+// random chunk sizes. The core must never throw or hang; a success must account for every line
+// and not depend on where the input was cut; a failure must be an error value naming the file.
 //
 // FUZZ_SECONDS (default 3) sets the budget, FUZZ_SEED the first case's seed; a failing case prints
 // its seed, and FUZZ_CASE=<seed> replays that case alone. `node scripts/fuzz.js --seconds 60`
@@ -210,6 +210,12 @@ async function runCase(seed: number): Promise<void> {
     const dump = join(tmpdir(), `sessionlens-fuzz-${seed}.bin`);
     writeFileSync(dump, bytes);
     throw new Error(`${where}: threw ${e instanceof Error ? e.stack : String(e)} (input in ${dump})`);
+  }
+  // the same input cut elsewhere must give the same answer
+  if (rng.chance(0.5)) {
+    const chunk2 = rng.pick(small ? [1, 5, 31, 256, 1 << 20] : [97, 3000, 1 << 20]);
+    const again = await analyse(await core(), [memorySource(name, bytes, rng.pick(small ? [2, 64, 1 << 16] : [509, 1 << 16]))], { format: forced ? specFor(format) : undefined, chunkSize: chunk2, previewLimit: 5 });
+    expect(again, `${where}, again with chunk ${chunk2}`).toEqual(result);
   }
   const outcome = result.ok ? 'ok' : result.error.kind;
   outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
