@@ -240,6 +240,13 @@ function readTime(): f64 {
 /** Strips a port from `1.2.3.4:80` and `[::1]:80`; IPv6 without brackets is left alone. */
 function trimIp(): void {
   let s = start(Slot.Ip), e = end(Slot.Ip);
+  // an address chain ("a, b" as Traefik's ClientHost may hold): the first is the client
+  let comma = findByte(s, e, 0x2c);
+  if (comma < e) {
+    e = comma;
+    while (e > s && load<u8>(e - 1) == 0x20) e--;
+    set(Slot.Ip, s, e);
+  }
   if (e > s && load<u8>(s) == 0x5b) {
     let close = findByte(s, e, 0x5d);
     if (close < e) set(Slot.Ip, s + 1, close);
@@ -260,6 +267,18 @@ function trimIp(): void {
  */
 function trimAbsoluteUri(): void {
   let s = start(Slot.Uri), e = end(Slot.Uri);
+  // "www.example.com/page.php" (Incapsula's cs-uri): a host name, then the path
+  let c0 = load<u8>(s);
+  if (e > s && c0 != 0x2f && c0 != 0x2a && (c0 | 0x20) != 0x68) {
+    let slash = findByte(s, e, 0x2f);
+    let dot = findByte(s, slash, 0x2e);
+    let q = findByte(s, slash, 0x3f);
+    if (slash < e && dot < slash && q == slash && findByte(s, slash, 0x20) == slash) {
+      if (!has(Slot.Host)) set(Slot.Host, s, slash);
+      set(Slot.Uri, slash, e);
+    }
+    return;
+  }
   if (e - s < 8 || (load<u8>(s) | 0x20) != 0x68) return;
   let p = s + 4;
   if ((load<u8>(p) | 0x20) == 0x73) p++;
@@ -275,7 +294,8 @@ function trimAbsoluteUri(): void {
 export function splitRequest(s: usize, e: usize): void {
   while (e > s && load<u8>(e - 1) == 0x20) e--;
   let sp = findByte(s, e, 0x20);
-  set(Slot.Method, s, sp);
+  // "-" (ALB and ELB write it for what is not an HTTP request) is no method
+  if (!(sp - s == 1 && load<u8>(s) == 0x2d)) set(Slot.Method, s, sp);
   if (sp >= e) return;
   let us = sp + 1;
   // The protocol is the last word when it is "HTTP/…": a URI may hold raw spaces (scanners' probes).
@@ -291,6 +311,11 @@ export function splitRequest(s: usize, e: usize): void {
   if (ue < e) set(Slot.Protocol, ue + 1, e);
 }
 
+function onlyDashes(s: usize, e: usize): bool {
+  for (let p = s; p < e; p++) if (load<u8>(p) != 0x2d && load<u8>(p) != 0x20) return false;
+  return true;
+}
+
 /** Turns slot bytes into numbers; returns a Reason. */
 export function finalize(): i32 {
   let t = readTime();
@@ -304,10 +329,18 @@ export function finalize(): i32 {
   }
   if (has(Slot.Request) && !has(Slot.Method)) {
     let s = start(Slot.Request), e = end(Slot.Request);
+    // ELB's TCP listener records: request "- - - " and no status: not an HTTP request at all
+    if (!has(Slot.Status) && onlyDashes(s, e)) return Reason.Directive;
     if (!isDash(s, e)) splitRequest(s, e);
   }
   if (!has(Slot.Ip) && !has(Slot.Uri) && !has(Slot.Path) && !has(Slot.Request)) return Reason.NoFields;
   if (has(Slot.Uri)) trimAbsoluteUri();
+  // a path with its query (SHOUTcast's cs-uri-stem "/stream?title=…")
+  if (has(Slot.Path) && !has(Slot.Query)) {
+    let s = start(Slot.Path), e = end(Slot.Path);
+    let q = findByte(s, e, 0x3f);
+    if (q < e) { set(Slot.Path, s, q); set(Slot.Query, q + 1, e); }
+  }
   status = 0;
   if (has(Slot.Status)) {
     let s = start(Slot.Status), e = end(Slot.Status);

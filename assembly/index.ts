@@ -116,8 +116,8 @@ export function defineName(len: i32, slot: i32, conv: i32, nameId: i32, prio: i3
 }
 
 /** Column formats: separator, quote-aware, minimum columns, and the "#Fields:" line at configPtr(). */
-export function setColumns(separator: i32, quoted: bool, minColumns: i32, httpFirst: bool, len: i32): void {
-  configure(<u8>separator, quoted, minColumns, httpFirst);
+export function setColumns(separator: i32, quoted: bool, minColumns: i32, httpFirst: bool, anchored: bool, len: i32): void {
+  configure(<u8>separator, quoted, minColumns, httpFirst, anchored);
   memory.fill(config + <usize>len, 0, PAD);
   readFieldsLine(config, config + <usize>len);
 }

@@ -27,6 +27,8 @@ function requestEnd(p: usize, e: usize): usize {
     let q = findByte(p, e, QUOTE);
     if (q >= e) return e;
     if (q + 4 < e && load<u8>(q + 1) == SP && digit(q + 2) <= 9 && digit(q + 3) <= 9 && digit(q + 4) <= 9) return q;
+    // a "-" status (Traefik: the client left before the response)
+    if (q + 2 < e && load<u8>(q + 1) == SP && load<u8>(q + 2) == 0x2d && (q + 3 == e || load<u8>(q + 3) == SP)) return q;
     p = q + 1;
   }
 }
@@ -56,7 +58,7 @@ export function quotedEnd(p: usize, e: usize): usize {
 function readClient(s: usize, e: usize): bool {
   let sp = findByte(s, e, SP);
   if (sp >= e && load<u8>(s) != QUOTE && load<u8>(e - 1) != 0x2c) {
-    set(Slot.Ip, s, e);
+    setClient(s, e);
     return true;
   }
   let groups = 0;
@@ -83,6 +85,11 @@ function readClient(s: usize, e: usize): bool {
       }
       p = ge;
     }
+    // "-" is a field left empty (BunkerWeb's "host ip - request-id -"), never the client
+    if (ge - gs == 1 && load<u8>(gs) == 0x2d) {
+      while (p < e && load<u8>(p) == SP) p++;
+      continue;
+    }
     if (groups == 0) { firstStart = gs; firstEnd = ge; firstPlain = !chain; }
     if (chain && !hasChain) { hasChain = true; chainStart = gs; chainEnd = ge; }
     lastStart = gs;
@@ -101,9 +108,20 @@ function readClient(s: usize, e: usize): bool {
     let comma = findByte(chainStart, chainEnd, 0x2c);
     set(Slot.Ip, chainStart, comma);
   } else {
-    set(Slot.Ip, lastStart, lastEnd);
+    setClient(lastStart, lastEnd);
   }
   return true;
+}
+
+/** The client address, without a port ("10.0.0.1:5555", "[::1]:80"); bare IPv6 stays whole. */
+function setClient(s: usize, e: usize): void {
+  if (e > s && load<u8>(s) == 0x5b) {
+    let close = findByte(s, e, 0x5d);
+    if (close < e) { set(Slot.Ip, s + 1, close); return; }
+  }
+  let colon = findByte(s, e, 0x3a);
+  if (colon < e && findByte(colon + 1, e, 0x3a) == e && colon + 1 < e && digit(colon + 1) <= 9) set(Slot.Ip, s, colon);
+  else set(Slot.Ip, s, e);
 }
 
 export function parseClf(s: usize, e: usize): i32 {
@@ -116,11 +134,11 @@ export function parseClf(s: usize, e: usize): i32 {
   let userStart = tokenStart(s, head);
   if (userStart == s) {
     // a single token: the client alone (ident and user missing)
-    set(Slot.Ip, s, head);
+    setClient(s, head);
   } else {
     let identStart = tokenStart(s, userStart - 1);
     if (identStart == s) {
-      set(Slot.Ip, s, userStart - 1);
+      setClient(s, userStart - 1);
     } else {
       if (!readClient(s, identStart - 1)) return Reason.NoClient;
     }
@@ -138,13 +156,19 @@ export function parseClf(s: usize, e: usize): i32 {
   let re = requestEnd(rs, e);
   if (re >= e) return Reason.NoRequest;
   set(Slot.Request, rs, re);
-  if (!(re - rs == 1 && load<u8>(rs) == 0x2d)) splitRequest(rs, re);
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) splitRequest(rs, re);
   // status
   p = re + 2;
-  let d0 = digit(p), d1 = digit(p + 1), d2 = digit(p + 2);
-  if (d0 > 9 || d1 > 9 || d2 > 9) return Reason.BadStatus;
-  let status = <i32>(d0 * 100 + d1 * 10 + d2);
-  p += 3;
+  let status = 0;
+  if (load<u8>(p) == 0x2d && (p + 1 >= e || load<u8>(p + 1) == SP)) {
+    // "-": the client left before a response (Traefik)
+    p += 1;
+  } else {
+    let d0 = digit(p), d1 = digit(p + 1), d2 = digit(p + 2);
+    if (d0 > 9 || d1 > 9 || d2 > 9) return Reason.BadStatus;
+    status = <i32>(d0 * 100 + d1 * 10 + d2);
+    p += 3;
+  }
   if (p < e && load<u8>(p) != SP) return Reason.BadStatus;
   // bytes: digits or "-"
   let bytes: f64 = -1;

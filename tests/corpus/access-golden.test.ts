@@ -48,30 +48,7 @@ const UNSUPPORTED_COMPRESSION = ['formats/matomo/common.log.bz2'];
  * Files the core reads wrongly today: left out of the goldens so as not to bless the bug (each one
  * shows up as a skipped test). Remove an entry once the core is fixed, regenerate, and review.
  */
-const CORE_BUGS: Record<string, string> = {
-  'crowdsec-hub/bunkerweb-bad-user-agent.log':
-    'BunkerWeb "host ip - request-id - [time]": the client is read as "-" and the vhost dropped (assembly/formats/clf.ts readClient takes the last plain group, "-", as the IP)',
-  'crowdsec-hub/bunkerweb-http-malformed.log': 'as bunkerweb-bad-user-agent.log: ip "-" on lines with a request id',
-  'crowdsec-hub/bunkerweb-http-path-traversal.log': 'as bunkerweb-bad-user-agent.log: ip "-" on lines with a request id',
-  'crowdsec-hub/bunkerweb-http-sensitive-files.log': 'as bunkerweb-bad-user-agent.log: ip "-" on lines with a request id',
-  'crowdsec-hub/bunkerweb-logs.log': 'as bunkerweb-bad-user-agent.log: every line gives ip "-"',
-  'crowdsec-hub/traefik_clf.log':
-    'line 5, status "-" (Traefik: client gone before a response), is malformed in CLF while ALB/JSON read a "-" status as 0',
-  'formats/elastic-integrations/aws_elb_test-alb.log':
-    'line 10, request "- http://internal-service-alb.example.com:80-/ ": method "-" kept as a method (CLF turns "-" into null)',
-  'formats/elastic-integrations/iis_test-iis10-access.log':
-    'W3C without #Fields and with extra columns: lines 4-7 read ip "EXAMPLE\\\\user01", method "10.44.0.131", path "POST"; line 8 durationMs 862954 (sc-bytes) instead of 12',
-  'formats/matomo/elb.log': 'TCP listener line 3 (request "- - - ", status "-") becomes a request with method/path/protocol "-" and status 0 (Matomo skips it)',
-  'formats/matomo/incapsula_w3c.log': 'cs-uri "www.example.com/page.php" taken as the path (expected host www.example.com, path /page.php)',
-  'formats/matomo/iis_custom.log': 'IIS Advanced Logging "TimeTakenMS" not read: durationMs null instead of 109',
-  'formats/matomo/netscaler.log':
-    'time-taken 1 read as 1 ms: W3C extended (non-IIS, #Software: Netscaler) logs seconds; Matomo reads 1000 ms',
-  'formats/matomo/nginx_json.log':
-    'generation_time_milli is $request_time (seconds) in Matomo\'s documented log_format: 0.008 read as 0.008 ms instead of 8 ms (src/lib/core/formats/json.ts)',
-  'formats/matomo/shoutcast.log':
-    'SHOUTcast W3C: c-status 200 not read (status 0), query left in the path ("/stream?title=…"), percent-encoded UA not decoded',
-  'formats/matomo/splitted_date_and_time.log': 'as shoutcast.log: status 0 for c-status 200'
-};
+const CORE_BUGS: Record<string, string> = {};
 
 interface Golden {
   format: string;

@@ -684,9 +684,9 @@ describe('lines cut between chunks parse once and correctly', () => {
   }
 });
 
-// ---- known core bugs: these fail on purpose until the core is fixed (see tests/README.md) ----
+// ---- regressions: core bugs found by these tests, fixed ----
 
-describe('known core bugs (failing until fixed)', () => {
+describe('regressions (core bugs found and fixed)', () => {
   it('CLF: "-" is never read as the client (BunkerWeb "host ip - request-id - [time]")', async () => {
     // assembly/formats/clf.ts readClient: with three plain groups before ident and user, the last
     // one ("-") is taken as the client and the vhost is dropped. Either read 127.0.0.1 (and the

@@ -76,7 +76,7 @@ export function detectFormat(head: Uint8Array, complete: boolean, fileName: stri
   let best: FormatSpec | null = null;
   let bestShare = 0;
   // The order breaks ties: the common formats first; the file name can put one ahead.
-  const order: FormatSpec[] = [CANDIDATES.clf, CANDIDATES.alb, CANDIDATES.elb, CANDIDATES.cloudfront, CANDIDATES.w3c, CANDIDATES.w3cFull];
+  const order: FormatSpec[] = [CANDIDATES.clf, CANDIDATES.alb, CANDIDATES.elb, CANDIDATES.cloudfront, CANDIDATES.w3c];
   if (/u_ex\d+|\biis\b|w3c/i.test(fileName)) order.unshift(CANDIDATES.w3c);
   if (/elasticloadbalancing|\balb\b/i.test(fileName)) order.unshift(CANDIDATES.alb);
   for (const spec of order) {

@@ -23,7 +23,7 @@ interface CoreExports {
   setFormat(id: number, encoding: number): void;
   configPtr(): number;
   defineName(len: number, slot: number, conv: number, nameId: number, prio: number): void;
-  setColumns(separator: number, quoted: number, minColumns: number, httpFirst: number, len: number): void;
+  setColumns(separator: number, quoted: number, minColumns: number, httpFirst: number, anchored: number, len: number): void;
   setTemplate(len: number): void;
   previewCount(): number;
   previewEntryWords(): number;
@@ -167,7 +167,7 @@ export class Engine {
       this.#defineNames(spec.kind === 'columns' ? extra.map((f) => ({ ...f, name: f.name.toLowerCase() })) : extra);
       if (spec.kind === 'columns') {
         const len = this.#config(new TextEncoder().encode(spec.header));
-        this.#x.setColumns(spec.separator === 'tab' ? 9 : 32, spec.quoted ? 1 : 0, spec.minColumns, spec.name === 'alb' ? 1 : 0, len);
+        this.#x.setColumns(spec.separator === 'tab' ? 9 : 32, spec.quoted ? 1 : 0, spec.minColumns, spec.name === 'alb' ? 1 : 0, spec.anchored ? 1 : 0, len);
       }
     }
     const len = this.#config(encodeKeys(this.#keys, (label) => this.#labelId(label)));
@@ -190,7 +190,7 @@ export class Engine {
         // column names are matched lower-case
         this.#defineNames(spec.fields.map((f) => ({ ...f, name: f.name.toLowerCase() })));
         const len = this.#config(new TextEncoder().encode(spec.header));
-        x.setColumns(spec.separator === 'tab' ? 9 : 32, spec.quoted ? 1 : 0, spec.minColumns, spec.name === 'alb' ? 1 : 0, len);
+        x.setColumns(spec.separator === 'tab' ? 9 : 32, spec.quoted ? 1 : 0, spec.minColumns, spec.name === 'alb' ? 1 : 0, spec.anchored ? 1 : 0, len);
         return;
       }
       case 'template': {

@@ -85,9 +85,9 @@ export function percentText(src: Uint8Array): string {
   return decoder.decode(percentDecodeBytes(percentDecodeBytes(src)));
 }
 
-/** W3C / IIS logs write '+' for a space in user agents. */
+/** W3C / IIS logs write '+' for a space in user agents; some W3C writers percent-encode. */
 export function plusText(src: Uint8Array): string {
-  return decoder.decode(src).replaceAll('+', ' ');
+  return decoder.decode(percentDecodeBytes(src)).replaceAll('+', ' ');
 }
 
 /** A stored value to text, by the escaping of the format it came from (the Enc of slots.ts). */

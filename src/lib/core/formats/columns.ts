@@ -20,8 +20,11 @@ const W3C_FIELDS: FieldDef[] = [
   { name: 'cs-uri', slot: Slot.Uri },
   { name: 'cs-version', slot: Slot.Protocol },
   { name: 'sc-status', slot: Slot.Status },
+  { name: 'c-status', slot: Slot.Status },
   { name: 'sc-bytes', slot: Slot.Bytes },
+  // IIS writes milliseconds; W3C's own definition (and Netscaler) seconds: see "#Software:"
   { name: 'time-taken', slot: Slot.Duration, conv: Conv.Millis },
+  { name: 'timetakenms', slot: Slot.Duration, conv: Conv.Millis },
   { name: 'cs(user-agent)', slot: Slot.UserAgent },
   { name: 'cs(referer)', slot: Slot.Referer },
   { name: 'cs(cookie)', slot: Slot.Cookie },
@@ -50,15 +53,9 @@ export const w3c: FormatSpec = {
   minColumns: 4,
   header: IIS_DEFAULT,
   fields: W3C_FIELDS,
-  enc: Enc.Plus
+  enc: Enc.Plus,
+  anchored: true
 };
-
-/** IIS with every column ticked, for logs cut from their header (s-sitename and all). */
-export const w3cFull: FormatSpec = {
-  ...w3c,
-  header:
-    '#Fields: date time s-sitename s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Cookie) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken'
-} as FormatSpec;
 
 /** CloudFront standard logs: tab-separated, percent-encoded; time-taken in seconds. */
 export const cloudfront: FormatSpec = {
@@ -77,6 +74,7 @@ export const cloudfront: FormatSpec = {
     { name: 'cs-uri-stem', slot: Slot.Path },
     { name: 'cs-uri-query', slot: Slot.Query },
     { name: 'sc-status', slot: Slot.Status },
+  { name: 'c-status', slot: Slot.Status },
     { name: 'sc-bytes', slot: Slot.Bytes },
     { name: 'time-taken', slot: Slot.Duration, conv: Conv.Seconds },
     { name: 'cs(user-agent)', slot: Slot.UserAgent },

@@ -1,5 +1,5 @@
 import type { FormatSpec } from './spec';
-import { w3c, w3cFull, cloudfront, alb, elb } from './columns';
+import { w3c, cloudfront, alb, elb } from './columns';
 import { jsonSpec, jsonMappingSpec, JSON_PROFILES } from './json';
 import { templateSpec } from './template';
 
@@ -55,4 +55,4 @@ export function formatByName(name: string, mapping?: string): FormatSpec | strin
   return `unknown format "${n}" (known: ${FORMAT_CHOICES.map((c) => c.name).join(', ')}, nginx:<log_format>, apache:<LogFormat>)`;
 }
 
-export const CANDIDATES = { clf: CLF, alb, elb, w3c, w3cFull, cloudfront };
+export const CANDIDATES = { clf: CLF, alb, elb, w3c, cloudfront };

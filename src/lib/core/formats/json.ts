@@ -54,7 +54,8 @@ const NGINX: Row[] = [
   ['request_length', Slot.Named],
   ['request_time', Slot.Duration, Conv.Seconds],
   ['upstream_response_time', Slot.Named],
-  ['generation_time_milli', Slot.Duration, Conv.Millis, undefined, 1],
+  // Matomo's documented log_format writes $request_time (seconds) under this name
+  ['generation_time_milli', Slot.Duration, Conv.Seconds, undefined, 1],
   ['http_user_agent', Slot.UserAgent],
   ['user_agent', Slot.UserAgent, 0, undefined, 1],
   ['useragent', Slot.UserAgent, 0, undefined, 1],

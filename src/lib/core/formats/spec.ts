@@ -9,6 +9,17 @@ export type FormatSpec =
   /** JSON lines; `fields` maps key paths to slots. */
   | { kind: 'json'; name: string; fields: FieldDef[] }
   /** Column formats; `header` is a "#Fields: …" line giving the columns until the log has its own. */
-  | { kind: 'columns'; name: string; separator: 'space' | 'tab'; quoted: boolean; minColumns: number; header: string; fields: FieldDef[]; enc: EncId }
+  | {
+      kind: 'columns';
+      name: string;
+      separator: 'space' | 'tab';
+      quoted: boolean;
+      minColumns: number;
+      header: string;
+      fields: FieldDef[];
+      enc: EncId;
+      /** Until a "#Fields:" line comes, find IIS's columns by anchors rather than by `header`. */
+      anchored?: boolean;
+    }
   /** A pasted nginx log_format or Apache LogFormat, compiled to a program for the core. */
   | { kind: 'template'; name: string; program: Uint8Array; labels: string[]; enc: EncId };
