@@ -42,10 +42,7 @@ let salt: u64 = 0x5e551011;
 let format: i32 = Format.Clf;
 const config = heap.alloc(<usize>CONFIG_BYTES + PAD);
 
-const ips = new Interner();
-const agents = new Interner();
-const users = new Interner();
-const hosts = new Interner();
+import { ips, agents, users, hosts, setAgent } from './tables';
 
 // Counters: [0] lines [1] blank [2] requests [3] malformed [4] truncated, per file and in total.
 const fileCounts = heap.alloc(8 * 4);
@@ -207,7 +204,7 @@ function handleLine(s: usize, e: usize): void {
   let hUa = hashBytes(uaS, uaLen, salt);
   decide(hIp, hUa, salt);
   let ip = ips.intern(hIp, tag, ipS, ipLen, 0, -1);
-  let ua = agents.intern(hUa, tag, uaS, uaLen, 0, -1);
+  setAgent(uaS, uaLen, hUa, tag);
   let user = 0;
   if (f.has(Slot.User)) {
     let us = f.start(Slot.User);
@@ -234,7 +231,7 @@ function handleLine(s: usize, e: usize): void {
   let endpoint = ep.endpointOf(ms, me, ps, pe, salt);
   let dur = isNaN(f.durationMs) ? -1.0 : f.durationMs;
   ep.record(endpoint, f.time, f.status, f.bytes, dur);
-  ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>ua, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur);
+  ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur);
   if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e);
 }
 
@@ -284,7 +281,7 @@ export function finish(): i32 {
 export function sessionPieces(): i32 { return ses.cStart.len; }
 export function lateRequests(): i32 { return ses.late; }
 export function mergedPieces(): i32 { return ses.mergedPieces; }
-export function pooledPeak(): i32 { return ses.pooledPeak; }
+export function openPeak(): i32 { return ses.openPeak; }
 export function setArenaPtr(): usize { return ses.setArena.ptr; }
 
 /** Pointers of the session columns, in this order (see src/lib/core/engine.ts). */
@@ -310,6 +307,7 @@ export function sessionColumn(i: i32): usize {
     case 17: return ses.cHosts.ptr;
     case 18: return ses.cGone.ptr;
     case 19: return ses.cSets.ptr;
+    case 20: return ses.cId.ptr;
   }
   return 0;
 }

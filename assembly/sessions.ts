@@ -2,17 +2,21 @@ import { Vec } from './vec';
 import { combine } from './hash';
 import { U64Map } from './intern';
 import * as ep from './endpoints';
+import { agentId } from './tables';
 
 // Groups requests into sessions, SPEC §2, as a stream with bounded memory:
-// - per key, the open session keeps its requests (a chain in a pool). A request more than the
-//   inactivity timeout after the session's end closes it and opens the next one; a gap equal to
-//   the timeout stays in the session. A request more than the timeout *before* it belongs to an
-//   earlier session: it becomes a piece of its own.
+// - per key, the open session keeps its figures as they come (counts, bytes, status classes,
+//   durations, first and last fields by time, and the sets of distinct IPs, endpoints and
+//   hosts), not its requests. A request more than the inactivity timeout after the session's
+//   end closes it and opens the next one; a gap equal to the timeout stays in the session. A
+//   request more than the timeout *before* it belongs to an earlier session: a piece of its own.
 // - sessions whose end the stream's time has passed by the timeout plus a disorder allowance are
-//   closed: their figures computed from their requests, which are then freed.
+//   closed: written out as pieces, their memory reused.
 // - at the end, pieces of one key that touch or bridge within the timeout are merged, so the
 //   result does not depend on the order of lines or files. Requests that arrived behind the
 //   closing horizon are counted (`late`): they may have been merged into closed sessions.
+// The maximum session length, when set, cuts a session when a request comes more than that
+// after its start (in the stream's order; exact for logs in time order).
 
 let inactivity: f64 = 30 * 60 * 1000;
 let allowance: f64 = 10 * 60 * 1000;
@@ -25,86 +29,226 @@ export function configureSessions(inactivityMs: f64, allowanceMs: f64, maxLength
   maxLength = maxLengthMs;
 }
 
-// ---- the request pool: requests of open sessions only ---------------------------------------
+// ---- small id sets: linear while small, hashed when they grow ---------------------------------
 
-// One 64-byte record per request (one cache line): time f64 @0, next i32 @8, ip @12, ua @16,
-// user @20, endpoint @24, host @28, status @32, bytes f64 @40, duration f64 @48.
-const REQ: usize = 64;
-const pool = new Vec(<i32>REQ, 1 << 14);
-let freeReq: i32 = -1;
-export let pooled: i32 = 0;
-export let pooledPeak: i32 = 0;
+// Per set: data pointer, count, capacity, hashed (0/1). Data holds u32 ids; hashed sets are
+// open-addressing tables with 0xffffffff for empty slots.
+const SET: usize = 16;
+const sets = new Vec(<i32>SET, 1024);
+let freeSet: i32 = -1;
+/** Recycled 16-id buffers, the size every set starts with. */
+const smallBuffers = new Vec(4, 1024);
+const LINEAR_MAX: u32 = 16;
 
-@inline function rec(r: i32): usize { return pool.ptr + <usize>r * REQ; }
+@inline function setRec(i: i32): usize { return sets.ptr + <usize>i * SET; }
 
-function allocReq(): i32 {
-  pooled++;
-  if (pooled > pooledPeak) pooledPeak = pooled;
-  if (freeReq >= 0) {
-    let r = freeReq;
-    freeReq = load<i32>(rec(r), 8);
-    return r;
+function newSet(): i32 {
+  let i: i32;
+  if (freeSet >= 0) {
+    i = freeSet;
+    freeSet = load<i32>(setRec(i), 4);
+  } else {
+    sets.reserve(1);
+    i = sets.len++;
   }
-  pool.reserve(1);
-  return pool.len++;
+  let buf: usize;
+  if (smallBuffers.len > 0) buf = <usize>smallBuffers.u32At(--smallBuffers.len);
+  else buf = heap.alloc(<usize>LINEAR_MAX << 2);
+  let r = setRec(i);
+  store<u32>(r, <u32>buf);
+  store<u32>(r, 0, 4);
+  store<u32>(r, LINEAR_MAX, 8);
+  store<u32>(r, 0, 12);
+  return i;
+}
+
+function freeSetAt(i: i32): void {
+  let r = setRec(i);
+  if (load<u32>(r, 8) == LINEAR_MAX && load<u32>(r, 12) == 0) smallBuffers.pushU32(load<u32>(r));
+  else heap.free(<usize>load<u32>(r));
+  store<i32>(r, freeSet, 4);
+  freeSet = i;
+}
+
+@inline function slotOf(id: u32, mask: u32): u32 {
+  return (id * 0x9e3779b1) & mask;
+}
+
+function hashInsert(data: usize, mask: u32, id: u32): bool {
+  let k = slotOf(id, mask);
+  while (true) {
+    let p = data + (<usize>k << 2);
+    let v = load<u32>(p);
+    if (v == id) return false;
+    if (v == 0xffffffff) { store<u32>(p, id); return true; }
+    k = (k + 1) & mask;
+  }
+}
+
+/** Adds id to set i; true when it was not there. */
+function setAdd(i: i32, id: u32): bool {
+  let r = setRec(i);
+  let data = <usize>load<u32>(r);
+  let n = load<u32>(r, 4);
+  let cap = load<u32>(r, 8);
+  if (load<u32>(r, 12) == 0) {
+    for (let k: u32 = 0; k < n; k++) if (load<u32>(data + (<usize>k << 2)) == id) return false;
+    if (n < cap) {
+      store<u32>(data + (<usize>n << 2), id);
+      store<u32>(r, n + 1, 4);
+      return true;
+    }
+    // full: becomes a hash table of 4× the ids
+    let ncap = cap << 2;
+    let table = heap.alloc(<usize>ncap << 2);
+    memory.fill(table, 0xff, <usize>ncap << 2);
+    for (let k: u32 = 0; k < n; k++) hashInsert(table, ncap - 1, load<u32>(data + (<usize>k << 2)));
+    smallBuffers.pushU32(<u32>data);
+    store<u32>(r, <u32>table);
+    store<u32>(r, ncap, 8);
+    store<u32>(r, 1, 12);
+    data = table;
+    cap = ncap;
+  }
+  if (!hashInsert(data, cap - 1, id)) return false;
+  n++;
+  store<u32>(r, n, 4);
+  if (n * 2 > cap) {
+    let ncap = cap << 1;
+    let table = heap.alloc(<usize>ncap << 2);
+    memory.fill(table, 0xff, <usize>ncap << 2);
+    for (let k: u32 = 0; k < cap; k++) {
+      let v = load<u32>(data + (<usize>k << 2));
+      if (v != 0xffffffff) hashInsert(table, ncap - 1, v);
+    }
+    heap.free(data);
+    store<u32>(r, <u32>table);
+    store<u32>(r, ncap, 8);
+  }
+  return true;
+}
+
+/** Copies set i's ids into list (unsorted). */
+function setDump(i: i32, list: Vec): void {
+  let r = setRec(i);
+  let data = <usize>load<u32>(r);
+  let n = load<u32>(r, 4);
+  let cap = load<u32>(r, 8);
+  if (load<u32>(r, 12) == 0) {
+    list.reserve(<i32>n);
+    memory.copy(list.ptr + (<usize>list.len << 2), data, <usize>n << 2);
+    list.len += <i32>n;
+    return;
+  }
+  for (let k: u32 = 0; k < cap; k++) {
+    let v = load<u32>(data + (<usize>k << 2));
+    if (v != 0xffffffff) list.pushU32(v);
+  }
 }
 
 @inline function setU32(v: Vec, i: i32, x: u32): void { store<u32>(v.ptr + (<usize>i << 2), x); }
 @inline function setF64(v: Vec, i: i32, x: f64): void { store<f64>(v.ptr + (<usize>i << 3), x); }
-@inline function setU64(v: Vec, i: i32, x: u64): void { store<u64>(v.ptr + (<usize>i << 3), x); }
 
-// ---- open sessions ----------------------------------------------------------------------------
+// ---- open sessions: one 136-byte record each --------------------------------------------------
 
+// start f64 @0, end f64 @8, key u64 @16, kind @24, count @28, bytes f64 @32, durSum f64 @40,
+// durMax f64 @48, durCount @56, firstIp @60, firstUa @64, user @68, userTime f64 @72,
+// firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, sets @120/124/128.
+const OPEN: usize = 136;
 const open = new U64Map(1 << 12);
-const oHead = new Vec(4, 1024);
-/** Chains keep arrival order (tail append): logs come nearly sorted, so sorting a chain is cheap. */
-const oTail = new Vec(4, 1024);
-const oStart = new Vec(8, 1024);
-const oEnd = new Vec(8, 1024);
-const oCount = new Vec(4, 1024);
-const oKey = new Vec(8, 1024);
-const oKind = new Vec(4, 1024);
-/** Dense list of open session indices (for sweeps) and each one's place in it. */
+const oRecs = new Vec(<i32>OPEN, 1024);
+/** Dense list of open session indices, for sweeps. */
 const oList = new Vec(4, 1024);
-const oPos = new Vec(4, 1024);
 let freeOpen: i32 = -1;
+export let openPeak: i32 = 0;
 
-function newOpen(key: u64, kind: i32, t: f64): i32 {
+@inline function orec(o: i32): usize { return oRecs.ptr + <usize>o * OPEN; }
+
+/** A new open session; `listed`: reachable by its key (a late piece is not). */
+function newOpen(key: u64, kind: i32, listed: bool = true): i32 {
   let o: i32;
   if (freeOpen >= 0) {
     o = freeOpen;
-    freeOpen = <i32>oHead.u32At(o);
+    freeOpen = load<i32>(orec(o), 92);
   } else {
-    o = oHead.len;
-    oHead.pushU32(0); oTail.pushU32(0); oStart.pushF64(0); oEnd.pushF64(0); oCount.pushU32(0); oKey.pushU64(0);
-    oKind.pushU32(0); oPos.pushU32(0);
+    oRecs.reserve(1);
+    o = oRecs.len++;
   }
-  setU32(oHead, o, <u32>-1);
-  setU32(oTail, o, <u32>-1);
-  setF64(oStart, o, t);
-  setF64(oEnd, o, t);
-  setU32(oCount, o, 0);
-  setU64(oKey, o, key);
-  setU32(oKind, o, <u32>kind);
-  setU32(oPos, o, <u32>oList.len);
+  let r = orec(o);
+  memory.fill(r, 0, OPEN);
+  store<u64>(r, key, 16);
+  store<u32>(r, <u32>kind, 24);
+  store<u32>(r, <u32>oList.len, 88);
+  store<i32>(r, newSet(), 120);
+  store<i32>(r, newSet(), 124);
+  store<i32>(r, newSet(), 128);
   oList.pushU32(<u32>o);
-  open.set(key, o);
+  if (oList.len > openPeak) openPeak = oList.len;
+  if (listed) open.set(key, o);
   return o;
 }
 
 function dropOpen(o: i32): void {
-  open.delete(oKey.u64At(o));
+  let r = orec(o);
+  let key = load<u64>(r, 16);
+  if (open.get(key) == o) open.delete(key);
+  freeSetAt(load<i32>(r, 120));
+  freeSetAt(load<i32>(r, 124));
+  freeSetAt(load<i32>(r, 128));
   // swap-remove from the dense list
-  let pos = <i32>oPos.u32At(o);
+  let pos = <i32>load<u32>(r, 88);
   let last = <i32>oList.u32At(oList.len - 1);
-  setU32(oList, pos, <u32>last);
-  setU32(oPos, last, <u32>pos);
+  store<u32>(oList.ptr + (<usize>pos << 2), <u32>last);
+  store<u32>(orec(last), <u32>pos, 88);
   oList.len--;
-  setU32(oHead, o, <u32>freeOpen);
+  store<i32>(r, freeOpen, 92);
   freeOpen = o;
 }
 
 export function openCount(): i32 { return oList.len; }
+
+/** Folds one request into open session o. */
+function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64): void {
+  let r = orec(o);
+  let n = load<u32>(r, 28);
+  if (n == 0) {
+    store<f64>(r, t);
+    store<f64>(r, t, 8);
+    store<u32>(r, ip, 60);
+    store<u32>(r, agentId(), 64);
+    store<u32>(r, epId, 80);
+    store<u32>(r, epId, 84);
+  } else {
+    // first fields from the earliest request (the first to come on a tie), last from the latest
+    if (t < load<f64>(r)) {
+      store<f64>(r, t);
+      store<u32>(r, ip, 60);
+      store<u32>(r, agentId(), 64);
+      store<u32>(r, epId, 80);
+    }
+    if (t >= load<f64>(r, 8)) {
+      store<f64>(r, t, 8);
+      store<u32>(r, epId, 84);
+    }
+  }
+  store<u32>(r, n + 1, 28);
+  if (bytes > 0) store<f64>(r, load<f64>(r, 32) + bytes, 32);
+  let cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
+  let sp = r + 96 + (<usize>cls << 2);
+  store<u32>(sp, load<u32>(sp) + 1);
+  if (dur >= 0) {
+    store<f64>(r, load<f64>(r, 40) + dur, 40);
+    store<u32>(r, load<u32>(r, 56) + 1, 56);
+    if (dur > load<f64>(r, 48)) store<f64>(r, dur, 48);
+  }
+  if (user != 0 && (load<u32>(r, 68) == 0 || t < load<f64>(r, 72))) {
+    store<u32>(r, user, 68);
+    store<f64>(r, t, 72);
+  }
+  setAdd(load<i32>(r, 120), ip);
+  setAdd(load<i32>(r, 124), epId);
+  if (host != 0) setAdd(load<i32>(r, 128), host);
+}
 
 // ---- closed pieces, then final sessions ------------------------------------------------------
 
@@ -138,6 +282,8 @@ const newIds0 = new Vec(4, 256);
 const newIds1 = new Vec(4, 256);
 const newIds2 = new Vec(4, 256);
 const sortTmp = new Vec(4, 256);
+/** Session ids (key hash and start), written at the end for the pieces kept. */
+export const cId = new Vec(8, 1024);
 /** Merged away at the end (1) or kept (0). */
 export const cGone = new Vec(4, 1024);
 
@@ -146,63 +292,6 @@ export let mergedPieces: i32 = 0;
 let maxTime: f64 = -Infinity;
 let sinceSweep: i32 = 0;
 let serial: u32 = 0;
-
-// stamps: the serial of the last piece that counted an id, for exact distinct counts
-const stampIp = new Vec(4, 1024);
-const stampEp = new Vec(4, 1024);
-const stampHost = new Vec(4, 1024);
-
-function stamp(v: Vec, id: u32): bool {
-  while (<i32>id >= v.len) v.pushU32(0);
-  let p = v.ptr + (<usize>id << 2);
-  if (load<u32>(p) == serial) return false;
-  store<u32>(p, serial);
-  return true;
-}
-
-// scratch for sorting a session's requests
-let sortA = new Vec(4, 1024);
-let sortB = new Vec(4, 1024);
-
-@inline function reqTime(r: u32): f64 { return load<f64>(rec(<i32>r)); }
-
-function sortReqs(a: usize, tmp: usize, lo: i32, hi: i32): void {
-  let n = hi - lo;
-  if (n < 2) return;
-  let sorted = true;
-  for (let i = lo + 1; i < hi; i++) {
-    if (reqTime(load<u32>(a + (<usize>i << 2))) < reqTime(load<u32>(a + (<usize>(i - 1) << 2)))) { sorted = false; break; }
-  }
-  if (sorted) return;
-  if (n <= 24) {
-    for (let i = lo + 1; i < hi; i++) {
-      let v = load<u32>(a + (<usize>i << 2));
-      let tv = reqTime(v);
-      let j = i - 1;
-      while (j >= lo && reqTime(load<u32>(a + (<usize>j << 2))) > tv) {
-        store<u32>(a + (<usize>(j + 1) << 2), load<u32>(a + (<usize>j << 2)));
-        j--;
-      }
-      store<u32>(a + (<usize>(j + 1) << 2), v);
-    }
-    return;
-  }
-  let mid = lo + (n >> 1);
-  sortReqs(a, tmp, lo, mid);
-  sortReqs(a, tmp, mid, hi);
-  if (reqTime(load<u32>(a + (<usize>(mid - 1) << 2))) <= reqTime(load<u32>(a + (<usize>mid << 2)))) return;
-  let i = lo, j = mid, k = lo;
-  while (i < mid && j < hi) {
-    let vi = load<u32>(a + (<usize>i << 2));
-    let vj = load<u32>(a + (<usize>j << 2));
-    if (reqTime(vj) < reqTime(vi)) { store<u32>(tmp + (<usize>k << 2), vj); j++; }
-    else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
-    k++;
-  }
-  while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>i << 2))); i++; k++; }
-  while (j < hi) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>j << 2))); j++; k++; }
-  memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
-}
 
 function newPiece(key: u64, kind: u32): i32 {
   let c = cStart.len;
@@ -269,115 +358,58 @@ function seal(c: i32): void {
   sealSet(c, 2, newIds2);
 }
 
-/** Adds request r (in time order) to piece c; `first` for the piece's first request. */
-function account(c: i32, r: u32, first: bool): void {
-  let p = rec(<i32>r);
-  let t = load<f64>(p);
-  let ip = load<u32>(p, 12), epId = load<u32>(p, 24), host = load<u32>(p, 28);
-  if (first) {
-    setF64(cStart, c, t);
-    setU32(cFirstIp, c, ip);
-    setU32(cFirstUa, c, load<u32>(p, 16));
-    setU32(cFirstEp, c, epId);
-  }
-  setF64(cEnd, c, t);
-  setU32(cLastEp, c, epId);
-  setU32(cCount, c, cCount.u32At(c) + 1);
-  if (cUser.u32At(c) == 0) setU32(cUser, c, load<u32>(p, 20));
-  let b = load<f64>(p, 40);
-  if (b > 0) setF64(cBytes, c, cBytes.f64At(c) + b);
-  let st = load<i32>(p, 32);
-  let cls = st >= 100 && st < 600 ? st / 100 - 1 : 5;
-  let sp = cStatus.ptr + <usize>c * 24 + (<usize>cls << 2);
-  store<u32>(sp, load<u32>(sp) + 1);
-  let d = load<f64>(p, 48);
-  if (d >= 0) {
-    setF64(cDurSum, c, cDurSum.f64At(c) + d);
-    setU32(cDurCount, c, cDurCount.u32At(c) + 1);
-    if (d > cDurMax.f64At(c)) setF64(cDurMax, c, d);
-  }
-  if (stamp(stampIp, ip)) { setU32(cIps, c, cIps.u32At(c) + 1); newIds0.pushU32(ip); }
-  if (stamp(stampEp, epId)) { setU32(cEps, c, cEps.u32At(c) + 1); newIds1.pushU32(epId); }
-  if (host != 0 && stamp(stampHost, host)) { setU32(cHosts, c, cHosts.u32At(c) + 1); newIds2.pushU32(host); }
-}
-
-/** Closes open session o: sorts its requests, computes its figures as one or more pieces. */
+/** Closes open session o: writes it out as a piece. */
 function close(o: i32): void {
-  let n = <i32>oCount.u32At(o);
-  if (sortA.cap < n) { sortA.grow(n); sortB.grow(n); }
-  let r = <i32>oHead.u32At(o);
-  let k = 0;
-  while (r >= 0) {
-    store<u32>(sortA.ptr + (<usize>k << 2), <u32>r);
-    k++;
-    r = load<i32>(rec(r), 8);
-  }
-  sortReqs(sortA.ptr, sortB.ptr, 0, n);
-  let key = oKey.u64At(o);
-  let kind = oKind.u32At(o);
-  let c = newPiece(key, kind);
-  let start = reqTime(load<u32>(sortA.ptr));
-  for (let i = 0; i < n; i++) {
-    let q = load<u32>(sortA.ptr + (<usize>i << 2));
-    if (maxLength > 0 && reqTime(q) - start > maxLength) {
-      seal(c);
-      c = newPiece(key, kind);
-      start = reqTime(q);
-      account(c, q, true);
-    } else account(c, q, i == 0);
-    // back to the pool
-    store<i32>(rec(<i32>q), freeReq, 8);
-    freeReq = <i32>q;
-    pooled--;
-  }
+  let r = orec(o);
+  let c = newPiece(load<u64>(r, 16), load<u32>(r, 24));
+  setF64(cStart, c, load<f64>(r));
+  setF64(cEnd, c, load<f64>(r, 8));
+  setU32(cCount, c, load<u32>(r, 28));
+  setF64(cBytes, c, load<f64>(r, 32));
+  setF64(cDurSum, c, load<f64>(r, 40));
+  setF64(cDurMax, c, load<f64>(r, 48));
+  setU32(cDurCount, c, load<u32>(r, 56));
+  setU32(cFirstIp, c, load<u32>(r, 60));
+  setU32(cFirstUa, c, load<u32>(r, 64));
+  setU32(cUser, c, load<u32>(r, 68));
+  setU32(cFirstEp, c, load<u32>(r, 80));
+  setU32(cLastEp, c, load<u32>(r, 84));
+  memory.copy(cStatus.ptr + <usize>c * 24, r + 96, 24);
+  setDump(load<i32>(r, 120), newIds0);
+  setDump(load<i32>(r, 124), newIds1);
+  setDump(load<i32>(r, 128), newIds2);
+  setU32(cIps, c, <u32>newIds0.len);
+  setU32(cEps, c, <u32>newIds1.len);
+  setU32(cHosts, c, <u32>newIds2.len);
   seal(c);
   dropOpen(o);
 }
 
 /** One request: its key, time and the ids of its fields. */
-export function add(key: u64, kind: i32, t: f64, ip: u32, ua: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64): void {
+export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64): void {
   let o = open.get(key);
   if (o >= 0) {
-    let s = oStart.f64At(o), e = oEnd.f64At(o);
-    if (t - e > inactivity) {
+    let r = orec(o);
+    let s = load<f64>(r), e = load<f64>(r, 8);
+    if (t - e > inactivity || (maxLength > 0 && t - s > maxLength)) {
       close(o);
-      o = newOpen(key, kind, t);
+      o = newOpen(key, kind);
     } else if (s - t > inactivity) {
       // an earlier session's request, come late: a piece of its own, merged at the end
-      o = -2;
-    } else {
-      if (t < s) setF64(oStart, o, t);
-      if (t > e) setF64(oEnd, o, t);
+      let piece = newOpen(key, kind, false);
+      absorb(piece, t, ip, user, epId, host, status, bytes, dur);
+      close(piece);
+      track(t);
+      return;
     }
   } else {
-    o = newOpen(key, kind, t);
+    o = newOpen(key, kind);
   }
-  let r = allocReq();
-  let p = rec(r);
-  store<f64>(p, t);
-  store<i32>(p, -1, 8);
-  store<u32>(p, ip, 12);
-  store<u32>(p, ua, 16);
-  store<u32>(p, user, 20);
-  store<u32>(p, epId, 24);
-  store<u32>(p, host, 28);
-  store<i32>(p, status, 32);
-  store<f64>(p, bytes, 40);
-  store<f64>(p, dur, 48);
-  if (o == -2) {
-    let c = newPiece(key, <u32>kind);
-    account(c, <u32>r, true);
-    seal(c);
-    store<i32>(p, freeReq, 8);
-    freeReq = r;
-    pooled--;
-  } else {
-    let tail = <i32>oTail.u32At(o);
-    if (tail < 0) setU32(oHead, o, <u32>r);
-    else store<i32>(rec(tail), r, 8);
-    setU32(oTail, o, <u32>r);
-    setU32(oCount, o, oCount.u32At(o) + 1);
-  }
+  absorb(o, t, ip, user, epId, host, status, bytes, dur);
+  track(t);
+}
+
+@inline function track(t: f64): void {
   if (t > maxTime) maxTime = t;
   else if (maxTime - t > inactivity + allowance) late++;
   if (++sinceSweep >= 8192) sweep(false);
@@ -390,7 +422,7 @@ export function sweep(all: bool): void {
   let i = 0;
   while (i < oList.len) {
     let o = <i32>oList.u32At(i);
-    if (all || oEnd.f64At(o) < horizon) close(o); // swap-remove brings another one to i
+    if (all || load<f64>(orec(o), 8) < horizon) close(o); // swap-remove brings another one to i
     else i++;
   }
 }
@@ -505,9 +537,12 @@ export function finishSessions(): i32 {
       kept++;
     }
   }
-  // sessions per endpoint, from the final sessions' endpoint sets
+  // sessions per endpoint, from the final sessions' endpoint sets; ids of the kept pieces
+  cId.reserve(n);
+  cId.len = n;
   for (let c = 0; c < n; c++) {
     if (cGone.u32At(c) != 0) continue;
+    store<u64>(cId.ptr + (<usize>c << 3), pieceId(c));
     let p = cSets.ptr + <usize>c * 24 + 8;
     let off = load<u32>(p), len = load<u32>(p, 4);
     for (let i: u32 = 0; i < len; i++) ep.countSession(<i32>load<u32>(setArena.ptr + (<usize>(off + i) << 2)));

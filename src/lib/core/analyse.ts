@@ -20,8 +20,8 @@ export interface Analysis {
   sessions: SessionColumns;
   /** Per-endpoint statistics, by requests. */
   endpoints: EndpointStats[];
-  /** How much the core held: the most requests kept for open sessions, and its memory in bytes. */
-  core: { pooledPeak: number; memoryBytes: number };
+  /** How much the core held: the most sessions open at once, and its memory in bytes. */
+  core: { openPeak: number; memoryBytes: number };
   /** The first requests with all their fields (when `previewLimit` was given). */
   preview: ParsedRequest[];
 }
@@ -168,7 +168,7 @@ export async function analyse(
   };
   return {
     ok: true,
-    value: { summary, sessions, endpoints: engine.endpoints(), preview: engine.preview(), core: { pooledPeak: engine.pooledPeak, memoryBytes: engine.memoryBytes } }
+    value: { summary, sessions, endpoints: engine.endpoints(), preview: engine.preview(), core: { openPeak: engine.openPeak, memoryBytes: engine.memoryBytes } }
   };
 }
 

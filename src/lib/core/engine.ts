@@ -34,7 +34,7 @@ interface CoreExports {
   sessionColumn(i: number): number;
   sessionIdOf(c: number): bigint;
   lateRequests(): number;
-  pooledPeak(): number;
+  openPeak(): number;
   setArenaPtr(): number;
   setKeys(authorizationLabel: number): void;
   tableCount(i: number): number;
@@ -367,22 +367,26 @@ export class Engine {
     return this.#x.memory.buffer.byteLength;
   }
 
-  /** The most requests held at once for open sessions: what bounds the core's memory. */
-  get pooledPeak(): number {
-    return this.#x.pooledPeak();
+  /** The most sessions open at once: what bounds the core's memory, whatever the input size. */
+  get openPeak(): number {
+    return this.#x.openPeak();
   }
 
-  #table(i: number): string[] {
+  /** String table i of the core, decoded lazily: only the entries asked for cost a decode. */
+  #table(i: number): { size: number; get(k: number): string } {
     const x = this.#x;
     const n = x.tableCount(i);
     const mem = x.memory.buffer;
     const spans = new Uint32Array(mem, x.tableSpanPtr(i), n * 2);
     const arena = new Uint8Array(mem, x.tableArenaPtr(i));
-    return Array.from({ length: n }, (_, k) => {
-      // [escaping tag][bytes]
-      const bytes = arena.subarray(spans[2 * k], spans[2 * k] + spans[2 * k + 1]);
-      return valueText(bytes[0], bytes.subarray(1));
-    });
+    return {
+      size: n,
+      get(k: number): string {
+        // [escaping tag][bytes]
+        const bytes = arena.subarray(spans[2 * k], spans[2 * k] + spans[2 * k + 1]);
+        return valueText(bytes[0], bytes.subarray(1));
+      }
+    };
   }
 
   /** Closes and merges every session; returns them as columns sorted by (start, id). */
@@ -394,7 +398,9 @@ export class Engine {
     const start = col(0, Float64Array);
     const end = col(1, Float64Array);
     const count = col(2, Uint32Array);
-    const key = col(3, BigUint64Array);
+    // 64-bit values read as u32 pairs: hex without BigInt
+    const key = col(3, Uint32Array, 2);
+    const idWords = col(20, Uint32Array, 2);
     const kind = col(4, Uint32Array);
     const firstIp = col(5, Uint32Array);
     const firstUa = col(6, Uint32Array);
@@ -414,25 +420,25 @@ export class Engine {
     const arena = new Uint32Array(mem, x.setArenaPtr());
     const kept: number[] = [];
     for (let c = 0; c < pieces; c++) if (!gone[c]) kept.push(c);
-    const ids = new Map<number, string>();
-    for (const c of kept) ids.set(c, hex64(x.sessionIdOf(c)));
-    kept.sort((a, b) => start[a] - start[b] || (ids.get(a)! < ids.get(b)! ? -1 : ids.get(a)! > ids.get(b)! ? 1 : 0));
+    const ids: string[] = new Array(pieces);
+    for (const c of kept) ids[c] = hexPair(idWords, c);
+    kept.sort((a, b) => start[a] - start[b] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
     // string tables, kept to what the sessions refer to
     const ipTable = this.#table(0);
     const uaTable = this.#table(1);
     const userTable = this.#table(2);
     const hostTable = this.#table(3);
     const epTable = this.#table(4);
-    const compact = (table: string[]) => {
-      const index = new Map<number, number>();
+    const compact = (table: { size: number; get(k: number): string }) => {
+      const index = new Int32Array(table.size).fill(-1);
       const out: string[] = [];
       return {
         out,
         ref(i: number): number {
-          let j = index.get(i);
-          if (j === undefined) {
-            j = out.push(table[i]) - 1;
-            index.set(i, j);
+          let j = index[i];
+          if (j < 0) {
+            j = out.push(table.get(i)) - 1;
+            index[i] = j;
           }
           return j;
         }
@@ -477,14 +483,14 @@ export class Engine {
     const epSet: number[] = [];
     const hostSet: number[] = [];
     kept.forEach((c, i) => {
-      cols.id[i] = ids.get(c)!;
+      cols.id[i] = ids[c];
       cols.keyKind[i] = kind[c];
-      cols.keyHash[i] = hex64(key[c]);
+      cols.keyHash[i] = hexPair(key, c);
       cols.start[i] = start[c];
       cols.end[i] = end[c];
       cols.requests[i] = count[c];
       cols.bytes[i] = bytes[c];
-      cols.status.set(status.subarray(c * 6, c * 6 + 6), i * 6);
+      for (let k = 0; k < 6; k++) cols.status[i * 6 + k] = status[c * 6 + k];
       cols.durationSum[i] = durSum[c];
       cols.durationCount[i] = durCount[c];
       cols.durationMax[i] = durMax[c];
@@ -513,8 +519,9 @@ export class Engine {
   /** Per-endpoint statistics, by requests (descending). Call after sessions(). */
   endpoints(): EndpointStats[] {
     const x = this.#x;
-    const names = this.#table(4);
-    const n = names.length;
+    const table = this.#table(4);
+    const n = table.size;
+    const names = Array.from({ length: n }, (_, k) => table.get(k));
     const mem = x.memory.buffer;
     const requests = new Uint32Array(mem, x.endpointColumn(0), n);
     const sessions = new Uint32Array(mem, x.endpointColumn(1), n);
@@ -556,6 +563,11 @@ export class Engine {
 /** Six status-class counts as a record. */
 export function statusRecord(counts: ArrayLike<number>): EndpointStats['status'] {
   return Object.fromEntries(STATUS_CLASSES.map((c, i) => [c, counts[i]])) as EndpointStats['status'];
+}
+
+/** Entry c of a little-endian u64 column read as u32 pairs, as 16 hex digits. */
+function hexPair(words: Uint32Array, c: number): string {
+  return words[2 * c + 1].toString(16).padStart(8, '0') + words[2 * c].toString(16).padStart(8, '0');
 }
 
 function hex64(v: bigint): string {
