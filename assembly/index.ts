@@ -44,7 +44,8 @@ const config = heap.alloc(<usize>CONFIG_BYTES + PAD);
 
 import { ips, agents, users, hosts, setAgent } from './tables';
 
-// Counters: [0] lines [1] blank [2] requests [3] malformed [4] truncated, per file and in total.
+// Counters: [0] lines [1] blank [2] requests [3] malformed [4] truncated [5] skipped (header and
+// non-request records, counted in blank too), per file and in total.
 const fileCounts = heap.alloc(8 * 4);
 const totalCounts = heap.alloc(8 * 4);
 let fileNo: i32 = -1;
@@ -186,6 +187,7 @@ function handleLine(s: usize, e: usize): void {
   if (reason == Reason.Directive) {
     // header and comment lines (#Fields, #Version) count with the blank ones: no request, no fault
     count(1);
+    count(5);
     return;
   }
   if (reason != Reason.None) {

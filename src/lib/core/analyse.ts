@@ -150,13 +150,14 @@ export async function analyse(
     } catch (e) {
       return fail('read-failed', name, `${name}: cannot read: ${describe(e, o.value.compression)}`);
     }
-    const verdict = finalVerdict(name, engine.endFile(), fileBytes);
+    const verdict = finalVerdict(name, engine.endFile(), fileBytes, engine.fileFormats.at(-1) ?? '');
     if (verdict) return { ok: false, error: verdict };
     bytesBefore += rawRead();
     opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore, bytesTotal, lines: engine.totals().lines });
   }
   const sessions = engine.sessions();
-  const totals = engine.totals();
+  const { skipped, ...totals } = engine.totals();
+  void skipped;
   const summary: Summary = {
     files: sources.length,
     bytes: engine.bytes,

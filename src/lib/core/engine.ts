@@ -80,15 +80,18 @@ export interface EngineOptions {
 
 export interface LineCounts {
   lines: number;
+  /** Blank lines and skipped records (headers, JSON records that are not requests). */
   blank: number;
   requests: number;
   malformed: number;
   truncated: number;
+  /** Of `blank`: records skipped for not being requests. */
+  skipped: number;
 }
 
 function countsAt(mem: ArrayBuffer, ptr: number): LineCounts {
-  const c = new Uint32Array(mem, ptr, 5);
-  return { lines: c[0], blank: c[1], requests: c[2], malformed: c[3], truncated: c[4] };
+  const c = new Uint32Array(mem, ptr, 6);
+  return { lines: c[0], blank: c[1], requests: c[2], malformed: c[3], truncated: c[4], skipped: c[5] };
 }
 
 /** The format a file was read in, and the counts that name a CLF variant. */

@@ -25,8 +25,15 @@ export function earlyVerdict(file: string, c: LineCounts): InputError | null {
 }
 
 /** Judged at the end of a file. */
-export function finalVerdict(file: string, c: LineCounts, bytes: number): InputError | null {
+export function finalVerdict(file: string, c: LineCounts, bytes: number, format = ''): InputError | null {
   if (bytes === 0) return { kind: 'empty', file, message: `${file}: the file is empty` };
+  if (c.requests === 0 && c.skipped > 0) {
+    return {
+      kind: 'not-a-log',
+      file,
+      message: `${file}: none of its ${c.skipped} records has the request fields of the ${format || 'chosen'} format; choose another format or give a field mapping`
+    };
+  }
   const nonBlank = c.lines - c.blank;
   if (nonBlank === 0) return { kind: 'empty', file, message: `${file}: the file has only blank lines` };
   if (c.requests < nonBlank * MIN_PARSED_SHARE || c.requests === 0) return notALog(file, c);
