@@ -22,6 +22,14 @@ export const epBytes = new Vec(8, 1024);
 export const epFirst = new Vec(8, 1024);
 export const epLast = new Vec(8, 1024);
 export const epSketch = new Vec(4, 1024);
+/** Requests per attack type (7 per endpoint, in the order of detect.ts's bits). */
+export const epAttacks = new Vec(4 * 7, 1024);
+/** Per endpoint: 1 = login-like (login, signin, auth, token, …), 2 = has an id placeholder. */
+export const epFlags = new Vec(4, 1024);
+export const FLAG_LOGIN: u32 = 1;
+export const FLAG_ID: u32 = 2;
+/** The raw (method, path) hash of the last endpointOf call: distinct object ids per session. */
+export let lastRawHash: u64 = 0;
 
 /**
  * Latency sketch: log buckets of ratio GAMMA from MIN_MS (bucket 0 holds everything below), so any
@@ -192,17 +200,46 @@ function grow(id: i32): void {
   epFirst.pushF64(Infinity);
   epLast.pushF64(-Infinity);
   epSketch.pushU32(0);
+  memory.fill(epAttacks.reserve(1), 0, 28);
+  epAttacks.len++;
+  epFlags.pushU32(0);
+}
+
+/** Flags of a template just made (in scratch, n bytes): login-like, id placeholder. */
+function flagsOf(n: i32): u32 {
+  let flags: u32 = 0;
+  for (let i = 0; i + 1 < n; i++) {
+    let c = load<u8>(scratch + <usize>i);
+    if (c == 0x7b) flags |= FLAG_ID;
+  }
+  // lower-case words of the path that mark authentication
+  if (contains(scratch, n, 'login') || contains(scratch, n, 'signin') || contains(scratch, n, 'sign-in') || contains(scratch, n, 'logon') || contains(scratch, n, 'auth') || contains(scratch, n, 'token') || contains(scratch, n, 'session') || contains(scratch, n, 'password') || contains(scratch, n, 'Login') || contains(scratch, n, 'SignIn') || contains(scratch, n, 'Auth')) flags |= FLAG_LOGIN;
+  return flags;
+}
+
+function contains(p: usize, n: i32, needle: string): bool {
+  let m = needle.length;
+  for (let i = 0; i + m <= n; i++) {
+    let ok = true;
+    for (let k = 0; k < m; k++) if (load<u8>(p + <usize>(i + k)) != <u8>needle.charCodeAt(k)) { ok = false; break; }
+    if (ok) return true;
+  }
+  return false;
 }
 
 /** The endpoint id of a request's method and path (query excluded). */
 export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
   let raw = hashBytes(ps, pe - ps, hashBytes(ms, me - ms, seed));
+  lastRawHash = raw;
   let id = rawCache.get(raw);
   if (id >= 0) return id;
   let n = template(ms, me, ps, pe);
   let before = templates.count;
   id = templates.intern(hashBytes(scratch, n, 0x7e3d), 0, scratch, n, 0, -1);
-  if (templates.count > before) grow(id);
+  if (templates.count > before) {
+    grow(id);
+    store<u32>(epFlags.ptr + (<usize>id << 2), flagsOf(n));
+  }
   if (rawCache.size < RAW_CACHE_MAX) rawCache.set(raw, id);
   return id;
 }
@@ -235,6 +272,18 @@ export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: 
     if (b >= SKETCH_BUCKETS) b = SKETCH_BUCKETS - 1;
     let bp = sketches.ptr + <usize>(sk - 1) * <usize>(SKETCH_BUCKETS * 4) + (<usize>b << 2);
     store<u32>(bp, load<u32>(bp) + 1);
+  }
+}
+
+/** Counts a request's attacks (detect.ts bits) against its endpoint. */
+export function recordAttacks(id: i32, bits: u32): void {
+  if (bits == 0) return;
+  let base = epAttacks.ptr + <usize>id * 28;
+  for (let k = 0; k < 7; k++) {
+    if (bits & (<u32>1 << <u32>k)) {
+      let p = base + (<usize>k << 2);
+      store<u32>(p, load<u32>(p) + 1);
+    }
   }
 }
 

@@ -21,6 +21,7 @@ import { decide, configureKeys } from './keys';
 import * as keys from './keys';
 import * as ep from './endpoints';
 import * as ses from './sessions';
+import { detect } from './detect';
 
 /** Lines longer than this are cut and counted (SPEC §1). */
 const MAX_LINE: i32 = 64 * 1024;
@@ -233,8 +234,24 @@ function handleLine(s: usize, e: usize): void {
   let endpoint = ep.endpointOf(ms, me, ps, pe, salt);
   let dur = isNaN(f.durationMs) ? -1.0 : f.durationMs;
   ep.record(endpoint, f.time, f.status, f.bytes, dur);
-  ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur);
-  if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e);
+  // attack signatures on the path, query, user agent and referrer (SPEC §3)
+  let qs: usize = s, qe: usize = s;
+  if (f.has(Slot.Query)) {
+    qs = f.start(Slot.Query);
+    qe = f.end(Slot.Query);
+  } else if (f.has(Slot.Uri) && pe < f.end(Slot.Uri)) {
+    qs = pe + 1;
+    qe = f.end(Slot.Uri);
+  }
+  let rs: usize = s, re: usize = s;
+  if (f.has(Slot.Referer)) {
+    rs = f.start(Slot.Referer);
+    re = f.end(Slot.Referer);
+  }
+  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re);
+  ep.recordAttacks(endpoint, attacks);
+  ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
+  if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
 }
 
 /**
@@ -310,6 +327,13 @@ export function sessionColumn(i: i32): usize {
     case 18: return ses.cGone.ptr;
     case 19: return ses.cSets.ptr;
     case 20: return ses.cId.ptr;
+    case 21: return ses.cAttacks.ptr;
+    case 22: return ses.cAuthFail.ptr;
+    case 23: return ses.cNotFound.ptr;
+    case 24: return ses.cGapN.ptr;
+    case 25: return ses.cGapSum.ptr;
+    case 26: return ses.cGapSq.ptr;
+    case 27: return ses.cIdPaths.ptr;
   }
   return 0;
 }
@@ -341,6 +365,7 @@ export function endpointColumn(i: i32): usize {
     case 4: return ep.epFirst.ptr;
     case 5: return ep.epLast.ptr;
     case 6: return ep.epSketch.ptr;
+    case 7: return ep.epAttacks.ptr;
   }
   return 0;
 }

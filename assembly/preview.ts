@@ -4,16 +4,17 @@ import * as f from './fields';
 // The first requests of an import with every field, for the page's preview and for golden tests:
 // each entry copies its line and records where each slot and named field lies in it.
 // Entry layout (u32 words): fileNo, lineNo, time f64 (2 words), status, bytes f64, duration f64,
-// enc, lineOff, lineLen, present, starts[SLOTS], ends[SLOTS], namedCount, ids[16], starts[16], ends[16].
+// enc, lineOff, lineLen, present, starts[SLOTS], ends[SLOTS], namedCount, ids[16], starts[16], ends[16],
+// attack bits.
 
-export const ENTRY_WORDS: i32 = 13 + 2 * f.SLOTS + 1 + 3 * f.MAX_NAMED;
+export const ENTRY_WORDS: i32 = 13 + 2 * f.SLOTS + 1 + 3 * f.MAX_NAMED + 1;
 export const entries = new Vec(ENTRY_WORDS * 4, 64);
 export const text = new Vec(1, 1 << 14);
 export let limit: i32 = 0;
 
 export function setLimit(n: i32): void { limit = n; }
 
-export function capture(fileNo: i32, lineNo: i32, s: usize, e: usize): void {
+export function capture(fileNo: i32, lineNo: i32, s: usize, e: usize, attacks: u32): void {
   if (entries.len >= limit) return;
   let at = entries.reserve(1);
   entries.len++;
@@ -29,6 +30,7 @@ export function capture(fileNo: i32, lineNo: i32, s: usize, e: usize): void {
   store<u32>(at + 40, <u32>off);
   store<u32>(at + 44, <u32>(e - s));
   store<u32>(at + 48, f.present);
+  store<u32>(at + <usize>((ENTRY_WORDS - 1) * 4), attacks);
   let w = at + 52;
   for (let i = 0; i < f.SLOTS; i++) {
     let has = f.has(i);

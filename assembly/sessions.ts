@@ -153,8 +153,10 @@ function setDump(i: i32, list: Vec): void {
 
 // start f64 @0, end f64 @8, key u64 @16, kind @24, count @28, bytes f64 @32, durSum f64 @40,
 // durMax f64 @48, durCount @56, firstIp @60, firstUa @64, user @68, userTime f64 @72,
-// firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, sets @120/124/128.
-const OPEN: usize = 136;
+// firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, sets @120/124/128,
+// id-path set @132, attacks 7×u32 @136, auth failures @164, not found @168, gaps @172,
+// gap sum f64 @176, gap sum of squares f64 @184, last arrival f64 @192.
+const OPEN: usize = 200;
 const open = new U64Map(1 << 12);
 const oRecs = new Vec(<i32>OPEN, 1024);
 /** Dense list of open session indices, for sweeps. */
@@ -182,6 +184,7 @@ function newOpen(key: u64, kind: i32, listed: bool = true): i32 {
   store<i32>(r, newSet(), 120);
   store<i32>(r, newSet(), 124);
   store<i32>(r, newSet(), 128);
+  store<i32>(r, newSet(), 132);
   oList.pushU32(<u32>o);
   if (oList.len > openPeak) openPeak = oList.len;
   if (listed) open.set(key, o);
@@ -195,6 +198,7 @@ function dropOpen(o: i32): void {
   freeSetAt(load<i32>(r, 120));
   freeSetAt(load<i32>(r, 124));
   freeSetAt(load<i32>(r, 128));
+  freeSetAt(load<i32>(r, 132));
   // swap-remove from the dense list
   let pos = <i32>load<u32>(r, 88);
   let last = <i32>oList.u32At(oList.len - 1);
@@ -208,9 +212,32 @@ function dropOpen(o: i32): void {
 export function openCount(): i32 { return oList.len; }
 
 /** Folds one request into open session o. */
-function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64): void {
+function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32): void {
   let r = orec(o);
   let n = load<u32>(r, 28);
+  // behaviour counters: attacks by type, failed logins, not-found, the rhythm of arrivals
+  if (attacks != 0) {
+    for (let k = 0; k < 7; k++) {
+      if (attacks & (<u32>1 << <u32>k)) {
+        let p = r + 136 + (<usize>k << 2);
+        store<u32>(p, load<u32>(p) + 1);
+      }
+    }
+  }
+  let flags = ep.epFlags.u32At(<i32>epId);
+  if ((status == 401 || status == 403) && (flags & ep.FLAG_LOGIN)) store<u32>(r, load<u32>(r, 164) + 1, 164);
+  if (status == 404) store<u32>(r, load<u32>(r, 168) + 1, 168);
+  if (flags & ep.FLAG_ID) setAdd(load<i32>(r, 132), <u32>ep.lastRawHash);
+  if (n > 0) {
+    let last = load<f64>(r, 192);
+    if (t > last) {
+      let gap = t - last;
+      store<u32>(r, load<u32>(r, 172) + 1, 172);
+      store<f64>(r, load<f64>(r, 176) + gap, 176);
+      store<f64>(r, load<f64>(r, 184) + gap * gap, 184);
+      store<f64>(r, t, 192);
+    }
+  } else store<f64>(r, t, 192);
   if (n == 0) {
     store<f64>(r, t);
     store<f64>(r, t, 8);
@@ -275,13 +302,23 @@ export const cHosts = new Vec(4, 1024);
  * The distinct IPs, endpoints and hosts of each piece, as sorted id lists in `setArena`:
  * per piece [offset, length] three times. Kept whole so merged pieces count exactly.
  */
-export const cSets = new Vec(24, 1024);
+export const cSets = new Vec(32, 1024);
 export const setArena = new Vec(4, 1 << 14);
 // the current piece's new ids, sealed into the arena when the piece is done
 const newIds0 = new Vec(4, 256);
 const newIds1 = new Vec(4, 256);
 const newIds2 = new Vec(4, 256);
+const newIds3 = new Vec(4, 256);
 const sortTmp = new Vec(4, 256);
+/** Attacks by type (7 per piece); failed logins, not-found, arrival gaps: count, sum, sum of squares. */
+export const cAttacks = new Vec(4 * 7, 1024);
+export const cAuthFail = new Vec(4, 1024);
+export const cNotFound = new Vec(4, 1024);
+export const cGapN = new Vec(4, 1024);
+export const cGapSum = new Vec(8, 1024);
+export const cGapSq = new Vec(8, 1024);
+/** Distinct object ids asked for (raw paths of endpoints with an id placeholder). */
+export const cIdPaths = new Vec(4, 1024);
 /** Session ids (key hash and start), written at the end for the pieces kept. */
 export const cId = new Vec(8, 1024);
 /** Merged away at the end (1) or kept (0). */
@@ -300,7 +337,9 @@ function newPiece(key: u64, kind: u32): i32 {
   memory.fill(cStatus.reserve(1), 0, 24); cStatus.len++;
   cDurSum.pushF64(0); cDurCount.pushU32(0); cDurMax.pushF64(0);
   cFirstEp.pushU32(0); cLastEp.pushU32(0); cIps.pushU32(0); cEps.pushU32(0); cHosts.pushU32(0);
-  memory.fill(cSets.reserve(1), 0, 24); cSets.len++;
+  memory.fill(cSets.reserve(1), 0, 32); cSets.len++;
+  memory.fill(cAttacks.reserve(1), 0, 28); cAttacks.len++;
+  cAuthFail.pushU32(0); cNotFound.pushU32(0); cGapN.pushU32(0); cGapSum.pushF64(0); cGapSq.pushF64(0); cIdPaths.pushU32(0);
   cGone.pushU32(0);
   serial++;
   return c;
@@ -345,7 +384,7 @@ function sealSet(c: i32, which: i32, ids: Vec): void {
   setArena.reserve(n);
   memory.copy(setArena.ptr + (<usize>off << 2), ids.ptr, <usize>n << 2);
   setArena.len += n;
-  let p = cSets.ptr + <usize>c * 24 + <usize>(which * 8);
+  let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
   store<u32>(p, <u32>off);
   store<u32>(p, <u32>n, 4);
   ids.len = 0;
@@ -356,6 +395,7 @@ function seal(c: i32): void {
   sealSet(c, 0, newIds0);
   sealSet(c, 1, newIds1);
   sealSet(c, 2, newIds2);
+  sealSet(c, 3, newIds3);
 }
 
 /** Closes open session o: writes it out as a piece. */
@@ -378,6 +418,14 @@ function close(o: i32): void {
   setDump(load<i32>(r, 120), newIds0);
   setDump(load<i32>(r, 124), newIds1);
   setDump(load<i32>(r, 128), newIds2);
+  setDump(load<i32>(r, 132), newIds3);
+  memory.copy(cAttacks.ptr + <usize>c * 28, r + 136, 28);
+  setU32(cAuthFail, c, load<u32>(r, 164));
+  setU32(cNotFound, c, load<u32>(r, 168));
+  setU32(cGapN, c, load<u32>(r, 172));
+  setF64(cGapSum, c, load<f64>(r, 176));
+  setF64(cGapSq, c, load<f64>(r, 184));
+  setU32(cIdPaths, c, <u32>newIds3.len);
   setU32(cIps, c, <u32>newIds0.len);
   setU32(cEps, c, <u32>newIds1.len);
   setU32(cHosts, c, <u32>newIds2.len);
@@ -386,7 +434,7 @@ function close(o: i32): void {
 }
 
 /** One request: its key, time and the ids of its fields. */
-export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64): void {
+export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32): void {
   let o = open.get(key);
   if (o >= 0) {
     let r = orec(o);
@@ -397,7 +445,7 @@ export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, 
     } else if (s - t > inactivity) {
       // an earlier session's request, come late: a piece of its own, merged at the end
       let piece = newOpen(key, kind, false);
-      absorb(piece, t, ip, user, epId, host, status, bytes, dur);
+      absorb(piece, t, ip, user, epId, host, status, bytes, dur, attacks);
       close(piece);
       track(t);
       return;
@@ -405,7 +453,7 @@ export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, 
   } else {
     o = newOpen(key, kind);
   }
-  absorb(o, t, ip, user, epId, host, status, bytes, dur);
+  absorb(o, t, ip, user, epId, host, status, bytes, dur, attacks);
   track(t);
 }
 
@@ -471,8 +519,8 @@ function sortPieces(a: usize, tmp: usize, lo: i32, hi: i32): void {
 
 /** Union of the sorted id sets `which` of pieces a and b, written as a's; returns its size. */
 function unionSet(a: i32, b: i32, which: i32): u32 {
-  let pa = cSets.ptr + <usize>a * 24 + <usize>(which * 8);
-  let pb = cSets.ptr + <usize>b * 24 + <usize>(which * 8);
+  let pa = cSets.ptr + <usize>a * 32 + <usize>(which * 8);
+  let pb = cSets.ptr + <usize>b * 32 + <usize>(which * 8);
   let ao = load<u32>(pa), an = load<u32>(pa, 4);
   let bo = load<u32>(pb), bn = load<u32>(pb, 4);
   let off = setArena.len;
@@ -496,6 +544,7 @@ function unionSet(a: i32, b: i32, which: i32): u32 {
 }
 
 function mergeInto(a: i32, b: i32): void {
+  let aEnd = cEnd.f64At(a);
   // b starts no earlier than a (sorted); first fields stay a's, last ones follow the later end
   if (cEnd.f64At(b) >= cEnd.f64At(a)) {
     setF64(cEnd, a, cEnd.f64At(b));
@@ -514,6 +563,20 @@ function mergeInto(a: i32, b: i32): void {
   setU32(cIps, a, unionSet(a, b, 0));
   setU32(cEps, a, unionSet(a, b, 1));
   setU32(cHosts, a, unionSet(a, b, 2));
+  setU32(cIdPaths, a, unionSet(a, b, 3));
+  for (let i = 0; i < 7; i++) {
+    let pa = cAttacks.ptr + <usize>a * 28 + (<usize>i << 2);
+    store<u32>(pa, load<u32>(pa) + load<u32>(cAttacks.ptr + <usize>b * 28 + (<usize>i << 2)));
+  }
+  setU32(cAuthFail, a, cAuthFail.u32At(a) + cAuthFail.u32At(b));
+  setU32(cNotFound, a, cNotFound.u32At(a) + cNotFound.u32At(b));
+  // the gap that bridged the two pieces counts too (as if read in one go)
+  let bridge = cStart.f64At(b) - aEnd;
+  let extra: u32 = bridge > 0 ? 1 : 0;
+  let gap = bridge > 0 ? bridge : 0;
+  setU32(cGapN, a, cGapN.u32At(a) + cGapN.u32At(b) + extra);
+  setF64(cGapSum, a, cGapSum.f64At(a) + cGapSum.f64At(b) + gap);
+  setF64(cGapSq, a, cGapSq.f64At(a) + cGapSq.f64At(b) + gap * gap);
   setU32(cGone, b, 1);
   mergedPieces++;
 }
@@ -543,7 +606,7 @@ export function finishSessions(): i32 {
   for (let c = 0; c < n; c++) {
     if (cGone.u32At(c) != 0) continue;
     store<u64>(cId.ptr + (<usize>c << 3), pieceId(c));
-    let p = cSets.ptr + <usize>c * 24 + 8;
+    let p = cSets.ptr + <usize>c * 32 + 8;
     let off = load<u32>(p), len = load<u32>(p, 4);
     for (let i: u32 = 0; i < len; i++) ep.countSession(<i32>load<u32>(setArena.ptr + (<usize>(off + i) << 2)));
   }

@@ -51,8 +51,15 @@ function fileStream(path: string): ReadableStream<Uint8Array> {
 /** Writes text to stdout, waiting when the pipe is full (large NDJSON outputs). */
 function write(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', resolve).once('error', reject);
+    if (process.stdout.write(text)) return resolve();
+    const done = (err?: Error) => {
+      process.stdout.off('drain', done);
+      process.stdout.off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    process.stdout.on('drain', done);
+    process.stdout.on('error', done);
   });
 }
 

@@ -4,6 +4,7 @@ import { isSecretField, previewColumns, previewMs, previewTime } from './preview
 
 function req(over: Partial<ParsedRequest> = {}): ParsedRequest {
   return {
+    attacks: [],
     file: 'a.log',
     line: 1,
     time: '2024-01-31T23:59:59.000Z',

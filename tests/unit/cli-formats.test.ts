@@ -134,7 +134,7 @@ describe('preview', () => {
     const rows = ndjson(r.out);
     expect(rows).toHaveLength(2);
     expect(Object.keys(rows[0]).sort()).toEqual(
-      ['format', 'file', 'line', 'time', 'ip', 'user', 'method', 'path', 'query', 'protocol', 'status', 'bytes', 'durationMs', 'userAgent', 'referer', 'host', 'cookie', 'xff', 'fields'].sort()
+      ['format', 'file', 'line', 'time', 'ip', 'user', 'method', 'path', 'query', 'protocol', 'status', 'bytes', 'durationMs', 'userAgent', 'referer', 'host', 'cookie', 'xff', 'fields', 'attacks'].sort()
     );
     expect(rows[0]).toMatchObject({ format: 'combined', file: combined, line: 1, time: '2024-03-04T09:00:00.000Z', ip: '203.0.113.7', method: 'GET', path: '/a', query: 'x=1', status: 200, bytes: 512, userAgent: 'Mozilla/5.0 "X"' });
     expect(rows[1]).toMatchObject({ line: 4, method: 'POST', path: '/b', referer: 'https://r/' });

@@ -43,6 +43,7 @@ async function one(line: string, o: Opts = {}): Promise<ParsedRequest> {
 /** A full ParsedRequest: everything absent unless given. */
 function req(p: Partial<ParsedRequest>): ParsedRequest {
   return {
+    attacks: [],
     file: FILE,
     line: 1,
     time: null,

@@ -1,5 +1,6 @@
 import type { MalformedSample, SessionColumns, ParsedRequest, EndpointStats } from './types';
-import { STATUS_CLASSES } from './types';
+import { STATUS_CLASSES, ATTACK_TYPES } from './types';
+import { scoreSessions, endpointRisk } from './labels';
 import { quantile, type Sketch } from './sketch';
 import { type GroupingKey, keyFieldDefs, encodeKeys } from './keys';
 import type { FormatSpec } from './formats/spec';
@@ -341,7 +342,8 @@ export class Engine {
         host: slot(Slot.Host),
         cookie: slot(Slot.Cookie),
         xff: slot(Slot.Xff),
-        fields: named
+        fields: named,
+        attacks: ATTACK_TYPES.filter((_, k) => u32(words - 1) & (1 << k))
       });
     }
     return out;
@@ -419,7 +421,14 @@ export class Engine {
     const dEps = col(16, Uint32Array);
     const dHosts = col(17, Uint32Array);
     const gone = col(18, Uint32Array);
-    const sets = col(19, Uint32Array, 6);
+    const sets = col(19, Uint32Array, 8);
+    const attacks = col(21, Uint32Array, 7);
+    const authFail = col(22, Uint32Array);
+    const notFound = col(23, Uint32Array);
+    const gapN = col(24, Uint32Array);
+    const gapSum = col(25, Float64Array);
+    const gapSq = col(26, Float64Array);
+    const idPaths = col(27, Uint32Array);
     const arena = new Uint32Array(mem, x.setArenaPtr());
     const kept: number[] = [];
     for (let c = 0; c < pieces; c++) if (!gone[c]) kept.push(c);
@@ -476,6 +485,18 @@ export class Engine {
       endpointSetStart: new Uint32Array(n + 1),
       hostSet: new Uint32Array(0),
       hostSetStart: new Uint32Array(n + 1),
+      attacks: new Uint32Array(n * 7),
+      authFailures: new Uint32Array(n),
+      notFound: new Uint32Array(n),
+      gapCount: new Uint32Array(n),
+      gapSum: new Float64Array(n),
+      gapSumSq: new Float64Array(n),
+      idPaths: new Uint32Array(n),
+      idPathSet: new Uint32Array(0),
+      idPathSetStart: new Uint32Array(n + 1),
+      labelBits: new Uint16Array(n),
+      risk: new Uint8Array(n),
+      baseline: { requestsP99: 0, rateP99: 0, bytesP99: 0 },
       ips: ips.out,
       userAgents: uas.out,
       users: users.out,
@@ -485,6 +506,7 @@ export class Engine {
     const ipSet: number[] = [];
     const epSet: number[] = [];
     const hostSet: number[] = [];
+    const idSet: number[] = [];
     kept.forEach((c, i) => {
       cols.id[i] = ids[c];
       cols.keyKind[i] = kind[c];
@@ -505,10 +527,19 @@ export class Engine {
       cols.distinctIps[i] = dIps[c];
       cols.distinctEndpoints[i] = dEps[c];
       cols.distinctHosts[i] = dHosts[c];
-      // [ipOff, ipLen, epOff, epLen, hostOff, hostLen]; host ids are table index + 1
-      for (let k = 0; k < sets[c * 6 + 1]; k++) ipSet.push(ips.ref(arena[sets[c * 6] + k]));
-      for (let k = 0; k < sets[c * 6 + 3]; k++) epSet.push(eps.ref(arena[sets[c * 6 + 2] + k]));
-      for (let k = 0; k < sets[c * 6 + 5]; k++) hostSet.push(hosts.ref(arena[sets[c * 6 + 4] + k] - 1));
+      // [ipOff, ipLen, epOff, epLen, hostOff, hostLen, idOff, idLen]; host ids are table index + 1
+      for (let k = 0; k < sets[c * 8 + 1]; k++) ipSet.push(ips.ref(arena[sets[c * 8] + k]));
+      for (let k = 0; k < sets[c * 8 + 3]; k++) epSet.push(eps.ref(arena[sets[c * 8 + 2] + k]));
+      for (let k = 0; k < sets[c * 8 + 5]; k++) hostSet.push(hosts.ref(arena[sets[c * 8 + 4] + k] - 1));
+      for (let k = 0; k < 7; k++) cols.attacks[i * 7 + k] = attacks[c * 7 + k];
+      cols.authFailures[i] = authFail[c];
+      cols.notFound[i] = notFound[c];
+      cols.gapCount[i] = gapN[c];
+      cols.gapSum[i] = gapSum[c];
+      cols.gapSumSq[i] = gapSq[c];
+      cols.idPaths[i] = idPaths[c];
+      for (let k = 0; k < sets[c * 8 + 7]; k++) idSet.push(arena[sets[c * 8 + 6] + k]);
+      cols.idPathSetStart[i + 1] = idSet.length;
       cols.ipSetStart[i + 1] = ipSet.length;
       cols.endpointSetStart[i + 1] = epSet.length;
       cols.hostSetStart[i + 1] = hostSet.length;
@@ -516,7 +547,8 @@ export class Engine {
     cols.ipSet = Uint32Array.from(ipSet);
     cols.endpointSet = Uint32Array.from(epSet);
     cols.hostSet = Uint32Array.from(hostSet);
-    return cols;
+    cols.idPathSet = Uint32Array.from(idSet);
+    return scoreSessions(cols);
   }
 
   /** Per-endpoint statistics, by requests (descending). Call after sessions(). */
@@ -533,6 +565,7 @@ export class Engine {
     const first = new Float64Array(mem, x.endpointColumn(4), n);
     const last = new Float64Array(mem, x.endpointColumn(5), n);
     const sketchOf = new Uint32Array(mem, x.endpointColumn(6), n);
+    const attacks = new Uint32Array(mem, x.endpointColumn(7), n * 7);
     const buckets = x.sketchBuckets();
     const all = new Uint32Array(mem, x.sketchesPtr());
     const out: EndpointStats[] = [];
@@ -556,11 +589,19 @@ export class Engine {
         p99: quantile(sketch, 0.99),
         firstSeen: new Date(first[i]).toISOString(),
         lastSeen: new Date(last[i]).toISOString(),
-        sketch
+        sketch,
+        attacks: attackRecord(attacks.subarray(i * 7, i * 7 + 7)),
+        risk: 0
       });
+      out[out.length - 1].risk = endpointRisk(out[out.length - 1]);
     }
     return out.sort((a, b) => b.requests - a.requests || (a.endpoint < b.endpoint ? -1 : 1));
   }
+}
+
+/** Seven attack-type counts as a record. */
+export function attackRecord(counts: ArrayLike<number>): EndpointStats['attacks'] {
+  return Object.fromEntries(ATTACK_TYPES.map((c, i) => [c, counts[i]])) as EndpointStats['attacks'];
 }
 
 /** Six status-class counts as a record. */

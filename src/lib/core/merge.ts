@@ -1,6 +1,7 @@
 import type { SessionColumns, EndpointStats } from './types';
 import { STATUS_CLASSES } from './types';
 import { mergeSketches, quantile } from './sketch';
+import { scoreSessions, endpointRisk } from './labels';
 
 // Sessions of different imports merged as if read together (SPEC §2 order independence): per key,
 // sessions that touch or bridge within the inactivity timeout become one, with exact figures
@@ -109,6 +110,18 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
     endpointSetStart: new Uint32Array(n + 1),
     hostSet: new Uint32Array(0),
     hostSetStart: new Uint32Array(n + 1),
+    attacks: new Uint32Array(n * 7),
+    authFailures: new Uint32Array(n),
+    notFound: new Uint32Array(n),
+    gapCount: new Uint32Array(n),
+    gapSum: new Float64Array(n),
+    gapSumSq: new Float64Array(n),
+    idPaths: new Uint32Array(n),
+    idPathSet: new Uint32Array(0),
+    idPathSetStart: new Uint32Array(n + 1),
+    labelBits: new Uint16Array(n),
+    risk: new Uint8Array(n),
+    baseline: { requestsP99: 0, rateP99: 0, bytesP99: 0 },
     ips: united.ips.out,
     userAgents: united.userAgents.out,
     users: united.users.out,
@@ -128,6 +141,7 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
   const ipSet: number[] = [];
   const epSet: number[] = [];
   const hostSet: number[] = [];
+  const idSet: number[] = [];
   order.forEach((g, o) => {
     const group = groups[g];
     const f = group[0];
@@ -140,9 +154,10 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
     out.firstEndpoint[o] = f.maps.endpoints[f.src.firstEndpoint[f.i]];
     out.user[o] = -1;
     let lastEnd = -Infinity;
-    const ips = new Set<number>(), eps = new Set<number>(), hosts = new Set<number>();
+    const ips = new Set<number>(), eps = new Set<number>(), hosts = new Set<number>(), idPaths = new Set<number>();
     for (const r of group) {
       const { src, i } = r;
+      const prevEnd = lastEnd;
       if (src.end[i] >= lastEnd) {
         lastEnd = src.end[i];
         out.lastEndpoint[o] = r.maps.endpoints[src.lastEndpoint[i]];
@@ -154,6 +169,21 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
       out.durationSum[o] += src.durationSum[i];
       out.durationCount[o] += src.durationCount[i];
       out.durationMax[o] = Math.max(out.durationMax[o], src.durationMax[i]);
+      for (let k = 0; k < 7; k++) out.attacks[o * 7 + k] += src.attacks[i * 7 + k];
+      out.authFailures[o] += src.authFailures[i];
+      out.notFound[o] += src.notFound[i];
+      out.gapCount[o] += src.gapCount[i];
+      out.gapSum[o] += src.gapSum[i];
+      out.gapSumSq[o] += src.gapSumSq[i];
+      // the gap that bridged two sessions counts too (as if read in one go)
+      const bridge = src.start[i] - prevEnd;
+      if (r !== group[0] && bridge > 0 && Number.isFinite(bridge)) {
+        out.gapCount[o] += 1;
+        out.gapSum[o] += bridge;
+        out.gapSumSq[o] += bridge * bridge;
+      }
+      // object ids are hashes of raw paths (salted per database): comparable across imports
+      for (let k = src.idPathSetStart[i]; k < src.idPathSetStart[i + 1]; k++) idPaths.add(src.idPathSet[k]);
       for (const x of setOf(r, 'ipSet', 'ips')) ips.add(x);
       for (const x of setOf(r, 'endpointSet', 'endpoints')) eps.add(x);
       for (const x of setOf(r, 'hostSet', 'hosts')) hosts.add(x);
@@ -162,6 +192,9 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
     out.distinctIps[o] = ips.size;
     out.distinctEndpoints[o] = eps.size;
     out.distinctHosts[o] = hosts.size;
+    out.idPaths[o] = idPaths.size;
+    idSet.push(...idPaths);
+    out.idPathSetStart[o + 1] = idSet.length;
     ipSet.push(...ips);
     epSet.push(...eps);
     hostSet.push(...hosts);
@@ -172,7 +205,8 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
   out.ipSet = Uint32Array.from(ipSet);
   out.endpointSet = Uint32Array.from(epSet);
   out.hostSet = Uint32Array.from(hostSet);
-  return out;
+  out.idPathSet = Uint32Array.from(idSet);
+  return scoreSessions(out);
 }
 
 /** Sessions per endpoint of a set of sessions (each session counts once per endpoint it touched). */
@@ -194,13 +228,14 @@ export function mergeEndpoints(a: EndpointStats[], b: EndpointStats[], merged: S
   for (const e of [...a, ...b]) {
     const cur = byName.get(e.endpoint);
     if (!cur) {
-      byName.set(e.endpoint, { ...e, status: { ...e.status }, sketch: { ...e.sketch } });
+      byName.set(e.endpoint, { ...e, status: { ...e.status }, sketch: { ...e.sketch }, attacks: { ...e.attacks } });
       continue;
     }
     cur.requests += e.requests;
     cur.bytes += e.bytes;
     for (const c of STATUS_CLASSES) cur.status[c] += e.status[c];
     cur.sketch = mergeSketches(cur.sketch, e.sketch);
+    for (const k of Object.keys(cur.attacks) as (keyof EndpointStats['attacks'])[]) cur.attacks[k] += e.attacks[k] ?? 0;
     if (e.firstSeen < cur.firstSeen) cur.firstSeen = e.firstSeen;
     if (e.lastSeen > cur.lastSeen) cur.lastSeen = e.lastSeen;
   }
@@ -211,6 +246,7 @@ export function mergeEndpoints(a: EndpointStats[], b: EndpointStats[], merged: S
     e.p50 = quantile(e.sketch, 0.5);
     e.p95 = quantile(e.sketch, 0.95);
     e.p99 = quantile(e.sketch, 0.99);
+    e.risk = endpointRisk(e);
   }
   return out.sort((x, y) => y.requests - x.requests || (x.endpoint < y.endpoint ? -1 : 1));
 }

@@ -1,5 +1,6 @@
 import type { SessionColumns, Session, EndpointStats } from './types';
-import { KEY_KINDS, STATUS_CLASSES, HOSTS_PER_SESSION } from './types';
+import { KEY_KINDS, STATUS_CLASSES, HOSTS_PER_SESSION, ATTACK_TYPES } from './types';
+import { labelsOf, riskOf } from './labels';
 import { statusRecord } from './engine';
 
 /** Row i of the columns as a plain object. */
@@ -8,6 +9,12 @@ export function sessionAt(cols: SessionColumns, i: number): Session {
   const hosts: string[] = [];
   for (let k = cols.hostSetStart[i]; k < cols.hostSetStart[i + 1] && hosts.length < HOSTS_PER_SESSION; k++) hosts.push(cols.hosts[cols.hostSet[k]]);
   const durations = cols.durationCount[i];
+  const attacks: Session['attacks'] = {};
+  ATTACK_TYPES.forEach((k, j) => {
+    if (cols.attacks[i * 7 + j] > 0) attacks[k] = cols.attacks[i * 7 + j];
+  });
+  const labels = labelsOf(cols, i);
+  const { risk, parts } = riskOf(cols, i, labels);
   return {
     id: cols.id[i],
     key: (KEY_KINDS[cols.keyKind[i]] || 'ip+ua') as Session['key'],
@@ -25,7 +32,11 @@ export function sessionAt(cols: SessionColumns, i: number): Session {
     endpoints: cols.distinctEndpoints[i],
     hosts,
     firstEndpoint: cols.endpoints[cols.firstEndpoint[i]],
-    lastEndpoint: cols.endpoints[cols.lastEndpoint[i]]
+    lastEndpoint: cols.endpoints[cols.lastEndpoint[i]],
+    attacks,
+    labels,
+    risk,
+    riskParts: parts
   };
 }
 
@@ -53,13 +64,16 @@ export function sessionJson(s: Session): Record<string, unknown> {
     hosts: s.hosts,
     firstEndpoint: s.firstEndpoint,
     lastEndpoint: s.lastEndpoint,
-    durationMs: s.durationMs
+    durationMs: s.durationMs,
+    attacks: s.attacks,
+    labels: s.labels.map((l) => l.name),
+    risk: s.risk
   };
 }
 
 /** An endpoint as the CLI prints it: without its raw sketch. */
 export function endpointJson(e: EndpointStats): Record<string, unknown> {
-  const { sketch, status, ...rest } = e;
+  const { sketch, status, attacks, ...rest } = e;
   void sketch;
-  return { ...rest, status: nonZero(status) };
+  return { ...rest, status: nonZero(status), attacks: Object.fromEntries(Object.entries(attacks).filter(([, n]) => n > 0)) };
 }

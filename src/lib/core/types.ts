@@ -40,6 +40,26 @@ export interface Summary {
 export const KEY_KINDS = ['', 'cookie', 'header', 'jwt', 'query', 'user', 'ip+ua', 'ip'] as const;
 export type KeyKindName = Exclude<(typeof KEY_KINDS)[number], ''>;
 
+/** Attack types (SPEC §3), in the order of the core's bits (assembly/detect.ts). */
+export const ATTACK_TYPES = ['sqli', 'xss', 'traversal', 'cmdi', 'jndi', 'file-inclusion', 'scanner'] as const;
+export type AttackType = (typeof ATTACK_TYPES)[number];
+
+/** Behaviour labels of a session (SPEC §3). */
+export const LABELS = ['security-crawler', 'brute-force', 'forced-browsing', 'enumeration', 'scraping', 'machine-timing', 'library-agent'] as const;
+export type LabelName = (typeof LABELS)[number];
+
+/** A label with the numbers behind it. */
+export interface Label {
+  name: LabelName;
+  evidence: string;
+}
+
+/** One part of a risk score, so the score can be explained. */
+export interface RiskPart {
+  part: string;
+  points: number;
+}
+
 /** Status classes counted per session and endpoint: 1xx..5xx, then anything else (0, "-"). */
 export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const;
 
@@ -88,12 +108,38 @@ export interface SessionColumns {
   endpointSetStart: Uint32Array;
   hostSet: Uint32Array;
   hostSetStart: Uint32Array;
+  /** Requests per attack type, 7 per session (ATTACK_TYPES order). */
+  attacks: Uint32Array;
+  /** 401/403 answers on login-like endpoints. */
+  authFailures: Uint32Array;
+  notFound: Uint32Array;
+  /** Gaps between successive requests (in arrival order): how many, sum and sum of squares (ms). */
+  gapCount: Uint32Array;
+  gapSum: Float64Array;
+  gapSumSq: Float64Array;
+  /** Distinct object ids asked for: raw paths of endpoints with an id placeholder (hashes). */
+  idPaths: Uint32Array;
+  idPathSet: Uint32Array;
+  idPathSetStart: Uint32Array;
+  /** Labels (bit i = LABELS[i]) and risk 0..100, set by scoreSessions (labels.ts). */
+  labelBits: Uint16Array;
+  risk: Uint8Array;
+  /** The dataset's own baseline the scraping label is judged against. */
+  baseline: Baseline;
   ips: string[];
   userAgents: string[];
   users: string[];
   hosts: string[];
   /** "METHOD /path/{int}" templates. */
   endpoints: string[];
+}
+
+/** Per-session figures of the whole dataset, for labels judged against it. */
+export interface Baseline {
+  /** 99th percentile of requests, requests per minute and bytes per session. */
+  requestsP99: number;
+  rateP99: number;
+  bytesP99: number;
 }
 
 /** Hosts listed per session (all are counted). */
@@ -122,6 +168,11 @@ export interface Session {
   hosts: string[];
   firstEndpoint: string;
   lastEndpoint: string;
+  /** Requests per attack type (types with none left out). */
+  attacks: Partial<Record<AttackType, number>>;
+  labels: Label[];
+  risk: number;
+  riskParts: RiskPart[];
 }
 
 /** Statistics of one endpoint (method + path template), SPEC §2. */
@@ -142,6 +193,10 @@ export interface EndpointStats {
   lastSeen: string;
   /** The mergeable latency sketch: bucket index → count (sparse). */
   sketch: Record<number, number>;
+  /** Requests per attack type. */
+  attacks: Record<AttackType, number>;
+  /** 0..100: the share of attack requests, weighted by type. */
+  risk: number;
 }
 
 /** An expected failure, as a value: the file it concerns and a sentence for the user. */
@@ -175,6 +230,8 @@ export interface ParsedRequest {
   xff: string | null;
   /** Fields kept by name: "header:x-api-key", "cookie:sid", "field:upstream_addr", … */
   fields: Record<string, string>;
+  /** Attack types detected on this request. */
+  attacks: AttackType[];
 }
 
 /** Progress of a running import, reported every chunk or so. */

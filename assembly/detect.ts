@@ -1,0 +1,372 @@
+import { findByte } from './scan';
+
+// Attack signatures per request (SPEC §3) on the decoded path, query, user agent and referrer.
+// Text is percent-decoded repeatedly (attackers double-encode), '+' read as a space, lower-cased,
+// SQL comments turned into spaces, then searched for keyword patterns that need their context
+// ("union" then "select", a quote then "or 1=1") so that benign look-alikes — a product called
+// "select", a search for "union station", app.js — are not flagged. A cheap pre-check skips the
+// decoding for the plain text most requests are.
+
+export const enum Attack {
+  Sqli = 1,
+  Xss = 2,
+  Traversal = 4,
+  Cmdi = 8,
+  Jndi = 16,
+  FileInclusion = 32,
+  Scanner = 64,
+}
+
+const BUF: i32 = 8192;
+const buf = heap.alloc(<usize>BUF + 64);
+const tmp = heap.alloc(<usize>BUF + 64);
+let len: i32 = 0;
+
+@inline function hexVal(c: u32): i32 {
+  if (c - 48 <= 9) return <i32>(c - 48);
+  let l = c | 0x20;
+  if (l - 97 <= 5) return <i32>(l - 87);
+  return -1;
+}
+
+/** One round of %XX decoding of buf into tmp, then back; true when something was decoded. */
+function decodeRound(plus: bool): bool {
+  let n = 0;
+  let changed = false;
+  for (let i = 0; i < len; i++) {
+    let c = <u32>load<u8>(buf + <usize>i);
+    if (c == 0x25 && i + 2 < len) {
+      let h = hexVal(load<u8>(buf + <usize>(i + 1))), l = hexVal(load<u8>(buf + <usize>(i + 2)));
+      if (h >= 0 && l >= 0) {
+        store<u8>(tmp + <usize>(n++), <u8>((h << 4) | l));
+        i += 2;
+        changed = true;
+        continue;
+      }
+      // %u00XX (IIS)
+      if ((load<u8>(buf + <usize>(i + 1)) | 0x20) == 0x75 && i + 5 < len) {
+        let a = hexVal(load<u8>(buf + <usize>(i + 4))), b = hexVal(load<u8>(buf + <usize>(i + 5)));
+        if (a >= 0 && b >= 0 && load<u8>(buf + <usize>(i + 2)) == 0x30 && load<u8>(buf + <usize>(i + 3)) == 0x30) {
+          store<u8>(tmp + <usize>(n++), <u8>((a << 4) | b));
+          i += 5;
+          changed = true;
+          continue;
+        }
+      }
+    }
+    if (plus && c == 0x2b) {
+      store<u8>(tmp + <usize>(n++), 0x20);
+      changed = true;
+      continue;
+    }
+    store<u8>(tmp + <usize>(n++), <u8>c);
+  }
+  memory.copy(buf, tmp, n);
+  len = n;
+  return changed;
+}
+
+/** Loads [s, e) into buf: decoded (up to 3 rounds), lower-cased, SQL comments as spaces. */
+function load_(s: usize, e: usize, plus: bool): void {
+  let n = <i32>(e - s);
+  if (n > BUF) n = BUF;
+  memory.copy(buf, s, n);
+  len = n;
+  for (let r = 0; r < 3; r++) if (!decodeRound(plus && r == 0)) break;
+  for (let i = 0; i < len; i++) {
+    let c = <u32>load<u8>(buf + <usize>i);
+    if (c - 0x41 <= 25) store<u8>(buf + <usize>i, <u8>(c | 0x20));
+    else if (c == 0x09 || c == 0x0a || c == 0x0d || c == 0) store<u8>(buf + <usize>i, 0x20);
+  }
+  // /**/ and /*!50000 */ as spaces: "union/**/select"
+  for (let i = 0; i + 1 < len; i++) {
+    if (load<u8>(buf + <usize>i) == 0x2f && load<u8>(buf + <usize>(i + 1)) == 0x2a) {
+      let j = i + 2;
+      while (j + 1 < len && !(load<u8>(buf + <usize>j) == 0x2a && load<u8>(buf + <usize>(j + 1)) == 0x2f)) j++;
+      let end = j + 1 < len ? j + 2 : len;
+      // keep the MySQL version comment's content: /*!50000select*/
+      if (i + 2 < len && load<u8>(buf + <usize>(i + 2)) == 0x21) {
+        store<u8>(buf + <usize>i, 0x20);
+        store<u8>(buf + <usize>(i + 1), 0x20);
+        store<u8>(buf + <usize>(i + 2), 0x20);
+        let k = i + 3;
+        while (k < len && <u32>load<u8>(buf + <usize>k) - 48 <= 9) { store<u8>(buf + <usize>k, 0x20); k++; }
+        if (j + 1 < len) { store<u8>(buf + <usize>j, 0x20); store<u8>(buf + <usize>(j + 1), 0x20); }
+      } else {
+        for (let k = i; k < end; k++) store<u8>(buf + <usize>k, 0x20);
+      }
+      i = end - 1;
+    }
+  }
+}
+
+/** Position of the ASCII needle in buf[from, to), or -1. */
+function find(needle: string, from: i32 = 0, to: i32 = -1): i32 {
+  if (to < 0 || to > len) to = len;
+  let n = needle.length;
+  if (n == 0) return from;
+  let first = <u8>needle.charCodeAt(0);
+  let p = buf + <usize>from;
+  let end = buf + <usize>to;
+  while (p + <usize>n <= end) {
+    let q = findByte(p, end, first);
+    if (q + <usize>n > end) return -1;
+    let ok = true;
+    for (let k = 1; k < n; k++) {
+      if (load<u8>(q + <usize>k) != <u8>needle.charCodeAt(k)) { ok = false; break; }
+    }
+    if (ok) return <i32>(q - buf);
+    p = q + 1;
+  }
+  return -1;
+}
+
+@inline function has(needle: string): bool { return find(needle) >= 0; }
+
+@inline function at(i: i32): u32 { return i >= 0 && i < len ? <u32>load<u8>(buf + <usize>i) : 0; }
+@inline function isWord(c: u32): bool { return c - 97 <= 25 || c - 48 <= 9 || c == 0x5f; }
+@inline function skipSpaces(i: i32): i32 {
+  while (i < len && (at(i) == 0x20 || at(i) == 0x28 || at(i) == 0x29)) i++;
+  return i;
+}
+
+/** The word needle at i..: not preceded or followed by a word character. */
+function word(needle: string, from: i32 = 0, to: i32 = -1): i32 {
+  let i = from;
+  while (true) {
+    i = find(needle, i, to);
+    if (i < 0) return -1;
+    if (!isWord(at(i - 1)) && !isWord(at(i + needle.length))) return i;
+    i++;
+  }
+  return -1;
+}
+
+function sqli(): bool {
+  // UNION [ALL|DISTINCT] SELECT
+  let u = word('union');
+  while (u >= 0) {
+    let s = word('select', u + 5, u + 40);
+    if (s >= 0) return true;
+    u = word('union', u + 5);
+  }
+  // SELECT … FROM with SQL punctuation around
+  let s = word('select');
+  if (s >= 0 && word('from', s + 6, s + 120) >= 0 && (has("'") || has('(') || has('*') || has(',') || has('--') || has(';'))) return true;
+  // a quote closing a string, then a boolean test or a comment
+  let q = 0;
+  while (q < len) {
+    let c = at(q);
+    if (c == 0x27 || c == 0x22 || c == 0x60) {
+      let i = skipSpaces(q + 1);
+      if ((at(i) == 0x6f && at(i + 1) == 0x72 && !isWord(at(i + 2))) || (at(i) == 0x61 && at(i + 1) == 0x6e && at(i + 2) == 0x64 && !isWord(at(i + 3))) || (at(i) == 0x7c && at(i + 1) == 0x7c) || (at(i) == 0x26 && at(i + 1) == 0x26)) {
+        // ' or 1=1, ' and 'a'='a, ' or sleep(5)
+        let end = i + 40 < len ? i + 40 : len;
+        for (let k = i + 2; k < end; k++) {
+          let d = at(k);
+          if (d == 0x3d || d == 0x3c || d == 0x3e || d == 0x28 || d - 48 <= 9 || d == 0x27 || d == 0x22) return true;
+        }
+      }
+      if ((at(i) == 0x2d && at(i + 1) == 0x2d) || at(i) == 0x23 || at(i) == 0x3b) {
+        // ' -- , '# , '; followed by SQL
+        if (at(i) != 0x3b || word('select', i) >= 0 || word('drop', i) >= 0 || word('insert', i) >= 0 || word('update', i) >= 0 || word('delete', i) >= 0 || word('exec', i) >= 0 || word('waitfor', i) >= 0 || word('shutdown', i) >= 0) return true;
+      }
+      if (word('union', i, i + 10) >= 0 || word('order', i, i + 10) >= 0 || word('group', i, i + 10) >= 0 || word('having', i, i + 10) >= 0 || word('waitfor', i, i + 10) >= 0 || word('procedure', i, i + 12) >= 0) return true;
+    }
+    q++;
+  }
+  // or 1=1 without a quote
+  let o = word('or');
+  while (o >= 0) {
+    let i = o + 2;
+    while (at(i) == 0x20) i++;
+    let a = i;
+    while (at(i) - 48 <= 9) i++;
+    if (i > a) {
+      while (at(i) == 0x20) i++;
+      if (at(i) == 0x3d || at(i) == 0x3c || at(i) == 0x3e) return true;
+    }
+    o = word('or', o + 2);
+  }
+  // functions and objects no benign query names
+  if (has('sleep(') || has('benchmark(') || has('pg_sleep') || has('waitfor delay') || has('extractvalue(') || has('updatexml(') || has('load_file(') || has('into outfile') || has('into dumpfile') || has('information_schema') || has('@@version') || has('xp_cmdshell') || has('sysobjects') || has('dbms_pipe') || has('utl_inaddr') || has('group_concat(') || has('concat(0x') || has('char(') && (has("'") || has('select')) || has('cast(') && has('select') || has('drop table') || has('insert into') && has('values') || has('delete from') || has('truncate table') || has('declare @') || has('exec(') || has('execute(') || has('sqlite_master') || has('pg_catalog') || has('mysql.user') || has('randomblob(') || has('dbms_') || has('0x7e') && has('(')) return true;
+  // ORDER BY n with a quote or a comment (column count probing)
+  let ob = word('order');
+  if (ob >= 0 && word('by', ob + 5, ob + 12) >= 0 && (has("'") || has('--') || has('#'))) {
+    let i = skipSpaces(find('by', ob) + 2);
+    if (at(i) - 48 <= 9) return true;
+  }
+  return false;
+}
+
+function xss(): bool {
+  if (has('<script') || has('</script') || has('javascript:') || has('vbscript:') || has('livescript:') || has('document.cookie') || has('document.domain') || has('document.write') || has('window.location') || has('document.location') || has('fromcharcode') || has('expression(') || has('srcdoc=') || has('formaction=') || has('<svg') || has('<iframe') || has('<object') || has('<embed') || has('<frameset') || has('<applet') || has('<meta') || has('<base') || has('<isindex') || has('<marquee') || has('<details') || has('<math') || has('<xss') || has('data:text/html') || has('-moz-binding') || has('<!--') && has('-->') && has('<')) return true;
+  // an HTML tag with an event handler: <img src=x onerror=…>
+  let lt = find('<');
+  while (lt >= 0) {
+    let c = at(lt + 1);
+    if (c - 97 <= 25 || c == 0x2f) {
+      let i = lt + 1;
+      while (i < len && at(i) != 0x3e) {
+        if (at(i) == 0x6f && at(i + 1) == 0x6e && !isWord(at(i - 1))) {
+          let k = i + 2;
+          while (at(k) - 97 <= 25) k++;
+          while (at(k) == 0x20) k++;
+          if (k - i >= 5 && at(k) == 0x3d) return true;
+        }
+        i++;
+      }
+      // <img src=…> and friends with a script-ish payload
+      if (word('img', lt + 1, lt + 5) >= 0 || word('body', lt + 1, lt + 6) >= 0 || word('a', lt + 1, lt + 3) >= 0 || word('input', lt + 1, lt + 7) >= 0 || word('video', lt + 1, lt + 7) >= 0 || word('style', lt + 1, lt + 7) >= 0 || word('link', lt + 1, lt + 6) >= 0 || word('div', lt + 1, lt + 5) >= 0) {
+        if (has('alert') || has('prompt') || has('confirm') || has('eval') || has('src=') || has('href=')) return true;
+      }
+    }
+    lt = find('<', lt + 1);
+  }
+  // attribute breaking: "><, ' onmouseover=
+  if ((has('"><') || has("'><")) ) return true;
+  let on = find(' on');
+  while (on >= 0) {
+    let k = on + 3;
+    while (at(k) - 97 <= 25) k++;
+    if (k - on >= 7 && at(k) == 0x3d && (has('alert') || has('prompt') || has('confirm') || has('eval') || has('(') || at(on - 1) == 0x22 || at(on - 1) == 0x27)) return true;
+    on = find(' on', on + 1);
+  }
+  if ((has('alert(') || has('prompt(') || has('confirm(')) && (has('<') || has('"') || has("'") || has(';') || has('javascript'))) return true;
+  return false;
+}
+
+function traversal(): bool {
+  if (has('../') || has('..\\') || has('..;/') || has('..%5c') || has('/..') && (has('/etc/') || has('/windows/'))) return true;
+  if (has('/etc/passwd') || has('/etc/shadow') || has('/etc/hosts') || has('/etc/group') || has('/etc/issue') || has('win.ini') || has('boot.ini') || has('system32') || has('/proc/self/') || has('c:\\windows') || has('c:/windows') || has('web-inf/web.xml') || has('.htpasswd') || has('/var/log/')) return true;
+  return false;
+}
+
+/** Commands an injection runs (allocated once: a static array of static strings). */
+const COMMANDS: StaticArray<string> = ['cat', 'ls', 'id', 'whoami', 'uname', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'bash', 'sh', 'zsh', 'ping', 'echo', 'rm', 'chmod', 'python', 'python3', 'perl', 'php', 'ruby', 'nslookup', 'dig', 'sleep', 'cmd', 'powershell', 'type', 'dir', 'net', 'ifconfig', 'ipconfig', 'busybox', 'tftp', 'ftp', 'telnet', 'head', 'tail', 'more', 'less', 'passwd', 'pwd', 'ps', 'kill', 'mkfifo', 'nohup', 'sudo', 'su', 'env', 'set', 'system', 'exec', 'eval', 'base64', 'xxd', 'awk', 'sed', 'find', 'grep', 'touch', 'cp', 'mv', 'tar', 'crontab', 'systeminfo', 'hostname', 'timeout', 'reboot', 'shutdown', 'certutil', 'bitsadmin', 'mshta', 'rundll32', 'regsvr32', 'cscript', 'wscript', 'whoami.exe', 'cmd.exe', 'sh.exe'];
+
+/** A command after a shell separator: ;cat /etc/passwd, |id, $(whoami), `uname -a`. */
+function commandAt(i: i32): bool {
+  while (at(i) == 0x20 || at(i) == 0x7b) i++;
+  let start = i;
+  while (isWord(at(i)) || at(i) == 0x2e || at(i) == 0x2f) i++;
+  let w = i - start;
+  if (w < 2 || w > 16) return false;
+  let c0 = at(start);
+  // a path to a binary: /bin/sh, /usr/bin/id
+  if (c0 == 0x2f && (find('/bin/', start, i) >= 0 || find('/tmp/', start, i) >= 0)) return true;
+  for (let k = 0; k < COMMANDS.length; k++) {
+    let cand = unchecked(COMMANDS[k]);
+    if (cand.length != w) continue;
+    let ok = true;
+    for (let j = 0; j < w; j++) if (at(start + j) != <u32>cand.charCodeAt(j)) { ok = false; break; }
+    if (ok) return true;
+  }
+  return false;
+}
+
+function cmdi(): bool {
+  // OGNL / EL expression injection running commands (Confluence, Struts)
+  if ((has('${(#') || has('%{(#') || has('%{#') || has('${#')) && (has('@java.lang') || has('runtime') || has('exec') || has('ognl') || has('#context') || has('#_memberaccess'))) return true;
+  // shellshock
+  if (has('() {') && (has(':;') || has('; };') || has(';};'))) return true;
+  if (has('/bin/sh') || has('/bin/bash') || has('/bin/busybox') || has('cmd.exe') || has('cmd /c') || has('powershell') || has('${ifs}') || has('$ifs$') || has('nc -e') || has('/dev/tcp/') || has('chmod +x') || has('chmod 777') || has('rm -rf') || has('| sh') || has('|sh') || has('wget http') && (has(';') || has('|') || has('`') || has('$(')) || has('curl http') && (has(';') || has('|') || has('`') || has('$('))) return true;
+  for (let i = 0; i < len; i++) {
+    let c = at(i);
+    if (c == 0x3b || c == 0x7c || c == 0x60 || c == 0x0a) {
+      if (commandAt(i + 1)) return true;
+    } else if (c == 0x26 && at(i + 1) == 0x26) {
+      if (commandAt(i + 2)) return true;
+    } else if (c == 0x24 && at(i + 1) == 0x28) {
+      if (commandAt(i + 2)) return true;
+    }
+  }
+  return false;
+}
+
+function jndi(): bool {
+  // Log4Shell lookups, and Text4Shell's ${script:…}/${dns:…}/${url:…} interpolations
+  return has('${script:') || has('${dns:') || has('${url:') || has('${jndi:') || has('${${') || has('${lower:') || has('${upper:') || has('${::-') || has('${env:') || has('${sys:') || has('${date:') || has('${base64:') || has('${main:') || has('${java:') || has('jndi:ldap') || has('jndi:rmi') || has('jndi:dns');
+}
+
+function fileInclusion(): bool {
+  if (has('php://') || has('phar://') || has('zip://') || has('data://') || has('expect://') || has('file://') || has('glob://') || has('ogg://') || has('rar://') || has('compress.zlib://') || has('/proc/self/environ') || has('php://input')) return true;
+  // a parameter whose value is a remote URL ending like an include: ?page=http://evil/shell.txt?
+  let eq = find('=');
+  while (eq >= 0) {
+    let i = eq + 1;
+    if (find('http://', i, i + 7) == i || find('https://', i, i + 8) == i || find('ftp://', i, i + 6) == i) {
+      let amp = find('&', i);
+      let end = amp < 0 ? len : amp;
+      if (at(end - 1) == 0x3f || find('.txt', i, end) >= 0 || find('shell', i, end) >= 0 || find('.php?', i, end) >= 0) return true;
+      // the parameter's name
+      let n = eq;
+      while (n > 0 && isWord(at(n - 1))) n--;
+      if (word('page', n, eq) == n || word('file', n, eq) == n || word('include', n, eq) == n || word('inc', n, eq) == n || word('path', n, eq) == n || word('template', n, eq) == n || word('doc', n, eq) == n || word('document', n, eq) == n || word('root', n, eq) == n || word('pg', n, eq) == n || word('lang', n, eq) == n || word('mod', n, eq) == n || word('conf', n, eq) == n || word('dir', n, eq) == n) return true;
+    }
+    eq = find('=', eq + 1);
+  }
+  return false;
+}
+
+/** Probes for files and panels scanners look for (on the path). */
+function probe(): bool {
+  if (has('/.env') || has('/.git/') || (len >= 5 && find('/.git', len - 5) == len - 5) || has('/.svn/') || has('/.hg/') || has('/.ds_store') || has('/.aws/') || has('/.ssh/') || has('/.htaccess') || has('/.htpasswd') || has('/.vscode/') || has('/.idea/') || has('/.docker') || has('/.npmrc') || has('/.bash_history')) return true;
+  if (has('wp-login.php') || has('/xmlrpc.php') || has('wp-config') || has('/wp-admin/setup') || has('/wp-includes/wlwmanifest') || has('phpmyadmin') || has('/pma/') || has('/myadmin/') || has('/mysqladmin') || has('/adminer') || has('/phpinfo') || has('/server-status') || has('/server-info') || has('/actuator') || has('/vendor/phpunit') || has('eval-stdin.php') || has('/boaform') || has('/hnap1') || has('/solr/admin') || has('/jmx-console') || has('/manager/html') || has('/invoker/') || has('/console/login') || has('/cgi-bin/') || has('/_ignition/') || has('/telescope/') || has('/debug/default/view') || has('/tmui/') || has('/remote/fgt_lang') || has('/dana-na/') || has('/owa/auth/x.js') || has('/autodiscover.xml') && has('@') || has('/setup.cgi') || has('/shell.php') || has('/cmd.php') || has('/c99.php') || has('/r57.php') || has('/webshell') || has('/config.json') || has('/backup.sql') || has('/dump.sql') || has('/database.sql') || has('/db.sql') || has('.sql.gz') || has('/wallet.dat') || has('/id_rsa') || has('/etc/passwd') || has('/sftp-config.json') || has('/.well-known/../')) return true;
+  // backup copies of scripts: index.php.bak, config.php~, web.config.old
+  if (find('.php.bak') >= 0 || find('.php~') >= 0 || find('.php.old') >= 0 || find('.config.old') >= 0 || find('.bak', len - 4) == len - 4 && len > 4 || find('.swp', len - 4) == len - 4 && len > 4) return true;
+  return false;
+}
+
+/** Scanner user agents. */
+function scannerAgent(): bool {
+  return has('sqlmap') || has('nikto') || has('nuclei') || has('zgrab') || has('masscan') || has('nmap') || has('acunetix') || has('wpscan') || has('dirbuster') || has('gobuster') || has('dirb/') || has('ffuf') || has('wfuzz') || has('nessus') || has('openvas') || has('w3af') || has('burp') || has('arachni') || has('skipfish') || has('zmeu') || has('netsparker') || has('qualys') || has('jaeles') || has('httpx - open-source') || has('l9explore') || has('l9tcpid') || has('morfeus') || has('fuzz faster') || has('commix') || has('whatweb') || has('xenu') || has('hydra') || has('medusa') || has('zap/') || has('owasp') || has('censysinspect') || has('expanse') || has('internet-measurement');
+}
+
+/** Attack bits of one request. Ranges may be empty (s == e). */
+export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize): u32 {
+  let bits: u32 = 0;
+  // path
+  if (pe > ps) {
+    load_(ps, pe, false);
+    if (traversal()) bits |= Attack.Traversal;
+    if (probe()) bits |= Attack.Scanner;
+    if (fileInclusion()) bits |= Attack.FileInclusion;
+    if (suspicious()) bits |= inject();
+  }
+  // query
+  if (qe > qs) {
+    load_(qs, qe, true);
+    if (suspicious()) bits |= inject() | (traversal() ? Attack.Traversal : 0) | (fileInclusion() ? Attack.FileInclusion : 0);
+  }
+  // user agent: scanners announce themselves; log4shell and shellshock come in headers
+  if (ue > us) {
+    load_(us, ue, false);
+    if (scannerAgent()) bits |= Attack.Scanner;
+    if (suspicious()) bits |= (jndi() ? Attack.Jndi : 0) | (cmdi() ? Attack.Cmdi : 0) | (sqli() ? Attack.Sqli : 0) | (has('<script') || has('javascript:') ? Attack.Xss : 0);
+  }
+  // referrer
+  if (re > rs) {
+    load_(rs, re, false);
+    if (suspicious()) bits |= (jndi() ? Attack.Jndi : 0) | (has('<script') || has('javascript:') ? Attack.Xss : 0) | (sqli() ? Attack.Sqli : 0);
+  }
+  return bits;
+}
+
+/** Whether the loaded text has any character injections need (most requests have none). */
+function suspicious(): bool {
+  for (let i = 0; i < len; i++) {
+    let c = at(i);
+    if (c == 0x27 || c == 0x22 || c == 0x3c || c == 0x3e || c == 0x28 || c == 0x3b || c == 0x7c || c == 0x60 || c == 0x24 || c == 0x7b || c == 0x5c || c == 0x2e && at(i + 1) == 0x2e || c == 0x3d || c == 0x3a || c == 0x26 || c == 0x23) return true;
+  }
+  return false;
+}
+
+function inject(): u32 {
+  let bits: u32 = 0;
+  if (sqli()) bits |= Attack.Sqli;
+  if (xss()) bits |= Attack.Xss;
+  if (cmdi()) bits |= Attack.Cmdi;
+  if (jndi()) bits |= Attack.Jndi;
+  return bits;
+}
