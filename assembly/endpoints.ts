@@ -40,6 +40,25 @@ const GAMMA: f64 = 1.04;
 const MIN_MS: f64 = 0.01;
 const LOG_GAMMA: f64 = Math.log(GAMMA);
 export const sketches = new Vec(SKETCH_BUCKETS * 4, 16);
+/** Per endpoint: durations seen, and the slow threshold (ms) refreshed every SLOW_REFRESH of them. */
+const epDurCount = new Vec(4, 1024);
+const epSlowMs = new Vec(8, 1024);
+const SLOW_MIN: u32 = 50;
+const SLOW_REFRESH: u32 = 64;
+/** Whether the last recorded request was slow for its endpoint. */
+export let lastSlow = false;
+
+/** The value below which a share q of the sketch lies (bucket upper bound, ms). */
+function sketchQuantile(sk: u32, total: u32, q: f64): f64 {
+  let base = sketches.ptr + <usize>(sk - 1) * <usize>(SKETCH_BUCKETS * 4);
+  let rank = <u32>Math.ceil(q * <f64>total);
+  let seen: u32 = 0;
+  for (let b = 0; b < SKETCH_BUCKETS; b++) {
+    seen += load<u32>(base + (<usize>b << 2));
+    if (seen >= rank) return b == 0 ? MIN_MS : MIN_MS * Math.pow(GAMMA, <f64>b);
+  }
+  return Infinity;
+}
 
 function isDigits(s: usize, e: usize): bool {
   if (s >= e) return false;
@@ -203,6 +222,8 @@ function grow(id: i32): void {
   memory.fill(epAttacks.reserve(1), 0, 28);
   epAttacks.len++;
   epFlags.pushU32(0);
+  epDurCount.pushU32(0);
+  epSlowMs.pushF64(Infinity);
 }
 
 /** Flags of a template just made (in scratch, n bytes): login-like, id placeholder. */
@@ -272,6 +293,17 @@ export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: 
     if (b >= SKETCH_BUCKETS) b = SKETCH_BUCKETS - 1;
     let bp = sketches.ptr + <usize>(sk - 1) * <usize>(SKETCH_BUCKETS * 4) + (<usize>b << 2);
     store<u32>(bp, load<u32>(bp) + 1);
+    // slow against the endpoint's own distribution so far: above its p99 and thrice its median
+    let cp = epDurCount.ptr + (<usize>id << 2);
+    let n = load<u32>(cp) + 1;
+    store<u32>(cp, n);
+    let tp = epSlowMs.ptr + (<usize>id << 3);
+    if (n >= SLOW_MIN && n % SLOW_REFRESH == 0) {
+      store<f64>(tp, max(sketchQuantile(sk, n, 0.99), 3 * sketchQuantile(sk, n, 0.5)));
+    }
+    lastSlow = durationMs > load<f64>(tp);
+  } else {
+    lastSlow = false;
   }
 }
 

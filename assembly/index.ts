@@ -334,6 +334,8 @@ export function sessionColumn(i: i32): usize {
     case 25: return ses.cGapSum.ptr;
     case 26: return ses.cGapSq.ptr;
     case 27: return ses.cIdPaths.ptr;
+    case 28: return ses.cSlow.ptr;
+    case 29: return ses.cBurst.ptr;
   }
   return 0;
 }

@@ -155,8 +155,11 @@ function setDump(i: i32, list: Vec): void {
 // durMax f64 @48, durCount @56, firstIp @60, firstUa @64, user @68, userTime f64 @72,
 // firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, sets @120/124/128,
 // id-path set @132, attacks 7×u32 @136, auth failures @164, not found @168, gaps @172,
-// gap sum f64 @176, gap sum of squares f64 @184, last arrival f64 @192.
-const OPEN: usize = 200;
+// gap sum f64 @176, gap sum of squares f64 @184, last arrival f64 @192, slow requests @200,
+// error burst: start f64 @208, count @216, largest @220.
+const OPEN: usize = 224;
+/** Server errors within this long of the first make one burst. */
+const BURST_MS: f64 = 60_000;
 const open = new U64Map(1 << 12);
 const oRecs = new Vec(<i32>OPEN, 1024);
 /** Dense list of open session indices, for sweeps. */
@@ -227,6 +230,15 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
   let flags = ep.epFlags.u32At(<i32>epId);
   if ((status == 401 || status == 403) && (flags & ep.FLAG_LOGIN)) store<u32>(r, load<u32>(r, 164) + 1, 164);
   if (status == 404) store<u32>(r, load<u32>(r, 168) + 1, 168);
+  if (ep.lastSlow) store<u32>(r, load<u32>(r, 200) + 1, 200);
+  if (status >= 500 && status < 600) {
+    let bs = load<f64>(r, 208);
+    let bc = load<u32>(r, 216);
+    if (bc > 0 && t >= bs && t - bs <= BURST_MS) bc++;
+    else { bc = 1; store<f64>(r, t, 208); }
+    store<u32>(r, bc, 216);
+    if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
+  }
   if (flags & ep.FLAG_ID) setAdd(load<i32>(r, 132), <u32>ep.lastRawHash);
   if (n > 0) {
     let last = load<f64>(r, 192);
@@ -317,6 +329,9 @@ export const cNotFound = new Vec(4, 1024);
 export const cGapN = new Vec(4, 1024);
 export const cGapSum = new Vec(8, 1024);
 export const cGapSq = new Vec(8, 1024);
+/** Requests slow for their endpoint; the largest burst of server errors within a minute. */
+export const cSlow = new Vec(4, 1024);
+export const cBurst = new Vec(4, 1024);
 /** Distinct object ids asked for (raw paths of endpoints with an id placeholder). */
 export const cIdPaths = new Vec(4, 1024);
 /** Session ids (key hash and start), written at the end for the pieces kept. */
@@ -339,6 +354,7 @@ function newPiece(key: u64, kind: u32): i32 {
   cFirstEp.pushU32(0); cLastEp.pushU32(0); cIps.pushU32(0); cEps.pushU32(0); cHosts.pushU32(0);
   memory.fill(cSets.reserve(1), 0, 32); cSets.len++;
   memory.fill(cAttacks.reserve(1), 0, 28); cAttacks.len++;
+  cSlow.pushU32(0); cBurst.pushU32(0);
   cAuthFail.pushU32(0); cNotFound.pushU32(0); cGapN.pushU32(0); cGapSum.pushF64(0); cGapSq.pushF64(0); cIdPaths.pushU32(0);
   cGone.pushU32(0);
   serial++;
@@ -426,6 +442,8 @@ function close(o: i32): void {
   setF64(cGapSum, c, load<f64>(r, 176));
   setF64(cGapSq, c, load<f64>(r, 184));
   setU32(cIdPaths, c, <u32>newIds3.len);
+  setU32(cSlow, c, load<u32>(r, 200));
+  setU32(cBurst, c, load<u32>(r, 220));
   setU32(cIps, c, <u32>newIds0.len);
   setU32(cEps, c, <u32>newIds1.len);
   setU32(cHosts, c, <u32>newIds2.len);
@@ -570,6 +588,8 @@ function mergeInto(a: i32, b: i32): void {
   }
   setU32(cAuthFail, a, cAuthFail.u32At(a) + cAuthFail.u32At(b));
   setU32(cNotFound, a, cNotFound.u32At(a) + cNotFound.u32At(b));
+  setU32(cSlow, a, cSlow.u32At(a) + cSlow.u32At(b));
+  if (cBurst.u32At(b) > cBurst.u32At(a)) setU32(cBurst, a, cBurst.u32At(b));
   // the gap that bridged the two pieces counts too (as if read in one go)
   let bridge = cStart.f64At(b) - aEnd;
   let extra: u32 = bridge > 0 ? 1 : 0;

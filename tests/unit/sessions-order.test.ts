@@ -237,3 +237,30 @@ describe('imports merged as if read together', () => {
     });
   }
 });
+
+// ---------------------------------------------------------------- performance labels
+
+describe('slow requests and error bursts', () => {
+  const line = (sec: number, ip: string, ms: number, status = 200) =>
+    json({ time_iso8601: new Date(Date.UTC(2024, 2, 4, 10, 0, sec)).toISOString(), remote_addr: ip, request: 'GET /api/items HTTP/1.1', status, request_time: ms / 1000, http_user_agent: 'Firefox' });
+
+  it('flags requests slow for their endpoint, and bursts of server errors', async () => {
+    const lines: string[] = [];
+    // a steady endpoint: 200 requests of ~10 ms from many clients
+    for (let i = 0; i < 200; i++) lines.push(line(i, `10.0.1.${i % 50}`, 9 + (i % 3)));
+    // one client gets four slow answers; another six 5xx within a minute
+    for (let i = 0; i < 4; i++) lines.push(line(300 + i, '10.9.9.9', 900));
+    for (let i = 0; i < 6; i++) lines.push(line(400 + i * 5, '10.8.8.8', 10, 503));
+    const { sessions } = await ok([memorySource('perf.json', lines.join('\n'))]);
+    const rows = Array.from({ length: sessions.count }, (_, i) => sessionAt(sessions, i));
+    const slow = rows.find((s) => s.ip === '10.9.9.9')!;
+    const burst = rows.find((s) => s.ip === '10.8.8.8')!;
+    expect(slow.labels.map((l) => l.name)).toContain('slow-requests');
+    expect(slow.labels.find((l) => l.name === 'slow-requests')!.evidence).toMatch(/^4 requests slower/);
+    expect(burst.labels.map((l) => l.name)).toContain('error-burst');
+    expect(burst.labels.find((l) => l.name === 'error-burst')!.evidence).toMatch(/^6 server errors/);
+    // performance is shown, not scored as risk
+    expect(slow.risk).toBe(0);
+    expect(rows.filter((s) => s.ip.startsWith('10.0.1.')).every((s) => s.labels.length === 0)).toBe(true);
+  });
+});

@@ -429,6 +429,8 @@ export class Engine {
     const gapSum = col(25, Float64Array);
     const gapSq = col(26, Float64Array);
     const idPaths = col(27, Uint32Array);
+    const slow = col(28, Uint32Array);
+    const burst = col(29, Uint32Array);
     const arena = new Uint32Array(mem, x.setArenaPtr());
     const kept: number[] = [];
     for (let c = 0; c < pieces; c++) if (!gone[c]) kept.push(c);
@@ -494,6 +496,8 @@ export class Engine {
       idPaths: new Uint32Array(n),
       idPathSet: new Uint32Array(0),
       idPathSetStart: new Uint32Array(n + 1),
+      slowRequests: new Uint32Array(n),
+      errorBurst: new Uint32Array(n),
       labelBits: new Uint16Array(n),
       risk: new Uint8Array(n),
       baseline: { requestsP99: 0, rateP99: 0, bytesP99: 0 },
@@ -538,6 +542,8 @@ export class Engine {
       cols.gapSum[i] = gapSum[c];
       cols.gapSumSq[i] = gapSq[c];
       cols.idPaths[i] = idPaths[c];
+      cols.slowRequests[i] = slow[c];
+      cols.errorBurst[i] = burst[c];
       for (let k = 0; k < sets[c * 8 + 7]; k++) idSet.push(arena[sets[c * 8 + 6] + k]);
       cols.idPathSetStart[i + 1] = idSet.length;
       cols.ipSetStart[i + 1] = ipSet.length;

@@ -21,7 +21,10 @@ export const THRESHOLDS = {
   /** Successive gaps, their least mean (ms) and greatest coefficient of variation for machine timing. */
   timingGaps: 10,
   timingMinMeanMs: 500,
-  timingMaxCv: 0.1
+  timingMaxCv: 0.1,
+  /** Slow requests (for their endpoint) that mark a session; server errors within a minute for a burst. */
+  slowRequests: 3,
+  errorBurst: 5
 } as const;
 
 const SCANNER_UA = /sqlmap|nikto|nuclei|zgrab|masscan|nmap|acunetix|wpscan|dirbuster|gobuster|dirb\/|ffuf|wfuzz|nessus|openvas|w3af|burp|arachni|skipfish|zmeu|netsparker|qualys|jaeles|commix|whatweb|hydra|zap\//i;
@@ -36,7 +39,10 @@ const LABEL_POINTS: Record<LabelName, number> = {
   enumeration: 25,
   scraping: 15,
   'machine-timing': 5,
-  'library-agent': 5
+  'library-agent': 5,
+  // performance, not threat: shown, but no risk
+  'slow-requests': 0,
+  'error-burst': 0
 };
 
 function percentile(values: number[], q: number): number {
@@ -99,6 +105,12 @@ export function labelsOf(cols: SessionColumns, i: number): Label[] {
       out.push({ name: 'machine-timing', evidence: `${gaps} gaps of ${(mean / 1000).toFixed(1)} s on average, varying by ${(cv * 100).toFixed(1)}%` });
     }
   }
+  if (cols.slowRequests[i] >= t.slowRequests) {
+    out.push({ name: 'slow-requests', evidence: `${cols.slowRequests[i]} requests slower than their endpoint's 99th percentile and thrice its median` });
+  }
+  if (cols.errorBurst[i] >= t.errorBurst) {
+    out.push({ name: 'error-burst', evidence: `${cols.errorBurst[i]} server errors (5xx) within a minute` });
+  }
   const lib = LIBRARY_UA.exec(ua)?.[0];
   if (ua === '' || ua === '-' || lib) {
     out.push({ name: 'library-agent', evidence: ua === '' || ua === '-' ? 'no user agent' : `user agent of a library or tool: "${lib}"` });
@@ -113,7 +125,7 @@ export function riskOf(cols: SessionColumns, i: number, labels: Label[]): { risk
     const count = cols.attacks[i * 7 + j];
     if (count > 0) parts.push({ part: `${count} ${k} request${count > 1 ? 's' : ''}`, points: ATTACK_POINTS[k] });
   });
-  for (const l of labels) parts.push({ part: l.name, points: LABEL_POINTS[l.name] });
+  for (const l of labels) if (LABEL_POINTS[l.name] > 0) parts.push({ part: l.name, points: LABEL_POINTS[l.name] });
   const risk = Math.min(100, parts.reduce((s, p) => s + p.points, 0));
   return { risk, parts };
 }

@@ -119,6 +119,8 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
     idPaths: new Uint32Array(n),
     idPathSet: new Uint32Array(0),
     idPathSetStart: new Uint32Array(n + 1),
+    slowRequests: new Uint32Array(n),
+    errorBurst: new Uint32Array(n),
     labelBits: new Uint16Array(n),
     risk: new Uint8Array(n),
     baseline: { requestsP99: 0, rateP99: 0, bytesP99: 0 },
@@ -172,6 +174,8 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
       for (let k = 0; k < 7; k++) out.attacks[o * 7 + k] += src.attacks[i * 7 + k];
       out.authFailures[o] += src.authFailures[i];
       out.notFound[o] += src.notFound[i];
+      out.slowRequests[o] += src.slowRequests[i];
+      out.errorBurst[o] = Math.max(out.errorBurst[o], src.errorBurst[i]);
       out.gapCount[o] += src.gapCount[i];
       out.gapSum[o] += src.gapSum[i];
       out.gapSumSq[o] += src.gapSumSq[i];

@@ -45,7 +45,7 @@ export const ATTACK_TYPES = ['sqli', 'xss', 'traversal', 'cmdi', 'jndi', 'file-i
 export type AttackType = (typeof ATTACK_TYPES)[number];
 
 /** Behaviour labels of a session (SPEC §3). */
-export const LABELS = ['security-crawler', 'brute-force', 'forced-browsing', 'enumeration', 'scraping', 'machine-timing', 'library-agent'] as const;
+export const LABELS = ['security-crawler', 'brute-force', 'forced-browsing', 'enumeration', 'scraping', 'machine-timing', 'library-agent', 'slow-requests', 'error-burst'] as const;
 export type LabelName = (typeof LABELS)[number];
 
 /** A label with the numbers behind it. */
@@ -121,6 +121,10 @@ export interface SessionColumns {
   idPaths: Uint32Array;
   idPathSet: Uint32Array;
   idPathSetStart: Uint32Array;
+  /** Requests slow for their endpoint (above its p99 and thrice its median, as seen so far). */
+  slowRequests: Uint32Array;
+  /** The most server errors (5xx) within a minute. */
+  errorBurst: Uint32Array;
   /** Labels (bit i = LABELS[i]) and risk 0..100, set by scoreSessions (labels.ts). */
   labelBits: Uint16Array;
   risk: Uint8Array;

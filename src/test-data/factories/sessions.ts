@@ -39,6 +39,8 @@ export function makeColumns(n: number, start = Date.UTC(2024, 0, 1), idPrefix = 
     idPaths: new Uint32Array(n),
     idPathSet: new Uint32Array(0),
     idPathSetStart: new Uint32Array(n + 1),
+    slowRequests: new Uint32Array(n),
+    errorBurst: new Uint32Array(n),
     labelBits: new Uint16Array(n),
     risk: new Uint8Array(n),
     baseline: { requestsP99: 0, rateP99: 0, bytesP99: 0 },
