@@ -321,8 +321,10 @@ function fpLine(/** @type {string} */ what, /** @type {number} */ fp, /** @type 
 
 function describeBuild() {
   try {
-    const head = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'assembly', 'src/lib/core'], { encoding: 'utf8' }).trim() !== '';
+    /** @type {import('node:child_process').ExecFileSyncOptionsWithStringEncoding} */
+    const opts = { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
+    const head = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], opts).trim();
+    const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'assembly', 'src/lib/core'], opts).trim() !== '';
     return `${head}${dirty ? ' + uncommitted changes in assembly/ or src/lib/core' : ''}, dist/core.wasm of ${statSync(WASM).mtime.toISOString()}`;
   } catch {
     return `dist/core.wasm of ${statSync(WASM).mtime.toISOString()}`;
