@@ -1,8 +1,10 @@
 // The worker's typed surface: the only thing the page imports from the worker side (types only).
 import type { FilePreview } from '../lib/core/analyse';
-import type { InputError, ParsedRequest, Progress, Result, Session, Summary } from '../lib/core/types';
+import type { EndpointStats, InputError, ParsedRequest, Progress, Result, Session, Summary } from '../lib/core/types';
+import type { GroupingSettings } from '../lib/grouping';
+import type { ImportRecord } from '../lib/storage/store';
 
-export type { FilePreview, InputError, ParsedRequest, Progress, Result, Session, Summary };
+export type { EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, ParsedRequest, Progress, Result, Session, Summary };
 
 /**
  * The format the user chose for every file of an import. `format` is a name of the core's
@@ -35,11 +37,24 @@ export interface SessionPage {
   rows: Session[];
 }
 
+/** An endpoint's statistics without its raw latency sketch. */
+export type EndpointRow = Omit<EndpointStats, 'sketch'>;
+
+export interface EndpointPage {
+  /** Endpoints stored in total. */
+  total: number;
+  /** The requested rows, by requests (most first; ties by endpoint). */
+  rows: EndpointRow[];
+}
+
 export interface WorkerApi {
   /**
-   * Reads, analyses and stores the sources as one import. Never rejects for bad input: a failure comes
-   * back as an error value naming the file, and leaves stored data exactly as before. Imports run one at
-   * a time; a second call waits for the first. `onProgress` must be passed as a comlink `proxy`.
+   * Reads and analyses the sources as one import, with the stored grouping settings and the database's
+   * key salt, merges the sessions and endpoint statistics with those already stored (sessions of one
+   * key that touch or bridge within the timeout become one), and stores the result. Never rejects for
+   * bad input: a failure comes back as an error value naming the file, and leaves stored data exactly
+   * as before. Imports (and settings changes, and clearing) run one at a time; a second call waits for
+   * the first. `onProgress` must be passed as a comlink `proxy`.
    */
   importSources(
     sources: ImportSource[],
@@ -58,4 +73,19 @@ export interface WorkerApi {
   /** Stored sessions `offset .. offset+limit`, sorted by start. */
   listSessions(offset: number, limit: number): Promise<SessionPage>;
   sessionTotal(): Promise<number>;
+  /** Stored endpoint statistics `offset .. offset+limit`, by requests. */
+  listEndpoints(offset: number, limit: number): Promise<EndpointPage>;
+  /** The import ledger, oldest first (counts and file names only). */
+  listImports(): Promise<ImportRecord[]>;
+  /** The grouping settings the next imports use (and the stored sessions were made with). */
+  getSettings(): Promise<GroupingSettings>;
+  /**
+   * Checks and stores new grouping settings (keys as `parseKeys` reads them, the timeout in ms).
+   * Refused while sessions are stored, unless they are the settings already in force: sessions
+   * grouped otherwise cannot be merged with them (clear the data first). Resolves to the settings
+   * as stored (keys canonical) or to a 'bad-format' error with a sentence for the user.
+   */
+  saveSettings(settings: GroupingSettings): Promise<Result<GroupingSettings>>;
+  /** Empties the ledger, the sessions and the endpoint statistics (salt and settings stay). */
+  clearData(): Promise<void>;
 }

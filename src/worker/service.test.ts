@@ -3,11 +3,15 @@ import { describe, expect, it, vi } from 'vitest';
 import type { LogSource } from '../lib/core/api';
 import { analyse as coreAnalyse, previewLogs, type FilePreview } from '../lib/core/analyse';
 import type { FormatSpec } from '../lib/core/formats/index';
-import type { Progress, SessionColumns } from '../lib/core/types';
-import { listImports, loadAllSessions, openStore, type Store } from '../lib/storage/store';
+import type { EndpointStats, Progress, SessionColumns } from '../lib/core/types';
+import { parseKeys } from '../lib/core/keys';
+import { DEFAULT_GROUPING } from '../lib/grouping';
+import { getSalt, listImports, loadStored, openStore, saltWords, type Store } from '../lib/storage/store';
 import { makeColumns, makeSummary } from '../test-data/factories/sessions';
-import { core } from '../../tests/helpers/core';
-import type { ImportSource } from './api';
+import { V1_SALT, makeV1Store } from '../test-data/factories/v1-store';
+import { core, ok as analysed, memorySource } from '../../tests/helpers/core';
+import { generateLog } from '../../scripts/gen-log.js';
+import type { EndpointRow, ImportSource, SessionPage } from './api';
 import { PREVIEW_ROWS, SessionService, type Analyse, type Preview } from './service';
 
 let n = 0;
@@ -17,7 +21,9 @@ function setup(answer: (texts: string[]) => ReturnType<Analyse> | Awaited<Return
   const name = `svc-${++n}`;
   const seen: { sources: LogSource[]; texts: string[] }[] = [];
   const formats: (FormatSpec | undefined)[] = [];
+  const options: Parameters<Analyse>[1][] = [];
   const analyse: Analyse = async (sources, opts) => {
+    options.push(opts);
     const texts: string[] = [];
     for (const s of sources) {
       texts.push(await new Response(s.stream()).text());
@@ -34,15 +40,27 @@ function setup(answer: (texts: string[]) => ReturnType<Analyse> | Awaited<Return
     return sources.map((s, i) => ({ file: s.name, format: opts.format?.name ?? 'clf', requests: [], lines: texts[i].split('\n').length - 1, malformed: 0 }));
   };
   const make = () => new SessionService({ analyse, preview, openStore: () => openStore(name), fetch: fetchFn });
-  return { service: make(), make, seen, formats, previewed, db: () => openStore(name) };
+  return { service: make(), make, seen, formats, options, previewed, db: () => openStore(name) };
 }
 
-const ok = (cols: SessionColumns) => () => ({ ok: true as const, value: { summary: makeSummary(cols), sessions: cols } });
+const ok = (cols: SessionColumns, endpoints: EndpointStats[] = []) => () => ({ ok: true as const, value: { summary: makeSummary(cols), sessions: cols, endpoints } });
+
+/**
+ * The columns with a key of its own per session (`prefix` and row), so that nothing merges: the
+ * factory's sessions alternate between two keys a minute apart, which the core never gives.
+ */
+function keyed(cols: SessionColumns, prefix: string): SessionColumns {
+  const hex = Array.from(new TextEncoder().encode(prefix), (b) => b.toString(16).padStart(2, '0')).join('');
+  cols.keyHash = cols.keyHash.map((_, i) => hex.padEnd(8, '0').slice(0, 8) + i.toString(16).padStart(8, '0'));
+  return cols;
+}
 const file = (text: string, name = 'access.log'): ImportSource => ({ kind: 'file', file: new File([text], name) });
 
 async function snapshot(db: Store) {
-  return { imports: await listImports(db), blocks: (await loadAllSessions(db)).map((c) => c.id) };
+  const stored = await loadStored(db);
+  return { imports: await listImports(db), blocks: stored.sessions.map((c) => c.id), endpoints: stored.endpoints };
 }
+const EMPTY = { imports: [], blocks: [], endpoints: [] };
 
 describe('SessionService', () => {
   it('streams files to the core, stores the sessions and reports the import', async () => {
@@ -76,8 +94,9 @@ describe('SessionService', () => {
 
   it('sorts sessions by start across imports and pages through them', async () => {
     const t = Date.UTC(2024, 0, 1);
-    const a = makeColumns(3, t, 'a'); // t, t+1m, t+2m
-    const b = makeColumns(3, t + 30_000, 'b'); // t+30s, t+1m30s, t+2m30s
+    // Keys of their own: nothing merges, the two imports' sessions interleave by start.
+    const a = keyed(makeColumns(3, t, 'a'), 'a'); // t, t+1m, t+2m
+    const b = keyed(makeColumns(3, t + 30_000, 'b'), 'b'); // t+30s, t+1m30s, t+2m30s
     const answers = [a, b];
     const { service } = setup(() => ok(answers.shift()!)());
     await service.importSources([file('a\n')]);
@@ -120,7 +139,7 @@ describe('SessionService', () => {
     expect(res.error.kind).toBe('read-failed');
     expect(res.error.file).toBe('one.log, two.log.gz');
     expect(res.error.message).toContain('boom');
-    expect(await snapshot(await db())).toEqual({ imports: [], blocks: [] });
+    expect(await snapshot(await db())).toEqual(EMPTY);
   });
 
   it('turns a failed write into an error value and stores nothing', async () => {
@@ -129,7 +148,7 @@ describe('SessionService', () => {
     const { service, db } = setup(ok(bad));
     const res = await service.importSources([file('a\n')]);
     expect(res.ok).toBe(false);
-    expect(await snapshot(await db())).toEqual({ imports: [], blocks: [] });
+    expect(await snapshot(await db())).toEqual(EMPTY);
     expect((await service.listSessions(0, 10)).total).toBe(0);
   });
 
@@ -177,7 +196,7 @@ describe('SessionService', () => {
     release();
     const res = await running;
     expect(res.ok === false && res.error.kind).toBe('cancelled');
-    expect(await snapshot(await db())).toEqual({ imports: [], blocks: [] });
+    expect(await snapshot(await db())).toEqual(EMPTY);
   });
 
   it('runs imports one at a time', async () => {
@@ -186,7 +205,7 @@ describe('SessionService', () => {
       order.push('start ' + texts[0]);
       await new Promise((r) => setTimeout(r, 5));
       order.push('end ' + texts[0]);
-      return ok(makeColumns(1, Date.UTC(2024, 0, 1), texts[0]))();
+      return ok(keyed(makeColumns(1, Date.UTC(2024, 0, 1), texts[0]), texts[0]))();
     });
     const both = await Promise.all([service.importSources([file('a')]), service.importSources([file('b')])]);
     expect(order).toEqual(['start a', 'end a', 'start b', 'end b']);
@@ -231,7 +250,7 @@ describe('SessionService: format choice', () => {
     const res = await service.importSources([file('a\n')], undefined, { format: 'apache-ish' });
     expect(res.ok === false && res.error.message).toContain('unknown format "apache-ish"');
     expect(seen).toHaveLength(0);
-    expect(await snapshot(await db())).toEqual({ imports: [], blocks: [] });
+    expect(await snapshot(await db())).toEqual(EMPTY);
   });
 
   it('previews each source with the chosen format and a row limit, storing nothing', async () => {
@@ -247,7 +266,7 @@ describe('SessionService: format choice', () => {
     ]);
     await service.previewSources([file('a\n')]);
     expect(previewed[2].format).toBeUndefined();
-    expect(await snapshot(await db())).toEqual({ imports: [], blocks: [] });
+    expect(await snapshot(await db())).toEqual(EMPTY);
   });
 
   it('answers an invalid choice in the preview with a bad-format error for each file', async () => {
@@ -310,3 +329,306 @@ describe('SessionService: format choice', () => {
     expect(res.value).toMatchObject({ requests: 30, malformed: 0, sessions: 3, stored: 3, format: fmt });
   });
 });
+
+const MIN = 60_000;
+
+/** An endpoint's statistics, as the core gives them. */
+function endpointStats(endpoint: string, requests: number, sketch: Record<number, number> = {}): EndpointStats {
+  const [method, path] = endpoint.split(' ');
+  return {
+    endpoint,
+    method,
+    path,
+    requests,
+    sessions: 1,
+    status: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 },
+    bytes: 100 * requests,
+    p50: null,
+    p95: null,
+    p99: null,
+    firstSeen: '2024-01-01T00:00:00.000Z',
+    lastSeen: '2024-01-01T00:10:00.000Z',
+    sketch,
+    attacks: { sqli: 0, xss: 0, traversal: 0, cmdi: 0, jndi: 0, 'file-inclusion': 0, scanner: 0 },
+    risk: 0
+  };
+}
+
+/** One session of key `hash` from `start` to `end` (ms), `requests` requests to `endpoints`. */
+function oneSession(hash: string, start: number, end: number, requests: number, id: string, endpoints = ['GET /']): SessionColumns {
+  const cols = makeColumns(1, start, id);
+  cols.keyHash = [hash.padStart(16, '0')];
+  cols.endpoints = endpoints;
+  cols.endpointSet = Uint32Array.from(endpoints, (_, i) => i);
+  cols.endpointSetStart = Uint32Array.from([0, endpoints.length]);
+  cols.distinctEndpoints[0] = endpoints.length;
+  cols.end[0] = end;
+  cols.requests[0] = requests;
+  cols.status[1] = requests;
+  return cols;
+}
+
+describe('SessionService: grouping settings, salt and merging', () => {
+  it("analyses with the database's salt and the stored settings; the salt stays across reloads", async () => {
+    const { service, make, options, db } = setup(() => ok(keyed(makeColumns(1), `s${options.length}`))());
+    await service.importSources([file('a\n')]);
+    const salt = saltWords(await getSalt(await db()));
+    expect(options[0]).toMatchObject({ keys: [{ kind: 'ip+ua' }], inactivityMs: 30 * MIN, salt });
+    expect(salt.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)).toBe(true);
+
+    await make().importSources([file('b\n')]);
+    expect(options[1].salt).toEqual(salt);
+    expect(await service.getSettings()).toEqual(DEFAULT_GROUPING);
+
+    const other = setup(ok(makeColumns(1)));
+    await other.service.importSources([file('a\n')]);
+    expect(other.options[0].salt, 'another database, another salt').not.toEqual(salt);
+  });
+
+  it('merges sessions of one key across imports with the stored timeout, and their endpoint statistics', async () => {
+    const t = Date.UTC(2024, 0, 1);
+    const answers = [
+      { cols: oneSession('k1', t + 40 * MIN, t + 50 * MIN, 3, 'b'), eps: [endpointStats('GET /', 3, { 10: 3 })] },
+      { cols: oneSession('k1', t, t + 20 * MIN, 2, 'a', ['GET /', 'POST /login']), eps: [endpointStats('GET /', 2, { 20: 2 }), endpointStats('POST /login', 1)] }
+    ];
+    const run = async (minutes: number) => {
+      const { service } = setup(() => {
+        const { cols, eps } = answers[run.calls++ % 2];
+        return ok(cols, eps)();
+      });
+      const saved = await service.saveSettings({ keys: 'ip+ua', inactivityMs: minutes * MIN });
+      expect(saved.ok).toBe(true);
+      await service.importSources([file('later\n')]);
+      const res = await service.importSources([file('earlier\n')]);
+      return { res, page: await service.listSessions(0, 10), endpoints: await service.listEndpoints(0, 10) };
+    };
+    run.calls = 0;
+
+    // 20 min apart: one session under a 30 min timeout…
+    const merged = await run(30);
+    expect(merged.res.ok && merged.res.value).toMatchObject({ sessions: 1, stored: 1 });
+    expect(merged.page.rows.map((r) => [r.id, r.start, r.end, r.requests])).toEqual([['a000000000000000', t, t + 50 * MIN, 5]]);
+    expect(merged.endpoints.rows.map((e) => [e.endpoint, e.requests, e.sessions])).toEqual([
+      ['GET /', 5, 1],
+      ['POST /login', 1, 1]
+    ]);
+    expect(merged.endpoints.rows[0]).not.toHaveProperty('sketch');
+    expect(merged.endpoints.rows[0].p99).toBeGreaterThan(0);
+    // …two under a 15 min one.
+    const apart = await run(15);
+    expect(apart.page.rows.map((r) => r.requests)).toEqual([2, 3]);
+    expect(apart.endpoints.rows.map((e) => [e.endpoint, e.requests, e.sessions])).toEqual([
+      ['GET /', 5, 2],
+      ['POST /login', 1, 1]
+    ]);
+  });
+
+  it("checks new settings with parseKeys' sentence, keeps them canonical, and passes them to the next import", async () => {
+    const { service, options } = setup(ok(makeColumns(1)));
+    for (const [keys, minutes, message] of [
+      ['cookie:', 30, 'bad key "cookie:"'],
+      ['bogus:x', 30, 'unknown key kind "bogus"'],
+      ['', 30, 'no grouping key given'],
+      ['ip', 0, 'Inactivity timeout'],
+      ['ip', -5, 'Inactivity timeout'],
+      ['ip', NaN, 'Inactivity timeout'],
+      ['ip', 24 * 60 + 1, 'Inactivity timeout']
+    ] as const) {
+      const res = await service.saveSettings({ keys, inactivityMs: minutes * MIN });
+      expect(res.ok, keys).toBe(false);
+      expect(res.ok === false && res.error).toMatchObject({ kind: 'bad-format', message: expect.stringContaining(message) });
+    }
+    expect(await service.getSettings()).toEqual(DEFAULT_GROUPING);
+
+    const res = await service.saveSettings({ keys: ' Cookie:sid , IP+UA ', inactivityMs: 10 * MIN });
+    expect(res).toEqual({ ok: true, value: { keys: 'cookie:sid,ip+ua', inactivityMs: 10 * MIN } });
+    expect(await service.getSettings()).toEqual({ keys: 'cookie:sid,ip+ua', inactivityMs: 10 * MIN });
+    await service.importSources([file('a\n')]);
+    expect(options[0]).toMatchObject({ keys: [{ kind: 'cookie', name: 'sid' }, { kind: 'ip+ua' }], inactivityMs: 10 * MIN });
+  });
+
+  it('refuses other settings while sessions are stored, and takes them once the data is cleared', async () => {
+    const { service, make, db } = setup(ok(makeColumns(3), [endpointStats('GET /', 9)]));
+    await service.importSources([file('a\n')]);
+    expect(await service.saveSettings(DEFAULT_GROUPING)).toEqual({ ok: true, value: DEFAULT_GROUPING });
+    const refused = await service.saveSettings({ keys: 'ip', inactivityMs: 30 * MIN });
+    expect(refused.ok === false && refused.error.message).toContain('Clear all data first');
+    expect((await service.saveSettings({ keys: 'ip+ua', inactivityMs: 45 * MIN })).ok).toBe(false);
+    expect(await service.getSettings()).toEqual(DEFAULT_GROUPING);
+
+    const salt = await getSalt(await db());
+    await service.clearData();
+    expect(await service.sessionTotal()).toBe(0);
+    expect(await service.listSessions(0, 10)).toEqual({ total: 0, rows: [] });
+    expect(await service.listEndpoints(0, 10)).toEqual({ total: 0, rows: [] });
+    expect(await service.listImports()).toEqual([]);
+    expect(await snapshot(await db())).toEqual(EMPTY);
+    expect(await getSalt(await db()), 'the salt stays').toBe(salt);
+    expect(await make().sessionTotal()).toBe(0);
+
+    expect(await service.saveSettings({ keys: 'ip', inactivityMs: 30 * MIN })).toEqual({ ok: true, value: { keys: 'ip', inactivityMs: 30 * MIN } });
+    expect(await make().getSettings()).toEqual({ keys: 'ip', inactivityMs: 30 * MIN });
+  });
+
+  it('serves endpoint statistics by requests, a page at a time, without their sketches', async () => {
+    const eps = Array.from({ length: 60 }, (_, i) => endpointStats(`GET /e${String(i).padStart(2, '0')}`, 100 - i, { 5: 1 }));
+    const { service, make } = setup(ok(makeColumns(2), eps));
+    await service.importSources([file('a\n')]);
+    const page = await service.listEndpoints(0, 50);
+    expect(page.total).toBe(60);
+    expect(page.rows).toHaveLength(50);
+    expect(page.rows[0]).toMatchObject({ endpoint: 'GET /e00', requests: 100 });
+    expect(page.rows.every((r) => !('sketch' in r))).toBe(true);
+    expect((await service.listEndpoints(55, 50)).rows.map((r) => r.endpoint)).toEqual(['GET /e55', 'GET /e56', 'GET /e57', 'GET /e58', 'GET /e59']);
+    expect((await make().listEndpoints(0, 50)).rows).toEqual(page.rows);
+  });
+});
+
+// ------------------------------------------------------------ with the real core
+
+const SETTINGS = [DEFAULT_GROUPING, { keys: 'ip', inactivityMs: 10 * MIN }];
+
+/** A service over the real wasm core and its own database; `wrap` may alter what the core answers. */
+function realService(wrap?: (r: Awaited<ReturnType<Analyse>>) => Awaited<ReturnType<Analyse>>) {
+  const name = `svc-core-${++n}`;
+  const make = () =>
+    new SessionService({
+      analyse: async (sources, opts) => {
+        const r = await coreAnalyse(await core(), sources, opts);
+        return wrap ? wrap(r) : r;
+      },
+      preview: async (sources, opts) => previewLogs(await core(), sources, opts),
+      openStore: () => openStore(name)
+    });
+  return { service: make(), make, db: () => openStore(name) };
+}
+
+/** Everything a service shows of what is stored. */
+async function shown(service: SessionService): Promise<{ sessions: SessionPage; endpoints: { total: number; rows: EndpointRow[] } }> {
+  return { sessions: await service.listSessions(0, 1e9), endpoints: await service.listEndpoints(0, 1e9) };
+}
+
+async function mustImport(service: SessionService, text: string, name: string) {
+  const res = await service.importSources([file(text, name)]);
+  if (!res.ok) throw new Error(`import of ${name} failed: ${res.error.message}`);
+  return res.value;
+}
+
+describe('SessionService: imports merged with what is stored (real core)', () => {
+  const text = generateLog({ lines: 6000, seed: 11 });
+  const lines = text.trimEnd().split('\n');
+  const part = (from: number, to?: number) => lines.slice(from, to).join('\n') + '\n';
+  const CUT = 2500;
+
+  for (const settings of SETTINGS) {
+    it(`a log imported in two parts, the later part first, stores what one import of the whole stores (${settings.keys}, ${settings.inactivityMs / MIN} min)`, async () => {
+      const opts = { keys: parseKeysOrThrow(settings.keys), inactivityMs: settings.inactivityMs };
+      const whole = await analysed([memorySource('all.log', text)], opts);
+      const earlier = await analysed([memorySource('a.log', part(0, CUT))], opts);
+      const later = await analysed([memorySource('b.log', part(CUT))], opts);
+      // The cut splits sessions: stored side by side, the parts would give more than the whole.
+      expect(earlier.summary.sessions + later.summary.sessions).toBeGreaterThan(whole.summary.sessions);
+
+      const { service, make } = realService();
+      expect((await service.saveSettings(settings)).ok).toBe(true);
+      await mustImport(service, part(CUT), 'later.log');
+      const report = await mustImport(service, part(0, CUT), 'earlier.log');
+      expect(report).toMatchObject({ sessions: earlier.summary.sessions, stored: whole.summary.sessions });
+      const inParts = await shown(service);
+      expect(inParts.sessions.total).toBe(whole.summary.sessions);
+      expect(inParts.endpoints.total).toBe(whole.endpoints.length);
+      expect(await make().sessionTotal(), 'after a reload').toBe(whole.summary.sessions);
+      expect(await shown(make()), 'after a reload').toEqual(inParts);
+
+      // The whole log as one import, in the same database (same salt, so the same key hashes and ids).
+      await service.clearData();
+      await mustImport(service, text, 'all.log');
+      const atOnce = await shown(service);
+      expect(atOnce.sessions.total).toBe(whole.summary.sessions);
+      expect(inParts.sessions.rows).toEqual(atOnce.sessions.rows);
+      expect(inParts.endpoints.rows).toEqual(atOnce.endpoints.rows);
+      expect(atOnce.sessions.rows.map((r) => r.requests).reduce((a, b) => a + b)).toBe(lines.length);
+    });
+  }
+
+  it('three parts imported in shuffled order store what the whole stores', async () => {
+    const { service } = realService();
+    await mustImport(service, part(4000), 'c.log');
+    await mustImport(service, part(0, 1500), 'a.log');
+    await mustImport(service, part(1500, 4000), 'b.log');
+    const inParts = await shown(service);
+    await service.clearData();
+    await mustImport(service, text, 'all.log');
+    expect(inParts).toEqual(await shown(service));
+  });
+
+  it("a failed second import leaves the first import's merged data exactly as it was", async () => {
+    let poison = false;
+    // A write that fails at the last step of the transaction (the endpoint record cannot be cloned),
+    // after the ledger record and the merged session block were written.
+    const { service, make, db } = realService((r) => {
+      if (!poison || !r.ok) return r;
+      const bad = { ...endpointStats('GET /poison', 1), method: (() => 'GET') as unknown as string };
+      return { ok: true, value: { ...r.value, endpoints: [...r.value.endpoints, bad] } };
+    });
+    await mustImport(service, part(CUT), 'later.log');
+    await mustImport(service, part(0, 1000), 'first.log');
+    const before = { store: await snapshot(await db()), shown: await shown(service) };
+    expect(before.store.imports).toHaveLength(2);
+
+    poison = true;
+    const res = await service.importSources([file(part(1000, CUT), 'middle.log')]);
+    expect(res.ok === false && res.error).toMatchObject({ kind: 'read-failed', file: 'middle.log' });
+    expect(await snapshot(await db())).toEqual(before.store);
+    expect(await shown(service)).toEqual(before.shown);
+    expect(await shown(make()), 'after a reload').toEqual(before.shown);
+
+    // A file the core refuses leaves it too.
+    const refused = await service.importSources([file('\u0000\u0001\u0002binary'.repeat(200), 'photo.png')]);
+    expect(refused.ok).toBe(false);
+    expect(await snapshot(await db())).toEqual(before.store);
+
+    // The same import, once it can be written, completes the whole.
+    poison = false;
+    await mustImport(service, part(1000, CUT), 'middle.log');
+    const whole = await analysed([memorySource('all.log', text)]);
+    expect(await service.sessionTotal()).toBe(whole.summary.sessions);
+  });
+});
+
+describe('SessionService: v1 → v2 upgrade', () => {
+  it('keeps the ledger, marked for re-import, and imports into the upgraded store with its salt', async () => {
+    const name = `svc-v1-${++n}`;
+    await makeV1Store(name);
+    const salts: unknown[] = [];
+    const service = new SessionService({
+      analyse: async (_sources, opts) => {
+        salts.push(opts.salt);
+        return ok(keyed(makeColumns(2), 'new'))();
+      },
+      preview: async () => [],
+      openStore: () => openStore(name)
+    });
+    expect(await service.sessionTotal()).toBe(0);
+    expect(await service.listSessions(0, 10)).toEqual({ total: 0, rows: [] });
+    expect((await service.listImports()).map((r) => [r.files[0].name, r.sessions, r.status])).toEqual([
+      ['monday.log', 2, 'needs-reimport'],
+      ['tuesday.log', 4, 'needs-reimport']
+    ]);
+
+    const res = await service.importSources([file('x\n', 'wednesday.log')]);
+    expect(res.ok && res.value.stored).toBe(2);
+    expect(salts).toEqual([saltWords(V1_SALT)]);
+    expect((await service.listImports()).map((r) => [r.files[0].name, r.status])).toEqual([
+      ['monday.log', 'needs-reimport'],
+      ['tuesday.log', 'needs-reimport'],
+      ['wednesday.log', 'complete']
+    ]);
+  });
+});
+
+function parseKeysOrThrow(text: string) {
+  const keys = parseKeys(text);
+  if (typeof keys === 'string') throw new Error(keys);
+  return keys;
+}

@@ -1,17 +1,36 @@
-// What the worker does, as a plain class: runs the core over the sources, stores the result, serves
-// pages of sessions. No worker or wasm specifics here, so it runs (and is tested) in Node as well.
+// What the worker does, as a plain class: runs the core over the sources, merges the result with what
+// is stored and stores it, serves pages of sessions and endpoints, keeps the grouping settings. No
+// worker or wasm specifics here, so it runs (and is tested) in Node as well.
 import type { AnalyseOptions, LogSource } from '../lib/core/api';
 import type { FilePreview } from '../lib/core/analyse';
+import type { EngineOptions } from '../lib/core/engine';
 import { formatByName, type FormatSpec } from '../lib/core/formats/index';
+import { parseKeys } from '../lib/core/keys';
+import { mergeEndpoints, mergeSessions } from '../lib/core/merge';
 import { sessionAt } from '../lib/core/sessions';
-import type { InputError, Progress, Result, Session, SessionColumns, Summary } from '../lib/core/types';
-import { loadAllSessions, saveImport, sessionCount, type Store } from '../lib/storage/store';
-import type { FormatChoice, ImportReport, ImportSource, SessionPage, WorkerApi } from './api';
+import type { EndpointStats, InputError, Progress, Result, Session, SessionColumns, Summary } from '../lib/core/types';
+import { checkGrouping, sameGrouping, type GroupingSettings } from '../lib/grouping';
+import {
+  clearData,
+  getSalt,
+  getSettings,
+  listImports,
+  loadStored,
+  putSettings,
+  saltWords,
+  saveImport,
+  sessionCount,
+  type ImportRecord,
+  type MergedData,
+  type StoredData,
+  type Store
+} from '../lib/storage/store';
+import type { EndpointPage, FormatChoice, ImportReport, ImportSource, SessionPage, WorkerApi } from './api';
 
 export type Analyse = (
   sources: LogSource[],
-  opts: AnalyseOptions & { format?: FormatSpec }
-) => Promise<Result<{ summary: Summary; sessions: SessionColumns }>>;
+  opts: AnalyseOptions & EngineOptions & { format?: FormatSpec }
+) => Promise<Result<{ summary: Summary; sessions: SessionColumns; endpoints: EndpointStats[] }>>;
 
 export type Preview = (sources: LogSource[], opts: { format?: FormatSpec; limit?: number }) => Promise<FilePreview[]>;
 
@@ -31,16 +50,23 @@ const PROGRESS_INTERVAL_MS = 100;
 /** Parsed requests shown per file before an import. */
 export const PREVIEW_ROWS = 10;
 
+/** What is stored, as the service holds it: one merged block of sessions (null when none). */
+interface Held {
+  sessions: SessionColumns | null;
+  endpoints: EndpointStats[];
+}
+
+/** A settings change (another tab) between the analysis and the write: the import must not be merged. */
+class SettingsChanged extends Error {}
+
 export class SessionService implements WorkerApi {
   #deps: ServiceDeps;
   #db: Promise<Store> | undefined;
-  /** Imports run one at a time: each waits for the one before. */
+  /** Imports, settings changes and clearing run one at a time: each waits for the one before. */
   #queue: Promise<unknown> = Promise.resolve();
   #abort: AbortController | undefined;
-  /** The stored blocks, loaded on first listing and kept in step with each import. */
-  #blocks: SessionColumns[] | undefined;
-  /** Global row numbers (block offset + row) sorted by start, then id; built on demand. */
-  #order: Uint32Array | undefined;
+  /** The stored data, loaded on first listing and replaced after each committed write. */
+  #held: Held | undefined;
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
@@ -51,9 +77,7 @@ export class SessionService implements WorkerApi {
     onProgress?: (p: Progress) => void,
     choice?: FormatChoice
   ): Promise<Result<ImportReport>> {
-    const run = this.#queue.then(() => this.#import(sources, onProgress, choice));
-    this.#queue = run.catch(() => {});
-    return run;
+    return this.#serial(() => this.#import(sources, onProgress, choice));
   }
 
   async previewSources(sources: ImportSource[], choice?: FormatChoice): Promise<FilePreview[]> {
@@ -83,18 +107,65 @@ export class SessionService implements WorkerApi {
   }
 
   async listSessions(offset: number, limit: number): Promise<SessionPage> {
-    const blocks = await this.#loadBlocks();
-    const order = (this.#order ??= sortByStart(blocks));
-    const from = Math.max(0, Math.floor(offset));
-    const to = Math.min(order.length, from + Math.max(0, Math.floor(limit)));
+    const { sessions } = await this.#load();
+    const total = sessions?.count ?? 0;
+    const [from, to] = range(offset, limit, total);
     const rows: Session[] = [];
-    for (let k = from; k < to; k++) rows.push(rowAt(blocks, order[k]));
-    return { total: order.length, rows };
+    // The block is sorted by start, ties by id (as the core and mergeSessions write it).
+    for (let i = from; i < to; i++) rows.push(sessionAt(sessions!, i));
+    return { total, rows };
   }
 
   async sessionTotal(): Promise<number> {
-    if (this.#blocks) return countOf(this.#blocks);
+    if (this.#held) return this.#held.sessions?.count ?? 0;
     return sessionCount(await this.#store());
+  }
+
+  async listEndpoints(offset: number, limit: number): Promise<EndpointPage> {
+    const { endpoints } = await this.#load();
+    const [from, to] = range(offset, limit, endpoints.length);
+    return { total: endpoints.length, rows: endpoints.slice(from, to).map(({ sketch, ...row }) => (void sketch, row)) };
+  }
+
+  async listImports(): Promise<ImportRecord[]> {
+    return listImports(await this.#store());
+  }
+
+  async getSettings(): Promise<GroupingSettings> {
+    return getSettings(await this.#store());
+  }
+
+  saveSettings(next: GroupingSettings): Promise<Result<GroupingSettings>> {
+    return this.#serial(async () => {
+      const checked = checkGrouping(String(next?.keys ?? ''), Number(next?.inactivityMs) / 60_000);
+      if (!checked.ok) return fail('bad-format', '', checked.error);
+      const db = await this.#store();
+      const current = await getSettings(db);
+      if (sameGrouping(current, checked.value)) return { ok: true, value: current };
+      if ((await this.sessionTotal()) > 0) {
+        return fail(
+          'bad-format',
+          '',
+          'Sessions are stored that were grouped with the current settings; sessions grouped otherwise cannot be merged with them. Clear all data first, then change the settings.'
+        );
+      }
+      await putSettings(db, checked.value);
+      return { ok: true, value: checked.value };
+    });
+  }
+
+  clearData(): Promise<void> {
+    return this.#serial(async () => {
+      await clearData(await this.#store());
+      this.#held = { sessions: null, endpoints: [] };
+    });
+  }
+
+  /** Runs `job` after every job queued before it. */
+  #serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job);
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   async #import(
@@ -111,26 +182,38 @@ export class SessionService implements WorkerApi {
     this.#abort = ctrl;
     const t0 = now();
     try {
+      const db = await this.#store();
+      const [settings, salt] = await Promise.all([getSettings(db), getSalt(db)]);
+      const keys = parseKeys(settings.keys);
+      if (typeof keys === 'string') return fail('bad-format', label, `The stored grouping keys cannot be used: ${keys}. Change them in the settings.`);
       const opened = await openSources(sources, this.#deps.fetch ?? fetch, ctrl.signal);
       if (!opened.ok) return opened;
       const res = await this.#deps.analyse(opened.value, {
         format: spec.value,
+        keys,
+        inactivityMs: settings.inactivityMs,
+        salt: saltWords(salt),
         signal: ctrl.signal,
         onProgress: onProgress && throttle(onProgress, now)
       });
       if (ctrl.signal.aborted) return cancelled(label);
       if (!res.ok) return res;
       const ms = now() - t0;
-      const { summary, sessions } = res.value;
-      const db = await this.#store();
+      const fresh = res.value;
       const files = opened.value.map((s) => ({ name: s.name, size: s.size ?? 0 }));
-      await saveImport(db, { files, summary, ms }, sessions);
+      const { data } = await saveImport(db, { files, summary: fresh.summary, ms }, (stored, current) => {
+        // Another tab changed the settings since the analysis began: its sessions would not merge.
+        if (!sameGrouping(current, settings)) throw new SettingsChanged();
+        return mergeImport(stored, fresh, settings.inactivityMs);
+      });
       // Only after the write committed: the cache follows the store, never leads it.
-      if (this.#blocks) this.#blocks.push(sessions);
-      this.#order = undefined;
-      return { ok: true, value: { ...summary, ms, stored: await this.sessionTotal() } };
+      this.#held = { sessions: data.sessions, endpoints: data.endpoints };
+      return { ok: true, value: { ...fresh.summary, ms, stored: data.sessions.count } };
     } catch (err) {
       if (ctrl.signal.aborted) return cancelled(label);
+      if (err instanceof SettingsChanged) {
+        return fail('read-failed', label, `The grouping settings were changed while ${label} was read; nothing was stored. Import it again.`);
+      }
       return fail('read-failed', label, `Could not import ${label}: ${messageOf(err)}`);
     } finally {
       if (this.#abort === ctrl) this.#abort = undefined;
@@ -145,14 +228,41 @@ export class SessionService implements WorkerApi {
     return this.#db;
   }
 
-  async #loadBlocks(): Promise<SessionColumns[]> {
-    if (!this.#blocks) {
-      const blocks = await loadAllSessions(await this.#store());
-      // An import may have finished (and filled the cache) while the blocks were loading.
-      this.#blocks ??= blocks;
+  async #load(): Promise<Held> {
+    if (!this.#held) {
+      const db = await this.#store();
+      const [stored, settings] = await Promise.all([loadStored(db), getSettings(db)]);
+      // A write may have finished (and set the cache) while this was loading: the cache wins.
+      this.#held ??= { sessions: mergeAll(stored.sessions, settings.inactivityMs), endpoints: stored.endpoints };
     }
-    return this.#blocks;
+    return this.#held;
   }
+}
+
+/**
+ * The stored data and a new import's as one (SPEC §2 order independence): sessions of one key that
+ * touch or bridge within the timeout merged, endpoint statistics summed, their session counts taken
+ * from the merged sessions. Synchronous: it runs inside the write transaction.
+ */
+export function mergeImport(
+  stored: StoredData,
+  fresh: { sessions: SessionColumns; endpoints: EndpointStats[] },
+  inactivityMs: number
+): MergedData {
+  const sessions = mergeAll([...stored.sessions, fresh.sessions], inactivityMs)!;
+  return { sessions, endpoints: mergeEndpoints(stored.endpoints, fresh.endpoints, sessions) };
+}
+
+/** Blocks merged into one (v2 stores one; a lone block is already as merged as it gets). */
+function mergeAll(blocks: SessionColumns[], inactivityMs: number): SessionColumns | null {
+  if (blocks.length === 0) return null;
+  return blocks.reduce((a, b) => mergeSessions(a, b, { inactivityMs }));
+}
+
+/** `[from, to)` of a page over `total` rows. */
+function range(offset: number, limit: number, total: number): [number, number] {
+  const from = Math.min(total, Math.max(0, Math.floor(offset) || 0));
+  return [from, Math.min(total, from + Math.max(0, Math.floor(limit) || 0))];
 }
 
 /** Turns import sources into the core's LogSources; a URL that cannot be fetched is an error value. */
@@ -231,43 +341,6 @@ function throttle(fn: (p: Progress) => void, now: () => number): (p: Progress) =
     // if the page has gone. Progress is advisory, so that is ignored.
     Promise.resolve(fn(p) as unknown).catch(() => {});
   };
-}
-
-function sortByStart(blocks: SessionColumns[]): Uint32Array {
-  const offsets = offsetsOf(blocks);
-  const order = new Uint32Array(countOf(blocks));
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  // One block is already sorted by start (ties by id); several are sorted together.
-  if (blocks.length > 1) {
-    const start = new Float64Array(order.length);
-    const id: string[] = [];
-    blocks.forEach((b, n) => {
-      start.set(b.start.subarray(0, b.count), offsets[n]);
-      for (let r = 0; r < b.count; r++) id.push(b.id[r]);
-    });
-    order.sort((a, b) => start[a] - start[b] || (id[a] < id[b] ? -1 : id[a] > id[b] ? 1 : 0));
-  }
-  return order;
-}
-
-function rowAt(blocks: SessionColumns[], global: number): Session {
-  let n = 0;
-  while (global >= blocks[n].count) global -= blocks[n++].count;
-  return sessionAt(blocks[n], global);
-}
-
-function offsetsOf(blocks: SessionColumns[]): number[] {
-  const out: number[] = [];
-  let sum = 0;
-  for (const b of blocks) {
-    out.push(sum);
-    sum += b.count;
-  }
-  return out;
-}
-
-function countOf(blocks: SessionColumns[]): number {
-  return blocks.reduce((sum, b) => sum + b.count, 0);
 }
 
 /**
