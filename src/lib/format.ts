@@ -33,3 +33,17 @@ export function formatBytes(n: number): string {
   }
   return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
 }
+
+/** Status counts by class, the non-zero ones in order: `2xx 12 · 4xx 3`; `—` when there are none. */
+export function formatStatusMix(status: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(status)
+    .filter(([, n]) => n > 0)
+    .map(([c, n]) => `${c} ${n}`);
+  return parts.length ? parts.join(' · ') : '—';
+}
+
+/** A latency in ms: `0.4`, `12`, `1530`; `—` when none was logged. */
+export function formatMs(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—';
+  return ms < 10 ? String(Math.round(ms * 10) / 10) : String(Math.round(ms));
+}

@@ -2,8 +2,11 @@
 // they never talk to the worker themselves.
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type {
+  EndpointRow,
   FilePreview,
   FormatChoice,
+  GroupingSettings,
+  ImportRecord,
   ImportReport,
   ImportSource,
   InputError,
@@ -12,9 +15,19 @@ import type {
   WorkerApi
 } from '../../worker/api';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
+import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
 
 /** Rows shown in the sessions table; a virtualised list replaces this cap later (SPEC §5). */
 export const PAGE_SIZE = 200;
+
+/** Rows shown in the endpoints table: the top ones by requests. */
+export const ENDPOINT_ROWS = 50;
+
+/** The grouping settings form: the keys as typed, the timeout in minutes. */
+export interface GroupingDraft {
+  keys: string;
+  minutes: number;
+}
 
 function createWorker(): Worker {
   // Written out in full here so Vite sees it and bundles the worker as a module.
@@ -32,6 +45,18 @@ export class AppState {
   #progress = $state.raw<Progress | null>(null);
   #report = $state.raw<ImportReport | null>(null);
   #error = $state.raw<InputError | null>(null);
+
+  #endpoints = $state.raw<EndpointRow[]>([]);
+  #endpointTotal = $state(0);
+  #imports = $state.raw<ImportRecord[]>([]);
+  /** The grouping settings in force (the next imports use them; the stored sessions were made with them). */
+  #settings = $state.raw<GroupingSettings>(DEFAULT_GROUPING);
+  #settingsBusy = $state(false);
+  #settingsError = $state<string | null>(null);
+
+  /** The grouping settings form; views bind to its fields. */
+  readonly grouping: GroupingDraft = $state({ keys: DEFAULT_GROUPING.keys, minutes: minutesOf(DEFAULT_GROUPING) });
+  #groupingCheck = $derived(checkGrouping(this.grouping.keys, this.grouping.minutes));
 
   /** Files waiting for the user to confirm their format, or null when no preview is open. */
   #pending = $state.raw<ImportSource[] | null>(null);
@@ -71,6 +96,49 @@ export class AppState {
   /** The last failure, until the next import starts. */
   get error(): InputError | null {
     return this.#error;
+  }
+
+  /** The top ENDPOINT_ROWS stored endpoints, by requests. */
+  get endpoints(): EndpointRow[] {
+    return this.#endpoints;
+  }
+  /** Endpoints stored in total. */
+  get endpointTotal(): number {
+    return this.#endpointTotal;
+  }
+  /** Ledger entries whose sessions were dropped by a storage upgrade: their files need importing again. */
+  get needsReimport(): ImportRecord[] {
+    return this.#imports.filter((r) => r.status === 'needs-reimport');
+  }
+  /** Anything stored that "Clear all data" would remove. */
+  get hasData(): boolean {
+    return this.#total > 0 || this.#imports.length > 0;
+  }
+  /** The grouping settings in force. */
+  get settings(): GroupingSettings {
+    return this.#settings;
+  }
+  /** What is wrong with the grouping form as typed (parseKeys' sentence for the keys), or null. */
+  get groupingError(): string | null {
+    const c = this.#groupingCheck;
+    return c.ok ? null : c.error;
+  }
+  /** The form holds valid settings other than those in force. */
+  get groupingChanged(): boolean {
+    const c = this.#groupingCheck;
+    return c.ok && !sameGrouping(c.value, this.#settings);
+  }
+  /** Applying the form needs the stored data cleared first: sessions grouped otherwise cannot merge. */
+  get groupingNeedsClear(): boolean {
+    return this.groupingChanged && this.#total > 0;
+  }
+  /** A settings change or a clear is running. */
+  get settingsBusy(): boolean {
+    return this.#settingsBusy;
+  }
+  /** Why the last settings change or clear failed, until the next one. */
+  get settingsError(): string | null {
+    return this.#settingsError;
   }
 
   /** Names of the files waiting in the preview, or null when none is open. */
@@ -128,20 +196,89 @@ export class AppState {
       this.#worker = worker;
       this.#api = wrap<WorkerApi>(worker);
     }
-    await this.refresh();
+    await Promise.all([this.refresh(), this.#loadSettings()]);
   }
 
-  /** Re-reads the first page of stored sessions and the total. */
+  /** Re-reads the first page of stored sessions and the total, the top endpoints and the ledger. */
   async refresh(): Promise<void> {
     try {
-      const page = await this.#remote().listSessions(0, PAGE_SIZE);
+      const api = this.#remote();
+      const [page, endpoints, imports] = await Promise.all([
+        api.listSessions(0, PAGE_SIZE),
+        api.listEndpoints(0, ENDPOINT_ROWS),
+        api.listImports()
+      ]);
       this.#rows = page.rows;
       this.#total = page.total;
+      this.#endpoints = endpoints.rows;
+      this.#endpointTotal = endpoints.total;
+      this.#imports = imports;
     } catch (err) {
       this.#fail('', `Could not read the stored sessions: ${messageOf(err)}`);
     } finally {
       this.#loaded = true;
     }
+  }
+
+  /**
+   * Applies the grouping form to the next imports. With `clearFirst`, empties the stored data first
+   * (the view asks the user before): the worker refuses other settings while sessions are stored.
+   */
+  async applyGrouping(clearFirst = false): Promise<void> {
+    const checked = this.#groupingCheck;
+    if (!checked.ok || this.#busy || this.#settingsBusy) return;
+    this.#settingsBusy = true;
+    this.#settingsError = null;
+    try {
+      if (clearFirst) await this.#clear();
+      const res = await this.#remote().saveSettings(checked.value);
+      if (res.ok) this.#setSettings(res.value);
+      else this.#settingsError = res.error.message;
+    } catch (err) {
+      this.#settingsError = `Could not change the settings: ${messageOf(err)}`;
+    } finally {
+      this.#settingsBusy = false;
+    }
+  }
+
+  /** Puts the settings in force back into the form. */
+  resetGrouping(): void {
+    this.#setSettings(this.#settings);
+    this.#settingsError = null;
+  }
+
+  /** Empties the stored sessions, endpoints and ledger (the view asks the user before). */
+  async clearAll(): Promise<void> {
+    if (this.#busy || this.#settingsBusy) return;
+    this.#settingsBusy = true;
+    this.#settingsError = null;
+    try {
+      await this.#clear();
+    } catch (err) {
+      this.#settingsError = `Could not clear the stored data: ${messageOf(err)}`;
+    } finally {
+      this.#settingsBusy = false;
+    }
+  }
+
+  async #clear(): Promise<void> {
+    await this.#remote().clearData();
+    this.#report = null;
+    await this.refresh();
+  }
+
+  async #loadSettings(): Promise<void> {
+    try {
+      this.#setSettings(await this.#remote().getSettings());
+    } catch (err) {
+      this.#settingsError = `Could not read the settings: ${messageOf(err)}`;
+    }
+  }
+
+  #setSettings(s: GroupingSettings): void {
+    this.#settings = s;
+    this.grouping.keys = s.keys;
+    this.grouping.minutes = minutesOf(s);
   }
 
   /** Imports at once, detecting each file's format. The page previews first (`previewFiles`). */
@@ -221,7 +358,7 @@ export class AppState {
   }
 
   async #import(sources: ImportSource[], choice?: FormatChoice): Promise<void> {
-    if (this.#busy || sources.length === 0) return;
+    if (this.#busy || this.#settingsBusy || sources.length === 0) return;
     this.discardPreview();
     this.#busy = true;
     this.#error = null;

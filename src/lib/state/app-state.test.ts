@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Remote } from 'comlink';
-import type { FilePreview, FormatChoice, ImportReport, ImportSource, Progress, Session, WorkerApi } from '../../worker/api';
-import { AppState, PAGE_SIZE } from './app-state.svelte';
+import type {
+  EndpointRow,
+  FilePreview,
+  FormatChoice,
+  GroupingSettings,
+  ImportRecord,
+  ImportReport,
+  ImportSource,
+  Progress,
+  Result,
+  Session,
+  WorkerApi
+} from '../../worker/api';
+import { checkGrouping, DEFAULT_GROUPING } from '../grouping';
+import { AppState, ENDPOINT_ROWS, PAGE_SIZE } from './app-state.svelte';
 
 const session = (id: string): Session => ({
   id,
@@ -20,7 +33,11 @@ const session = (id: string): Session => ({
   endpoints: 1,
   hosts: [],
   firstEndpoint: 'GET /',
-  lastEndpoint: 'GET /'
+  lastEndpoint: 'GET /',
+  attacks: {},
+  labels: [],
+  risk: 0,
+  riskParts: []
 });
 
 const report: ImportReport = {
@@ -42,12 +59,18 @@ const report: ImportReport = {
 /** A stand-in for the comlink remote: answers from plain functions, records what it was asked. */
 function fakeApi(importSources: WorkerApi['importSources'], previewSources?: WorkerApi['previewSources']) {
   const stored: Session[] = [];
+  const endpoints: EndpointRow[] = [];
+  const imports: ImportRecord[] = [];
+  let settings: GroupingSettings = DEFAULT_GROUPING;
   const calls: {
     sources: ImportSource[];
     list: [number, number][];
+    endpointList: [number, number][];
     choices: (FormatChoice | undefined)[];
     previews: { names: string[]; choice?: FormatChoice }[];
-  } = { sources: [], list: [], choices: [], previews: [] };
+    settings: GroupingSettings[];
+    cleared: number;
+  } = { sources: [], list: [], endpointList: [], choices: [], previews: [], settings: [], cleared: 0 };
   const api = {
     importSources: async (sources: ImportSource[], onProgress?: (p: Progress) => void, choice?: FormatChoice) => {
       calls.sources.push(...sources);
@@ -66,9 +89,32 @@ function fakeApi(importSources: WorkerApi['importSources'], previewSources?: Wor
       calls.list.push([offset, limit]);
       return { total: stored.length, rows: stored.slice(offset, offset + limit) };
     },
-    sessionTotal: async () => stored.length
+    sessionTotal: async () => stored.length,
+    listEndpoints: async (offset: number, limit: number) => {
+      calls.endpointList.push([offset, limit]);
+      return { total: endpoints.length, rows: endpoints.slice(offset, offset + limit) };
+    },
+    listImports: async () => [...imports],
+    getSettings: async () => settings,
+    // As the worker: checked, canonical, refused while sessions are stored.
+    saveSettings: async (next: GroupingSettings): Promise<Result<GroupingSettings>> => {
+      calls.settings.push(next);
+      const c = checkGrouping(next.keys, next.inactivityMs / 60_000);
+      if (!c.ok) return { ok: false, error: { kind: 'bad-format', file: '', message: c.error } };
+      if (stored.length > 0 && (c.value.keys !== settings.keys || c.value.inactivityMs !== settings.inactivityMs)) {
+        return { ok: false, error: { kind: 'bad-format', file: '', message: 'Clear all data first.' } };
+      }
+      settings = c.value;
+      return { ok: true, value: settings };
+    },
+    clearData: async () => {
+      calls.cleared++;
+      stored.length = 0;
+      endpoints.length = 0;
+      imports.length = 0;
+    }
   };
-  return { api: api as unknown as Remote<WorkerApi>, calls, stored };
+  return { api: api as unknown as Remote<WorkerApi>, calls, stored, endpoints, imports };
 }
 
 describe('AppState', () => {
@@ -286,5 +332,109 @@ describe('AppState: preview before import', () => {
     expect(app.pendingNames).toBeNull();
     expect(app.error).toMatchObject({ kind: 'read-failed', file: 'a.log' });
     expect(app.error?.message).toContain('worker gone');
+  });
+});
+
+const endpointRow = (endpoint: string, requests: number): EndpointRow => ({
+  endpoint,
+  method: endpoint.split(' ')[0],
+  path: endpoint.split(' ')[1],
+  requests,
+  sessions: 1,
+  status: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 },
+  bytes: 0,
+  p50: null,
+  p95: null,
+  p99: null,
+  firstSeen: '2024-01-01T00:00:00.000Z',
+  lastSeen: '2024-01-01T00:00:00.000Z',
+  attacks: { sqli: 0, xss: 0, traversal: 0, cmdi: 0, jndi: 0, 'file-inclusion': 0, scanner: 0 },
+  risk: 0
+});
+
+describe('AppState: endpoints, grouping settings, clearing', () => {
+  const ok = async () => ({ ok: true as const, value: report });
+
+  it('loads the top endpoints, the ledger and the settings on start', async () => {
+    const { api, calls, endpoints, imports } = fakeApi(ok);
+    endpoints.push(endpointRow('GET /a', 5), endpointRow('GET /b', 2));
+    imports.push({ time: 0, files: [{ name: 'monday.log', size: 1 }], format: 'combined', bytes: 1, lines: 1, blank: 0, requests: 1, malformed: 0, truncated: 0, sessions: 1, ms: 1, status: 'needs-reimport' });
+    const app = new AppState(api);
+    await app.start();
+    expect(calls.endpointList).toEqual([[0, ENDPOINT_ROWS]]);
+    expect(app.endpoints.map((e) => e.endpoint)).toEqual(['GET /a', 'GET /b']);
+    expect(app.endpointTotal).toBe(2);
+    expect(app.needsReimport.map((r) => r.files[0].name)).toEqual(['monday.log']);
+    expect(app.hasData).toBe(true);
+    expect(app.settings).toEqual(DEFAULT_GROUPING);
+    expect({ ...app.grouping }).toEqual({ keys: 'ip+ua', minutes: 30 });
+    expect(app.groupingChanged).toBe(false);
+  });
+
+  it("shows parseKeys' sentence for bad keys, and applies valid settings in canonical form", async () => {
+    const { api, calls } = fakeApi(ok);
+    const app = new AppState(api);
+    await app.start();
+    app.grouping.keys = 'cookie:';
+    expect(app.groupingError).toContain('bad key "cookie:"');
+    expect(app.groupingChanged).toBe(false);
+    await app.applyGrouping();
+    expect(calls.settings).toEqual([]);
+    app.grouping.keys = 'Cookie:sid, ip+ua';
+    app.grouping.minutes = 0;
+    expect(app.groupingError).toContain('Inactivity timeout');
+    app.grouping.minutes = 15;
+    expect(app.groupingError).toBeNull();
+    expect(app.groupingChanged).toBe(true);
+    expect(app.groupingNeedsClear).toBe(false);
+    await app.applyGrouping();
+    expect(calls.settings).toEqual([{ keys: 'cookie:sid,ip+ua', inactivityMs: 15 * 60_000 }]);
+    expect(app.settings).toEqual({ keys: 'cookie:sid,ip+ua', inactivityMs: 15 * 60_000 });
+    expect({ ...app.grouping }).toEqual({ keys: 'cookie:sid,ip+ua', minutes: 15 });
+    expect(app.groupingChanged).toBe(false);
+    expect(app.settingsError).toBeNull();
+  });
+
+  it('with sessions stored, other settings need the data cleared first', async () => {
+    const { api, calls, stored } = fakeApi(ok);
+    const app = new AppState(api);
+    await app.start();
+    await app.importFiles([new File(['a'], 'a.log')]);
+    expect(app.total).toBe(1);
+    app.grouping.minutes = 45;
+    expect(app.groupingNeedsClear).toBe(true);
+
+    // Without clearing, the worker refuses and says why.
+    await app.applyGrouping();
+    expect(app.settingsError).toBe('Clear all data first.');
+    expect(app.settings.inactivityMs).toBe(30 * 60_000);
+    expect(stored).toHaveLength(1);
+
+    await app.applyGrouping(true);
+    expect(calls.cleared).toBe(1);
+    expect(app.total).toBe(0);
+    expect(app.report).toBeNull();
+    expect(app.settings.inactivityMs).toBe(45 * 60_000);
+    expect(app.settingsError).toBeNull();
+    expect(app.groupingNeedsClear).toBe(false);
+
+    app.grouping.keys = 'ip';
+    app.resetGrouping();
+    expect({ ...app.grouping }).toEqual({ keys: 'ip+ua', minutes: 45 });
+  });
+
+  it('clears all data and shows the empty store', async () => {
+    const { api, calls, endpoints } = fakeApi(ok);
+    endpoints.push(endpointRow('GET /a', 5));
+    const app = new AppState(api);
+    await app.start();
+    await app.importFiles([new File(['a'], 'a.log')]);
+    expect(app.hasData).toBe(true);
+    await app.clearAll();
+    expect(calls.cleared).toBe(1);
+    expect(app.total).toBe(0);
+    expect(app.rows).toEqual([]);
+    expect(app.endpoints).toEqual([]);
+    expect(app.hasData).toBe(false);
   });
 });
