@@ -59,6 +59,16 @@ function decodeRound(plus: bool): bool {
       changed = true;
       continue;
     }
+    // \u006a (Java, JSON escapes of ASCII)
+    if (c == 0x5c && i + 5 < len && load<u8>(buf + <usize>(i + 1)) == 0x75 && load<u8>(buf + <usize>(i + 2)) == 0x30 && load<u8>(buf + <usize>(i + 3)) == 0x30) {
+      let a = hexVal(load<u8>(buf + <usize>(i + 4))), b = hexVal(load<u8>(buf + <usize>(i + 5)));
+      if (a >= 0 && b >= 0) {
+        store<u8>(tmp + <usize>(n++), <u8>((a << 4) | b));
+        i += 5;
+        changed = true;
+        continue;
+      }
+    }
     store<u8>(tmp + <usize>(n++), <u8>c);
   }
   memory.copy(buf, tmp, n);
@@ -73,12 +83,37 @@ function load_(s: usize, e: usize, plus: bool): void {
   memory.copy(buf, s, n);
   len = n;
   for (let r = 0; r < 3; r++) if (!decodeRound(plus && r == 0)) break;
+  normalise();
+}
+
+/**
+ * Lower-case; NUL bytes dropped (".%00./" is "../"); newlines as ";" (a shell separator);
+ * overlong UTF-8 and Unicode look-alikes of "." "/" "\\" as themselves (IIS decoded them).
+ */
+function normalise(): void {
+  let n = 0;
   for (let i = 0; i < len; i++) {
     let c = <u32>load<u8>(buf + <usize>i);
-    if (c - 0x41 <= 25) store<u8>(buf + <usize>i, <u8>(c | 0x20));
-    else if (c == 0x09 || c == 0x0a || c == 0x0d || c == 0) store<u8>(buf + <usize>i, 0x20);
+    if (c == 0) continue;
+    if (c == 0x0a || c == 0x0d) c = 0x3b;
+    else if (c == 0x09) c = 0x20;
+    else if (c - 0x41 <= 25) c |= 0x20;
+    else if (c >= 0xc0 && i + 1 < len) {
+      let d = <u32>load<u8>(buf + <usize>(i + 1));
+      let e = i + 2 < len ? <u32>load<u8>(buf + <usize>(i + 2)) : 0;
+      let step = c == 0xe0 ? 2 : 1;
+      if ((c == 0xc0 && (d == 0xae || d == 0x2e)) || (c == 0xe0 && d == 0x80 && e == 0xae)) { c = 0x2e; i += step; }
+      else if ((c == 0xc0 && (d == 0xaf || d == 0x2f)) || (c == 0xe0 && d == 0x80 && e == 0xaf)) { c = 0x2f; i += step; }
+      else if ((c == 0xc1 && (d == 0x9c || d == 0x1c)) || (c == 0xc0 && d == 0x5c)) { c = 0x5c; i += 1; }
+      else if (c == 0xe2 && d == 0x88 && (e == 0x95 || e == 0x96)) { c = e == 0x95 ? 0x2f : 0x5c; i += 2; }
+    }
+    store<u8>(buf + <usize>(n++), <u8>c);
   }
-  // /**/ and /*!50000 */ as spaces: "union/**/select"
+  len = n;
+}
+
+// SQL comments as spaces ("union" comment "select"); MySQL's version comments keep their content.
+function stripComments(): void {
   for (let i = 0; i + 1 < len; i++) {
     if (load<u8>(buf + <usize>i) == 0x2f && load<u8>(buf + <usize>(i + 1)) == 0x2a) {
       let j = i + 2;
@@ -146,7 +181,7 @@ function sqli(): bool {
   // UNION [ALL|DISTINCT] SELECT
   let u = word('union');
   while (u >= 0) {
-    let s = word('select', u + 5, u + 40);
+    let s = word('select', u + 5, u + 22);
     if (s >= 0) return true;
     u = word('union', u + 5);
   }
@@ -164,8 +199,9 @@ function sqli(): bool {
         let end = i + 40 < len ? i + 40 : len;
         for (let k = i + 2; k < end; k++) {
           let d = at(k);
-          if (d == 0x3d || d == 0x3c || d == 0x3e || d == 0x28 || d - 48 <= 9 || d == 0x27 || d == 0x22) return true;
+          if (d == 0x3d || d == 0x3c || d == 0x3e || d == 0x28) return true;
         }
+        if (word('like', i, end) >= 0 || word('is', i, end) >= 0 && word('null', i, end) >= 0 || word('between', i, end) >= 0 || word('exists', i, end) >= 0) return true;
       }
       if ((at(i) == 0x2d && at(i + 1) == 0x2d) || at(i) == 0x23 || at(i) == 0x3b) {
         // ' -- , '# , '; followed by SQL
@@ -175,19 +211,12 @@ function sqli(): bool {
     }
     q++;
   }
-  // or 1=1 without a quote
-  let o = word('or');
-  while (o >= 0) {
-    let i = o + 2;
-    while (at(i) == 0x20) i++;
-    let a = i;
-    while (at(i) - 48 <= 9) i++;
-    if (i > a) {
-      while (at(i) == 0x20) i++;
-      if (at(i) == 0x3d || at(i) == 0x3c || at(i) == 0x3e) return true;
-    }
-    o = word('or', o + 2);
-  }
+  // or 1=1 / and (3020=3020) / )and(1)=(1) without a quote
+  if (boolTest('or') || boolTest('and') || boolTest('xor') || boolTest('rlike') || boolTest('&&') || boolTest('||')) return true;
+  if (has('case when') || has('iif(') || has('make_set(') || has('elt(') || has('regexp_substring(') || has('current_setting(') || has('current_user') && has('select') || has('version()') || has('database()') || has('user()') && has('select') || has('substring(') && has('select') || has('ascii(') && has('select') || has('mid(') && has('select') || has('ord(') && has('select') || has('rlike') && has('select')) return true;
+  // a number glued to UNION: ".1union select", "1union select"
+  let gu = find('union');
+  if (gu > 0 && (at(gu - 1) - 48 <= 9 || at(gu - 1) == 0x2e || at(gu - 1) == 0x29) && word('select', gu + 5, gu + 22) >= 0) return true;
   // functions and objects no benign query names
   if (has('sleep(') || has('benchmark(') || has('pg_sleep') || has('waitfor delay') || has('extractvalue(') || has('updatexml(') || has('load_file(') || has('into outfile') || has('into dumpfile') || has('information_schema') || has('@@version') || has('xp_cmdshell') || has('sysobjects') || has('dbms_pipe') || has('utl_inaddr') || has('group_concat(') || has('concat(0x') || has('char(') && (has("'") || has('select')) || has('cast(') && has('select') || has('drop table') || has('insert into') && has('values') || has('delete from') || has('truncate table') || has('declare @') || has('exec(') || has('execute(') || has('sqlite_master') || has('pg_catalog') || has('mysql.user') || has('randomblob(') || has('dbms_') || has('0x7e') && has('(')) return true;
   // ORDER BY n with a quote or a comment (column count probing)
@@ -199,8 +228,34 @@ function sqli(): bool {
   return false;
 }
 
+/** A boolean test after op: "or 1=1", "and (3020=3020)", "and 1>0". */
+function boolTest(op: string): bool {
+  let o = find(op);
+  while (o >= 0) {
+    let wordy = op.charCodeAt(0) >= 0x61;
+    if (!wordy || (!isWord(at(o - 1)) && !isWord(at(o + op.length)))) {
+      let i = o + op.length;
+      while (at(i) == 0x20 || at(i) == 0x28) i++;
+      let a = i;
+      while (at(i) - 48 <= 9) i++;
+      if (i > a) {
+        while (at(i) == 0x20 || at(i) == 0x29) i++;
+        let c = at(i);
+        if (c == 0x3d) {
+          // an equality of numbers, e.g. 1=1 or 3020=3020 (prose compares with < and >)
+          i++;
+          while (at(i) == 0x20 || at(i) == 0x28 || at(i) == 0x3d) i++;
+          if (at(i) - 48 <= 9) return true;
+        }
+      }
+    }
+    o = find(op, o + op.length);
+  }
+  return false;
+}
+
 function xss(): bool {
-  if (has('<script') || has('</script') || has('javascript:') || has('vbscript:') || has('livescript:') || has('document.cookie') || has('document.domain') || has('document.write') || has('window.location') || has('document.location') || has('fromcharcode') || has('expression(') || has('srcdoc=') || has('formaction=') || has('<svg') || has('<iframe') || has('<object') || has('<embed') || has('<frameset') || has('<applet') || has('<meta') || has('<base') || has('<isindex') || has('<marquee') || has('<details') || has('<math') || has('<xss') || has('data:text/html') || has('-moz-binding') || has('<!--') && has('-->') && has('<')) return true;
+  if (has('<script') || has('</script') || scheme('javascript:') || scheme('vbscript:') || scheme('livescript:') || has('datasrc=') || has('<style') && has('@import') || has('document.cookie') || has('document.domain') || has('document.write') || has('window.location') || has('document.location') || has('fromcharcode') || has('expression(') || has('srcdoc=') || has('formaction=') || has('<svg') || has('<iframe') || has('<object') || has('<embed') || has('<frameset') || has('<applet') || has('<meta') || has('<base') || has('<isindex') || has('<marquee') || has('<details') || has('<math') || has('<xss') || has('data:text/html') || has('-moz-binding') || has('<!--') && has('-->') && has('<')) return true;
   // an HTML tag with an event handler: <img src=x onerror=…>
   let lt = find('<');
   while (lt >= 0) {
@@ -236,14 +291,35 @@ function xss(): bool {
   return false;
 }
 
+/** A URL scheme used as one: "javascript:alert(1)", not the prose "JavaScript: Basics". */
+function scheme(s: string): bool {
+  let i = find(s);
+  while (i >= 0) {
+    let c = at(i + s.length);
+    if (c != 0x20 && c != 0) return true;
+    i = find(s, i + 1);
+  }
+  return false;
+}
+
 function traversal(): bool {
-  if (has('../') || has('..\\') || has('..;/') || has('..%5c') || has('/..') && (has('/etc/') || has('/windows/'))) return true;
+  if (has('../') || has('..\\') || has('..;/') || has('..%5c') || has('/..') && (has('/etc/') || has('/windows/')) || has('0x2e0x2e') || has('.../')) return true;
+  // the usual targets with whatever separator an encoding trick left: "etc0x2fpasswd", "etc%bg%qfissue"
+  let e = find('etc');
+  while (e >= 0) {
+    let to = e + 16 < len ? e + 16 : len;
+    if (find('passwd', e + 3, to) >= 0 || find('shadow', e + 3, to) >= 0 || find('issue', e + 3, to) >= 0 || find('hosts', e + 3, to) >= 0 && at(e - 1) != 0x74) return true;
+    e = find('etc', e + 3);
+  }
+  let wi = find('web-inf');
+  if (wi >= 0 && find('web.xml', wi, wi + 20) >= 0) return true;
+  if (has('....') && (has('/') || has('\\')) || has('global.asa') || has('c:/inetpub') || has('c:\\inetpub') || has('0x2f..') || has('..0x2f') || has('..0x5c')) return true;
   if (has('/etc/passwd') || has('/etc/shadow') || has('/etc/hosts') || has('/etc/group') || has('/etc/issue') || has('win.ini') || has('boot.ini') || has('system32') || has('/proc/self/') || has('c:\\windows') || has('c:/windows') || has('web-inf/web.xml') || has('.htpasswd') || has('/var/log/')) return true;
   return false;
 }
 
 /** Commands an injection runs (allocated once: a static array of static strings). */
-const COMMANDS: StaticArray<string> = ['cat', 'ls', 'id', 'whoami', 'uname', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'bash', 'sh', 'zsh', 'ping', 'echo', 'rm', 'chmod', 'python', 'python3', 'perl', 'php', 'ruby', 'nslookup', 'dig', 'sleep', 'cmd', 'powershell', 'type', 'dir', 'net', 'ifconfig', 'ipconfig', 'busybox', 'tftp', 'ftp', 'telnet', 'head', 'tail', 'more', 'less', 'passwd', 'pwd', 'ps', 'kill', 'mkfifo', 'nohup', 'sudo', 'su', 'env', 'set', 'system', 'exec', 'eval', 'base64', 'xxd', 'awk', 'sed', 'find', 'grep', 'touch', 'cp', 'mv', 'tar', 'crontab', 'systeminfo', 'hostname', 'timeout', 'reboot', 'shutdown', 'certutil', 'bitsadmin', 'mshta', 'rundll32', 'regsvr32', 'cscript', 'wscript', 'whoami.exe', 'cmd.exe', 'sh.exe'];
+const COMMANDS: StaticArray<string> = ['cat', 'ls', 'id', 'whoami', 'uname', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'bash', 'sh', 'zsh', 'ping', 'echo', 'rm', 'chmod', 'python', 'python3', 'perl', 'php', 'ruby', 'nslookup', 'dig', 'sleep', 'cmd', 'powershell', 'ifconfig', 'ipconfig', 'netstat', 'busybox', 'tftp', 'telnet', 'passwd', 'pwd', 'ps', 'mkfifo', 'nohup', 'sudo', 'base64', 'xxd', 'crontab', 'systeminfo', 'hostname', 'reboot', 'shutdown', 'certutil', 'bitsadmin', 'mshta', 'rundll32', 'regsvr32', 'cscript', 'wscript', 'whoami.exe', 'cmd.exe', 'sh.exe', 'net.exe', 'tasklist', 'taskkill', 'uname.exe', 'expr', 'true', 'false', 'dir', 'net'];
 
 /** A command after a shell separator: ;cat /etc/passwd, |id, $(whoami), `uname -a`. */
 function commandAt(i: i32): bool {
@@ -252,6 +328,8 @@ function commandAt(i: i32): bool {
   while (isWord(at(i)) || at(i) == 0x2e || at(i) == 0x2f) i++;
   let w = i - start;
   if (w < 2 || w > 16) return false;
+  // a query parameter named like a command ("&id=5") is not one
+  if (at(i) == 0x3d) return false;
   let c0 = at(start);
   // a path to a binary: /bin/sh, /usr/bin/id
   if (c0 == 0x2f && (find('/bin/', start, i) >= 0 || find('/tmp/', start, i) >= 0)) return true;
@@ -266,17 +344,37 @@ function commandAt(i: i32): bool {
 }
 
 function cmdi(): bool {
+  // code execution in the application's language
+  if (has('eval(') || has('assert(') || has('passthru(') || has('shell_exec(') || has('proc_open(') || has('popen(') || has('phpinfo()') || has('<!--#exec') || has('system(') && (has("'") || has('"')) || has('runtime.getruntime') || has('processbuilder') || has('/usr/bin/') || has('/usr/sbin/')) return true;
   // OGNL / EL expression injection running commands (Confluence, Struts)
   if ((has('${(#') || has('%{(#') || has('%{#') || has('${#')) && (has('@java.lang') || has('runtime') || has('exec') || has('ognl') || has('#context') || has('#_memberaccess'))) return true;
   // shellshock
   if (has('() {') && (has(':;') || has('; };') || has(';};'))) return true;
   if (has('/bin/sh') || has('/bin/bash') || has('/bin/busybox') || has('cmd.exe') || has('cmd /c') || has('powershell') || has('${ifs}') || has('$ifs$') || has('nc -e') || has('/dev/tcp/') || has('chmod +x') || has('chmod 777') || has('rm -rf') || has('| sh') || has('|sh') || has('wget http') && (has(';') || has('|') || has('`') || has('$(')) || has('curl http') && (has(';') || has('|') || has('`') || has('$('))) return true;
+  // a value that is a command with options ("ls -l /", "netstat -an"), or an unmistakable one alone
+  let v = 0;
+  while (true) {
+    if (commandAt(v)) {
+      let k = v;
+      while (isWord(at(k)) || at(k) == 0x2e) k++;
+      if (at(k) == 0x20 && at(k + 1) == 0x2d && at(k + 2) - 97 <= 25) return true;
+      if (k - v >= 6 && (at(k) == 0 || at(k) == 0x26)) {
+        if (find('whoami', v, k) == v || find('ipconfig', v, k) == v || find('ifconfig', v, k) == v || find('netstat', v, k) == v || find('systeminfo', v, k) == v) return true;
+      }
+    }
+    let eq = find('=', v);
+    if (eq < 0) break;
+    v = eq + 1;
+  }
   for (let i = 0; i < len; i++) {
     let c = at(i);
     if (c == 0x3b || c == 0x7c || c == 0x60 || c == 0x0a) {
       if (commandAt(i + 1)) return true;
     } else if (c == 0x26 && at(i + 1) == 0x26) {
       if (commandAt(i + 2)) return true;
+    } else if (c == 0x26 && at(i + 1) != 0x20) {
+      // "&id" is a query parameter unless a command follows ("&whoami"); "& sleep" is prose
+      if (commandAt(i + 1)) return true;
     } else if (c == 0x24 && at(i + 1) == 0x28) {
       if (commandAt(i + 2)) return true;
     }
@@ -286,6 +384,8 @@ function cmdi(): bool {
 
 function jndi(): bool {
   // Log4Shell lookups, and Text4Shell's ${script:…}/${dns:…}/${url:…} interpolations
+  // obfuscated: ${j${k8s:k5:-nd}i:…}, ${jnd${123%ff:-i}:…}
+  if (has('${') && has(':-') && (has('ldap') || has('rmi:') || has('dns:') || has('iiop') || has('${j'))) return true;
   return has('${script:') || has('${dns:') || has('${url:') || has('${jndi:') || has('${${') || has('${lower:') || has('${upper:') || has('${::-') || has('${env:') || has('${sys:') || has('${date:') || has('${base64:') || has('${main:') || has('${java:') || has('jndi:ldap') || has('jndi:rmi') || has('jndi:dns');
 }
 
@@ -312,7 +412,7 @@ function fileInclusion(): bool {
 /** Probes for files and panels scanners look for (on the path). */
 function probe(): bool {
   if (has('/.env') || has('/.git/') || (len >= 5 && find('/.git', len - 5) == len - 5) || has('/.svn/') || has('/.hg/') || has('/.ds_store') || has('/.aws/') || has('/.ssh/') || has('/.htaccess') || has('/.htpasswd') || has('/.vscode/') || has('/.idea/') || has('/.docker') || has('/.npmrc') || has('/.bash_history')) return true;
-  if (has('wp-login.php') || has('/xmlrpc.php') || has('wp-config') || has('/wp-admin/setup') || has('/wp-includes/wlwmanifest') || has('phpmyadmin') || has('/pma/') || has('/myadmin/') || has('/mysqladmin') || has('/adminer') || has('/phpinfo') || has('/server-status') || has('/server-info') || has('/actuator') || has('/vendor/phpunit') || has('eval-stdin.php') || has('/boaform') || has('/hnap1') || has('/solr/admin') || has('/jmx-console') || has('/manager/html') || has('/invoker/') || has('/console/login') || has('/cgi-bin/') || has('/_ignition/') || has('/telescope/') || has('/debug/default/view') || has('/tmui/') || has('/remote/fgt_lang') || has('/dana-na/') || has('/owa/auth/x.js') || has('/autodiscover.xml') && has('@') || has('/setup.cgi') || has('/shell.php') || has('/cmd.php') || has('/c99.php') || has('/r57.php') || has('/webshell') || has('/config.json') || has('/backup.sql') || has('/dump.sql') || has('/database.sql') || has('/db.sql') || has('.sql.gz') || has('/wallet.dat') || has('/id_rsa') || has('/etc/passwd') || has('/sftp-config.json') || has('/.well-known/../')) return true;
+  if (has('wp-login.php') || has('/xmlrpc.php') || has('wp-config') || has('/wp-admin/setup') || has('/wp-includes/wlwmanifest') || has('phpmyadmin') || has('/pma/') || has('/myadmin/') || has('/mysqladmin') || has('/adminer') || has('/phpinfo') || has('/server-status') || has('/server-info') || has('/actuator') || has('/vendor/phpunit') || has('eval-stdin.php') || has('/boaform') || has('/hnap1') || has('/solr/admin') || has('/jmx-console') || has('/manager/html') || has('/invoker/') || has('/console/login') || has('/cgi-bin/') || has('/_ignition/') || has('/telescope/') || has('/debug/default/view') || has('/tmui/') || has('/remote/fgt_lang') || has('/dana-na/') || has('/owa/auth/x.js') || has('/autodiscover.xml') && has('@') || has('/setup.cgi') || has('shell.php') || has('w00tw00t') || has('/cmd.php') || has('/c99.php') || has('/r57.php') || has('/webshell') || has('/config.json') || has('/backup.sql') || has('/dump.sql') || has('/database.sql') || has('/db.sql') || has('.sql.gz') || has('/wallet.dat') || has('/id_rsa') || has('/etc/passwd') || has('/sftp-config.json') || has('/.well-known/../')) return true;
   // backup copies of scripts: index.php.bak, config.php~, web.config.old
   if (find('.php.bak') >= 0 || find('.php~') >= 0 || find('.php.old') >= 0 || find('.config.old') >= 0 || find('.bak', len - 4) == len - 4 && len > 4 || find('.swp', len - 4) == len - 4 && len > 4) return true;
   return false;
@@ -320,7 +420,7 @@ function probe(): bool {
 
 /** Scanner user agents. */
 function scannerAgent(): bool {
-  return has('sqlmap') || has('nikto') || has('nuclei') || has('zgrab') || has('masscan') || has('nmap') || has('acunetix') || has('wpscan') || has('dirbuster') || has('gobuster') || has('dirb/') || has('ffuf') || has('wfuzz') || has('nessus') || has('openvas') || has('w3af') || has('burp') || has('arachni') || has('skipfish') || has('zmeu') || has('netsparker') || has('qualys') || has('jaeles') || has('httpx - open-source') || has('l9explore') || has('l9tcpid') || has('morfeus') || has('fuzz faster') || has('commix') || has('whatweb') || has('xenu') || has('hydra') || has('medusa') || has('zap/') || has('owasp') || has('censysinspect') || has('expanse') || has('internet-measurement');
+  return has('sqlmap') || has('nikto') || has('nuclei') || has('zgrab') || has('masscan') || has('nmap') || has('acunetix') || has('wpscan') || has('dirbuster') || has('gobuster') || has('dirb/') || has('ffuf') || has('wfuzz') || has('nessus') || has('openvas') || has('w3af') || has('burp') || has('arachni') || has('skipfish') || has('zmeu') || has('netsparker') || has('qualys') || has('jaeles') || has('httpx - open-source') || has('l9explore') || has('l9tcpid') || has('morfeus') || has('fuzz faster') || has('commix') || has('whatweb') || has('hydra') || has('medusa') || has('zap/') || has('owasp') || has('censysinspect') || has('expanse') || has('internet-measurement');
 }
 
 /** Attack bits of one request. Ranges may be empty (s == e). */
@@ -337,18 +437,32 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
   // query
   if (qe > qs) {
     load_(qs, qe, true);
-    if (suspicious()) bits |= inject() | (traversal() ? Attack.Traversal : 0) | (fileInclusion() ? Attack.FileInclusion : 0);
+    if (suspicious()) {
+      if (traversal()) bits |= Attack.Traversal;
+      if (fileInclusion()) bits |= Attack.FileInclusion;
+      bits |= inject();
+    }
   }
   // user agent: scanners announce themselves; log4shell and shellshock come in headers
   if (ue > us) {
     load_(us, ue, false);
     if (scannerAgent()) bits |= Attack.Scanner;
-    if (suspicious()) bits |= (jndi() ? Attack.Jndi : 0) | (cmdi() ? Attack.Cmdi : 0) | (sqli() ? Attack.Sqli : 0) | (has('<script') || has('javascript:') ? Attack.Xss : 0);
+    // user agents are prose ("; U; id)"): only shell syntax that cannot be, and shellshock
+    if (suspicious()) {
+      bits |= (jndi() ? Attack.Jndi : 0) | (has('<script') || scheme('javascript:') ? Attack.Xss : 0);
+      if ((has('() {') && has(':;')) || has('$(') || has('`') || has('/bin/sh') || has('/bin/bash') || has('cmd.exe')) bits |= Attack.Cmdi;
+      stripComments();
+      if (sqli()) bits |= Attack.Sqli;
+    }
   }
   // referrer
   if (re > rs) {
     load_(rs, re, false);
-    if (suspicious()) bits |= (jndi() ? Attack.Jndi : 0) | (has('<script') || has('javascript:') ? Attack.Xss : 0) | (sqli() ? Attack.Sqli : 0);
+    if (suspicious()) {
+      bits |= (jndi() ? Attack.Jndi : 0) | (has('<script') || scheme('javascript:') ? Attack.Xss : 0);
+      stripComments();
+      if (sqli()) bits |= Attack.Sqli;
+    }
   }
   return bits;
 }
@@ -357,16 +471,18 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
 function suspicious(): bool {
   for (let i = 0; i < len; i++) {
     let c = at(i);
-    if (c == 0x27 || c == 0x22 || c == 0x3c || c == 0x3e || c == 0x28 || c == 0x3b || c == 0x7c || c == 0x60 || c == 0x24 || c == 0x7b || c == 0x5c || c == 0x2e && at(i + 1) == 0x2e || c == 0x3d || c == 0x3a || c == 0x26 || c == 0x23) return true;
+    if (c == 0x27 || c == 0x22 || c == 0x3c || c == 0x3e || c == 0x28 || c == 0x3b || c == 0x7c || c == 0x60 || c == 0x24 || c == 0x7b || c == 0x5c || c == 0x2e && at(i + 1) == 0x2e || c == 0x3d || c == 0x3a || c == 0x26 || c == 0x23 || c == 0x2f && at(i + 1) == 0x75 && at(i + 2) == 0x73 && at(i + 3) == 0x72 || c == 0x40) return true;
   }
   return false;
 }
 
 function inject(): u32 {
   let bits: u32 = 0;
-  if (sqli()) bits |= Attack.Sqli;
   if (xss()) bits |= Attack.Xss;
   if (cmdi()) bits |= Attack.Cmdi;
   if (jndi()) bits |= Attack.Jndi;
+  // last: it rewrites the text (comments out)
+  stripComments();
+  if (sqli()) bits |= Attack.Sqli;
   return bits;
 }
