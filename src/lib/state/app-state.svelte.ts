@@ -51,6 +51,7 @@ export class AppState {
   #imports = $state.raw<ImportRecord[]>([]);
   /** The grouping settings in force (the next imports use them; the stored sessions were made with them). */
   #settings = $state.raw<GroupingSettings>(DEFAULT_GROUPING);
+  #settingsLoaded = $state(false);
   #settingsBusy = $state(false);
   #settingsError = $state<string | null>(null);
 
@@ -131,6 +132,13 @@ export class AppState {
   /** Applying the form needs the stored data cleared first: sessions grouped otherwise cannot merge. */
   get groupingNeedsClear(): boolean {
     return this.groupingChanged && this.#total > 0;
+  }
+  /**
+   * True once the settings in force have been read at start-up: the form is not editable before, or
+   * their arrival would overwrite what was typed.
+   */
+  get settingsLoaded(): boolean {
+    return this.#settingsLoaded;
   }
   /** A settings change or a clear is running. */
   get settingsBusy(): boolean {
@@ -226,7 +234,7 @@ export class AppState {
    */
   async applyGrouping(clearFirst = false): Promise<void> {
     const checked = this.#groupingCheck;
-    if (!checked.ok || this.#busy || this.#settingsBusy) return;
+    if (!checked.ok || !this.#settingsLoaded || this.#busy || this.#settingsBusy) return;
     this.#settingsBusy = true;
     this.#settingsError = null;
     try {
@@ -272,6 +280,8 @@ export class AppState {
       this.#setSettings(await this.#remote().getSettings());
     } catch (err) {
       this.#settingsError = `Could not read the settings: ${messageOf(err)}`;
+    } finally {
+      this.#settingsLoaded = true;
     }
   }
 

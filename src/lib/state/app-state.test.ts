@@ -360,7 +360,9 @@ describe('AppState: endpoints, grouping settings, clearing', () => {
     endpoints.push(endpointRow('GET /a', 5), endpointRow('GET /b', 2));
     imports.push({ time: 0, files: [{ name: 'monday.log', size: 1 }], format: 'combined', bytes: 1, lines: 1, blank: 0, requests: 1, malformed: 0, truncated: 0, sessions: 1, ms: 1, status: 'needs-reimport' });
     const app = new AppState(api);
+    expect(app.settingsLoaded).toBe(false);
     await app.start();
+    expect(app.settingsLoaded).toBe(true);
     expect(calls.endpointList).toEqual([[0, ENDPOINT_ROWS]]);
     expect(app.endpoints.map((e) => e.endpoint)).toEqual(['GET /a', 'GET /b']);
     expect(app.endpointTotal).toBe(2);
