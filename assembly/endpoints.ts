@@ -2,6 +2,7 @@ import { Vec } from './vec';
 import { findByte } from './scan';
 import { hashBytes } from './hash';
 import { Interner, U64Map } from './intern';
+import { probeBits } from './detect';
 
 // Endpoints (SPEC §2): method + path template. Path segments that are ids become placeholders —
 // {int} {uuid} {hex} {email} {date} {token} — and the query is dropped. Templating runs once per
@@ -24,6 +25,8 @@ export const epLast = new Vec(8, 1024);
 export const epSketch = new Vec(4, 1024);
 /** Requests per attack type (7 per endpoint, in the order of detect.ts's bits). */
 export const epAttacks = new Vec(4 * 7, 1024);
+/** Per endpoint: attack bits its template alone carries (scanner probes). */
+export const epProbe = new Vec(4, 1024);
 /** Per endpoint: 1 = login-like (login, signin, auth, token, …), 2 = has an id placeholder. */
 export const epFlags = new Vec(4, 1024);
 export const FLAG_LOGIN: u32 = 1;
@@ -260,6 +263,9 @@ export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64
   if (templates.count > before) {
     grow(id);
     store<u32>(epFlags.ptr + (<usize>id << 2), flagsOf(n));
+    // the path part of "METHOD /path"
+    let sp = findByte(scratch, scratch + <usize>n, 0x20);
+    epProbe.pushU32(probeBits(sp + 1, scratch + <usize>n));
   }
   if (rawCache.size < RAW_CACHE_MAX) rawCache.set(raw, id);
   return id;
