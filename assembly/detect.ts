@@ -480,6 +480,15 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
   return true;
 }
 
+/** What a query of plain words can still carry: SQL objects, bare commands. */
+function plainQuery(qs: usize, qe: usize): u32 {
+  load_(qs, qe, false);
+  let bits: u32 = 0;
+  if (has('information_schema') || has('sysobjects') || has('pg_catalog') || has('sqlite_master') || word('union') >= 0 && word('select') >= 0) bits |= Attack.Sqli;
+  if (cmdi()) bits |= Attack.Cmdi;
+  return bits;
+}
+
 /**
  * Scanner probes by endpoint template ("GET /wp-login.php"): templates are few, and a probe's
  * path has no id in it, so each template is looked at once (from endpoints.ts).
@@ -517,23 +526,27 @@ function agentBits(us: usize, ue: usize): u32 {
  * Attack bits of one request. Ranges may be empty (s == e). `pathKey` and `agentKey` are hashes
  * of the raw path and user agent, to reuse verdicts.
  */
-export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, pathKey: u64, agentKey: u64, endpointBits: u32): u32 {
-  // a plain path's only possible verdict is its template's (a probe)
+export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, pathKey: u64, agentKey: u64, endpointBits: u32, opaque: bool): u32 {
+  // a plain path's verdict is its template's (a probe), unless the template hides part of it
   let bits: u32 = endpointBits;
   if (pe > ps) {
     let v = pathVerdicts.get(pathKey);
     if (v < 0) {
-      v = plainRaw(ps, pe, true) ? 0 : <i32>pathBits(ps, pe);
+      v = plainRaw(ps, pe, true) && !opaque ? 0 : <i32>pathBits(ps, pe);
       if (pathVerdicts.size < CACHE_MAX) pathVerdicts.set(pathKey, v);
     }
     bits |= <u32>v;
   }
-  if (qe > qs && !plainRaw(qs, qe, true)) {
-    load_(qs, qe, true);
-    if (suspicious()) {
-      if (traversal()) bits |= Attack.Traversal;
-      if (fileInclusion()) bits |= Attack.FileInclusion;
-      bits |= inject();
+  if (qe > qs) {
+    if (!plainRaw(qs, qe, true)) {
+      load_(qs, qe, true);
+      if (suspicious()) {
+        if (traversal()) bits |= Attack.Traversal;
+        if (fileInclusion()) bits |= Attack.FileInclusion;
+        bits |= inject();
+      }
+    } else {
+      bits |= plainQuery(qs, qe);
     }
   }
   if (ue > us) {

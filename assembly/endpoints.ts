@@ -31,6 +31,8 @@ export const epProbe = new Vec(4, 1024);
 export const epFlags = new Vec(4, 1024);
 export const FLAG_LOGIN: u32 = 1;
 export const FLAG_ID: u32 = 2;
+/** The template hides part of the path in {token} or {hex}: a probe may hide there too. */
+export const FLAG_OPAQUE: u32 = 4;
 /** The raw (method, path) hash of the last endpointOf call: distinct object ids per session. */
 export let lastRawHash: u64 = 0;
 
@@ -234,7 +236,11 @@ function flagsOf(n: i32): u32 {
   let flags: u32 = 0;
   for (let i = 0; i + 1 < n; i++) {
     let c = load<u8>(scratch + <usize>i);
-    if (c == 0x7b) flags |= FLAG_ID;
+    if (c == 0x7b) {
+      flags |= FLAG_ID;
+      let d = load<u8>(scratch + <usize>(i + 1));
+      if (d == 0x74 || d == 0x68) flags |= FLAG_OPAQUE; // {token} {hex}
+    }
   }
   // lower-case words of the path that mark authentication
   if (contains(scratch, n, 'login') || contains(scratch, n, 'signin') || contains(scratch, n, 'sign-in') || contains(scratch, n, 'logon') || contains(scratch, n, 'auth') || contains(scratch, n, 'token') || contains(scratch, n, 'session') || contains(scratch, n, 'password') || contains(scratch, n, 'Login') || contains(scratch, n, 'SignIn') || contains(scratch, n, 'Auth')) flags |= FLAG_LOGIN;

@@ -248,7 +248,7 @@ function handleLine(s: usize, e: usize): void {
     rs = f.start(Slot.Referer);
     re = f.end(Slot.Referer);
   }
-  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastRawHash, hUa, ep.epProbe.u32At(endpoint));
+  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastRawHash, hUa, ep.epProbe.u32At(endpoint), (ep.epFlags.u32At(endpoint) & ep.FLAG_OPAQUE) != 0);
   ep.recordAttacks(endpoint, attacks);
   ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
   if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
