@@ -352,21 +352,7 @@ function cmdi(): bool {
   // shellshock
   if (has('() {') && (has(':;') || has('; };') || has(';};'))) return true;
   if (has('/bin/sh') || has('/bin/bash') || has('/bin/busybox') || has('cmd.exe') || has('cmd /c') || has('powershell') || has('${ifs}') || has('$ifs$') || has('nc -e') || has('/dev/tcp/') || has('chmod +x') || has('chmod 777') || has('rm -rf') || has('| sh') || has('|sh') || has('wget http') && (has(';') || has('|') || has('`') || has('$(')) || has('curl http') && (has(';') || has('|') || has('`') || has('$('))) return true;
-  // a value that is a command with options ("ls -l /", "netstat -an"), or an unmistakable one alone
-  let v = 0;
-  while (true) {
-    if (commandAt(v)) {
-      let k = v;
-      while (isWord(at(k)) || at(k) == 0x2e) k++;
-      if (at(k) == 0x20 && at(k + 1) == 0x2d && at(k + 2) - 97 <= 25) return true;
-      if (k - v >= 6 && (at(k) == 0 || at(k) == 0x26)) {
-        if (find('whoami', v, k) == v || find('ipconfig', v, k) == v || find('ifconfig', v, k) == v || find('netstat', v, k) == v || find('systeminfo', v, k) == v) return true;
-      }
-    }
-    let eq = find('=', v);
-    if (eq < 0) break;
-    v = eq + 1;
-  }
+  if (bareCommand()) return true;
   for (let i = 0; i < len; i++) {
     let c = at(i);
     if (c == 0x3b || c == 0x7c || c == 0x60 || c == 0x0a) {
@@ -485,8 +471,27 @@ function plainQuery(qs: usize, qe: usize): u32 {
   load_(qs, qe, false);
   let bits: u32 = 0;
   if (has('information_schema') || has('sysobjects') || has('pg_catalog') || has('sqlite_master') || word('union') >= 0 && word('select') >= 0) bits |= Attack.Sqli;
-  if (cmdi()) bits |= Attack.Cmdi;
+  if (bareCommand()) bits |= Attack.Cmdi;
   return bits;
+}
+
+/** A value that is a command with options ("ls -l /", "netstat -an"), or an unmistakable one alone. */
+function bareCommand(): bool {
+  let v = 0;
+  while (true) {
+    if (commandAt(v)) {
+      let k = v;
+      while (isWord(at(k)) || at(k) == 0x2e) k++;
+      if (at(k) == 0x20 && at(k + 1) == 0x2d && at(k + 2) - 97 <= 25) return true;
+      if (k - v >= 6 && (at(k) == 0 || at(k) == 0x26)) {
+        if (find('whoami', v, k) == v || find('ipconfig', v, k) == v || find('ifconfig', v, k) == v || find('netstat', v, k) == v || find('systeminfo', v, k) == v) return true;
+      }
+    }
+    let eq = find('=', v);
+    if (eq < 0) break;
+    v = eq + 1;
+  }
+  return false;
 }
 
 /**

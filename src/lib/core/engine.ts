@@ -617,8 +617,11 @@ export function statusRecord(counts: ArrayLike<number>): EndpointStats['status']
 
 /** Entry c of a little-endian u64 column read as u32 pairs, as 16 hex digits. */
 function hexPair(words: Uint32Array, c: number): string {
-  return words[2 * c + 1].toString(16).padStart(8, '0') + words[2 * c].toString(16).padStart(8, '0');
+  const hi = words[2 * c + 1], lo = words[2 * c];
+  return HEX[hi >>> 24] + HEX[(hi >>> 16) & 255] + HEX[(hi >>> 8) & 255] + HEX[hi & 255] + HEX[lo >>> 24] + HEX[(lo >>> 16) & 255] + HEX[(lo >>> 8) & 255] + HEX[lo & 255];
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function hex64(v: bigint): string {
   return BigInt.asUintN(64, v).toString(16).padStart(16, "0");
