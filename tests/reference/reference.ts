@@ -29,12 +29,13 @@ const MONTHS: Record<string, number> = {
 };
 
 // A quoted field: anything but a bare quote; a backslash escapes the next character (Apache `\"`).
+// Combined lines may carry extra quoted fields after the user agent (nginx's "$http_x_forwarded_for").
 const Q = String.raw`"((?:[^"\\]|\\.)*)"`;
 const LINE = new RegExp(
   String.raw`^(\S+) (\S+) (\S+) \[(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] ` +
     Q +
     String.raw` (\d{3}) (\d+|-)` +
-    String.raw`(?: ${Q} ${Q})?` +
+    String.raw`(?: ${Q} ${Q}(?: ${Q})*)?` +
     String.raw`[ \t]*$`
 );
 
