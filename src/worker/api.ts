@@ -1,10 +1,10 @@
 // The worker's typed surface: the only thing the page imports from the worker side (types only).
 import type { FilePreview } from '../lib/core/analyse';
-import type { EndpointStats, InputError, ParsedRequest, Progress, Result, Session, Summary } from '../lib/core/types';
+import type { AttackType, EndpointStats, InputError, Label, LabelName, ParsedRequest, Progress, Result, RiskPart, Session, Summary } from '../lib/core/types';
 import type { GroupingSettings } from '../lib/grouping';
 import type { ImportRecord } from '../lib/storage/store';
 
-export type { EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, ParsedRequest, Progress, Result, Session, Summary };
+export type { AttackType, EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, Label, LabelName, ParsedRequest, Progress, Result, RiskPart, Session, Summary };
 
 /**
  * The format the user chose for every file of an import. `format` is a name of the core's
@@ -30,10 +30,27 @@ export interface ImportReport extends Summary {
   stored: number;
 }
 
+/**
+ * Which sessions to list. Every condition is optional; empty strings are no condition. `attack` is a
+ * name of ATTACK_TYPES (sessions with at least one request of that type) or '*' (of any type);
+ * `label` a name of LABELS; `minRisk` the least risk, 0..100. An unknown attack type or label
+ * matches nothing.
+ */
+export interface SessionFilter {
+  attack?: string;
+  label?: string;
+  minRisk?: number;
+}
+
+/** Order of the listed sessions: by start (ties by id), or by risk, highest first (ties by start). */
+export type SessionSort = 'start' | 'risk';
+
 export interface SessionPage {
   /** Sessions stored in total. */
   total: number;
-  /** The requested rows, sorted by start (ties by id). */
+  /** Sessions that pass the filter (all stored when there is none). */
+  matched: number;
+  /** The requested rows of those, in the order asked for. */
   rows: Session[];
 }
 
@@ -70,8 +87,11 @@ export interface WorkerApi {
   previewSources(sources: ImportSource[], choice?: FormatChoice): Promise<FilePreview[]>;
   /** Cancels the running import, if any; it then resolves to an error value and stores nothing. */
   cancelImport(): Promise<void>;
-  /** Stored sessions `offset .. offset+limit`, sorted by start. */
-  listSessions(offset: number, limit: number): Promise<SessionPage>;
+  /**
+   * Rows `offset .. offset+limit` of the stored sessions that pass `filter`, sorted by `sort`
+   * (default: by start), with how many pass and how many are stored.
+   */
+  listSessions(offset: number, limit: number, filter?: SessionFilter, sort?: SessionSort): Promise<SessionPage>;
   sessionTotal(): Promise<number>;
   /** Stored endpoint statistics `offset .. offset+limit`, by requests. */
   listEndpoints(offset: number, limit: number): Promise<EndpointPage>;

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { LogSource } from '../lib/core/api';
 import { analyse as coreAnalyse, previewLogs, type FilePreview } from '../lib/core/analyse';
 import type { FormatSpec } from '../lib/core/formats/index';
-import type { EndpointStats, Progress, SessionColumns } from '../lib/core/types';
+import { ATTACK_TYPES, LABELS, type AttackType, type EndpointStats, type Progress, type Session, type SessionColumns } from '../lib/core/types';
 import { parseKeys } from '../lib/core/keys';
 import { DEFAULT_GROUPING } from '../lib/grouping';
 import { getSalt, listImports, loadStored, openStore, saltWords, type Store } from '../lib/storage/store';
@@ -12,6 +12,7 @@ import { V1_SALT, makeV1Store } from '../test-data/factories/v1-store';
 import { core, ok as analysed, memorySource } from '../../tests/helpers/core';
 import { generateLog } from '../../scripts/gen-log.js';
 import type { EndpointRow, ImportSource, SessionPage } from './api';
+import { ANY_ATTACK } from './select';
 import { PREVIEW_ROWS, SessionService, type Analyse, type Preview } from './service';
 
 let n = 0;
@@ -459,7 +460,7 @@ describe('SessionService: grouping settings, salt and merging', () => {
     const salt = await getSalt(await db());
     await service.clearData();
     expect(await service.sessionTotal()).toBe(0);
-    expect(await service.listSessions(0, 10)).toEqual({ total: 0, rows: [] });
+    expect(await service.listSessions(0, 10)).toEqual({ total: 0, matched: 0, rows: [] });
     expect(await service.listEndpoints(0, 10)).toEqual({ total: 0, rows: [] });
     expect(await service.listImports()).toEqual([]);
     expect(await snapshot(await db())).toEqual(EMPTY);
@@ -596,6 +597,83 @@ describe('SessionService: imports merged with what is stored (real core)', () =>
   });
 });
 
+describe('SessionService: filters and sort by risk (real core)', () => {
+  const text = generateLog({ lines: 6000, seed: 11 });
+  type Filter = { attack?: string; label?: string; minRisk?: number };
+  /** The oracle: the filter applied to the row objects the core's sessionAt makes. */
+  const passes = (s: Session, f: Filter) =>
+    (!f.attack || (f.attack === ANY_ATTACK ? Object.keys(s.attacks).length > 0 : (s.attacks[f.attack as AttackType] ?? 0) > 0)) &&
+    (!f.label || s.labels.some((l) => l.name === f.label)) &&
+    s.risk >= (f.minRisk ?? 0);
+
+  it('lists exactly the sessions whose attacks, labels and risk pass, counts them, and keeps the total', async () => {
+    const { service } = realService();
+    await mustImport(service, text, 'all.log');
+    const all = await service.listSessions(0, 1e9);
+    expect(all.matched).toBe(all.total);
+    const filters: Filter[] = [
+      ...ATTACK_TYPES.map((attack) => ({ attack })),
+      { attack: ANY_ATTACK },
+      ...LABELS.map((label) => ({ label })),
+      { minRisk: 1 },
+      { minRisk: 25 },
+      { minRisk: 50 },
+      { attack: 'scanner', label: 'security-crawler' },
+      { attack: ANY_ATTACK, minRisk: 50 },
+      { label: 'library-agent', minRisk: 20 }
+    ];
+    let nonEmpty = 0;
+    for (const f of filters) {
+      const want = all.rows.filter((s) => passes(s, f));
+      const page = await service.listSessions(0, 1e9, f);
+      expect(page.total, JSON.stringify(f)).toBe(all.total);
+      expect(page.matched, JSON.stringify(f)).toBe(want.length);
+      expect(page.rows.map((r) => r.id), JSON.stringify(f)).toEqual(want.map((r) => r.id));
+      if (want.length > 0 && want.length < all.total) nonEmpty++;
+    }
+    // The generated log has scanners, sqlmap, scripts and crawlers: most filters pick some, not all.
+    expect(nonEmpty).toBeGreaterThanOrEqual(8);
+
+    // Pages of a filtered list are slices of it.
+    const f = { minRisk: 1 };
+    const whole = await service.listSessions(0, 1e9, f);
+    expect((await service.listSessions(3, 5, f)).rows).toEqual(whole.rows.slice(3, 8));
+  });
+
+  it('sorts by risk, highest first, ties by start; a new import is filtered afresh', async () => {
+    const lines = text.trimEnd().split('\n');
+    const { service } = realService();
+    await mustImport(service, lines.slice(0, 3000).join('\n') + '\n', 'a.log');
+    const before = await service.listSessions(0, 1e9, { attack: ANY_ATTACK }, 'risk');
+    await mustImport(service, lines.slice(3000).join('\n') + '\n', 'b.log');
+    const all = await service.listSessions(0, 1e9);
+    const byRisk = await service.listSessions(0, 1e9, undefined, 'risk');
+    const order = new Map(all.rows.map((r, i) => [r.id, i]));
+    const want = [...all.rows].sort((a, b) => b.risk - a.risk || order.get(a.id)! - order.get(b.id)!);
+    expect(byRisk.rows.map((r) => r.id)).toEqual(want.map((r) => r.id));
+    expect(byRisk.rows[0].risk).toBeGreaterThan(byRisk.rows.at(-1)!.risk);
+
+    const after = await service.listSessions(0, 1e9, { attack: ANY_ATTACK }, 'risk');
+    expect(after.total).toBe(all.total);
+    expect(after.rows.map((r) => r.id)).toEqual(want.filter((s) => passes(s, { attack: ANY_ATTACK })).map((r) => r.id));
+    expect(after.matched).toBeGreaterThan(before.matched);
+  });
+
+  it('keeps attacks, labels with their evidence, risk and its parts on the rows', async () => {
+    const { service } = realService();
+    await mustImport(service, text, 'all.log');
+    const page = await service.listSessions(0, 1e9, { label: 'security-crawler' }, 'risk');
+    expect(page.matched).toBeGreaterThan(0);
+    for (const s of page.rows) {
+      expect(s.labels.find((l) => l.name === 'security-crawler')?.evidence).toMatch(/\d/);
+      expect(s.risk).toBe(Math.min(100, s.riskParts.reduce((sum, p) => sum + p.points, 0)));
+      expect(s.risk).toBeGreaterThan(0);
+    }
+    // What comlink would send: a structured clone keeps all of it.
+    expect(structuredClone(page.rows)).toEqual(page.rows);
+  });
+});
+
 describe('SessionService: v1 → v2 upgrade', () => {
   it('keeps the ledger, marked for re-import, and imports into the upgraded store with its salt', async () => {
     const name = `svc-v1-${++n}`;
@@ -610,7 +688,7 @@ describe('SessionService: v1 → v2 upgrade', () => {
       openStore: () => openStore(name)
     });
     expect(await service.sessionTotal()).toBe(0);
-    expect(await service.listSessions(0, 10)).toEqual({ total: 0, rows: [] });
+    expect(await service.listSessions(0, 10)).toEqual({ total: 0, matched: 0, rows: [] });
     expect((await service.listImports()).map((r) => [r.files[0].name, r.sessions, r.status])).toEqual([
       ['monday.log', 2, 'needs-reimport'],
       ['tuesday.log', 4, 'needs-reimport']

@@ -25,7 +25,8 @@ import {
   type StoredData,
   type Store
 } from '../lib/storage/store';
-import type { EndpointPage, FormatChoice, ImportReport, ImportSource, SessionPage, WorkerApi } from './api';
+import type { EndpointPage, FormatChoice, ImportReport, ImportSource, SessionFilter, SessionPage, SessionSort, WorkerApi } from './api';
+import { selectSessions } from './select';
 
 export type Analyse = (
   sources: LogSource[],
@@ -56,6 +57,14 @@ interface Held {
   endpoints: EndpointStats[];
 }
 
+/** The rows a filter and sort picked from one held block, kept for the next page of the same query. */
+interface Selection {
+  sessions: SessionColumns;
+  key: string;
+  /** Row indices in the order to list; null for all rows by start. */
+  rows: Uint32Array | null;
+}
+
 /** A settings change (another tab) between the analysis and the write: the import must not be merged. */
 class SettingsChanged extends Error {}
 
@@ -67,6 +76,8 @@ export class SessionService implements WorkerApi {
   #abort: AbortController | undefined;
   /** The stored data, loaded on first listing and replaced after each committed write. */
   #held: Held | undefined;
+  /** The last query's selection (it follows #held: a new block is selected afresh). */
+  #selection: Selection | undefined;
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
@@ -106,14 +117,26 @@ export class SessionService implements WorkerApi {
     this.#abort?.abort();
   }
 
-  async listSessions(offset: number, limit: number): Promise<SessionPage> {
+  async listSessions(offset: number, limit: number, filter?: SessionFilter, sort?: SessionSort): Promise<SessionPage> {
     const { sessions } = await this.#load();
-    const total = sessions?.count ?? 0;
-    const [from, to] = range(offset, limit, total);
-    const rows: Session[] = [];
+    if (!sessions) return { total: 0, matched: 0, rows: [] };
     // The block is sorted by start, ties by id (as the core and mergeSessions write it).
-    for (let i = from; i < to; i++) rows.push(sessionAt(sessions!, i));
-    return { total, rows };
+    const picked = this.#select(sessions, filter, sort);
+    const matched = picked ? picked.length : sessions.count;
+    const [from, to] = range(offset, limit, matched);
+    const rows: Session[] = [];
+    for (let k = from; k < to; k++) rows.push(sessionAt(sessions, picked ? picked[k] : k));
+    return { total: sessions.count, matched, rows };
+  }
+
+  /** The rows of `sessions` a query picks; the last query's are reused while the block is the same. */
+  #select(sessions: SessionColumns, filter?: SessionFilter, sort?: SessionSort): Uint32Array | null {
+    const key = JSON.stringify([filter?.attack ?? '', filter?.label ?? '', filter?.minRisk ?? 0, sort ?? 'start']);
+    const last = this.#selection;
+    if (last && last.sessions === sessions && last.key === key) return last.rows;
+    const rows = selectSessions(sessions, filter, sort);
+    this.#selection = { sessions, key, rows };
+    return rows;
   }
 
   async sessionTotal(): Promise<number> {
