@@ -2,6 +2,7 @@ import type { SessionColumns, EndpointStats } from './types';
 import { STATUS_CLASSES } from './types';
 import { mergeSketches, quantile } from './sketch';
 import { scoreSessions, endpointRisk } from './labels';
+import { emptyColumns } from './columns';
 
 // Sessions of different imports merged as if read together (SPEC §2 order independence): per key,
 // sessions that touch or bridge within the inactivity timeout become one, with exact figures
@@ -83,53 +84,13 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
   }
 
   const n = groups.length;
-  const out: SessionColumns = {
-    count: n,
-    id: new Array<string>(n),
-    keyKind: new Uint8Array(n),
-    keyHash: new Array<string>(n),
-    start: new Float64Array(n),
-    end: new Float64Array(n),
-    requests: new Uint32Array(n),
-    bytes: new Float64Array(n),
-    status: new Uint32Array(n * STATUS_CLASSES.length),
-    durationSum: new Float64Array(n),
-    durationCount: new Uint32Array(n),
-    durationMax: new Float64Array(n),
-    ip: new Uint32Array(n),
-    userAgent: new Uint32Array(n),
-    user: new Int32Array(n),
-    firstEndpoint: new Uint32Array(n),
-    lastEndpoint: new Uint32Array(n),
-    distinctIps: new Uint32Array(n),
-    distinctEndpoints: new Uint32Array(n),
-    distinctHosts: new Uint32Array(n),
-    ipSet: new Uint32Array(0),
-    ipSetStart: new Uint32Array(n + 1),
-    endpointSet: new Uint32Array(0),
-    endpointSetStart: new Uint32Array(n + 1),
-    hostSet: new Uint32Array(0),
-    hostSetStart: new Uint32Array(n + 1),
-    attacks: new Uint32Array(n * 7),
-    authFailures: new Uint32Array(n),
-    notFound: new Uint32Array(n),
-    gapCount: new Uint32Array(n),
-    gapSum: new Float64Array(n),
-    gapSumSq: new Float64Array(n),
-    idPaths: new Uint32Array(n),
-    idPathSet: new Uint32Array(0),
-    idPathSetStart: new Uint32Array(n + 1),
-    slowRequests: new Uint32Array(n),
-    errorBurst: new Uint32Array(n),
-    labelBits: new Uint16Array(n),
-    risk: new Uint8Array(n),
-    baseline: { requestsP99: 0, rateP99: 0, bytesP99: 0 },
+  const out = emptyColumns(n, {
     ips: united.ips.out,
     userAgents: united.userAgents.out,
     users: united.users.out,
     hosts: united.hosts.out,
     endpoints: united.endpoints.out
-  };
+  });
   // order of the merged sessions: by start, then id (the id of a session is its first piece's)
   const order = groups.map((_, g) => g);
   const firstOf = (g: Row[]) => g[0];
