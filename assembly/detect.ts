@@ -315,6 +315,7 @@ function traversal(): bool {
   let wi = find('web-inf');
   if (wi >= 0 && find('web.xml', wi, wi + 20) >= 0) return true;
   if (has('....') && (has('/') || has('\\')) || has('global.asa') || has('c:/inetpub') || has('c:\\inetpub') || has('0x2f..') || has('..0x2f') || has('..0x5c')) return true;
+  if (has('web-inf') || has(':oot.ini') || has('.oot.ini')) return true;
   if (has('/etc/passwd') || has('/etc/shadow') || has('/etc/hosts') || has('/etc/group') || has('/etc/issue') || has('win.ini') || has('boot.ini') || has('system32') || has('/proc/self/') || has('c:\\windows') || has('c:/windows') || has('web-inf/web.xml') || has('.htpasswd') || has('/var/log/')) return true;
   return false;
 }
@@ -359,6 +360,13 @@ function cmdi(): bool {
       if (commandAt(i + 1)) return true;
     } else if (c == 0x26 && at(i + 1) == 0x26) {
       if (commandAt(i + 2)) return true;
+    } else if (c == 0x26 && at(i + 1) == 0x20) {
+      // "& ping -n 30 …": a command with options after a lone ampersand
+      let k = i + 2;
+      if (commandAt(k)) {
+        while (isWord(at(k)) || at(k) == 0x2e) k++;
+        if (at(k) == 0x20 && at(k + 1) == 0x2d) return true;
+      }
     } else if (c == 0x26 && at(i + 1) != 0x20) {
       // "&id" is a query parameter unless a command follows ("&whoami"); "& sleep" is prose
       if (commandAt(i + 1)) return true;
@@ -456,6 +464,8 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
     if (d + 1 < e && load<u8>(d + 1) == 0x2e) return false;
     d = findByte(d + 1, e, 0x2e);
   }
+  // traversal targets and hex-spelled dots need no special character: "0x2e0x2e/etc/issue"
+  if (rawHas(s, e, '0x2') || rawHas(s, e, '0x5') || rawHas(s, e, 'etc/') || rawHas(s, e, '.ini') || rawHas(s, e, 'passwd') || rawHas(s, e, 'WEB-INF') || rawHas(s, e, 'web-inf')) return false;
   if (urls) {
     let c = findByte(s, e, 0x3a);
     while (c < e) {
@@ -464,6 +474,22 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
     }
   }
   return true;
+}
+
+/** Whether the raw bytes [s, e) contain the ASCII needle (case as written). */
+function rawHas(s: usize, e: usize, needle: string): bool {
+  let n = <usize>needle.length;
+  let first = <u8>needle.charCodeAt(0);
+  let p = s;
+  while (p + n <= e) {
+    let q = findByte(p, e, first);
+    if (q + n > e) return false;
+    let ok = true;
+    for (let k = 1; k < <i32>n; k++) if (load<u8>(q + <usize>k) != <u8>needle.charCodeAt(k)) { ok = false; break; }
+    if (ok) return true;
+    p = q + 1;
+  }
+  return false;
 }
 
 /** What a query of plain words can still carry: SQL objects, bare commands. */
@@ -483,6 +509,8 @@ function bareCommand(): bool {
       let k = v;
       while (isWord(at(k)) || at(k) == 0x2e) k++;
       if (at(k) == 0x20 && at(k + 1) == 0x2d && at(k + 2) - 97 <= 25) return true;
+      // "id;", "uname|": a command closed by a shell separator
+      if ((at(k) == 0x3b || at(k) == 0x7c) && (at(k + 1) == 0 || at(k + 1) == 0x26 || at(k + 1) == 0x20)) return true;
       if (k - v >= 6 && (at(k) == 0 || at(k) == 0x26)) {
         if (find('whoami', v, k) == v || find('ipconfig', v, k) == v || find('ifconfig', v, k) == v || find('netstat', v, k) == v || find('systeminfo', v, k) == v) return true;
       }
