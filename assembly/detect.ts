@@ -23,6 +23,31 @@ const buf = heap.alloc(<usize>BUF + 64);
 const tmp = heap.alloc(<usize>BUF + 64);
 let len: i32 = 0;
 
+// Which byte pairs the loaded text has (hashed into 4096 bits): a needle with a pair the text
+// lacks cannot be in it, so most of the hundreds of keyword searches end before any scan.
+const pairs = heap.alloc(512);
+
+@inline function pairBit(a: u32, b: u32): u32 { return ((a * 31) ^ b) & 4095; }
+
+function indexPairs(): void {
+  memory.fill(pairs, 0, 512);
+  for (let i = 0; i + 1 < len; i++) {
+    let h = pairBit(load<u8>(buf + <usize>i), load<u8>(buf + <usize>(i + 1)));
+    let w = pairs + (<usize>(h >> 5) << 2);
+    store<u32>(w, load<u32>(w) | (<u32>1 << (h & 31)));
+  }
+}
+
+/** False when the needle surely is not in the text (a byte pair of it is absent). */
+function maybeHas(needle: string): bool {
+  let n = needle.length;
+  for (let k = 0; k + 1 < n; k++) {
+    let h = pairBit(<u32>needle.charCodeAt(k), <u32>needle.charCodeAt(k + 1));
+    if ((load<u32>(pairs + (<usize>(h >> 5) << 2)) & (<u32>1 << (h & 31))) == 0) return false;
+  }
+  return true;
+}
+
 @inline function hexVal(c: u32): i32 {
   if (c - 48 <= 9) return <i32>(c - 48);
   let l = c | 0x20;
@@ -83,7 +108,11 @@ function load_(s: usize, e: usize, plus: bool): void {
   if (n > BUF) n = BUF;
   memory.copy(buf, s, n);
   len = n;
-  for (let r = 0; r < 3; r++) if (!decodeRound(plus && r == 0)) break;
+  for (let r = 0; r < 3; r++) {
+    // another round only while a percent sign (or, first, a plus) is left to decode
+    if (!(plus && r == 0) && findByte(buf, buf + <usize>len, 0x25) >= buf + <usize>len && findByte(buf, buf + <usize>len, 0x5c) >= buf + <usize>len) break;
+    if (!decodeRound(plus && r == 0)) break;
+  }
   normalise();
 }
 
@@ -111,10 +140,17 @@ function normalise(): void {
     store<u8>(buf + <usize>(n++), <u8>c);
   }
   len = n;
+  indexPairs();
 }
 
 // SQL comments as spaces ("union" comment "select"); MySQL's version comments keep their content.
 function stripComments(): void {
+  if (find('/*') < 0) return;
+  stripCommentsIn();
+  indexPairs();
+}
+
+function stripCommentsIn(): void {
   for (let i = 0; i + 1 < len; i++) {
     if (load<u8>(buf + <usize>i) == 0x2f && load<u8>(buf + <usize>(i + 1)) == 0x2a) {
       let j = i + 2;
@@ -141,6 +177,7 @@ function find(needle: string, from: i32 = 0, to: i32 = -1): i32 {
   if (to < 0 || to > len) to = len;
   let n = needle.length;
   if (n == 0) return from;
+  if (!maybeHas(needle)) return -1;
   let first = <u8>needle.charCodeAt(0);
   let p = buf + <usize>from;
   let end = buf + <usize>to;
@@ -323,6 +360,20 @@ function traversal(): bool {
 /** Commands an injection runs (allocated once: a static array of static strings). */
 const COMMANDS: StaticArray<string> = ['cat', 'ls', 'id', 'whoami', 'uname', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'bash', 'sh', 'zsh', 'ping', 'echo', 'rm', 'chmod', 'python', 'python3', 'perl', 'php', 'ruby', 'nslookup', 'dig', 'sleep', 'cmd', 'powershell', 'ifconfig', 'ipconfig', 'netstat', 'busybox', 'tftp', 'telnet', 'passwd', 'pwd', 'ps', 'mkfifo', 'nohup', 'sudo', 'base64', 'xxd', 'crontab', 'systeminfo', 'hostname', 'reboot', 'shutdown', 'certutil', 'bitsadmin', 'mshta', 'rundll32', 'regsvr32', 'cscript', 'wscript', 'whoami.exe', 'cmd.exe', 'sh.exe', 'net.exe', 'tasklist', 'taskkill', 'uname.exe', 'expr', 'true', 'false', 'dir', 'net'];
 
+/** Per word length, a bit per first letter of the commands of that length. */
+const commandIndex = heap.alloc(32 * 4);
+function indexCommands(): void {
+  memory.fill(commandIndex, 0, 32 * 4);
+  for (let k = 0; k < COMMANDS.length; k++) {
+    let c = unchecked(COMMANDS[k]);
+    let w = c.length;
+    if (w >= 32) continue;
+    let p = commandIndex + (<usize>w << 2);
+    store<u32>(p, load<u32>(p) | (<u32>1 << ((<u32>c.charCodeAt(0) - 0x61) & 31)));
+  }
+}
+indexCommands();
+
 /** A command after a shell separator: ;cat /etc/passwd, |id, $(whoami), `uname -a`. */
 function commandAt(i: i32): bool {
   while (at(i) == 0x20 || at(i) == 0x7b) i++;
@@ -335,6 +386,8 @@ function commandAt(i: i32): bool {
   let c0 = at(start);
   // a path to a binary: /bin/sh, /usr/bin/id
   if (c0 == 0x2f && (find('/bin/', start, i) >= 0 || find('/tmp/', start, i) >= 0)) return true;
+  // quick reject: no command has this length and first letter
+  if (w >= 32 || (load<u32>(commandIndex + (<usize>w << 2)) & (<u32>1 << ((c0 - 0x61) & 31))) == 0) return false;
   for (let k = 0; k < COMMANDS.length; k++) {
     let cand = unchecked(COMMANDS[k]);
     if (cand.length != w) continue;
@@ -492,11 +545,10 @@ function rawHas(s: usize, e: usize, needle: string): bool {
   return false;
 }
 
-/** What a query of plain words can still carry: SQL objects, bare commands. */
-function plainQuery(qs: usize, qe: usize): u32 {
-  load_(qs, qe, false);
+/** What loaded text of plain words can still carry: SQL objects, "or 1=1", bare commands. */
+function plainWords(): u32 {
   let bits: u32 = 0;
-  if (has('information_schema') || has('sysobjects') || has('pg_catalog') || has('sqlite_master') || word('union') >= 0 && word('select') >= 0) bits |= Attack.Sqli;
+  if (has('information_schema') || has('sysobjects') || has('pg_catalog') || has('sqlite_master') || word('union') >= 0 && word('select') >= 0 || boolTest('or') || boolTest('and')) bits |= Attack.Sqli;
   if (bareCommand()) bits |= Attack.Cmdi;
   return bits;
 }
@@ -577,9 +629,15 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
         if (traversal()) bits |= Attack.Traversal;
         if (fileInclusion()) bits |= Attack.FileInclusion;
         bits |= inject();
+      } else {
+        // decoded to plain words (most %-encoded queries are): the word-only checks
+        bits |= plainWords();
+        if (traversal()) bits |= Attack.Traversal;
+        if (has('://') && fileInclusion()) bits |= Attack.FileInclusion;
       }
     } else {
-      bits |= plainQuery(qs, qe);
+      load_(qs, qe, false);
+      bits |= plainWords();
     }
   }
   if (ue > us) {
@@ -605,7 +663,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
 function suspicious(): bool {
   for (let i = 0; i < len; i++) {
     let c = at(i);
-    if (c == 0x27 || c == 0x22 || c == 0x3c || c == 0x3e || c == 0x28 || c == 0x3b || c == 0x7c || c == 0x60 || c == 0x24 || c == 0x7b || c == 0x5c || c == 0x2e && at(i + 1) == 0x2e || c == 0x3d || c == 0x3a || c == 0x26 || c == 0x23 || c == 0x2f && at(i + 1) == 0x75 && at(i + 2) == 0x73 && at(i + 3) == 0x72 || c == 0x40) return true;
+    if (c == 0x27 || c == 0x22 || c == 0x3c || c == 0x3e || c == 0x28 || c == 0x3b || c == 0x7c || c == 0x60 || c == 0x24 || c == 0x7b || c == 0x5c || c == 0x2e && at(i + 1) == 0x2e || c == 0x26 && (at(i + 1) == 0x26 || at(i + 1) == 0x20) || c == 0x2f && at(i + 1) == 0x75 && at(i + 2) == 0x73 && at(i + 3) == 0x72 || c == 0x40) return true;
   }
   return false;
 }
