@@ -12,6 +12,8 @@ import type {
   InputError,
   Progress,
   Session,
+  SessionFilter,
+  SessionSort,
   WorkerApi
 } from '../../worker/api';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
@@ -40,6 +42,15 @@ export class AppState {
 
   #rows = $state.raw<Session[]>([]);
   #total = $state(0);
+  /** Sessions that pass the filter. */
+  #matched = $state(0);
+  #filter = $state.raw<SessionFilter>({});
+  #sort = $state<SessionSort>('start');
+  /** The session whose detail is open, as it was last listed. */
+  #selected = $state.raw<Session | null>(null);
+  #listSeq = 0;
+  /** The stored data changed since the open detail was last matched to a listed row. */
+  #selectionStale = false;
   #loaded = $state(false);
   #busy = $state(false);
   #progress = $state.raw<Progress | null>(null);
@@ -72,13 +83,33 @@ export class AppState {
   #choice = $derived(choiceOf(this.draft));
   #choiceKey = $derived(choiceKey(this.#choice));
 
-  /** The first PAGE_SIZE stored sessions, by start. */
+  /** The first PAGE_SIZE stored sessions that pass the filter, in the chosen order. */
   get rows(): Session[] {
     return this.#rows;
   }
   /** Sessions stored in total. */
   get total(): number {
     return this.#total;
+  }
+  /** Stored sessions that pass the filter. */
+  get matched(): number {
+    return this.#matched;
+  }
+  /** The session filter in force (plain data: it goes to the worker as it is). */
+  get filter(): SessionFilter {
+    return this.#filter;
+  }
+  /** True when the filter lets only some sessions through. */
+  get filtered(): boolean {
+    const f = this.#filter;
+    return Boolean(f.attack || f.label || (f.minRisk ?? 0) > 0);
+  }
+  get sort(): SessionSort {
+    return this.#sort;
+  }
+  /** The session whose detail is open, or null. */
+  get selected(): Session | null {
+    return this.#selected;
   }
   /** True once the stored sessions have been read at start-up. */
   get loaded(): boolean {
@@ -211,13 +242,11 @@ export class AppState {
   async refresh(): Promise<void> {
     try {
       const api = this.#remote();
-      const [page, endpoints, imports] = await Promise.all([
-        api.listSessions(0, PAGE_SIZE),
+      const [, endpoints, imports] = await Promise.all([
+        this.#listSessions(true),
         api.listEndpoints(0, ENDPOINT_ROWS),
         api.listImports()
       ]);
-      this.#rows = page.rows;
-      this.#total = page.total;
       this.#endpoints = endpoints.rows;
       this.#endpointTotal = endpoints.total;
       this.#imports = imports;
@@ -226,6 +255,59 @@ export class AppState {
     } finally {
       this.#loaded = true;
     }
+  }
+
+  /**
+   * Changes the session filter (the given conditions; '' or 0 drops one) and lists again. The open
+   * detail stays: the data has not changed.
+   */
+  setFilter(change: SessionFilter): Promise<void> {
+    const next: SessionFilter = { ...this.#filter, ...change };
+    this.#filter = {
+      ...(next.attack ? { attack: next.attack } : {}),
+      ...(next.label ? { label: next.label } : {}),
+      ...(Number(next.minRisk) > 0 ? { minRisk: Math.min(100, Number(next.minRisk)) } : {})
+    };
+    return this.#relist();
+  }
+
+  /** Lists by start or by risk (highest first). */
+  setSort(sort: SessionSort): Promise<void> {
+    this.#sort = sort === 'risk' ? 'risk' : 'start';
+    return this.#relist();
+  }
+
+  /** Opens the detail of a session (null closes it). */
+  select(session: Session | null): void {
+    this.#selected = session;
+  }
+
+  async #relist(): Promise<void> {
+    try {
+      await this.#listSessions(false);
+    } catch (err) {
+      this.#fail('', `Could not read the stored sessions: ${messageOf(err)}`);
+    }
+  }
+
+  /**
+   * The first page for the filter and sort in force; a newer listing wins. After the data changed
+   * (`fresh`), an open detail shows the session as now stored, or closes if it is gone (merged).
+   */
+  async #listSessions(fresh: boolean): Promise<void> {
+    const seq = ++this.#listSeq;
+    if (fresh) this.#selectionStale = true;
+    const page = await this.#remote().listSessions(0, PAGE_SIZE, this.#filter, this.#sort);
+    if (seq !== this.#listSeq) return;
+    this.#rows = page.rows;
+    this.#total = page.total;
+    this.#matched = page.matched;
+    const open = this.#selected;
+    if (open) {
+      const now = page.rows.find((r) => r.id === open.id);
+      if (now || this.#selectionStale) this.#selected = now ?? null;
+    }
+    this.#selectionStale = false;
   }
 
   /**

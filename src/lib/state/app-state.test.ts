@@ -11,6 +11,8 @@ import type {
   Progress,
   Result,
   Session,
+  SessionFilter,
+  SessionSort,
   WorkerApi
 } from '../../worker/api';
 import { checkGrouping, DEFAULT_GROUPING } from '../grouping';
@@ -70,7 +72,10 @@ function fakeApi(importSources: WorkerApi['importSources'], previewSources?: Wor
     previews: { names: string[]; choice?: FormatChoice }[];
     settings: GroupingSettings[];
     cleared: number;
-  } = { sources: [], list: [], endpointList: [], choices: [], previews: [], settings: [], cleared: 0 };
+    queries: { filter?: SessionFilter; sort?: SessionSort }[];
+  } = { sources: [], list: [], endpointList: [], choices: [], previews: [], settings: [], cleared: 0, queries: [] };
+  /** Set `gates.list` to hold listings back (to answer them out of order). */
+  const gates: { list?: () => Promise<void> } = {};
   const api = {
     importSources: async (sources: ImportSource[], onProgress?: (p: Progress) => void, choice?: FormatChoice) => {
       calls.sources.push(...sources);
@@ -85,9 +90,19 @@ function fakeApi(importSources: WorkerApi['importSources'], previewSources?: Wor
       return previewSources(sources, choice);
     },
     cancelImport: async () => {},
-    listSessions: async (offset: number, limit: number) => {
+    listSessions: async (offset: number, limit: number, filter?: SessionFilter, sort?: SessionSort) => {
       calls.list.push([offset, limit]);
-      return { total: stored.length, rows: stored.slice(offset, offset + limit) };
+      calls.queries.push({ filter, sort });
+      await gates.list?.();
+      const f = filter ?? {};
+      const passing = stored.filter(
+        (s) =>
+          (!f.attack || (s.attacks[f.attack as keyof Session['attacks']] ?? 0) > 0) &&
+          (!f.label || s.labels.some((l) => l.name === f.label)) &&
+          s.risk >= (f.minRisk ?? 0)
+      );
+      if (sort === 'risk') passing.sort((a, b) => b.risk - a.risk);
+      return { total: stored.length, matched: passing.length, rows: passing.slice(offset, offset + limit) };
     },
     sessionTotal: async () => stored.length,
     listEndpoints: async (offset: number, limit: number) => {
@@ -114,7 +129,7 @@ function fakeApi(importSources: WorkerApi['importSources'], previewSources?: Wor
       imports.length = 0;
     }
   };
-  return { api: api as unknown as Remote<WorkerApi>, calls, stored, endpoints, imports };
+  return { api: api as unknown as Remote<WorkerApi>, calls, stored, endpoints, imports, gates };
 }
 
 describe('AppState', () => {
@@ -438,5 +453,92 @@ describe('AppState: endpoints, grouping settings, clearing', () => {
     expect(app.rows).toEqual([]);
     expect(app.endpoints).toEqual([]);
     expect(app.hasData).toBe(false);
+  });
+});
+
+describe('AppState: session filter, sort and detail', () => {
+  const ok = async () => ({ ok: true as const, value: report });
+  const risky = (id: string, over: Partial<Session>): Session => ({ ...session(id), ...over });
+
+  function seeded() {
+    const fake = fakeApi(ok);
+    fake.stored.push(
+      risky('calm', {}),
+      risky('walker', { attacks: { traversal: 12, scanner: 3 }, labels: [{ name: 'security-crawler', evidence: '3 of 15 requests probe' }], risk: 65 }),
+      risky('script', { labels: [{ name: 'library-agent', evidence: 'no user agent' }], risk: 5 }),
+      risky('injector', { attacks: { sqli: 4 }, labels: [{ name: 'library-agent', evidence: 'user agent of a library or tool: "curl"' }], risk: 40 })
+    );
+    return fake;
+  }
+
+  it('sends the filter and sort to the worker, shows what passes and keeps the total of all stored', async () => {
+    const { api, calls } = seeded();
+    const app = new AppState(api);
+    await app.start();
+    expect([app.total, app.matched, app.filtered]).toEqual([4, 4, false]);
+
+    await app.setFilter({ attack: 'traversal' });
+    expect(calls.queries.at(-1)).toEqual({ filter: { attack: 'traversal' }, sort: 'start' });
+    expect(app.rows.map((r) => r.id)).toEqual(['walker']);
+    expect([app.total, app.matched, app.filtered]).toEqual([4, 1, true]);
+
+    await app.setFilter({ attack: '', label: 'library-agent' });
+    expect(calls.queries.at(-1)?.filter).toEqual({ label: 'library-agent' });
+    expect(app.rows.map((r) => r.id)).toEqual(['script', 'injector']);
+
+    await app.setSort('risk');
+    expect(app.rows.map((r) => r.id)).toEqual(['injector', 'script']);
+    await app.setFilter({ label: '', minRisk: 30 });
+    expect(calls.queries.at(-1)).toEqual({ filter: { minRisk: 30 }, sort: 'risk' });
+    expect(app.rows.map((r) => r.id)).toEqual(['walker', 'injector']);
+
+    // 0, '' and odd numbers drop a condition; the filter stays plain data (it is structured-cloned).
+    await app.setFilter({ minRisk: Number('') });
+    expect(app.filter).toEqual({});
+    expect(app.filtered).toBe(false);
+    expect(() => structuredClone(app.filter)).not.toThrow();
+    expect(app.matched).toBe(4);
+  });
+
+  it('shows the newest listing when an older one answers late', async () => {
+    const { api, gates } = seeded();
+    const app = new AppState(api);
+    await app.start();
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((r) => (releaseSlow = r));
+    gates.list = () => slow;
+    const first = app.setFilter({ attack: 'traversal' });
+    gates.list = undefined;
+    await app.setFilter({ attack: 'sqli' });
+    releaseSlow();
+    await first;
+    expect(app.filter).toEqual({ attack: 'sqli' });
+    expect(app.rows.map((r) => r.id)).toEqual(['injector']);
+    expect(app.matched).toBe(1);
+  });
+
+  it('keeps the open detail across filters, shows it as stored after an import, closes it when it is gone', async () => {
+    const { api, stored } = seeded();
+    const app = new AppState(api);
+    await app.start();
+    app.select(app.rows[1]);
+    expect(app.selected?.id).toBe('walker');
+    await app.setFilter({ attack: 'sqli' });
+    expect(app.selected?.id, 'the data did not change: the detail stays').toBe('walker');
+
+    await app.setFilter({ attack: '' });
+    stored[1] = { ...stored[1], requests: 99 };
+    await app.importFiles([new File(['a'], 'a.log')]);
+    expect(app.selected).toMatchObject({ id: 'walker', requests: 99 });
+
+    stored.splice(1, 1);
+    await app.importFiles([new File(['b'], 'b.log')]);
+    expect(app.selected, 'merged away by the import').toBeNull();
+
+    app.select(app.rows[0]);
+    await app.clearAll();
+    expect(app.selected).toBeNull();
+    app.select(null);
+    expect(app.selected).toBeNull();
   });
 });
