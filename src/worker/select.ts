@@ -1,10 +1,10 @@
 // Which stored sessions a filter lets through, and in what order: read straight off the columns
 // (attacks, labelBits, risk), so a million sessions are filtered without building a row object each.
 import { ATTACK_TYPES, LABELS, type SessionColumns } from '../lib/core/types';
+import { ANY_ATTACK } from '../lib/detection';
 import type { SessionFilter, SessionSort } from './api';
 
-/** `attack` value that lets through sessions with at least one attack request of any type. */
-export const ANY_ATTACK = '*';
+export { ANY_ATTACK };
 
 /** The filter as the service applies it: empty strings and non-numbers are "no condition". */
 export interface CheckedFilter {
