@@ -54,7 +54,8 @@ export function watchErrors(page: Page): string[] {
 export function cli(args: string[]): string {
   const bin = path.join(ROOT, 'bin/sessionlens.js');
   try {
-    return execFileSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // maxBuffer: `sessions` of a real log prints megabytes (the default 1 MiB kills the CLI).
+    return execFileSync(process.execPath, [bin, ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
   } catch (e) {
     const err = e as { status?: number; stderr?: string };
     throw new Error(`sessionlens ${args.join(' ')} failed (exit ${err.status}): ${err.stderr ?? e}`);
