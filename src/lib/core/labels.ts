@@ -74,7 +74,9 @@ export function labelsOf(cols: SessionColumns, i: number): Label[] {
   const probes = attack('scanner');
   const scannerUa = SCANNER_UA.exec(ua)?.[0];
   if (scannerUa || probes >= t.probes) {
-    out.push({ name: 'security-crawler', evidence: [scannerUa ? `scanner user agent "${scannerUa}"` : '', probes ? `${probes} of ${n} requests probe for files or panels` : ''].filter(Boolean).join('; ') });
+    // with a scanner's user agent every request counts as scanner activity, not only the probes
+    const what = scannerUa ? 'requests from a scanner or probing for files and panels' : 'requests probe for files or panels';
+    out.push({ name: 'security-crawler', evidence: [scannerUa ? `scanner user agent "${scannerUa}"` : '', probes ? `${probes} of ${n} ${what}` : ''].filter(Boolean).join('; ') });
   }
   if (cols.authFailures[i] >= t.authFailures) {
     out.push({ name: 'brute-force', evidence: `${cols.authFailures[i]} requests answered 401/403 on login endpoints` });
