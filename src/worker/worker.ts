@@ -10,7 +10,9 @@ let core: Promise<WebAssembly.Module> | undefined;
 
 /** Compiled on first use, once; a failed compile (e.g. the file missing) is retried next time. */
 function compiled(): Promise<WebAssembly.Module> {
-  core ??= compileCore(fetch(wasmUrl)).catch((err: unknown) => {
+  // Resolved against this module: the worker runs from a blob: URL (src/lib/worker-start.ts), against
+  // which a path (Vite's dev server gives one) cannot be resolved. The build gives an absolute URL.
+  core ??= compileCore(fetch(new URL(wasmUrl, import.meta.url))).catch((err: unknown) => {
     core = undefined;
     throw err;
   });
@@ -29,4 +31,10 @@ expose(service);
 self.addEventListener('unhandledrejection', (e) => {
   console.error('SessionLens worker: unhandled rejection', e.reason);
   e.preventDefault();
+});
+// The page's Content-Security-Policy binds this worker (it starts from a blob: URL, see
+// src/lib/worker-start.ts); a refusal here is reported on this worker, not the page: say it where the
+// page's console (and the end-to-end tests watching it) will see it.
+self.addEventListener('securitypolicyviolation', (e) => {
+  console.error(`SessionLens worker: Content-Security-Policy refused ${e.blockedURI || 'an action'} (${e.effectiveDirective})`);
 });

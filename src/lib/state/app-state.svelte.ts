@@ -18,6 +18,7 @@ import type {
 } from '../../worker/api';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
+import { startWorker } from '../worker-start';
 
 /** Rows shown in the sessions table; a virtualised list replaces this cap later (SPEC §5). */
 export const PAGE_SIZE = 200;
@@ -32,8 +33,8 @@ export interface GroupingDraft {
 }
 
 function createWorker(): Worker {
-  // Written out in full here so Vite sees it and bundles the worker as a module.
-  return new Worker(new URL('../../worker/worker.ts', import.meta.url), { type: 'module', name: 'sessionlens' });
+  // From a blob: URL, so that the page's Content-Security-Policy binds the worker too (see worker-start.ts).
+  return startWorker();
 }
 
 export class AppState {
