@@ -43,6 +43,10 @@ const config = {
         'base-uri': ['self'],
         'form-action': ['none']
       }
+    },
+    // src/service-worker.ts caches the app for offline use; the static folder's notes stay out.
+    serviceWorker: {
+      files: (file) => !file.endsWith('.md') && !file.endsWith('.DS_Store')
     }
   }
 };
