@@ -343,7 +343,6 @@ export let late: i32 = 0;
 export let mergedPieces: i32 = 0;
 let maxTime: f64 = -Infinity;
 let sinceSweep: i32 = 0;
-let serial: u32 = 0;
 
 function newPiece(key: u64, kind: u32): i32 {
   let c = cStart.len;
@@ -357,19 +356,21 @@ function newPiece(key: u64, kind: u32): i32 {
   cSlow.pushU32(0); cBurst.pushU32(0);
   cAuthFail.pushU32(0); cNotFound.pushU32(0); cGapN.pushU32(0); cGapSum.pushF64(0); cGapSq.pushF64(0); cIdPaths.pushU32(0);
   cGone.pushU32(0);
-  serial++;
   return c;
 }
 
-/** Sorts u32 [a, a+n) ascending (merge sort through tmp; small runs by insertion). */
-export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
+/**
+ * Stable sort of u32 values [lo, hi) at a by `before` (merge sort through tmp; small runs by
+ * insertion). Used per session and once at the end, never per line: the indirect call is cheap.
+ */
+export function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u32) => bool): void {
   let n = hi - lo;
   if (n < 2) return;
   if (n <= 16) {
     for (let i = lo + 1; i < hi; i++) {
       let v = load<u32>(a + (<usize>i << 2));
       let j = i - 1;
-      while (j >= lo && load<u32>(a + (<usize>j << 2)) > v) {
+      while (j >= lo && before(v, load<u32>(a + (<usize>j << 2)))) {
         store<u32>(a + (<usize>(j + 1) << 2), load<u32>(a + (<usize>j << 2)));
         j--;
       }
@@ -378,12 +379,12 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
     return;
   }
   let mid = lo + (n >> 1);
-  sortU32(a, tmp, lo, mid);
-  sortU32(a, tmp, mid, hi);
+  mergeSort(a, tmp, lo, mid, before);
+  mergeSort(a, tmp, mid, hi, before);
   let i = lo, j = mid, k = lo;
   while (i < mid && j < hi) {
     let vi = load<u32>(a + (<usize>i << 2)), vj = load<u32>(a + (<usize>j << 2));
-    if (vj < vi) { store<u32>(tmp + (<usize>k << 2), vj); j++; } else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
+    if (before(vj, vi)) { store<u32>(tmp + (<usize>k << 2), vj); j++; } else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
     k++;
   }
   while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>i << 2))); i++; k++; }
@@ -391,11 +392,13 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
   memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
+function ascending(x: u32, y: u32): bool { return x < y; }
+
 /** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
 function sealSet(c: i32, which: i32, ids: Vec): void {
   let n = ids.len;
   if (sortTmp.cap < n) sortTmp.grow(n);
-  sortU32(ids.ptr, sortTmp.ptr, 0, n);
+  mergeSort(ids.ptr, sortTmp.ptr, 0, n, ascending);
   let off = setArena.len;
   setArena.reserve(n);
   memory.copy(setArena.ptr + (<usize>off << 2), ids.ptr, <usize>n << 2);
@@ -498,41 +501,10 @@ export function sweep(all: bool): void {
 let order = new Vec(4, 1024);
 let orderTmp = new Vec(4, 1024);
 
-@inline function pieceBefore(a: u32, b: u32): bool {
+function pieceBefore(a: u32, b: u32): bool {
   let ka = cKey.u64At(<i32>a), kb = cKey.u64At(<i32>b);
   if (ka != kb) return ka < kb;
   return cStart.f64At(<i32>a) < cStart.f64At(<i32>b);
-}
-
-function sortPieces(a: usize, tmp: usize, lo: i32, hi: i32): void {
-  let n = hi - lo;
-  if (n < 2) return;
-  if (n <= 16) {
-    for (let i = lo + 1; i < hi; i++) {
-      let v = load<u32>(a + (<usize>i << 2));
-      let j = i - 1;
-      while (j >= lo && pieceBefore(v, load<u32>(a + (<usize>j << 2)))) {
-        store<u32>(a + (<usize>(j + 1) << 2), load<u32>(a + (<usize>j << 2)));
-        j--;
-      }
-      store<u32>(a + (<usize>(j + 1) << 2), v);
-    }
-    return;
-  }
-  let mid = lo + (n >> 1);
-  sortPieces(a, tmp, lo, mid);
-  sortPieces(a, tmp, mid, hi);
-  let i = lo, j = mid, k = lo;
-  while (i < mid && j < hi) {
-    let vi = load<u32>(a + (<usize>i << 2));
-    let vj = load<u32>(a + (<usize>j << 2));
-    if (pieceBefore(vj, vi)) { store<u32>(tmp + (<usize>k << 2), vj); j++; }
-    else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
-    k++;
-  }
-  while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>i << 2))); i++; k++; }
-  while (j < hi) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>j << 2))); j++; k++; }
-  memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
 /** Union of the sorted id sets `which` of pieces a and b, written as a's; returns its size. */
@@ -607,7 +579,7 @@ export function finishSessions(): i32 {
   let n = cStart.len;
   if (order.cap < n) { order.grow(n); orderTmp.grow(n); }
   for (let i = 0; i < n; i++) store<u32>(order.ptr + (<usize>i << 2), <u32>i);
-  sortPieces(order.ptr, orderTmp.ptr, 0, n);
+  mergeSort(order.ptr, orderTmp.ptr, 0, n, pieceBefore);
   let kept = 0;
   let cur: i32 = -1;
   for (let i = 0; i < n; i++) {
