@@ -518,7 +518,8 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
     d = findByte(d + 1, e, 0x2e);
   }
   // traversal targets and hex-spelled dots need no special character: "0x2e0x2e/etc/issue"
-  if (rawHas(s, e, '0x2') || rawHas(s, e, '0x5') || rawHas(s, e, 'etc/') || rawHas(s, e, '.ini') || rawHas(s, e, 'passwd') || rawHas(s, e, 'WEB-INF') || rawHas(s, e, 'web-inf')) return false;
+  // (in paths and queries; a referrer is only looked at for injections)
+  if (urls && (rawHas(s, e, '0x2') || rawHas(s, e, '0x5') || rawHas(s, e, 'etc/') || rawHas(s, e, '.ini') || rawHas(s, e, 'passwd') || rawHas(s, e, 'WEB-INF') || rawHas(s, e, 'web-inf'))) return false;
   if (urls) {
     let c = findByte(s, e, 0x3a);
     while (c < e) {
