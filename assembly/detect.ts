@@ -1,5 +1,6 @@
 import { findByte } from './scan';
 import { U64Map } from './intern';
+import { hashBytes } from './hash';
 
 // Attack signatures per request (SPEC §3) on the decoded path, query, user agent and referrer.
 // Text is percent-decoded repeatedly (attackers double-encode), '+' read as a space, lower-cased,
@@ -474,7 +475,28 @@ function scannerAgent(): bool {
 // Verdicts cached by the raw bytes' hash: paths and user agents repeat (most of a log's lines
 // share a few thousand of each), so each distinct one is examined once.
 const pathVerdicts = new U64Map(1 << 14);
-const agentVerdicts = new U64Map(1 << 12);
+
+/**
+ * Direct-mapped verdict caches (a slot per hash, overwritten on a miss): no growth and one probe,
+ * for values that mostly repeat (user agents) or mostly do not (plain queries).
+ */
+const SLOTS: u32 = 1 << 14;
+const agentCache = heap.alloc(<usize>SLOTS * 12);
+const queryCache = heap.alloc(<usize>SLOTS * 12);
+memory.fill(agentCache, 0, <usize>SLOTS * 12);
+memory.fill(queryCache, 0, <usize>SLOTS * 12);
+
+/** The cached verdict of hash h, or -1. Hash 0 marks an empty slot (h | 1 is stored). */
+@inline function cached(cache: usize, h: u64): i32 {
+  let p = cache + <usize>(<u32>h & (SLOTS - 1)) * 12;
+  return load<u64>(p) == (h | 1) ? load<i32>(p, 8) : -1;
+}
+
+@inline function remember(cache: usize, h: u64, v: i32): void {
+  let p = cache + <usize>(<u32>h & (SLOTS - 1)) * 12;
+  store<u64>(p, h | 1);
+  store<i32>(p, v, 8);
+}
 const CACHE_MAX: i32 = 1 << 20;
 
 /**
@@ -637,15 +659,21 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
         if (has('://') && fileInclusion()) bits |= Attack.FileInclusion;
       }
     } else {
-      load_(qs, qe, false);
-      bits |= plainWords();
+      let h = hashBytes(qs, qe - qs, 0x7175);
+      let v = cached(queryCache, h);
+      if (v < 0) {
+        load_(qs, qe, false);
+        v = <i32>plainWords();
+        remember(queryCache, h, v);
+      }
+      bits |= <u32>v;
     }
   }
   if (ue > us) {
-    let v = agentVerdicts.get(agentKey);
+    let v = cached(agentCache, agentKey);
     if (v < 0) {
       v = <i32>agentBits(us, ue);
-      if (agentVerdicts.size < CACHE_MAX) agentVerdicts.set(agentKey, v);
+      remember(agentCache, agentKey, v);
     }
     bits |= <u32>v;
   }
