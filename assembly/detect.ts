@@ -1,5 +1,4 @@
 import { findByte } from './scan';
-import { U64Map } from './intern';
 import { hashBytes } from './hash';
 
 // Attack signatures per request (SPEC §3) on the decoded path, query, user agent and referrer.
@@ -474,7 +473,8 @@ function scannerAgent(): bool {
 
 // Verdicts cached by the raw bytes' hash: paths and user agents repeat (most of a log's lines
 // share a few thousand of each), so each distinct one is examined once.
-const pathVerdicts = new U64Map(1 << 14);
+/** The path verdict the last detect() had to compute (to be cached by the caller), or -1. */
+export let computedPath: i32 = -1;
 
 /**
  * Direct-mapped verdict caches (a slot per hash, overwritten on a miss): no growth and one probe,
@@ -497,7 +497,6 @@ memory.fill(queryCache, 0, <usize>SLOTS * 12);
   store<u64>(p, h | 1);
   store<i32>(p, v, 8);
 }
-const CACHE_MAX: i32 = 1 << 20;
 
 /**
  * Raw bytes with nothing an attack needs: no quote, bracket, shell sign, escape, percent, "@",
@@ -634,14 +633,15 @@ function agentBits(us: usize, ue: usize): u32 {
  * Attack bits of one request. Ranges may be empty (s == e). `pathKey` and `agentKey` are hashes
  * of the raw path and user agent, to reuse verdicts.
  */
-export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, pathKey: u64, agentKey: u64, endpointBits: u32, opaque: bool): u32 {
+export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, cachedPath: i32, agentKey: u64, endpointBits: u32, opaque: bool): u32 {
   // a plain path's verdict is its template's (a probe), unless the template hides part of it
   let bits: u32 = endpointBits;
+  computedPath = -1;
   if (pe > ps) {
-    let v = pathVerdicts.get(pathKey);
+    let v = cachedPath;
     if (v < 0) {
       v = plainRaw(ps, pe, true) && !opaque ? 0 : <i32>pathBits(ps, pe);
-      if (pathVerdicts.size < CACHE_MAX) pathVerdicts.set(pathKey, v);
+      computedPath = v;
     }
     bits |= <u32>v;
   }

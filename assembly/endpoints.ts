@@ -261,8 +261,15 @@ function contains(p: usize, n: i32, needle: string): bool {
 export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
   let raw = hashBytes(ps, pe - ps, hashBytes(ms, me - ms, seed));
   lastRawHash = raw;
-  let id = rawCache.get(raw);
-  if (id >= 0) return id;
+  let v = rawCache.get(raw);
+  if (v >= 0) {
+    let id = v & ID_MASK;
+    lastEndpoint = id;
+    lastPathVerdict = v & VERDICT_KNOWN ? (v >> 24) & 0x7f : -1;
+    return id;
+  }
+  lastPathVerdict = -1;
+  let id: i32;
   let n = template(ms, me, ps, pe);
   let before = templates.count;
   id = templates.intern(hashBytes(scratch, n, 0x7e3d), 0, scratch, n, 0, -1);
@@ -273,8 +280,23 @@ export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64
     let sp = findByte(scratch, scratch + <usize>n, 0x20);
     epProbe.pushU32(probeBits(sp + 1, scratch + <usize>n));
   }
-  if (rawCache.size < RAW_CACHE_MAX) rawCache.set(raw, id);
+  if (rawCache.size < RAW_CACHE_MAX && id <= ID_MASK) rawCache.set(raw, id);
+  lastEndpoint = id;
   return id;
+}
+
+// The raw-path cache also keeps the path's attack verdict (detect.ts), so one probe gives both:
+// value = endpoint id (23 bits) | verdict known (bit 23) | verdict (bits 24..30).
+const ID_MASK: i32 = 0x7fffff;
+const VERDICT_KNOWN: i32 = 0x800000;
+/** The path verdict cached with the last endpointOf's raw path, or -1. */
+export let lastPathVerdict: i32 = -1;
+let lastEndpoint: i32 = 0;
+
+/** Keeps the attack verdict of the last endpointOf's raw path. */
+export function rememberPathVerdict(bits: u32): void {
+  if (lastEndpoint > ID_MASK || rawCache.get(lastRawHash) < 0) return;
+  rawCache.set(lastRawHash, lastEndpoint | VERDICT_KNOWN | (<i32>(bits & 0x7f) << 24));
 }
 
 /** Counts a request against its endpoint. */

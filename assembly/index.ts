@@ -21,7 +21,7 @@ import { decide, configureKeys } from './keys';
 import * as keys from './keys';
 import * as ep from './endpoints';
 import * as ses from './sessions';
-import { detect } from './detect';
+import { detect, computedPath } from './detect';
 
 /** Lines longer than this are cut and counted (SPEC §1). */
 const MAX_LINE: i32 = 64 * 1024;
@@ -248,7 +248,8 @@ function handleLine(s: usize, e: usize): void {
     rs = f.start(Slot.Referer);
     re = f.end(Slot.Referer);
   }
-  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastRawHash, hUa, ep.epProbe.u32At(endpoint), (ep.epFlags.u32At(endpoint) & ep.FLAG_OPAQUE) != 0);
+  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastPathVerdict, hUa, ep.epProbe.u32At(endpoint), (ep.epFlags.u32At(endpoint) & ep.FLAG_OPAQUE) != 0);
+  if (computedPath >= 0) ep.rememberPathVerdict(<u32>computedPath);
   ep.recordAttacks(endpoint, attacks);
   ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
   if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
