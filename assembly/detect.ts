@@ -483,6 +483,8 @@ export let computedPath: i32 = -1;
 const SLOTS: u32 = 1 << 14;
 const agentCache = heap.alloc(<usize>SLOTS * 12);
 const queryCache = heap.alloc(<usize>SLOTS * 12);
+const refererCache = heap.alloc(<usize>SLOTS * 12);
+memory.fill(refererCache, 0, <usize>SLOTS * 12);
 memory.fill(agentCache, 0, <usize>SLOTS * 12);
 memory.fill(queryCache, 0, <usize>SLOTS * 12);
 
@@ -629,6 +631,39 @@ function agentBits(us: usize, ue: usize): u32 {
   return bits;
 }
 
+function queryBits(qs: usize, qe: usize): u32 {
+  let bits: u32 = 0;
+  if (!plainRaw(qs, qe, true)) {
+    load_(qs, qe, true);
+    if (suspicious()) {
+      if (traversal()) bits |= Attack.Traversal;
+      if (fileInclusion()) bits |= Attack.FileInclusion;
+      bits |= inject();
+    } else {
+      // decoded to plain words (most %-encoded queries are): the word-only checks
+      bits |= plainWords();
+      if (traversal()) bits |= Attack.Traversal;
+      if (has('://') && fileInclusion()) bits |= Attack.FileInclusion;
+    }
+  } else {
+    load_(qs, qe, false);
+    bits |= plainWords();
+  }
+  return bits;
+}
+
+function refererBits(rs: usize, re: usize): u32 {
+  let bits: u32 = 0;
+  if (plainRaw(rs, re, false)) return 0;
+  load_(rs, re, false);
+  if (suspicious()) {
+    bits |= (jndi() ? Attack.Jndi : 0) | (has('<script') || scheme('javascript:') ? Attack.Xss : 0);
+    stripComments();
+    if (sqli()) bits |= Attack.Sqli;
+  }
+  return bits;
+}
+
 /**
  * Attack bits of one request. Ranges may be empty (s == e). `pathKey` and `agentKey` are hashes
  * of the raw path and user agent, to reuse verdicts.
@@ -646,28 +681,14 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     bits |= <u32>v;
   }
   if (qe > qs) {
-    if (!plainRaw(qs, qe, true)) {
-      load_(qs, qe, true);
-      if (suspicious()) {
-        if (traversal()) bits |= Attack.Traversal;
-        if (fileInclusion()) bits |= Attack.FileInclusion;
-        bits |= inject();
-      } else {
-        // decoded to plain words (most %-encoded queries are): the word-only checks
-        bits |= plainWords();
-        if (traversal()) bits |= Attack.Traversal;
-        if (has('://') && fileInclusion()) bits |= Attack.FileInclusion;
-      }
-    } else {
-      let h = hashBytes(qs, qe - qs, 0x7175);
-      let v = cached(queryCache, h);
-      if (v < 0) {
-        load_(qs, qe, false);
-        v = <i32>plainWords();
-        remember(queryCache, h, v);
-      }
-      bits |= <u32>v;
+    // a query's verdict depends on its bytes only: cached by their hash, judged on a miss
+    let h = hashBytes(qs, qe - qs, 0x7175);
+    let v = cached(queryCache, h);
+    if (v < 0) {
+      v = <i32>queryBits(qs, qe);
+      remember(queryCache, h, v);
     }
+    bits |= <u32>v;
   }
   if (ue > us) {
     let v = cached(agentCache, agentKey);
@@ -677,13 +698,14 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     }
     bits |= <u32>v;
   }
-  if (re > rs && !plainRaw(rs, re, false)) {
-    load_(rs, re, false);
-    if (suspicious()) {
-      bits |= (jndi() ? Attack.Jndi : 0) | (has('<script') || scheme('javascript:') ? Attack.Xss : 0);
-      stripComments();
-      if (sqli()) bits |= Attack.Sqli;
+  if (re > rs) {
+    let h = hashBytes(rs, re - rs, 0x7265);
+    let v = cached(refererCache, h);
+    if (v < 0) {
+      v = <i32>refererBits(rs, re);
+      remember(refererCache, h, v);
     }
+    bits |= <u32>v;
   }
   return bits;
 }
