@@ -45,9 +45,9 @@ const LABEL_POINTS: Record<LabelName, number> = {
   'error-burst': 0
 };
 
-function percentile(values: number[], q: number): number {
+function percentile(values: Float64Array, q: number): number {
   if (values.length === 0) return Infinity;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.slice().sort();
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
@@ -55,11 +55,12 @@ const perMinute = (requests: number, start: number, end: number) => requests / M
 
 /** The dataset's 99th percentiles of session size, rate and bytes. */
 export function baselineOf(cols: Pick<SessionColumns, 'count' | 'requests' | 'bytes' | 'start' | 'end'>): Baseline {
-  const req: number[] = [], rate: number[] = [], bytes: number[] = [];
-  for (let i = 0; i < cols.count; i++) {
-    req.push(cols.requests[i]);
-    rate.push(perMinute(cols.requests[i], cols.start[i], cols.end[i]));
-    bytes.push(cols.bytes[i]);
+  const n = cols.count;
+  const req = new Float64Array(n), rate = new Float64Array(n), bytes = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    req[i] = cols.requests[i];
+    rate[i] = perMinute(cols.requests[i], cols.start[i], cols.end[i]);
+    bytes[i] = cols.bytes[i];
   }
   return { requestsP99: percentile(req, 0.99), rateP99: percentile(rate, 0.99), bytesP99: percentile(bytes, 0.99) };
 }
