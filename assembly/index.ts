@@ -341,8 +341,6 @@ export function sessionColumn(i: i32): usize {
   return 0;
 }
 
-/** Session id of piece c (key hash and start), for the JS side. */
-export function sessionIdOf(c: i32): u64 { return ses.pieceId(c); }
 
 /** String tables: 0 IPs, 1 user agents, 2 users, 3 hosts, 4 endpoints. */
 function table(i: i32): Interner {

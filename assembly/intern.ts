@@ -26,17 +26,6 @@ export class Interner {
     memory.fill(this.keys, 0, <usize>slots << 3);
   }
 
-  /** The id of `hash`, or -1. */
-  find(hash: u64): i32 {
-    let h = hash | 1; // 0 marks an empty slot
-    let i = <u32>h & this.mask;
-    while (true) {
-      let k = load<u64>(this.keys + (<usize>i << 3));
-      if (k == h) return load<i32>(this.ids + (<usize>i << 2));
-      if (k == 0) return -1;
-      i = (i + 1) & this.mask;
-    }
-  }
 
   /**
    * The id of `hash`; on first sight, stores a tag byte (how the value is escaped), the bytes

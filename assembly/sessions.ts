@@ -212,7 +212,6 @@ function dropOpen(o: i32): void {
   freeOpen = o;
 }
 
-export function openCount(): i32 { return oList.len; }
 
 /** Folds one request into open session o. */
 function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32): void {

@@ -34,7 +34,6 @@ interface CoreExports {
   parse(len: number, final: number): number;
   finish(): number;
   sessionColumn(i: number): number;
-  sessionIdOf(c: number): bigint;
   lateRequests(): number;
   openPeak(): number;
   setArenaPtr(): number;
@@ -577,7 +576,3 @@ function hexPair(words: Uint32Array, c: number): string {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function hex64(v: bigint): string {
-  return BigInt.asUintN(64, v).toString(16).padStart(16, "0");
-}
