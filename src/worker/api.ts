@@ -2,9 +2,21 @@
 import type { FilePreview } from '../lib/core/analyse';
 import type { AttackType, EndpointStats, InputError, Label, LabelName, ParsedRequest, Progress, Result, RiskPart, Session, Summary } from '../lib/core/types';
 import type { GroupingSettings } from '../lib/grouping';
-import type { ImportRecord } from '../lib/storage/store';
+import type { ImportRecord, Retention } from '../lib/storage/store';
+import type { Pruned } from './commit';
 
-export type { AttackType, EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, Label, LabelName, ParsedRequest, Progress, Result, RiskPart, Session, Summary };
+export type { AttackType, EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, Label, LabelName, ParsedRequest, Progress, Pruned, Result, Retention, RiskPart, Session, Summary };
+
+export interface ImportOptions {
+  /** Import files whose fingerprint is already in the ledger (their requests then count twice). */
+  force?: boolean;
+}
+
+/** What start-up upkeep removed: imports a closed tab cut off, days past retention. */
+export interface MaintenanceReport {
+  discarded: number;
+  pruned: Pruned | null;
+}
 
 /**
  * The format the user chose for every file of an import. `format` is a name of the core's
@@ -28,6 +40,10 @@ export interface ImportReport extends Summary {
   ms: number;
   /** Sessions stored in total after this import. */
   stored: number;
+  /** Files left out because they were imported before (importedAt: that import's time; null: twice in this one). */
+  skipped: { name: string; importedAt: number | null }[];
+  /** Days that retention dropped after this import, or null. */
+  pruned: Pruned | null;
 }
 
 /**
@@ -42,8 +58,11 @@ export interface SessionFilter {
   minRisk?: number;
 }
 
-/** Order of the listed sessions: by start (ties by id), or by risk, highest first (ties by start). */
-export type SessionSort = 'start' | 'risk';
+/**
+ * Order of the listed sessions: by start, end or IP (ascending), by requests or risk (highest first);
+ * ties by start, then id.
+ */
+export type SessionSort = 'start' | 'end' | 'requests' | 'ip' | 'risk';
 
 export interface SessionPage {
   /** Sessions stored in total. */
@@ -76,7 +95,8 @@ export interface WorkerApi {
   importSources(
     sources: ImportSource[],
     onProgress?: (p: Progress) => void,
-    choice?: FormatChoice
+    choice?: FormatChoice,
+    options?: ImportOptions
   ): Promise<Result<ImportReport>>;
   /**
    * Reads only the head of each source: its format (detected, or the chosen one) and its first parsed
@@ -108,4 +128,16 @@ export interface WorkerApi {
   saveSettings(settings: GroupingSettings): Promise<Result<GroupingSettings>>;
   /** Empties the ledger, the sessions and the endpoint statistics (salt and settings stay). */
   clearData(): Promise<void>;
+  /**
+   * Start-up upkeep under the write lock: removes imports a closed tab cut off and the days retention
+   * no longer keeps, and says what went.
+   */
+  maintain(): Promise<MaintenanceReport>;
+  /** Forgets the data held in the worker (another tab wrote): the next listing reads the store. */
+  refresh(): Promise<void>;
+  /** This worker's id, as it signs its change messages (locks.ts), so a tab can skip its own. */
+  instanceId(): Promise<string>;
+  getRetention(): Promise<Retention>;
+  /** Stores the retention and prunes what it no longer keeps; 'bad-format' for a bad number of days. */
+  saveRetention(r: Retention): Promise<Result<{ retention: Retention; pruned: Pruned | null }>>;
 }

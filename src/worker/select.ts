@@ -3,6 +3,7 @@
 import { ATTACK_TYPES, LABELS, type SessionColumns } from '../lib/core/types';
 import { ANY_ATTACK } from '../lib/detection';
 import type { SessionFilter, SessionSort } from './api';
+import type { OrderName, Orders } from '../lib/storage/orders';
 
 export { ANY_ATTACK };
 
@@ -53,13 +54,25 @@ export function passes(cols: SessionColumns, i: number, f: CheckedFilter): boole
   return true;
 }
 
+/** The stored order each sort reads. */
+export const ORDER_OF: Record<SessionSort, OrderName> = { start: 'byStart', end: 'byEnd', requests: 'byRequests', ip: 'byIp', risk: 'byRisk' };
+
 /**
- * The rows of the sessions that pass the filter, in the order asked for: by start (the block's own
- * order), or by risk, highest first, ties by start. Null when that is every row in the block's order
- * (nothing to select, nothing to sort).
+ * The rows of the sessions that pass the filter, in the order asked for. With `orders` (the stored
+ * orders of the held table) the sort picks one of them and the filter walks it. Without, the block
+ * is taken to be in start order: 'start' is its own order, 'risk' a counting sort (other sorts need
+ * orders). Null when that is every row in the block's order (nothing to select, nothing to sort).
  */
-export function selectSessions(cols: SessionColumns, filter?: SessionFilter, sort: SessionSort = 'start'): Uint32Array | null {
+export function selectSessions(cols: SessionColumns, filter?: SessionFilter, sort: SessionSort = 'start', orders?: Orders | null): Uint32Array | null {
   const f = checkFilter(filter);
+  if (orders) {
+    const order = orders[ORDER_OF[sort] ?? 'byStart'];
+    if (isOpen(f)) return order;
+    const picked = new Uint32Array(order.length);
+    let n = 0;
+    for (const i of order) if (passes(cols, i, f)) picked[n++] = i;
+    return picked.subarray(0, n);
+  }
   const byRisk = sort === 'risk';
   if (isOpen(f) && !byRisk) return null;
   const picked = new Uint32Array(cols.count);

@@ -1,36 +1,54 @@
-// What the worker does, as a plain class: runs the core over the sources, merges the result with what
-// is stored and stores it, serves pages of sessions and endpoints, keeps the grouping settings. No
-// worker or wasm specifics here, so it runs (and is tested) in Node as well.
+// What the worker does, as a plain class: runs the core over the sources, stages the requests and
+// commits the merged sessions and endpoint statistics (store.ts), serves pages of sessions and
+// endpoints, keeps the settings. No worker or wasm specifics here, so it runs (and is tested) in Node.
 import type { AnalyseOptions, LogSource } from '../lib/core/api';
 import type { FilePreview } from '../lib/core/analyse';
 import type { EngineOptions } from '../lib/core/engine';
 import { formatByName, type FormatSpec } from '../lib/core/formats/index';
 import { parseKeys } from '../lib/core/keys';
-import { mergeEndpoints, mergeSessions } from '../lib/core/merge';
+import { addEndpointStats, splitRequestsByDay, type EndpointDraft } from '../lib/core/request-rows';
+import type { RequestColumns } from '../lib/core/requests';
+import { dayOf } from '../lib/core/session-rows';
 import { sessionAt } from '../lib/core/sessions';
 import type { EndpointStats, InputError, Progress, Result, Session, SessionColumns, Summary } from '../lib/core/types';
 import { checkGrouping, sameGrouping, type GroupingSettings } from '../lib/grouping';
+import { FingerprintTap, fingerprintBlob } from '../lib/storage/fingerprint';
+import type { Orders } from '../lib/storage/orders';
 import {
+  MAX_RETENTION_DAYS,
+  beginImport,
+  putRequestBlocks,
   clearData,
+  commitImport,
+  computeOrders,
+  discardImport,
+  discardPending,
+  getRetention,
   getSalt,
   getSettings,
   listImports,
-  loadStored,
+  loadHeld,
+  pruneBefore,
+  putOrders,
+  putRetention,
   putSettings,
   saltWords,
-  saveImport,
-  sessionCount,
   type ImportRecord,
-  type MergedData,
-  type StoredData,
+  type ImportedFile,
+  type Retention,
   type Store
 } from '../lib/storage/store';
-import type { EndpointPage, FormatChoice, ImportReport, ImportSource, SessionFilter, SessionPage, SessionSort, WorkerApi } from './api';
+import type { EndpointPage, FormatChoice, ImportOptions, ImportReport, ImportSource, MaintenanceReport, SessionFilter, SessionPage, SessionSort, WorkerApi } from './api';
+import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type Pruned } from './commit';
+import { fail, isQuotaError, messageOf } from './errors';
+import type { ChangeMessage, Lock } from './locks';
 import { selectSessions } from './select';
+import { openSources } from './sources';
 
 export type Analyse = (
   sources: LogSource[],
-  opts: AnalyseOptions & EngineOptions & { format?: FormatSpec }
+  opts: AnalyseOptions &
+    EngineOptions & { format?: FormatSpec; onRequests?: (block: RequestColumns) => void | Promise<void> }
 ) => Promise<Result<{ summary: Summary; sessions: SessionColumns; endpoints: EndpointStats[] }>>;
 
 export type Preview = (sources: LogSource[], opts: { format?: FormatSpec; limit?: number }) => Promise<FilePreview[]>;
@@ -40,9 +58,13 @@ export interface ServiceDeps {
   analyse: Analyse;
   /** The core's `previewLogs` with its compiled module bound. */
   preview: Preview;
-  openStore: () => Promise<Store>;
+  openStore: (onClose: () => void) => Promise<Store>;
   fetch?: typeof fetch;
   now?: () => number;
+  /** The cross-tab write lock (locks.ts); default: a queue in this realm. */
+  lock?: Lock;
+  /** Tells other tabs the data changed (locks.ts); default: nobody to tell. */
+  announce?: (msg: ChangeMessage) => void;
 }
 
 /** Progress is forwarded at most this often: each message costs a render on the page. */
@@ -51,44 +73,58 @@ const PROGRESS_INTERVAL_MS = 100;
 /** Parsed requests shown per file before an import. */
 export const PREVIEW_ROWS = 10;
 
-/** What is stored, as the service holds it: one merged block of sessions (null when none). */
-interface Held {
+/** What is stored, as the service holds it: the sessions of every day end to end and their orders. */
+interface HeldData {
+  generation: number;
   sessions: SessionColumns | null;
+  orders: Orders | null;
   endpoints: EndpointStats[];
+  complete: Set<number>;
 }
 
-/** The rows a filter and sort picked from one held block, kept for the next page of the same query. */
+/** The rows a filter and sort picked, kept for the next page of the same query. */
 interface Selection {
   sessions: SessionColumns;
   key: string;
-  /** Row indices in the order to list; null for all rows by start. */
+  /** Row indices in the order to list; null for all rows as they are. */
   rows: Uint32Array | null;
 }
 
 /** A settings change (another tab) between the analysis and the write: the import must not be merged. */
 class SettingsChanged extends Error {}
+/** A streamed source turned out to be a file already imported. */
+class Duplicate extends Error {}
+
+const EMPTY: HeldData = { generation: -1, sessions: null, orders: null, endpoints: [], complete: new Set() };
 
 export class SessionService implements WorkerApi {
   #deps: ServiceDeps;
   #db: Promise<Store> | undefined;
-  /** Imports, settings changes and clearing run one at a time: each waits for the one before. */
-  #queue: Promise<unknown> = Promise.resolve();
+  #lock: Lock;
+  #id = Math.random().toString(36).slice(2);
   #abort: AbortController | undefined;
   /** The stored data, loaded on first listing and replaced after each committed write. */
-  #held: Held | undefined;
-  /** The last query's selection (it follows #held: a new block is selected afresh). */
+  #held: HeldData | undefined;
+  #loading: Promise<HeldData> | undefined;
+  /** The last query's selection (it follows #held: a new table is selected afresh). */
   #selection: Selection | undefined;
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
+    this.#lock = deps.lock ?? localQueue();
+  }
+
+  async instanceId(): Promise<string> {
+    return this.#id;
   }
 
   importSources(
     sources: ImportSource[],
     onProgress?: (p: Progress) => void,
-    choice?: FormatChoice
+    choice?: FormatChoice,
+    options?: ImportOptions
   ): Promise<Result<ImportReport>> {
-    return this.#serial(() => this.#import(sources, onProgress, choice));
+    return this.#lock(() => this.#import(sources, onProgress, choice, options?.force === true));
   }
 
   async previewSources(sources: ImportSource[], choice?: FormatChoice): Promise<FilePreview[]> {
@@ -117,11 +153,32 @@ export class SessionService implements WorkerApi {
     this.#abort?.abort();
   }
 
+  /**
+   * Start-up upkeep, under the write lock: removes imports a closed tab cut off, and prunes days that
+   * retention no longer keeps. Says what it removed.
+   */
+  maintain(): Promise<MaintenanceReport> {
+    return this.#lock(async () => {
+      const db = await this.#store();
+      const discarded = await discardPending(db);
+      const pruned = await this.#prune(db);
+      if (discarded > 0 && !pruned) this.#changed();
+      return { discarded, pruned };
+    });
+  }
+
+  /** Forgets the held data: another tab wrote; the next listing reads the store again. */
+  async refresh(): Promise<void> {
+    this.#held = undefined;
+    this.#loading = undefined;
+    this.#selection = undefined;
+  }
+
   async listSessions(offset: number, limit: number, filter?: SessionFilter, sort?: SessionSort): Promise<SessionPage> {
-    const { sessions } = await this.#load();
+    const held = await this.#load();
+    const { sessions } = held;
     if (!sessions) return { total: 0, matched: 0, rows: [] };
-    // The block is sorted by start, ties by id (as the core and mergeSessions write it).
-    const picked = this.#select(sessions, filter, sort);
+    const picked = this.#select(held, filter, sort);
     const matched = picked ? picked.length : sessions.count;
     const [from, to] = range(offset, limit, matched);
     const rows: Session[] = [];
@@ -129,19 +186,19 @@ export class SessionService implements WorkerApi {
     return { total: sessions.count, matched, rows };
   }
 
-  /** The rows of `sessions` a query picks; the last query's are reused while the block is the same. */
-  #select(sessions: SessionColumns, filter?: SessionFilter, sort?: SessionSort): Uint32Array | null {
+  /** The rows a query picks; the last query's are reused while the held table is the same. */
+  #select(held: HeldData, filter?: SessionFilter, sort?: SessionSort): Uint32Array | null {
+    const sessions = held.sessions!;
     const key = JSON.stringify([filter?.attack ?? '', filter?.label ?? '', filter?.minRisk ?? 0, sort ?? 'start']);
     const last = this.#selection;
     if (last && last.sessions === sessions && last.key === key) return last.rows;
-    const rows = selectSessions(sessions, filter, sort);
+    const rows = selectSessions(sessions, filter, sort, held.orders);
     this.#selection = { sessions, key, rows };
     return rows;
   }
 
   async sessionTotal(): Promise<number> {
-    if (this.#held) return this.#held.sessions?.count ?? 0;
-    return sessionCount(await this.#store());
+    return (await this.#load()).sessions?.count ?? 0;
   }
 
   async listEndpoints(offset: number, limit: number): Promise<EndpointPage> {
@@ -159,12 +216,13 @@ export class SessionService implements WorkerApi {
   }
 
   saveSettings(next: GroupingSettings): Promise<Result<GroupingSettings>> {
-    return this.#serial(async () => {
+    return this.#lock(async () => {
       const checked = checkGrouping(String(next?.keys ?? ''), Number(next?.inactivityMs) / 60_000);
       if (!checked.ok) return fail('bad-format', '', checked.error);
       const db = await this.#store();
       const current = await getSettings(db);
       if (sameGrouping(current, checked.value)) return { ok: true, value: current };
+      this.#held = undefined; // read afresh: another tab may have imported
       if ((await this.sessionTotal()) > 0) {
         return fail(
           'bad-format',
@@ -173,29 +231,40 @@ export class SessionService implements WorkerApi {
         );
       }
       await putSettings(db, checked.value);
+      this.#changed();
       return { ok: true, value: checked.value };
     });
   }
 
-  clearData(): Promise<void> {
-    return this.#serial(async () => {
-      await clearData(await this.#store());
-      this.#held = { sessions: null, endpoints: [] };
+  async getRetention(): Promise<Retention> {
+    return getRetention(await this.#store());
+  }
+
+  /** Stores a retention setting and prunes at once what it no longer keeps (said in the result). */
+  saveRetention(next: Retention): Promise<Result<{ retention: Retention; pruned: Pruned | null }>> {
+    return this.#lock(async () => {
+      const days = Number(next?.days);
+      if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
+        return fail('bad-format', '', `Retention: give a whole number of days from 1 to ${MAX_RETENTION_DAYS}.`);
+      }
+      const retention: Retention = { days, anchor: next?.anchor === 'clock' ? 'clock' : 'data' };
+      const db = await this.#store();
+      await putRetention(db, retention);
+      const pruned = await this.#prune(db);
+      if (!pruned) this.#changed();
+      return { ok: true, value: { retention, pruned } };
     });
   }
 
-  /** Runs `job` after every job queued before it. */
-  #serial<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(job);
-    this.#queue = run.catch(() => {});
-    return run;
+  clearData(): Promise<void> {
+    return this.#lock(async () => {
+      await clearData(await this.#store());
+      this.#held = EMPTY;
+      this.#changed();
+    });
   }
 
-  async #import(
-    sources: ImportSource[],
-    onProgress?: (p: Progress) => void,
-    choice?: FormatChoice
-  ): Promise<Result<ImportReport>> {
+  async #import(sources: ImportSource[], onProgress: ((p: Progress) => void) | undefined, choice: FormatChoice | undefined, force: boolean): Promise<Result<ImportReport>> {
     const label = sources.map(nameOf).join(', ');
     if (sources.length === 0) return fail('empty', '(none)', 'No files were given to import.');
     const spec = specOf(choice);
@@ -204,38 +273,110 @@ export class SessionService implements WorkerApi {
     const ctrl = new AbortController();
     this.#abort = ctrl;
     const t0 = now();
+    let importId: number | undefined;
+    let db: Store | undefined;
+    const skipped: ImportReport['skipped'] = [];
     try {
-      const db = await this.#store();
-      const [settings, salt] = await Promise.all([getSettings(db), getSalt(db)]);
+      db = await this.#store();
+      await discardPending(db);
+      const [settings, salt, ledger] = await Promise.all([getSettings(db), getSalt(db), listImports(db)]);
       const keys = parseKeys(settings.keys);
       if (typeof keys === 'string') return fail('bad-format', label, `The stored grouping keys cannot be used: ${keys}. Change them in the settings.`);
-      const opened = await openSources(sources, this.#deps.fetch ?? fetch, ctrl.signal);
+
+      // Files already imported are skipped (SPEC §4), unless the user forces it.
+      const known = knownFingerprints(ledger);
+      const picked: ImportSource[] = [];
+      const prints: (string | undefined)[] = [];
+      const seen = new Set<string>();
+      for (const src of sources) {
+        const fp = src.kind === 'file' ? await fingerprintBlob(src.file) : undefined;
+        const before = fp && known.get(fp);
+        if (fp && ((before && !force) || seen.has(fp))) {
+          skipped.push({ name: nameOf(src), importedAt: before ? before.time : null });
+          continue;
+        }
+        if (fp) seen.add(fp);
+        picked.push(src);
+        prints.push(fp);
+      }
+      if (picked.length === 0) return duplicate(skipped);
+
+      const taps = picked.map((s) => (s.kind === 'url' ? new FingerprintTap() : null));
+      const opened = await openSources(picked, this.#deps.fetch ?? fetch, ctrl.signal, taps);
       if (!opened.ok) return opened;
+      const files: ImportedFile[] = opened.value.map((s, i) => ({ name: s.name, size: s.size ?? 0, ...(prints[i] ? { fingerprint: prints[i] } : {}) }));
+      importId = await beginImport(db, files, force);
+
+      // Requests are written as they come, one write in flight while the next chunk is parsed.
+      const days = new Map<number, Map<string, EndpointDraft>>();
+      let writing: Promise<void> | undefined;
+      const stage = db;
+      const id = importId;
+      const onRequests = async (block: RequestColumns) => {
+        const parts = splitRequestsByDay(block);
+        for (const { day, requests } of parts) {
+          let m = days.get(day);
+          if (!m) days.set(day, (m = new Map()));
+          addEndpointStats(m, requests);
+        }
+        if (writing) await writing;
+        writing = putRequestBlocksGuarded(stage, id, parts);
+      };
       const res = await this.#deps.analyse(opened.value, {
         format: spec.value,
         keys,
         inactivityMs: settings.inactivityMs,
         salt: saltWords(salt),
         signal: ctrl.signal,
-        onProgress: onProgress && throttle(onProgress, now)
+        onProgress: onProgress && throttle(onProgress, now),
+        onRequests
       });
-      if (ctrl.signal.aborted) return cancelled(label);
-      if (!res.ok) return res;
-      const ms = now() - t0;
+      if (writing) await writing;
+      if (ctrl.signal.aborted) throw new DOMException('cancelled', 'AbortError');
+      if (!res.ok) {
+        await discardImport(db, importId).catch(() => {});
+        importId = undefined;
+        return res;
+      }
+      // Streamed sources are fingerprinted once read: a known one is not merged again.
+      for (const [i, tap] of taps.entries()) {
+        if (!tap) continue;
+        files[i].fingerprint = await tap.fingerprint();
+        const before = known.get(files[i].fingerprint!);
+        if (before && !force) {
+          skipped.push({ name: files[i].name, importedAt: before.time });
+          throw new Duplicate();
+        }
+      }
       const fresh = res.value;
-      const files = opened.value.map((s) => ({ name: s.name, size: s.size ?? 0 }));
-      const { data } = await saveImport(db, { files, summary: fresh.summary, ms }, (stored, current) => {
+      // An analyser that streams no requests (none parsed, or one that cannot): its endpoint figures
+      // are filed under the day each endpoint was last seen.
+      if (days.size === 0) for (const e of fresh.endpoints) fileByLastSeen(days, e);
+      const ms = now() - t0;
+      const { plan } = await commitImport(db, importId, { files, summary: fresh.summary, ms }, (stored) => {
         // Another tab changed the settings since the analysis began: its sessions would not merge.
-        if (!sameGrouping(current, settings)) throw new SettingsChanged();
-        return mergeImport(stored, fresh, settings.inactivityMs);
+        if (!sameGrouping(stored.settings, settings)) throw new SettingsChanged();
+        return planCommit(stored, { sessions: fresh.sessions, endpointDays: days }, now());
       });
+      importId = undefined;
       // Only after the write committed: the cache follows the store, never leads it.
-      this.#held = { sessions: data.sessions, endpoints: data.endpoints };
-      return { ok: true, value: { ...fresh.summary, ms, stored: data.sessions.count } };
+      this.#held = undefined;
+      const held = await this.#load();
+      this.#changed();
+      return { ok: true, value: { ...fresh.summary, ms, stored: held.sessions?.count ?? 0, skipped, pruned: plan.pruned } };
     } catch (err) {
+      if (db && importId !== undefined) await discardImport(db, importId).catch(() => {});
       if (ctrl.signal.aborted) return cancelled(label);
+      if (err instanceof Duplicate) return duplicate(skipped);
       if (err instanceof SettingsChanged) {
         return fail('read-failed', label, `The grouping settings were changed while ${label} was read; nothing was stored. Import it again.`);
+      }
+      if (isQuotaError(err)) {
+        return fail(
+          'storage-full',
+          label,
+          `The browser's storage for this page is full: ${label} could not be stored, and nothing of it was kept (the data stored before is unchanged). Free space by clearing data or keeping fewer days.`
+        );
       }
       return fail('read-failed', label, `Could not import ${label}: ${messageOf(err)}`);
     } finally {
@@ -243,114 +384,133 @@ export class SessionService implements WorkerApi {
     }
   }
 
+  /** Drops the days retention no longer keeps; says what went, or null when nothing did. */
+  async #prune(db: Store): Promise<Pruned | null> {
+    this.#held = undefined;
+    const held = await this.#load();
+    const retention = await getRetention(db);
+    const cutoff = cutoffDay(newestEnd(held.sessions), retention, (this.#deps.now ?? Date.now)());
+    if (cutoff === null) return null;
+    const days = new Set<number>();
+    let sessions = 0;
+    let requests = 0;
+    const s = held.sessions;
+    if (s) {
+      for (let i = 0; i < s.count; i++) {
+        const d = dayOf(s.end[i]);
+        if (d < cutoff) {
+          days.add(d);
+          sessions++;
+        }
+      }
+    }
+    for (const d of held.endpointDays) {
+      if (d.day >= cutoff) continue;
+      days.add(d.day);
+      for (const e of d.stats) requests += e.requests;
+    }
+    if (days.size === 0) return null;
+    await pruneBefore(db, cutoff);
+    this.#held = undefined;
+    await this.#load();
+    this.#changed();
+    return { days: [...days].sort((a, b) => a - b).map(isoDay), sessions, requests, keptFrom: isoDay(cutoff) };
+  }
+
+  /** Tells the other tabs that the stored data changed. */
+  #changed(): void {
+    this.#selection = undefined;
+    try {
+      this.#deps.announce?.({ type: 'changed', from: this.#id });
+    } catch {
+      // a closed channel: nobody left to tell
+    }
+  }
+
   #store(): Promise<Store> {
-    this.#db ??= this.#deps.openStore().catch((err) => {
-      this.#db = undefined; // let the next call try again
-      throw err;
-    });
+    this.#db ??= this.#deps
+      .openStore(() => {
+        // Closed under us (another tab upgrades the schema): open again on next use.
+        this.#db = undefined;
+        this.#held = undefined;
+      })
+      .catch((err) => {
+        this.#db = undefined; // let the next call try again
+        throw err;
+      });
     return this.#db;
   }
 
-  async #load(): Promise<Held> {
-    if (!this.#held) {
+  async #load(): Promise<HeldData & { endpointDays: import('../lib/storage/store').EndpointDay[] }> {
+    if (this.#held && this.#held !== EMPTY) return this.#held as HeldData & { endpointDays: [] };
+    this.#loading ??= (async () => {
       const db = await this.#store();
-      const [stored, settings] = await Promise.all([loadStored(db), getSettings(db)]);
-      // A write may have finished (and set the cache) while this was loading: the cache wins.
-      this.#held ??= { sessions: mergeAll(stored.sessions, settings.inactivityMs), endpoints: stored.endpoints };
-    }
-    return this.#held;
+      const stored = await loadHeld(db);
+      let { sessions, orders } = stored;
+      if (sessions && !orders) {
+        sessions = heldOf([sessions]);
+        orders = computeOrders(sessions);
+        await putOrders(db, stored.generation, sessions, orders).catch(() => false);
+      }
+      const held = { generation: stored.generation, sessions, orders, endpoints: heldEndpoints(stored.endpointDays, sessions), complete: stored.complete, endpointDays: stored.endpointDays };
+      this.#held = held;
+      return held;
+    })().finally(() => {
+      this.#loading = undefined;
+    });
+    return this.#loading as Promise<HeldData & { endpointDays: import('../lib/storage/store').EndpointDay[] }>;
   }
 }
 
-/**
- * The stored data and a new import's as one (SPEC §2 order independence): sessions of one key that
- * touch or bridge within the timeout merged, endpoint statistics summed, their session counts taken
- * from the merged sessions. Synchronous: it runs inside the write transaction.
- */
-export function mergeImport(
-  stored: StoredData,
-  fresh: { sessions: SessionColumns; endpoints: EndpointStats[] },
-  inactivityMs: number
-): MergedData {
-  const sessions = mergeAll([...stored.sessions, fresh.sessions], inactivityMs)!;
-  return { sessions, endpoints: mergeEndpoints(stored.endpoints, fresh.endpoints, sessions) };
+function fileByLastSeen(days: Map<number, Map<string, EndpointDraft>>, e: EndpointStats): void {
+  const day = dayOf(Date.parse(e.lastSeen) || 0);
+  let m = days.get(day);
+  if (!m) days.set(day, (m = new Map()));
+  m.set(e.endpoint, { ...e, firstMs: Date.parse(e.firstSeen) || 0, lastMs: Date.parse(e.lastSeen) || 0 });
 }
 
-/** Blocks merged into one (v2 stores one; a lone block is already as merged as it gets). */
-function mergeAll(blocks: SessionColumns[], inactivityMs: number): SessionColumns | null {
-  if (blocks.length === 0) return null;
-  return blocks.reduce((a, b) => mergeSessions(a, b, { inactivityMs }));
+/** Fingerprints of completely imported files, with the import that brought each. */
+function knownFingerprints(ledger: ImportRecord[]): Map<string, ImportRecord> {
+  const out = new Map<string, ImportRecord>();
+  for (const r of ledger) {
+    if (r.status !== 'complete') continue;
+    for (const f of r.files) if (f.fingerprint) out.set(f.fingerprint, r);
+  }
+  return out;
+}
+
+function duplicate(skipped: ImportReport['skipped']) {
+  const names = skipped.map((s) => s.name).join(', ');
+  const when = skipped.find((s) => s.importedAt !== null)?.importedAt;
+  const since = when ? ` on ${new Date(when).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
+  return fail(
+    'duplicate',
+    names,
+    `${names} ${skipped.length > 1 ? 'were' : 'was'} already imported${since}: nothing was added, so nothing is counted twice. Use "Import again" to read ${skipped.length > 1 ? 'them' : 'it'} anyway.`
+  );
+}
+
+/** Writes a staged part; a failure is kept for the next await (so it is not an unhandled rejection). */
+function putRequestBlocksGuarded(db: Store, importId: number, parts: { day: number; requests: RequestColumns }[]): Promise<void> {
+  const p = putRequestBlocks(db, importId, parts);
+  p.catch(() => {});
+  return p;
+}
+
+/** A queue in this realm, when no cross-tab lock is given. */
+function localQueue(): Lock {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (job) => {
+    const run = queue.then(job);
+    queue = run.catch(() => {});
+    return run;
+  };
 }
 
 /** `[from, to)` of a page over `total` rows. */
 function range(offset: number, limit: number, total: number): [number, number] {
   const from = Math.min(total, Math.max(0, Math.floor(offset) || 0));
   return [from, Math.min(total, from + Math.max(0, Math.floor(limit) || 0))];
-}
-
-/** Turns import sources into the core's LogSources; a URL that cannot be fetched is an error value. */
-export async function openSources(
-  sources: ImportSource[],
-  fetchFn: typeof fetch,
-  signal?: AbortSignal
-): Promise<Result<LogSource[]>> {
-  const out: LogSource[] = [];
-  for (const src of sources) {
-    if (src.kind === 'file') {
-      const file = src.file;
-      out.push({ name: file.name, size: file.size, stream: () => file.stream() });
-      continue;
-    }
-    let res: Response;
-    try {
-      res = await fetchFn(src.url, { signal });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      return fail('read-failed', src.name, `Could not fetch ${src.name}: ${messageOf(err)}`);
-    }
-    if (!res.ok) {
-      void res.body?.cancel().catch(() => {});
-      const status = `${res.status}${res.statusText ? ' ' + res.statusText : ''}`;
-      return fail('read-failed', src.name, `Could not fetch ${src.name}: the server answered ${status}.`);
-    }
-    out.push({ name: src.name, size: sizeOf(res), stream: fetchedStream(res, src.url, fetchFn, signal) });
-  }
-  return { ok: true, value: out };
-}
-
-/**
- * The first call hands out the body already fetched; a body can be read only once, so any later call
- * (should the core read a source twice) fetches it again.
- */
-function fetchedStream(res: Response, url: string, fetchFn: typeof fetch, signal?: AbortSignal) {
-  let first = true;
-  return (): ReadableStream<Uint8Array> => {
-    if (first) {
-      first = false;
-      return res.body ?? new ReadableStream({ start: (c) => c.close() });
-    }
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    return new ReadableStream<Uint8Array>({
-      async pull(c) {
-        if (!reader) {
-          const again = await fetchFn(url, { signal });
-          if (!again.ok || !again.body) throw new Error(`the server answered ${again.status}`);
-          reader = again.body.getReader();
-        }
-        const { done, value } = await reader.read();
-        if (done) c.close();
-        else c.enqueue(value);
-      },
-      cancel: (reason) => reader?.cancel(reason)
-    });
-  };
-}
-
-/** Content-Length is the size of the bytes we read only when no Content-Encoding was undone. */
-function sizeOf(res: Response): number | undefined {
-  const len = Number(res.headers.get('content-length'));
-  if (!Number.isFinite(len) || len <= 0 || res.headers.get('content-encoding')) return undefined;
-  return len;
 }
 
 /** Forwards progress at most every PROGRESS_INTERVAL_MS, and always the final report. */
@@ -387,14 +547,6 @@ function nameOf(src: ImportSource): string {
   return src.kind === 'file' ? src.file.name : src.name;
 }
 
-function fail(kind: InputError['kind'], file: string, message: string): { ok: false; error: InputError } {
-  return { ok: false, error: { kind, file, message } };
-}
-
 function cancelled(label: string) {
   return fail('cancelled', label, `Import of ${label} cancelled.`);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,6 +3,7 @@ import { expose } from 'comlink';
 import wasmUrl from '../../dist/core.wasm?url&no-inline';
 import { analyse, compileCore, previewLogs } from '../lib/core/analyse';
 import { openStore } from '../lib/storage/store';
+import { defaultAnnounce, defaultLock } from './locks';
 import { SessionService } from './service';
 import type { WorkerApi } from './api';
 
@@ -22,7 +23,9 @@ function compiled(): Promise<WebAssembly.Module> {
 const service: WorkerApi = new SessionService({
   analyse: async (sources, opts) => analyse(await compiled(), sources, opts),
   preview: async (sources, opts) => previewLogs(await compiled(), sources, opts),
-  openStore: () => openStore()
+  openStore: (onClose) => openStore(undefined, onClose),
+  lock: defaultLock(),
+  announce: defaultAnnounce()
 });
 
 expose(service);

@@ -189,29 +189,43 @@ export function endpointSessionCounts(cols: SessionColumns): Map<string, number>
  * `sessions` from the merged sessions (an endpoint's session may span both imports).
  */
 export function mergeEndpoints(a: EndpointStats[], b: EndpointStats[], merged: SessionColumns): EndpointStats[] {
+  return finishEndpoints(sumEndpoints([a, b]), merged);
+}
+
+/** Lists of endpoint statistics added up by endpoint (sessions, percentiles and risk left as they are). */
+export function sumEndpoints(lists: EndpointStats[][]): EndpointStats[] {
   const byName = new Map<string, EndpointStats>();
-  for (const e of [...a, ...b]) {
-    const cur = byName.get(e.endpoint);
-    if (!cur) {
-      byName.set(e.endpoint, { ...e, status: { ...e.status }, sketch: { ...e.sketch }, attacks: { ...e.attacks } });
-      continue;
+  for (const list of lists) {
+    for (const e of list) {
+      const cur = byName.get(e.endpoint);
+      if (!cur) {
+        byName.set(e.endpoint, { ...e, status: { ...e.status }, sketch: { ...e.sketch }, attacks: { ...e.attacks } });
+        continue;
+      }
+      cur.requests += e.requests;
+      cur.bytes += e.bytes;
+      for (const c of STATUS_CLASSES) cur.status[c] += e.status[c];
+      cur.sketch = mergeSketches(cur.sketch, e.sketch);
+      for (const k of Object.keys(cur.attacks) as (keyof EndpointStats['attacks'])[]) cur.attacks[k] += e.attacks[k] ?? 0;
+      if (e.firstSeen < cur.firstSeen) cur.firstSeen = e.firstSeen;
+      if (e.lastSeen > cur.lastSeen) cur.lastSeen = e.lastSeen;
     }
-    cur.requests += e.requests;
-    cur.bytes += e.bytes;
-    for (const c of STATUS_CLASSES) cur.status[c] += e.status[c];
-    cur.sketch = mergeSketches(cur.sketch, e.sketch);
-    for (const k of Object.keys(cur.attacks) as (keyof EndpointStats['attacks'])[]) cur.attacks[k] += e.attacks[k] ?? 0;
-    if (e.firstSeen < cur.firstSeen) cur.firstSeen = e.firstSeen;
-    if (e.lastSeen > cur.lastSeen) cur.lastSeen = e.lastSeen;
   }
-  const sessions = endpointSessionCounts(merged);
-  const out = [...byName.values()];
-  for (const e of out) {
-    e.sessions = sessions.get(e.endpoint) ?? 0;
+  return [...byName.values()];
+}
+
+/**
+ * Summed statistics made final against a set of sessions: each endpoint's session count from them,
+ * percentiles from the sketch, risk; sorted by requests (ties by endpoint).
+ */
+export function finishEndpoints(summed: EndpointStats[], sessions: SessionColumns | null): EndpointStats[] {
+  const counts = sessions ? endpointSessionCounts(sessions) : new Map<string, number>();
+  for (const e of summed) {
+    e.sessions = counts.get(e.endpoint) ?? 0;
     e.p50 = quantile(e.sketch, 0.5);
     e.p95 = quantile(e.sketch, 0.95);
     e.p99 = quantile(e.sketch, 0.99);
     e.risk = endpointRisk(e);
   }
-  return out.sort((x, y) => y.requests - x.requests || (x.endpoint < y.endpoint ? -1 : 1));
+  return summed.sort((x, y) => y.requests - x.requests || (x.endpoint < y.endpoint ? -1 : 1));
 }

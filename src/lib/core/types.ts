@@ -205,7 +205,19 @@ export interface EndpointStats {
 
 /** An expected failure, as a value: the file it concerns and a sentence for the user. */
 export interface InputError {
-  kind: 'empty' | 'binary' | 'not-a-log' | 'not-recognised' | 'bad-format' | 'unsupported-compression' | 'read-failed' | 'cancelled';
+  kind:
+    | 'empty'
+    | 'binary'
+    | 'not-a-log'
+    | 'not-recognised'
+    | 'bad-format'
+    | 'unsupported-compression'
+    | 'read-failed'
+    | 'cancelled'
+    /** Every file given was imported before (the page may offer to force it). */
+    | 'duplicate'
+    /** The browser refused to store more (QuotaExceededError): the import was rolled back. */
+    | 'storage-full';
   file: string;
   message: string;
 }

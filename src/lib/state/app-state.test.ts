@@ -55,7 +55,9 @@ const report: ImportReport = {
   format: 'combined',
   malformedSamples: [],
   ms: 5,
-  stored: 1
+  stored: 1,
+  skipped: [],
+  pruned: null
 };
 
 /** A stand-in for the comlink remote: answers from plain functions, records what it was asked. */

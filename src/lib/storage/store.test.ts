@@ -1,24 +1,34 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { EndpointStats } from '../core/types';
+import { splitByEndDay, dayOf, DAY_MS } from '../core/session-rows';
+import type { EndpointStats, SessionColumns } from '../core/types';
 import { DEFAULT_GROUPING } from '../grouping';
 import { makeColumns, makeSummary } from '../../test-data/factories/sessions';
+import { makeRequests } from '../../test-data/factories/requests';
 import { V1_SALT, makeV1Store } from '../../test-data/factories/v1-store';
+import { V2_SALT, makeV2Store } from '../../test-data/factories/v2-store';
+import { computeOrders } from './orders';
 import {
   DB_NAME,
+  beginImport,
   clearData,
+  commitImport,
+  discardImport,
+  discardPending,
+  eachRequestBlock,
+  getRetention,
   getSalt,
   getSettings,
   listImports,
-  loadAllSessions,
-  loadStored,
+  loadHeld,
   openStore,
+  pruneBefore,
+  putRequestBlocks,
+  putRetention,
   putSettings,
   saltWords,
-  saveImport,
-  sessionCount,
-  type MergedData,
-  type StoredData,
+  type CommitPlan,
+  type Stored,
   type Store
 } from './store';
 
@@ -26,228 +36,275 @@ let n = 0;
 /** A fresh database per test: fake-indexeddb keeps them all in one process-wide factory. */
 const fresh = (): Promise<Store> => openStore(`test-${++n}`);
 
-const files = [{ name: 'access.log', size: 1234 }];
+const DAY0 = dayOf(Date.UTC(2024, 0, 1));
+const files = [{ name: 'access.log', size: 1234, fingerprint: 'f'.repeat(64) }];
 
-const endpoint = (name: string, requests: number): EndpointStats => ({
+const endpoint = (name: string, requests: number, day = DAY0): EndpointStats => ({
   endpoint: name,
   method: name.split(' ')[0],
   path: name.split(' ')[1],
   requests,
-  sessions: 1,
+  sessions: 0,
   status: { '1xx': 0, '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 },
   bytes: 10 * requests,
-  p50: 5,
-  p95: 9,
-  p99: 9,
-  firstSeen: '2024-01-01T00:00:00.000Z',
-  lastSeen: '2024-01-01T00:01:00.000Z',
+  p50: null,
+  p95: null,
+  p99: null,
+  firstSeen: new Date(day * DAY_MS).toISOString(),
+  lastSeen: new Date(day * DAY_MS + 60_000).toISOString(),
   sketch: { 12: requests },
   attacks: { sqli: 0, xss: 0, traversal: 0, cmdi: 0, jndi: 0, 'file-inclusion': 0, scanner: 0 },
   risk: 0
 });
 
-/** A merge that replaces whatever is stored with `data`, recording what it was handed. */
-function replaceWith(data: MergedData, seen: StoredData[] = []) {
-  return (stored: StoredData) => {
+/** A plan that stores `sessions` whole (days by last request), with endpoint records per day. */
+function storeAll(sessions: SessionColumns, endpointDays: { day: number; stats: EndpointStats[] }[] = [], cutoffDay: number | null = null, seen: Stored[] = []) {
+  return (stored: Stored): CommitPlan => {
     seen.push(stored);
-    return data;
+    const days = splitByEndDay(sessions).filter((d) => cutoffDay === null || d.day >= cutoffDay);
+    return { sessionDays: days.map((d) => ({ day: d.day, count: d.sessions.count, sessions: d.sessions })), endpointDays, held: sessions, orders: computeOrders(sessions), cutoffDay };
   };
 }
 
 async function snapshot(db: Store) {
-  return { imports: await listImports(db), stored: await loadStored(db), settings: await getSettings(db), salt: await getSalt(db) };
+  return {
+    imports: await listImports(db),
+    blocks: await db.getAll('requestBlocks'),
+    days: await db.getAll('sessionDays'),
+    endpoints: await db.getAll('endpointDays'),
+    orders: await db.getAll('orders'),
+    meta: await db.getAll('meta')
+  };
+}
+
+async function commitOne(db: Store, sessions: SessionColumns, requestDays: number[] = [DAY0]) {
+  const id = await beginImport(db, files);
+  await putRequestBlocks(db, id, requestDays.map((day) => ({ day, requests: makeRequests([{ time: day * DAY_MS + 1000 }]) })));
+  await commitImport(db, id, { files, summary: makeSummary(sessions), ms: 5 }, storeAll(sessions, requestDays.map((day) => ({ day, stats: [endpoint('GET /', 1, day)] }))));
+  return id;
 }
 
 describe('storage', () => {
-  it('creates the v2 schema under the product name', async () => {
-    const db = await openStore();
-    expect(db.name).toBe(DB_NAME);
-    expect(db.version).toBe(2);
-    expect([...db.objectStoreNames].sort()).toEqual(['endpoints', 'imports', 'meta', 'sessionBlocks']);
-    expect(db.transaction('sessionBlocks').store.indexNames.contains('byImport')).toBe(true);
-    expect(await getSalt(db)).toMatch(/^[0-9a-f]{32}$/);
-    expect(await getSettings(db)).toEqual(DEFAULT_GROUPING);
-    db.close();
-  });
-
-  it('keeps the salt across re-opening, and gives it to the core as two u32', async () => {
-    const name = `test-${++n}`;
-    const a = await openStore(name);
-    const salt = await getSalt(a);
-    a.close();
-    const b = await openStore(name);
-    expect(await getSalt(b)).toBe(salt);
-    b.close();
-    const [lo, hi] = saltWords(salt);
-    expect(hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0')).toBe(salt.slice(0, 16));
-    expect(saltWords('0123456789abcdef00')).toEqual([0x89abcdef, 0x01234567]);
-    expect(saltWords('ffffffffffffffff')).toEqual([0xffffffff, 0xffffffff]);
-    expect(() => saltWords('')).toThrow(/salt/);
-    expect(() => saltWords('not hex at all!!')).toThrow(/salt/);
-  });
-
-  it('round-trips session columns and endpoint statistics through a save and a load', async () => {
+  it('creates the v3 schema under the product name, with a salt the core takes as two u32', async () => {
+    expect(DB_NAME).toBe('sessionlens');
     const db = await fresh();
-    const cols = makeColumns(7);
-    const eps = [endpoint('GET /', 7)];
-    const seen: StoredData[] = [];
-    await saveImport(db, { files, summary: makeSummary(cols), ms: 12 }, replaceWith({ sessions: cols, endpoints: eps }, seen));
-    expect(seen).toEqual([{ sessions: [], endpoints: [] }]);
-
-    const { sessions, endpoints } = await loadStored(db);
-    expect(sessions).toHaveLength(1);
-    const got = sessions[0];
-    expect(got.count).toBe(7);
-    expect(got.start).toBeInstanceOf(Float64Array);
-    expect(got.user).toBeInstanceOf(Int32Array);
-    expect(got.keyKind).toBeInstanceOf(Uint8Array);
-    expect(got).toEqual(cols);
-    expect(Array.from(got.user)).toEqual([0, -1, -1, 0, -1, -1, 0]);
-    expect(endpoints).toEqual(eps);
-    expect(await sessionCount(db)).toBe(7);
-    db.close();
+    expect(db.version).toBe(3);
+    expect([...db.objectStoreNames].sort()).toEqual(['endpointDays', 'imports', 'meta', 'orders', 'requestBlocks', 'sessionDays']);
+    expect([...db.transaction('requestBlocks').store.indexNames].sort()).toEqual(['byDay', 'byImport']);
+    const salt = await getSalt(db);
+    expect(salt).toMatch(/^[0-9a-f]{32}$/);
+    expect(saltWords('0123456789abcdef')).toEqual([0x89abcdef, 0x01234567]);
+    expect(() => saltWords('nothex')).toThrow(/salt/);
   });
 
-  it('writes a ledger record with the counts of the import and the sessions stored after it', async () => {
+  it('stages request blocks under a pending import that nothing reads until it completes', async () => {
     const db = await fresh();
-    const cols = makeColumns(4);
-    const summary = makeSummary(cols, { bytes: 999, lines: 20, blank: 2, malformed: 3, truncated: 1 });
-    const before = Date.now();
-    const merged = makeColumns(3);
-    const { importId } = await saveImport(db, { files, summary, ms: 42 }, replaceWith({ sessions: merged, endpoints: [] }));
-
-    const ledger = await listImports(db);
-    expect(ledger).toEqual([
-      {
-        id: importId,
-        time: expect.any(Number),
-        files: [{ name: 'access.log', size: 1234 }],
-        format: 'combined',
-        bytes: 999,
-        lines: 20,
-        blank: 2,
-        requests: summary.requests,
-        malformed: 3,
-        truncated: 1,
-        sessions: 4,
-        ms: 42,
-        status: 'complete',
-        stored: 3
-      }
+    const id = await beginImport(db, files);
+    expect((await listImports(db)).map((r) => [r.id, r.status])).toEqual([[id, 'pending']]);
+    await putRequestBlocks(db, id, [
+      { day: DAY0, requests: makeRequests([{ time: DAY0 * DAY_MS + 5 }, { time: DAY0 * DAY_MS + 9 }]) },
+      { day: DAY0 + 1, requests: makeRequests([{ time: (DAY0 + 1) * DAY_MS }]) }
     ]);
-    expect(ledger[0].time).toBeGreaterThanOrEqual(before);
-    // The block is findable by the import that wrote it.
-    const block = await db.getFromIndex('sessionBlocks', 'byImport', importId);
-    expect(block?.columns.count).toBe(3);
-    db.close();
+    expect(await db.count('requestBlocks')).toBe(2);
+    const held = await loadHeld(db);
+    expect(held.complete.has(id)).toBe(false);
+    const visited: number[] = [];
+    await eachRequestBlock(db, DAY0, DAY0 + 1, held.complete, (r) => visited.push(r.count));
+    expect(visited).toEqual([]);
+
+    const cols = makeColumns(3);
+    await commitImport(db, id, { files, summary: makeSummary(cols), ms: 5 }, storeAll(cols));
+    const after = await loadHeld(db);
+    expect(after.complete.has(id)).toBe(true);
+    await eachRequestBlock(db, DAY0, DAY0 + 1, after.complete, (r, day) => visited.push(day, r.count));
+    expect(visited).toEqual([DAY0, 2, DAY0 + 1, 1]);
+    expect((await listImports(db))[0]).toMatchObject({ id, status: 'complete', files, requests: makeSummary(cols).requests, stored: 3 });
   });
 
-  it('hands the stored data and the settings to the merge, and replaces it with the result', async () => {
+  it('a discarded import leaves no block and no ledger record; discardPending removes only pending ones', async () => {
     const db = await fresh();
-    const a = makeColumns(3);
-    const b = makeColumns(5, Date.UTC(2024, 0, 2), 'b');
-    await saveImport(db, { files, summary: makeSummary(a), ms: 1 }, replaceWith({ sessions: a, endpoints: [endpoint('GET /a', 3)] }));
-    const handed: [StoredData, unknown][] = [];
-    await saveImport(db, { files, summary: makeSummary(b), ms: 1 }, (stored, settings) => {
-      handed.push([stored, settings]);
-      return { sessions: b, endpoints: [endpoint('GET /b', 5)] };
-    });
-    expect(handed).toEqual([[{ sessions: [a], endpoints: [endpoint('GET /a', 3)] }, DEFAULT_GROUPING]]);
-    expect(await db.count('sessionBlocks')).toBe(1);
-    expect(await sessionCount(db)).toBe(5);
-    expect((await loadAllSessions(db))[0].id).toEqual(b.id);
-    expect((await loadStored(db)).endpoints.map((e) => e.endpoint)).toEqual(['GET /b']);
-    expect((await listImports(db)).map((r) => [r.sessions, r.stored])).toEqual([
-      [3, 3],
-      [5, 5]
-    ]);
-    db.close();
-  });
-
-  it('leaves the store as before when the last write fails (after the block was replaced)', async () => {
-    const db = await fresh();
-    const good = makeColumns(3);
-    await saveImport(db, { files, summary: makeSummary(good), ms: 1 }, replaceWith({ sessions: good, endpoints: [endpoint('GET /', 3)] }));
+    const done = await commitOne(db, makeColumns(2));
     const before = await snapshot(db);
-
-    // The ledger record and the new block are written first; the endpoints then fail to clone.
-    const next = makeColumns(2, Date.UTC(2024, 0, 3), 'c');
-    const bad = [endpoint('GET /x', 2)];
-    (bad[0] as unknown as { sketch: unknown }).sketch = () => 'not cloneable';
-    await expect(saveImport(db, { files, summary: makeSummary(next), ms: 1 }, replaceWith({ sessions: next, endpoints: bad }))).rejects.toThrow();
+    const cut = await beginImport(db, files);
+    await putRequestBlocks(db, cut, [{ day: DAY0, requests: makeRequests([{ time: DAY0 * DAY_MS }]) }]);
+    await discardImport(db, cut);
     expect(await snapshot(db)).toEqual(before);
 
-    // And the store still takes the next import.
-    await saveImport(db, { files, summary: makeSummary(next), ms: 1 }, replaceWith({ sessions: next, endpoints: [] }));
-    expect(await sessionCount(db)).toBe(2);
-    expect(await listImports(db)).toHaveLength(2);
-    db.close();
+    // a tab closed mid-import: its record stays 'pending' until the next start
+    const a = await beginImport(db, files);
+    await putRequestBlocks(db, a, [{ day: DAY0 + 2, requests: makeRequests([{ time: (DAY0 + 2) * DAY_MS }]) }]);
+    const b = await beginImport(db, files);
+    expect(await discardPending(db)).toBe(2);
+    expect(await snapshot(db)).toEqual(before);
+    expect((await listImports(db)).map((r) => r.id)).toEqual([done]);
+    void b;
   });
 
-  it('writes nothing when the merge throws', async () => {
+  it('commits sessions in day blocks with their orders; a load gives back the same table and orders', async () => {
     const db = await fresh();
-    const good = makeColumns(3);
-    await saveImport(db, { files, summary: makeSummary(good), ms: 1 }, replaceWith({ sessions: good, endpoints: [] }));
+    // sessions over three days, one a day and a half apart
+    const cols = makeColumns(3);
+    for (let i = 0; i < 3; i++) {
+      cols.start[i] = DAY0 * DAY_MS + i * 1.5 * DAY_MS;
+      cols.end[i] = cols.start[i] + 60_000;
+    }
+    await commitOne(db, cols);
+    expect((await db.getAll('sessionDays')).map((d) => [d.day, d.count])).toEqual([
+      [DAY0, 1],
+      [DAY0 + 1, 1],
+      [DAY0 + 3, 1]
+    ]);
+    const held = await loadHeld(db);
+    expect(held.sessions?.id).toEqual(cols.id);
+    expect(held.ordersComputed).toBe(false);
+    expect(held.orders).toEqual(computeOrders(cols));
+    expect(held.generation).toBe(1);
+  });
+
+  it('leaves the store exactly as before when the plan throws or a write fails, with the import still pending', async () => {
+    const db = await fresh();
+    await commitOne(db, makeColumns(2));
     const before = await snapshot(db);
+    const id = await beginImport(db, files);
+    const pending = await snapshot(db);
     await expect(
-      saveImport(db, { files, summary: makeSummary(good), ms: 1 }, () => {
+      commitImport(db, id, { files, summary: makeSummary(makeColumns(1)), ms: 1 }, () => {
         throw new Error('merge failed');
       })
     ).rejects.toThrow('merge failed');
+    expect(await snapshot(db)).toEqual(pending);
+
+    const bad = makeColumns(2);
+    (bad.id as unknown[])[1] = () => 'not cloneable';
+    await expect(commitImport(db, id, { files, summary: makeSummary(bad), ms: 1 }, storeAll(bad))).rejects.toThrow();
+    expect(await snapshot(db)).toEqual(pending);
+    await discardImport(db, id);
     expect(await snapshot(db)).toEqual(before);
-    db.close();
   });
 
-  it('stores the grouping settings in meta, and clearing keeps them and the salt', async () => {
+  it('hands the plan what is stored: sessions, endpoint days, settings, retention and ledger', async () => {
     const db = await fresh();
-    await putSettings(db, { keys: 'cookie:sid,ip+ua', inactivityMs: 15 * 60_000 });
-    expect(await getSettings(db)).toEqual({ keys: 'cookie:sid,ip+ua', inactivityMs: 15 * 60_000 });
-    expect((await db.get('meta', 'keys'))?.value).toBe('cookie:sid,ip+ua');
-    expect((await db.get('meta', 'inactivityMs'))?.value).toBe(15 * 60_000);
-    const salt = await getSalt(db);
+    const first = makeColumns(2);
+    await commitOne(db, first);
+    await putSettings(db, { keys: 'ip', inactivityMs: 600_000 });
+    await putRetention(db, { days: 3, anchor: 'clock' });
+    const seen: Stored[] = [];
+    const id = await beginImport(db, files);
+    await commitImport(db, id, { files, summary: makeSummary(first), ms: 1 }, storeAll(first, [], null, seen));
+    expect(seen[0].sessions?.id).toEqual(first.id);
+    expect([...seen[0].endpointDays.keys()]).toEqual([DAY0]);
+    expect(seen[0].settings).toEqual({ keys: 'ip', inactivityMs: 600_000 });
+    expect(seen[0].retention).toEqual({ days: 3, anchor: 'clock' });
+    expect(seen[0].ledger.map((r) => r.status)).toEqual(['complete', 'pending']);
+  });
 
-    const cols = makeColumns(3);
-    await saveImport(db, { files, summary: makeSummary(cols), ms: 1 }, replaceWith({ sessions: cols, endpoints: [endpoint('GET /', 3)] }));
+  it('drops request blocks and endpoint days before the cut of a commit, and whole days on a prune', async () => {
+    const db = await fresh();
+    const cols = makeColumns(4);
+    for (let i = 0; i < 4; i++) cols.start[i] = cols.end[i] = (DAY0 + i) * DAY_MS + 1000;
+    const id = await beginImport(db, files);
+    await putRequestBlocks(db, id, [0, 1, 2, 3].map((d) => ({ day: DAY0 + d, requests: makeRequests([{ time: (DAY0 + d) * DAY_MS + 1000 }]) })));
+    const eps = [0, 1, 2, 3].map((d) => ({ day: DAY0 + d, stats: [endpoint('GET /', 1, DAY0 + d)] }));
+    await commitImport(db, id, { files, summary: makeSummary(cols), ms: 1 }, storeAll(cols, eps, DAY0 + 1));
+    expect((await db.getAll('requestBlocks')).map((b) => b.day)).toEqual([DAY0 + 1, DAY0 + 2, DAY0 + 3]);
+    expect((await db.getAll('endpointDays')).map((b) => b.day)).toEqual([DAY0 + 1, DAY0 + 2, DAY0 + 3]);
+    expect((await db.getAll('sessionDays')).map((b) => b.day)).toEqual([DAY0 + 1, DAY0 + 2, DAY0 + 3]);
+
+    const generation = (await loadHeld(db)).generation;
+    expect(await pruneBefore(db, DAY0 + 3)).toBe(generation + 1);
+    expect((await db.getAll('requestBlocks')).map((b) => b.day)).toEqual([DAY0 + 3]);
+    expect((await db.getAll('endpointDays')).map((b) => b.day)).toEqual([DAY0 + 3]);
+    expect((await db.getAll('sessionDays')).map((b) => b.day)).toEqual([DAY0 + 3]);
+    const held = await loadHeld(db);
+    expect(held.sessions?.count).toBe(1);
+    // the stored orders were of the table before the prune: computed afresh
+    expect(held.ordersComputed).toBe(true);
+  });
+
+  it('keeps retention settings, refusing odd values for the default', async () => {
+    const db = await fresh();
+    expect(await getRetention(db)).toEqual({ days: 7, anchor: 'data' });
+    await putRetention(db, { days: 14, anchor: 'clock' });
+    expect(await getRetention(db)).toEqual({ days: 14, anchor: 'clock' });
+    await db.put('meta', { key: 'retention', value: { days: -3, anchor: 'moon' } });
+    expect(await getRetention(db)).toEqual({ days: 7, anchor: 'data' });
+  });
+
+  it('clears every block and the ledger, keeping the salt and the settings', async () => {
+    const db = await fresh();
+    await commitOne(db, makeColumns(2));
+    await putSettings(db, { keys: 'ip', inactivityMs: 60_000 });
+    const salt = await getSalt(db);
     await clearData(db);
-    expect(await listImports(db)).toEqual([]);
-    expect(await loadStored(db)).toEqual({ sessions: [], endpoints: [] });
-    expect(await sessionCount(db)).toBe(0);
+    const s = await snapshot(db);
+    expect([s.imports, s.blocks, s.days, s.endpoints, s.orders]).toEqual([[], [], [], [], []]);
     expect(await getSalt(db)).toBe(salt);
-    expect(await getSettings(db)).toEqual({ keys: 'cookie:sid,ip+ua', inactivityMs: 15 * 60_000 });
-    db.close();
+    expect(await getSettings(db)).toEqual({ keys: 'ip', inactivityMs: 60_000 });
+    expect((await loadHeld(db)).sessions).toBeNull();
   });
 });
 
-describe('storage: v1 → v2 upgrade', () => {
-  it('keeps the ledger (marked for re-import) and the salt, drops the v1 blocks, adds the endpoints store', async () => {
+describe('storage: upgrades', () => {
+  it('v1 → v3 keeps the ledger (marked for re-import) and the salt, and drops the v1 blocks and stores', async () => {
     const name = `test-v1-${++n}`;
     const { first, second } = await makeV1Store(name);
     const db = await openStore(name);
-    expect(db.version).toBe(2);
-    expect([...db.objectStoreNames].sort()).toEqual(['endpoints', 'imports', 'meta', 'sessionBlocks']);
-    const ledger = await listImports(db);
-    expect(ledger.map((r) => [r.id, r.files[0].name, r.sessions, r.status])).toEqual([
-      [first, 'monday.log', 2, 'needs-reimport'],
-      [second, 'tuesday.log', 4, 'needs-reimport']
+    expect(db.version).toBe(3);
+    expect([...db.objectStoreNames].sort()).toEqual(['endpointDays', 'imports', 'meta', 'orders', 'requestBlocks', 'sessionDays']);
+    expect((await listImports(db)).map((r) => [r.id, r.files[0].name, r.status])).toEqual([
+      [first, 'monday.log', 'needs-reimport'],
+      [second, 'tuesday.log', 'needs-reimport']
     ]);
-    expect(await db.count('sessionBlocks')).toBe(0);
-    expect(await sessionCount(db)).toBe(0);
-    expect(await loadStored(db)).toEqual({ sessions: [], endpoints: [] });
+    expect((await loadHeld(db)).sessions).toBeNull();
     expect(await getSalt(db)).toBe(V1_SALT);
     expect(await getSettings(db)).toEqual(DEFAULT_GROUPING);
 
     // Importing a file again takes its stale record out of the ledger; the other stays.
     const cols = makeColumns(2);
-    await saveImport(db, { files: [{ name: 'tuesday.log', size: 100 }], summary: makeSummary(cols), ms: 1 }, replaceWith({ sessions: cols, endpoints: [] }));
+    const id = await beginImport(db, [{ name: 'tuesday.log', size: 100 }]);
+    await commitImport(db, id, { files: [{ name: 'tuesday.log', size: 100 }], summary: makeSummary(cols), ms: 1 }, storeAll(cols));
     expect((await listImports(db)).map((r) => [r.files[0].name, r.status])).toEqual([
       ['monday.log', 'needs-reimport'],
       ['tuesday.log', 'complete']
     ]);
     db.close();
-
-    // Opening again does not run the upgrade again.
     const again = await openStore(name);
-    expect(await sessionCount(again)).toBe(2);
+    expect((await loadHeld(again)).sessions?.count).toBe(2);
     again.close();
+  });
+
+  it('v2 → v3 keeps every session (cut into days by last request), the endpoint figures, ledger and salt', async () => {
+    const name = `test-v2-${++n}`;
+    const cols = makeColumns(5);
+    for (let i = 0; i < 5; i++) {
+      cols.start[i] = (DAY0 + i) * DAY_MS;
+      cols.end[i] = cols.start[i] + 3_600_000;
+    }
+    await makeV2Store(name, cols, [endpoint('GET /a', 3, DAY0), endpoint('GET /b', 2, DAY0 + 4)]);
+    const db = await openStore(name);
+    expect([...db.objectStoreNames]).not.toContain('sessionBlocks');
+    const held = await loadHeld(db);
+    expect(held.sessions?.id).toEqual(cols.id);
+    expect([...held.sessions!.requests]).toEqual([...cols.requests]);
+    expect(held.endpointDays.map((d) => [d.day, d.stats.map((e) => e.endpoint)])).toEqual([
+      [DAY0, ['GET /a']],
+      [DAY0 + 4, ['GET /b']]
+    ]);
+    expect((await listImports(db)).map((r) => [r.files[0].name, r.status])).toEqual([['week.log', 'complete']]);
+    expect(await getSalt(db)).toBe(V2_SALT);
+    db.close();
+  });
+
+  it('an upgrade asked by a newer tab closes this connection instead of hanging, and says so', async () => {
+    const name = `test-tabs-${++n}`;
+    let closed = 0;
+    const old = await openStore(name, () => closed++);
+    await commitOne(old, makeColumns(2));
+    // a later version's tab opens the same database
+    const { openDB } = await import('idb');
+    const newer = await openDB(name, 4, { upgrade() {} });
+    expect(closed).toBe(1);
+    expect(await newer.count('sessionDays')).toBeGreaterThan(0);
+    newer.close();
   });
 });

@@ -1,173 +1,163 @@
-// IndexedDB as a block store (SPEC §4). A `put` costs ~100 µs whatever its size, so the unit of
-// writing is a block of packed columns, never a request or a session.
-//
-// Schema v2 (this one): every import is merged with what is stored (SPEC §2 order independence), so
-// `sessionBlocks` holds ONE block — all stored sessions, merged — and `endpoints` one record with the
-// endpoint statistics of the same requests. An import replaces both and adds its ledger record in a
-// single readwrite transaction (`saveImport`). `meta` holds the key salt and the grouping settings.
-// The next step (per-day columnar blocks, retention) is a schema v3: a new `oldVersion < 3` step in
-// `upgrade` below, never an edit of an older step.
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { EndpointStats, FormatName, SessionColumns, Summary } from '../core/types';
+// What the worker does with the database (schema in schema.ts). An import is STAGED: its ledger
+// record is written 'pending' first, its request blocks are written as the file is read (a few
+// large transactions, never a whole file in memory), and one last transaction merges its sessions
+// and endpoint statistics with what is stored and marks it 'complete'. Until then nothing reads its
+// blocks; if it is cancelled or fails they are deleted, and if the tab closed they are deleted by
+// `discardPending` at the next start or import. So an import either counts whole or not at all.
+import type { RequestColumns } from '../core/requests';
+import { concatSessions } from '../core/session-rows';
+import type { EndpointStats, SessionColumns, Summary } from '../core/types';
 import { DEFAULT_GROUPING, type GroupingSettings } from '../grouping';
+import { computeOrders, type Orders } from './orders';
+import {
+  abortQuietly,
+  type EndpointDay,
+  type ImportedFile,
+  type ImportRecord,
+  type MetaRecord,
+  type OrdersRecord,
+  type SessionDay,
+  type Store
+} from './schema';
 
-export const DB_NAME = 'sessionlens';
-export const DB_VERSION = 2;
+export { DB_NAME, DB_VERSION, openStore } from './schema';
+export type { EndpointDay, ImportedFile, ImportRecord, SessionDay, Store } from './schema';
 
-/** One import in the ledger: what was read and what it gave. Counts and file names only, no log content. */
-export interface ImportRecord {
-  /** Auto-incremented. */
-  id?: number;
-  /** When the import finished, UTC ms. */
-  time: number;
-  files: { name: string; size: number }[];
-  format: FormatName;
-  bytes: number;
-  lines: number;
-  blank: number;
-  requests: number;
-  malformed: number;
-  truncated: number;
-  /** Sessions the import's own files gave, before merging with what was stored. */
-  sessions: number;
-  /** Time the import took, ms. */
-  ms: number;
-  /**
-   * 'complete': its requests are in the stored sessions (only complete imports are written: the write
-   * is atomic). 'needs-reimport': a v1 import whose sessions the v2 upgrade dropped (see `upgrade`);
-   * removed from the ledger once an import covers all its files again.
-   */
-  status: 'complete' | 'needs-reimport';
-  /** Sessions stored in all right after this import (v2 records only). */
-  stored?: number;
+/** How long data is kept (SPEC §4): whole UTC days back from the newest stored request, or from today. */
+export interface Retention {
+  days: number;
+  anchor: 'data' | 'clock';
 }
 
-/**
- * Stored sessions as packed columns, rows sorted by start. In v2 there is one block, all stored
- * sessions merged; `importId` is the import that wrote it last. (v1 had one block per import.)
- */
-export interface SessionBlock {
-  id?: number;
-  importId: number;
-  columns: SessionColumns;
+export const DEFAULT_RETENTION: Retention = { days: 7, anchor: 'data' };
+export const MAX_RETENTION_DAYS = 366;
+
+/** The stored data as the worker holds it: the sessions of every day end to end, and their orders. */
+export interface Held {
+  generation: number;
+  /** Day blocks end to end, days ascending; null when nothing is stored. */
+  sessions: SessionColumns | null;
+  orders: Orders | null;
+  /** The orders were computed on load (not stored, or stale): worth storing with `putOrders`. */
+  ordersComputed: boolean;
+  endpointDays: EndpointDay[];
+  /** Ledger ids of the complete imports: only their request blocks count. */
+  complete: Set<number>;
 }
 
-/** The endpoint statistics of all stored requests, by requests (one record, key 'all'). */
-export interface EndpointsRecord {
-  key: 'all';
-  stats: EndpointStats[];
+/** What an import's last transaction writes, as computed by the caller from what is stored. */
+export interface CommitPlan {
+  /** Every day block of sessions to keep (the others are deleted). */
+  sessionDays: SessionDay[];
+  /** The endpoint statistics of the days the import touched, merged with what was stored. */
+  endpointDays: EndpointDay[];
+  /** The held table the session days make, end to end, with its orders. */
+  held: SessionColumns | null;
+  orders: Orders | null;
+  /** Days before this one are dropped (retention); null keeps all. */
+  cutoffDay: number | null;
 }
 
-export interface MetaRecord {
-  key: string;
-  value: unknown;
+/** What the commit hands to the plan: the stored data, read in the commit's own transaction. */
+export interface Stored {
+  sessions: SessionColumns | null;
+  endpointDays: Map<number, EndpointStats[]>;
+  settings: GroupingSettings;
+  retention: Retention;
+  ledger: ImportRecord[];
 }
 
-export interface SessionLensDB extends DBSchema {
-  imports: { key: number; value: ImportRecord };
-  sessionBlocks: { key: number; value: SessionBlock; indexes: { byImport: number } };
-  endpoints: { key: string; value: EndpointsRecord };
-  meta: { key: string; value: MetaRecord };
+/** Adds a 'pending' ledger record for an import about to run; resolves to its id. */
+export async function beginImport(db: Store, files: ImportedFile[], forced = false): Promise<number> {
+  const record: ImportRecord = {
+    time: Date.now(),
+    files,
+    format: '',
+    bytes: 0,
+    lines: 0,
+    blank: 0,
+    requests: 0,
+    malformed: 0,
+    truncated: 0,
+    sessions: 0,
+    ms: 0,
+    status: 'pending',
+    ...(forced ? { forced } : {})
+  };
+  return db.add('imports', record);
 }
 
-export type Store = IDBPDatabase<SessionLensDB>;
-
-/** What saveImport needs to know about an import besides its sessions. */
-export interface NewImport {
-  files: { name: string; size: number }[];
-  summary: Summary;
-  ms: number;
-}
-
-/** What is stored: sessions (one merged block in v2; none when empty) and endpoint statistics. */
-export interface StoredData {
-  sessions: SessionColumns[];
-  endpoints: EndpointStats[];
-}
-
-/** What an import writes in place of what was stored. */
-export interface MergedData {
-  sessions: SessionColumns;
-  endpoints: EndpointStats[];
-}
-
-/** Opens (creating or upgrading) the database. `name` is only for tests, which use one per case. */
-export function openStore(name: string = DB_NAME): Promise<Store> {
-  return openDB<SessionLensDB>(name, DB_VERSION, {
-    upgrade(db, oldVersion, _newVersion, tx) {
-      if (oldVersion < 1) {
-        db.createObjectStore('imports', { keyPath: 'id', autoIncrement: true });
-        const blocks = db.createObjectStore('sessionBlocks', { keyPath: 'id', autoIncrement: true });
-        blocks.createIndex('byImport', 'importId');
-        const meta = db.createObjectStore('meta', { keyPath: 'key' });
-        // The salt for hashing key values (SPEC §2), made once per database and never shown.
-        void meta.put({ key: 'salt', value: randomHex(16) });
-      }
-      if (oldVersion < 2) {
-        db.createObjectStore('endpoints', { keyPath: 'key' });
-        if (oldVersion === 1) dropV1Blocks(tx);
-      }
-    },
-    // Another tab wants a newer schema: let it have the database rather than hang its upgrade.
-    blocking(_current, _blocked, event) {
-      (event.target as IDBDatabase).close();
-    }
-  });
-}
-
-/**
- * v1 → v2: the v1 session blocks (one per import) are DROPPED, not migrated, and the ledger entries
- * they belonged to are kept, marked 'needs-reimport'. They cannot be merged with v2 imports exactly:
- * - v1 wrote key hashes with the core's built-in salt, not the database's (the worker did not pass
- *   it), and the raw key values are not kept, so they cannot be re-hashed to match new imports;
- * - the oldest v1 blocks lack the key columns (keyKind/keyHash), the status/bytes figures and the
- *   distinct IP/endpoint/host sets that mergeSessions needs;
- * - v1 stored no endpoint statistics, which v2 keeps for the same requests as the sessions.
- * Importing those files again restores them exactly.
- */
-function dropV1Blocks(tx: IDBPTransaction<SessionLensDB, StoreNames<SessionLensDB>[], 'versionchange'>): void {
-  // Requests of the upgrade transaction only: it stays alive while they are pending, and an error in
-  // any of them aborts the upgrade (the database then stays at v1, untouched).
-  void (async () => {
-    const dropped = new Set<number>();
-    const blocks = tx.objectStore('sessionBlocks');
-    for (let c = await blocks.index('byImport').openKeyCursor(); c; c = await c.continue()) dropped.add(c.key);
-    await blocks.clear();
-    const ledger = tx.objectStore('imports');
-    for (let c = await ledger.openCursor(); c; c = await c.continue()) {
-      if (c.value.id !== undefined && dropped.has(c.value.id)) await c.update({ ...c.value, status: 'needs-reimport' });
-    }
-  })().catch(() => abortQuietly(tx));
-}
-
-/**
- * Writes one import atomically, merged with what is stored. In a single readwrite transaction it
- * reads the stored sessions, endpoint statistics and grouping settings, hands them to `merge`, and
- * replaces the stored data with its result, adding the import's ledger record (and removing the
- * 'needs-reimport' records whose files this import covers). `merge` must be synchronous (the
- * transaction would close while it awaited anything else); if it throws, or any write fails, the
- * transaction is aborted and the store is exactly as before. Resolves to the new import id and
- * what is now stored.
- */
-export async function saveImport(
-  db: Store,
-  entry: NewImport,
-  merge: (stored: StoredData, settings: GroupingSettings) => MergedData
-): Promise<{ importId: number; data: MergedData }> {
-  const tx = db.transaction(['imports', 'sessionBlocks', 'endpoints', 'meta'], 'readwrite');
+/** Writes request blocks of a running import, one transaction for all of them. */
+export async function putRequestBlocks(db: Store, importId: number, parts: { day: number; requests: RequestColumns }[]): Promise<void> {
+  if (parts.length === 0) return;
+  const tx = db.transaction('requestBlocks', 'readwrite');
   try {
-    const [blocks, endpoints, settings, ledger] = await Promise.all([
-      tx.objectStore('sessionBlocks').getAll(),
-      tx.objectStore('endpoints').get('all'),
-      readSettings(tx.objectStore('meta')),
-      tx.objectStore('imports').getAll()
+    await Promise.all([...parts.map(({ day, requests }) => tx.store.add({ importId, day, count: requests.count, requests })), tx.done]);
+  } catch (err) {
+    abortQuietly(tx);
+    tx.done.catch(() => {});
+    throw err;
+  }
+}
+
+/** Removes an import that did not complete: its request blocks and its ledger record. */
+export async function discardImport(db: Store, importId: number): Promise<void> {
+  const tx = db.transaction(['requestBlocks', 'imports'], 'readwrite');
+  const blocks = tx.objectStore('requestBlocks');
+  const ids = await blocks.index('byImport').getAllKeys(importId);
+  await Promise.all([...ids.map((id) => blocks.delete(id)), tx.objectStore('imports').delete(importId), tx.done]);
+}
+
+/**
+ * Removes every 'pending' import: ones a closed tab or a crash cut off. Only call it while holding
+ * the import lock (no import can be running then). Resolves to how many were removed.
+ */
+export async function discardPending(db: Store): Promise<number> {
+  const pending = (await db.getAll('imports')).filter((r) => r.status === 'pending' && r.id !== undefined);
+  for (const r of pending) await discardImport(db, r.id!);
+  return pending.length;
+}
+
+/**
+ * The last transaction of an import. Reads what is stored (sessions of every day, endpoint
+ * statistics, settings, retention, ledger), hands it to `plan` — which must be synchronous: the
+ * transaction would close while it awaited anything else — and writes its result: the session
+ * days, the endpoint days, the orders, the retention cut (days before it dropped, requests too) and
+ * the ledger record marked 'complete'. If `plan` throws or a write fails (QuotaExceededError), the
+ * transaction is aborted and the store is as before (the import's blocks are still pending: the
+ * caller discards them).
+ */
+export async function commitImport<P extends CommitPlan>(
+  db: Store,
+  importId: number,
+  entry: { files: ImportedFile[]; summary: Summary; ms: number },
+  plan: (stored: Stored) => P
+): Promise<{ plan: P; generation: number }> {
+  const tx = db.transaction(['imports', 'requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
+  try {
+    const meta = tx.objectStore('meta');
+    const [days, endpointDays, settings, retention, ledger, generation] = await Promise.all([
+      tx.objectStore('sessionDays').getAll(),
+      tx.objectStore('endpointDays').getAll(),
+      readSettings(meta),
+      readRetention(meta),
+      tx.objectStore('imports').getAll(),
+      readGeneration(meta)
     ]);
-    const data = merge({ sessions: blocks.map((b) => b.columns), endpoints: endpoints?.stats ?? [] }, settings);
+    const stored: Stored = {
+      sessions: days.length ? concatSessions(days.map((d) => d.sessions)) : null,
+      endpointDays: new Map(endpointDays.map((d) => [d.day, d.stats])),
+      settings,
+      retention,
+      ledger
+    };
+    const result = plan(stored);
     const { summary } = entry;
-    const files = entry.files.map(({ name, size }) => ({ name, size }));
     const record: ImportRecord = {
+      ...(ledger.find((r) => r.id === importId) ?? { time: 0, status: 'pending', files: [] }),
+      id: importId,
       time: Date.now(),
-      files,
+      files: entry.files,
       format: summary.format,
       bytes: summary.bytes,
       lines: summary.lines,
@@ -178,20 +168,39 @@ export async function saveImport(
       sessions: summary.sessions,
       ms: entry.ms,
       status: 'complete',
-      stored: data.sessions.count
+      stored: result.held?.count ?? 0
     };
     const imports = tx.objectStore('imports');
+    const writes: Promise<unknown>[] = [];
+    // Once one write fails the transaction aborts and the others reject too: handled here, the first
+    // failure is what Promise.all below reports.
+    const track = (p: Promise<unknown>) => {
+      p.catch(() => {});
+      return p;
+    };
+    // needs-reimport records (v1) whose files this import covers are done with
     for (const old of ledger) {
-      const covered = old.files.every((f) => files.some((g) => g.name === f.name && g.size === f.size));
-      if (old.status === 'needs-reimport' && old.id !== undefined && covered) await imports.delete(old.id);
+      const covered = old.files.every((f) => entry.files.some((g) => g.name === f.name && g.size === f.size));
+      if (old.status === 'needs-reimport' && old.id !== undefined && covered) writes.push(track(imports.delete(old.id)));
     }
-    const importId = await imports.add(record);
-    const store = tx.objectStore('sessionBlocks');
-    await store.clear();
-    await store.add({ importId, columns: data.sessions });
-    await tx.objectStore('endpoints').put({ key: 'all', stats: data.endpoints });
-    await tx.done;
-    return { importId, data };
+    writes.push(track(imports.put(record)));
+    const sessionDays = tx.objectStore('sessionDays');
+    writes.push(track(sessionDays.clear()));
+    for (const d of result.sessionDays) writes.push(track(sessionDays.put(d)));
+    const eps = tx.objectStore('endpointDays');
+    for (const d of result.endpointDays) writes.push(track(eps.put(d)));
+    if (result.cutoffDay !== null) {
+      const before = IDBKeyRange.upperBound(result.cutoffDay, true);
+      writes.push(track(eps.delete(before)));
+      const blocks = tx.objectStore('requestBlocks');
+      for (const id of await blocks.index('byDay').getAllKeys(before)) writes.push(track(blocks.delete(id)));
+    }
+    const next = generation + 1;
+    writes.push(track(meta.put({ key: 'generation', value: next })));
+    if (result.held && result.orders) writes.push(track(tx.objectStore('orders').put(ordersRecord(next, result.held, result.orders))));
+    else writes.push(track(tx.objectStore('orders').clear()));
+    await Promise.all([...writes, tx.done]);
+    return { plan: result, generation: next };
   } catch (err) {
     abortQuietly(tx);
     // tx.done rejects once aborted; it has been superseded by `err`.
@@ -200,17 +209,75 @@ export async function saveImport(
   }
 }
 
-/** What is stored, read in one transaction. */
-export async function loadStored(db: Store): Promise<StoredData> {
-  const tx = db.transaction(['sessionBlocks', 'endpoints'], 'readonly');
-  const [blocks, endpoints] = await Promise.all([tx.objectStore('sessionBlocks').getAll(), tx.objectStore('endpoints').get('all')]);
-  await tx.done;
-  return { sessions: blocks.map((b) => b.columns), endpoints: endpoints?.stats ?? [] };
+/** Drops whole days before `cutoffDay`: their sessions (by last request), requests and endpoint figures. */
+export async function pruneBefore(db: Store, cutoffDay: number): Promise<number> {
+  const tx = db.transaction(['requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
+  const before = IDBKeyRange.upperBound(cutoffDay, true);
+  const blocks = tx.objectStore('requestBlocks');
+  const meta = tx.objectStore('meta');
+  const [ids, generation] = await Promise.all([blocks.index('byDay').getAllKeys(before), readGeneration(meta)]);
+  await Promise.all([
+    ...ids.map((id) => blocks.delete(id)),
+    tx.objectStore('sessionDays').delete(before),
+    tx.objectStore('endpointDays').delete(before),
+    tx.objectStore('orders').clear(),
+    meta.put({ key: 'generation', value: generation + 1 }),
+    tx.done
+  ]);
+  return generation + 1;
 }
 
-/** Every stored session block (one in v2, none when empty). */
-export async function loadAllSessions(db: Store): Promise<SessionColumns[]> {
-  return (await loadStored(db)).sessions;
+/** What is stored, read in one transaction and put together as the worker holds it. */
+export async function loadHeld(db: Store): Promise<Held> {
+  const tx = db.transaction(['sessionDays', 'endpointDays', 'orders', 'imports', 'meta'], 'readonly');
+  const [days, endpointDays, orders, ledger, generation] = await Promise.all([
+    tx.objectStore('sessionDays').getAll(),
+    tx.objectStore('endpointDays').getAll(),
+    tx.objectStore('orders').get('sessions'),
+    tx.objectStore('imports').getAll(),
+    readGeneration(tx.objectStore('meta'))
+  ]);
+  await tx.done;
+  const complete = new Set(ledger.filter((r) => r.status === 'complete').map((r) => r.id!));
+  if (days.length === 0) return { generation, sessions: null, orders: null, ordersComputed: false, endpointDays, complete };
+  const sessions = concatSessions(days.map((d) => d.sessions));
+  if (orders && orders.generation === generation && orders.count === sessions.count) {
+    sessions.baseline = orders.baseline;
+    const { byStart, byEnd, byRequests, byIp, byRisk } = orders;
+    return { generation, sessions, orders: { byStart, byEnd, byRequests, byIp, byRisk }, ordersComputed: false, endpointDays, complete };
+  }
+  return { generation, sessions, orders: null, ordersComputed: true, endpointDays, complete };
+}
+
+/** Stores orders computed on load, unless the data changed since (another generation). */
+export async function putOrders(db: Store, generation: number, held: SessionColumns, orders: Orders): Promise<boolean> {
+  const tx = db.transaction(['orders', 'meta'], 'readwrite');
+  if ((await readGeneration(tx.objectStore('meta'))) !== generation) {
+    await tx.done;
+    return false;
+  }
+  await Promise.all([tx.objectStore('orders').put(ordersRecord(generation, held, orders)), tx.done]);
+  return true;
+}
+
+export { computeOrders };
+
+/**
+ * The request blocks of complete imports on days `fromDay ..= toDay`, one at a time (so a long
+ * range never sits in memory whole): `visit` gets each block and its day.
+ */
+export async function eachRequestBlock(
+  db: Store,
+  fromDay: number,
+  toDay: number,
+  complete: Set<number>,
+  visit: (requests: RequestColumns, day: number) => void
+): Promise<void> {
+  const keys = await db.getAllKeysFromIndex('requestBlocks', 'byDay', IDBKeyRange.bound(fromDay, toDay));
+  for (const key of keys) {
+    const block = await db.get('requestBlocks', key);
+    if (block && complete.has(block.importId)) visit(block.requests, block.day);
+  }
 }
 
 /** The import ledger, oldest first. */
@@ -218,20 +285,20 @@ export function listImports(db: Store): Promise<ImportRecord[]> {
   return db.getAll('imports');
 }
 
-/** Sessions stored in total: the rows of the stored block(s). */
-export async function sessionCount(db: Store): Promise<number> {
-  let total = 0;
-  for (const b of await db.getAll('sessionBlocks')) total += b.columns.count;
-  return total;
-}
-
-/**
- * Empties the ledger, the sessions and the endpoint statistics in one transaction. The salt and the
- * grouping settings stay.
- */
+/** Empties the ledger and every block in one transaction. The salt and the settings stay. */
 export async function clearData(db: Store): Promise<void> {
-  const tx = db.transaction(['imports', 'sessionBlocks', 'endpoints'], 'readwrite');
-  await Promise.all([tx.objectStore('imports').clear(), tx.objectStore('sessionBlocks').clear(), tx.objectStore('endpoints').clear(), tx.done]);
+  const tx = db.transaction(['imports', 'requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
+  const meta = tx.objectStore('meta');
+  const generation = await readGeneration(meta);
+  await Promise.all([
+    tx.objectStore('imports').clear(),
+    tx.objectStore('requestBlocks').clear(),
+    tx.objectStore('sessionDays').clear(),
+    tx.objectStore('endpointDays').clear(),
+    tx.objectStore('orders').clear(),
+    meta.put({ key: 'generation', value: generation + 1 }),
+    tx.done
+  ]);
 }
 
 /** The grouping settings in `meta` (the defaults where none are stored). */
@@ -248,6 +315,18 @@ export async function putSettings(db: Store, s: GroupingSettings): Promise<void>
   await Promise.all([tx.store.put({ key: 'keys', value: s.keys }), tx.store.put({ key: 'inactivityMs', value: s.inactivityMs }), tx.done]);
 }
 
+export async function getRetention(db: Store): Promise<Retention> {
+  const tx = db.transaction('meta', 'readonly');
+  const r = await readRetention(tx.store);
+  await tx.done;
+  return r;
+}
+
+export async function putRetention(db: Store, r: Retention): Promise<void> {
+  const tx = db.transaction('meta', 'readwrite');
+  await Promise.all([tx.store.put({ key: 'retention', value: { days: r.days, anchor: r.anchor } }), tx.done]);
+}
+
 type MetaStore = { get(key: string): Promise<MetaRecord | undefined> };
 
 async function readSettings(meta: MetaStore): Promise<GroupingSettings> {
@@ -256,6 +335,24 @@ async function readSettings(meta: MetaStore): Promise<GroupingSettings> {
     keys: typeof keys?.value === 'string' ? keys.value : DEFAULT_GROUPING.keys,
     inactivityMs: typeof inactivity?.value === 'number' ? inactivity.value : DEFAULT_GROUPING.inactivityMs
   };
+}
+
+async function readRetention(meta: MetaStore): Promise<Retention> {
+  const v = (await meta.get('retention'))?.value as Partial<Retention> | undefined;
+  const days = Number(v?.days);
+  return {
+    days: Number.isInteger(days) && days >= 1 && days <= MAX_RETENTION_DAYS ? days : DEFAULT_RETENTION.days,
+    anchor: v?.anchor === 'clock' ? 'clock' : 'data'
+  };
+}
+
+async function readGeneration(meta: MetaStore): Promise<number> {
+  const v = (await meta.get('generation'))?.value;
+  return typeof v === 'number' ? v : 0;
+}
+
+function ordersRecord(generation: number, held: SessionColumns, orders: Orders): OrdersRecord {
+  return { key: 'sessions', generation, count: held.count, baseline: held.baseline, ...orders };
 }
 
 /** The per-database salt for key hashes (created with the database): 32 hex digits. */
@@ -271,17 +368,4 @@ export async function getSalt(db: Store): Promise<string> {
 export function saltWords(salt: string): [number, number] {
   if (!/^[0-9a-f]{16}/i.test(salt)) throw new Error('the database has no valid key salt');
   return [parseInt(salt.slice(8, 16), 16) >>> 0, parseInt(salt.slice(0, 8), 16) >>> 0];
-}
-
-function abortQuietly(tx: { abort(): void }): void {
-  try {
-    tx.abort();
-  } catch {
-    // Already finished or aborted (e.g. by a failed request): nothing was committed either way.
-  }
-}
-
-function randomHex(bytes: number): string {
-  const buf = crypto.getRandomValues(new Uint8Array(bytes));
-  return Array.from(buf, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -1,0 +1,173 @@
+// Row operations on session columns: take some rows, put blocks end to end, cut by day. The
+// storage keeps sessions in one block per day of their last request (SPEC §4: retention drops
+// whole days), and the worker puts the days back together to query them.
+import { emptyColumns } from './columns';
+import { ATTACK_TYPES, STATUS_CLASSES, type SessionColumns } from './types';
+
+export const DAY_MS = 86_400_000;
+
+/** The UTC day number of a time in ms (days since 1970-01-01). */
+export function dayOf(ms: number): number {
+  return Math.floor(ms / DAY_MS);
+}
+
+type Sets = 'ipSet' | 'endpointSet' | 'hostSet' | 'idPathSet';
+const SETS: Sets[] = ['ipSet', 'endpointSet', 'hostSet', 'idPathSet'];
+type Scalar = Exclude<
+  keyof SessionColumns,
+  'count' | 'id' | 'keyHash' | 'status' | 'attacks' | 'baseline' | 'ips' | 'userAgents' | 'users' | 'hosts' | 'endpoints' | Sets | `${Sets}Start`
+>;
+const SCALARS: Scalar[] = [
+  'keyKind', 'start', 'end', 'requests', 'bytes', 'durationSum', 'durationCount', 'durationMax', 'ip', 'userAgent', 'user',
+  'firstEndpoint', 'lastEndpoint', 'distinctIps', 'distinctEndpoints', 'distinctHosts', 'authFailures', 'notFound',
+  'gapCount', 'gapSum', 'gapSumSq', 'idPaths', 'slowRequests', 'errorBurst', 'labelBits', 'risk'
+];
+const WIDE: ['status' | 'attacks', number][] = [
+  ['status', STATUS_CLASSES.length],
+  ['attacks', ATTACK_TYPES.length]
+];
+
+/**
+ * The given rows of `cols`, in that order, sharing its string tables (indices stay valid). Sets are
+ * copied row by row; the baseline is kept (the caller rescored or will rescore as it needs).
+ */
+export function pickSessions(cols: SessionColumns, rows: ArrayLike<number>): SessionColumns {
+  const n = rows.length;
+  const out = emptyColumns(n, { ips: cols.ips, userAgents: cols.userAgents, users: cols.users, hosts: cols.hosts, endpoints: cols.endpoints });
+  out.baseline = { ...cols.baseline };
+  for (let k = 0; k < n; k++) {
+    const i = rows[k];
+    out.id[k] = cols.id[i];
+    out.keyHash[k] = cols.keyHash[i];
+    for (const c of SCALARS) (out[c] as Float64Array)[k] = (cols[c] as Float64Array)[i];
+    for (const [c, w] of WIDE) out[c].set(cols[c].subarray(i * w, i * w + w), k * w);
+  }
+  for (const set of SETS) {
+    const from = cols[`${set}Start`];
+    const start = out[`${set}Start`];
+    let size = 0;
+    for (let k = 0; k < n; k++) size += from[rows[k] + 1] - from[rows[k]];
+    const values = new Uint32Array(size);
+    let at = 0;
+    for (let k = 0; k < n; k++) {
+      const i = rows[k];
+      values.set(cols[set].subarray(from[i], from[i + 1]), at);
+      at += from[i + 1] - from[i];
+      start[k + 1] = at;
+    }
+    out[set] = values;
+  }
+  return out;
+}
+
+/** Session blocks end to end, in the order given, with one set of string tables. */
+export function concatSessions(blocks: SessionColumns[]): SessionColumns {
+  const tables = { ips: [] as string[], userAgents: [] as string[], users: [] as string[], hosts: [] as string[], endpoints: [] as string[] };
+  const index = Object.fromEntries(Object.keys(tables).map((t) => [t, new Map<string, number>()])) as Record<keyof typeof tables, Map<string, number>>;
+  const mapsOf = (b: SessionColumns) =>
+    Object.fromEntries(
+      (Object.keys(tables) as (keyof typeof tables)[]).map((t) => [
+        t,
+        Uint32Array.from(b[t], (s) => {
+          let i = index[t].get(s);
+          if (i === undefined) index[t].set(s, (i = tables[t].push(s) - 1));
+          return i;
+        })
+      ])
+    ) as Record<keyof typeof tables, Uint32Array>;
+  const n = blocks.reduce((s, b) => s + b.count, 0);
+  const out = emptyColumns(n, tables);
+  const setParts: Record<Sets, Uint32Array[]> = { ipSet: [], endpointSet: [], hostSet: [], idPathSet: [] };
+  let at = 0;
+  const setAt: Record<Sets, number> = { ipSet: 0, endpointSet: 0, hostSet: 0, idPathSet: 0 };
+  for (const b of blocks) {
+    const m = mapsOf(b);
+    for (let i = 0; i < b.count; i++) {
+      const k = at + i;
+      out.id[k] = b.id[i];
+      out.keyHash[k] = b.keyHash[i];
+      out.ip[k] = m.ips[b.ip[i]];
+      out.userAgent[k] = m.userAgents[b.userAgent[i]];
+      out.user[k] = b.user[i] < 0 ? -1 : m.users[b.user[i]];
+      out.firstEndpoint[k] = m.endpoints[b.firstEndpoint[i]];
+      out.lastEndpoint[k] = m.endpoints[b.lastEndpoint[i]];
+    }
+    for (const c of SCALARS) {
+      if (c === 'ip' || c === 'userAgent' || c === 'user' || c === 'firstEndpoint' || c === 'lastEndpoint') continue;
+      (out[c] as Float64Array).set(b[c] as Float64Array, at);
+    }
+    for (const [c, w] of WIDE) out[c].set(b[c], at * w);
+    const setMaps: Record<Sets, Uint32Array | null> = { ipSet: m.ips, endpointSet: m.endpoints, hostSet: m.hosts, idPathSet: null };
+    for (const set of SETS) {
+      const map = setMaps[set];
+      const values = map ? Uint32Array.from(b[set], (v) => map[v]) : b[set];
+      setParts[set].push(values);
+      const start = out[`${set}Start`];
+      const from = b[`${set}Start`];
+      for (let i = 0; i < b.count; i++) start[at + i + 1] = setAt[set] + from[i + 1];
+      setAt[set] += values.length;
+    }
+    at += b.count;
+  }
+  for (const set of SETS) out[set] = joinU32(setParts[set]);
+  out.baseline = blocks.length === 1 ? { ...blocks[0].baseline } : out.baseline;
+  return out;
+}
+
+/** Rows grouped by the UTC day of their last request, days ascending. */
+export function splitByEndDay(cols: SessionColumns): { day: number; sessions: SessionColumns }[] {
+  const byDay = new Map<number, number[]>();
+  for (let i = 0; i < cols.count; i++) {
+    const d = dayOf(cols.end[i]);
+    let rows = byDay.get(d);
+    if (!rows) byDay.set(d, (rows = []));
+    rows.push(i);
+  }
+  return [...byDay.keys()].sort((a, b) => a - b).map((day) => ({ day, sessions: compactTables(pickSessions(cols, byDay.get(day)!)) }));
+}
+
+/** The same sessions with string tables cut to the entries their rows use. */
+export function compactTables(cols: SessionColumns): SessionColumns {
+  const keep = (table: string[], used: Iterable<number>) => {
+    const map = new Int32Array(table.length).fill(-1);
+    const out: string[] = [];
+    for (const i of used) if (map[i] < 0) map[i] = out.push(table[i]) - 1;
+    return { out, map };
+  };
+  const ips = keep(cols.ips, chain(cols.ip, cols.ipSet));
+  const uas = keep(cols.userAgents, cols.userAgent);
+  const users = keep(cols.users, [...cols.user].filter((u) => u >= 0));
+  const hosts = keep(cols.hosts, cols.hostSet);
+  const eps = keep(cols.endpoints, chain(cols.firstEndpoint, cols.lastEndpoint, cols.endpointSet));
+  return {
+    ...cols,
+    ip: cols.ip.map((i) => ips.map[i]),
+    ipSet: cols.ipSet.map((i) => ips.map[i]),
+    userAgent: cols.userAgent.map((i) => uas.map[i]),
+    user: cols.user.map((i) => (i < 0 ? -1 : users.map[i])),
+    hostSet: cols.hostSet.map((i) => hosts.map[i]),
+    firstEndpoint: cols.firstEndpoint.map((i) => eps.map[i]),
+    lastEndpoint: cols.lastEndpoint.map((i) => eps.map[i]),
+    endpointSet: cols.endpointSet.map((i) => eps.map[i]),
+    ips: ips.out,
+    userAgents: uas.out,
+    users: users.out,
+    hosts: hosts.out,
+    endpoints: eps.out
+  };
+}
+
+function* chain(...parts: ArrayLike<number>[]): Iterable<number> {
+  for (const p of parts) for (let i = 0; i < p.length; i++) yield p[i];
+}
+
+function joinU32(parts: Uint32Array[]): Uint32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
