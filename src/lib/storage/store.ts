@@ -91,12 +91,14 @@ export async function beginImport(db: Store, files: ImportedFile[], forced = fal
 export async function putRequestBlocks(db: Store, importId: number, parts: { day: number; requests: RequestColumns }[]): Promise<void> {
   if (parts.length === 0) return;
   const tx = db.transaction('requestBlocks', 'readwrite');
+  tx.done.catch(() => {}); // a failure is reported by the await below, once
   try {
     await Promise.all([...parts.map(({ day, requests }) => tx.store.add({ importId, day, count: requests.count, requests })), tx.done]);
   } catch (err) {
     abortQuietly(tx);
     tx.done.catch(() => {});
-    throw err;
+    // A browser over its quota may abort the transaction as a whole: its error says why.
+    throw (err as Error)?.name === 'AbortError' && tx.error ? tx.error : err;
   }
 }
 
@@ -203,9 +205,9 @@ export async function commitImport<P extends CommitPlan>(
     return { plan: result, generation: next };
   } catch (err) {
     abortQuietly(tx);
-    // tx.done rejects once aborted; it has been superseded by `err`.
+    // tx.done rejects once aborted; it has been superseded by `err` (or by the transaction's own error).
     tx.done.catch(() => {});
-    throw err;
+    throw (err as Error)?.name === 'AbortError' && tx.error ? tx.error : err;
   }
 }
 
