@@ -3,7 +3,7 @@
 // numbers depend on the machine. Needs build/ (`npm run build`) and Debian's Chromium.
 //
 //   node scripts/bench-import.js [--sizes 1m,1g] [--runs N] [--keep] [--timeout 600]
-//                                [--interval 200] [--dir bench-data] [--cpuprofile DIR]
+//                                [--interval 200] [--dir bench-data] [--samples DIR] [--cpuprofile DIR]
 //
 // For each size it generates a combined log with scripts/gen-log.js (seed 1) in bench-data/ when it
 // is missing (combined-1m.log is the file `npm run bench` uses), then, per run: a fresh Chromium
@@ -11,10 +11,12 @@
 // file input, Import pressed once the format preview allows it, and the clock stopped when the
 // sessions are listed (the session total equals the summary's "Stored in all"). The wall time runs
 // from the click on Import to that moment, measured in the page. Meanwhile, every --interval ms:
-// - the page's and the analysis worker's JS heap in use (CDP Runtime.getHeapUsage on each);
+// - the page's and the analysis worker's JS heap in use (CDP Runtime.getHeapUsage on each), and
+//   the worker's array buffers, which are outside its heap;
 // - the core's wasm memory, which is not in the JS heap: the worker's `WebAssembly.Instance` is
 //   wrapped (through CDP, before Import; no app change) to keep a WeakRef to each instance's
-//   exported memory, whose sizes are summed;
+//   exported memory, whose sizes are summed; and how much of them is resident, from the smaps of
+//   the renderer;
 // - from /proc, the peak RSS (VmHWM) of the renderer process that runs the page and its worker,
 //   which bounds all of the above plus buffers and code, and the PSS of all of this Chromium's
 //   processes (IndexedDB's backend runs in its storage service, not in the renderer).
@@ -54,22 +56,23 @@ const SIZES = {
 const SEED = 1;
 
 const USAGE = `usage: node scripts/bench-import.js [--sizes 1m,1g] [--runs N] [--keep] [--timeout 600]
-                                    [--interval 200] [--dir bench-data] [--cpuprofile DIR]
+                                    [--interval 200] [--dir bench-data] [--samples DIR] [--cpuprofile DIR]
   --sizes       which logs: ${Object.keys(SIZES).join(', ')} (default 1m,1g)
   --runs        runs per size (default: 3 for 100k and 1m, 1 for 1g); the median is printed
   --keep        keep the logs this run generated (they are removed otherwise)
   --timeout     seconds one import may take (default 600)
   --interval    ms between memory samples (default 200)
   --dir         where the logs are (default bench-data/, as npm run bench)
+  --samples     write each run's memory samples (and MB read) over time as CSV into DIR
   --cpuprofile  write CPU profiles of the page and the worker per run into DIR and print the
                 worker's top functions (slows the import: not for the figures)`;
 
-/** @typedef {{ sizes: string[], runs: number | null, keep: boolean, timeoutMs: number, intervalMs: number, dir: string, cpuprofile: string | null }} Options */
+/** @typedef {{ sizes: string[], runs: number | null, keep: boolean, timeoutMs: number, intervalMs: number, dir: string, cpuprofile: string | null, samples: string | null }} Options */
 
 /** @param {string[]} argv @returns {Options} */
 function parseArgs(argv) {
   /** @type {Options} */
-  const o = { sizes: ['1m', '1g'], runs: null, keep: false, timeoutMs: 600_000, intervalMs: 200, dir: path.join(ROOT, 'bench-data'), cpuprofile: null };
+  const o = { sizes: ['1m', '1g'], runs: null, keep: false, timeoutMs: 600_000, intervalMs: 200, dir: path.join(ROOT, 'bench-data'), cpuprofile: null, samples: null };
   const fail = (/** @type {string} */ msg) => {
     console.error(`${msg}\n${USAGE}`);
     process.exit(2);
@@ -100,6 +103,7 @@ function parseArgs(argv) {
     else if (a === '--interval') o.intervalMs = positive(value());
     else if (a === '--dir') o.dir = path.resolve(value());
     else if (a === '--cpuprofile') o.cpuprofile = path.resolve(value());
+    else if (a === '--samples') o.samples = path.resolve(value());
     else fail(`unknown argument ${a}`);
   }
   return o;
@@ -209,18 +213,54 @@ const WASM_PROBE = `(() => {
   return true;
 })()`;
 
-/** Bytes of the wasm memories still alive (collected ones are dropped from the list). */
-const WASM_BYTES = `(() => {
+/** Sizes in bytes of the wasm memories still alive (collected ones are dropped from the list). */
+const WASM_SIZES = `(() => {
   const refs = globalThis.__benchWasmMemories;
-  if (!refs) return -1;
-  let bytes = 0;
+  if (!refs) return null;
+  const sizes = [];
   for (let i = refs.length - 1; i >= 0; i--) {
     const m = refs[i].deref();
-    if (m) bytes += m.buffer.byteLength;
+    if (m) sizes.push(m.buffer.byteLength);
     else refs.splice(i, 1);
   }
-  return bytes;
+  return sizes;
 })()`;
+
+/**
+ * How much of the wasm memories is resident. A memory's size doubles as it grows (the stub runtime
+ * asks for as many pages again) and pages never touched take no RAM, so its size overstates what it
+ * costs. V8 maps each memory as one read-write anonymous mapping of exactly its size (inside a
+ * larger reservation): the RSS of the mappings of those sizes in the renderers' smaps. (A sample
+ * taken while a memory grows finds no mapping of its old size and counts 0; the peak is unaffected.)
+ * @param {number[]} pids @param {number[]} sizes
+ */
+function wasmResident(pids, sizes) {
+  const want = new Map();
+  for (const s of sizes) want.set(s, (want.get(s) ?? 0) + 1);
+  let resident = 0;
+  for (const pid of pids) {
+    let text;
+    try {
+      text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    } catch {
+      continue;
+    }
+    let match = false;
+    for (const line of text.split('\n')) {
+      const map = /^([0-9a-f]+)-([0-9a-f]+) rw-p 0+ 00:00 0\s*$/.exec(line);
+      if (map) {
+        const size = parseInt(map[2], 16) - parseInt(map[1], 16);
+        match = (want.get(size) ?? 0) > 0;
+        if (match) want.set(size, want.get(size) - 1);
+      } else if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) match = false;
+      else if (match && line.startsWith('Rss:')) resident += Number(/(\d+) kB/.exec(line)?.[1] ?? 0) * 1024;
+    }
+  }
+  return resident;
+}
+
+/** How long one CDP command to the worker may wait for its answer. */
+const SEND_TIMEOUT_MS = 15_000;
 
 /**
  * The dedicated worker of a page, reached through the page's CDP session. Playwright's CDPSession
@@ -242,7 +282,10 @@ async function workerChannel(cdp) {
     onAttach?.();
   });
   cdp.on('Target.detachedFromTarget', (e) => {
-    if (e.sessionId === sessionId) sessionId = null;
+    if (e.sessionId !== sessionId) return;
+    sessionId = null;
+    for (const p of pending.values()) p.reject(new Error('the worker went away'));
+    pending.clear();
   });
   cdp.on('Target.receivedMessageFromTarget', (e) => {
     const m = JSON.parse(e.message);
@@ -259,7 +302,16 @@ async function workerChannel(cdp) {
     new Promise((resolve, reject) => {
       if (!sessionId) return reject(new Error('the worker is not attached'));
       const id = ++seq;
-      pending.set(id, { resolve, reject });
+      // A worker busy in one long call answers when it yields; one that never does fails the sample.
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`worker: no answer to ${method} within ${SEND_TIMEOUT_MS / 1000} s`));
+      }, SEND_TIMEOUT_MS);
+      const done = (/** @type {() => void} */ f) => {
+        clearTimeout(timer);
+        f();
+      };
+      pending.set(id, { resolve: (v) => done(() => resolve(v)), reject: (e) => done(() => reject(e)) });
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch((e) => {
         pending.delete(id);
         reject(e);
@@ -356,7 +408,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * @typedef {{ wall: number, lines: number, sessions: number, analyseMs: number | null, readMs: number | null, reportMs: number | null,
- *   pageHeap: number, workerHeap: number | null, wasm: number | null, rendererRss: number, rendererAnon: number, chromiumPss: number, samples: number, profile: string | null }} Run
+ *   pageHeap: number, workerHeap: number | null, workerBuffers: number | null, wasm: number | null, wasmResident: number | null, rendererRss: number, rendererAnon: number, chromiumPss: number, samples: number, profile: string | null }} Run
  */
 
 /**
@@ -405,49 +457,86 @@ async function importOnce(site, file, expectedLines, opts, label) {
       await Promise.all([cdp.send('Profiler.start'), worker.send('Profiler.start')]);
     }
 
-    const peak = { pageHeap: 0, workerHeap: /** @type {number | null} */ (null), wasm: /** @type {number | null} */ (null), rendererRss: 0, rendererAnon: 0, chromiumPss: 0 };
+    const peak = { pageHeap: 0, workerHeap: /** @type {number | null} */ (null), workerBuffers: /** @type {number | null} */ (null), wasm: /** @type {number | null} */ (null), wasmResident: /** @type {number | null} */ (null), rendererRss: 0, rendererAnon: 0, chromiumPss: 0 };
+    /** @type {string[]} */
+    const series = ['ms,mb_read,page_heap_mb,worker_heap_mb,worker_buffers_mb,wasm_mb,wasm_resident_mb,renderer_rss_mb,renderer_private_mb,chromium_pss_mb'];
     let samples = 0;
+    /** One sample of everything; the peaks follow it. */
     const sample = async () => {
       const [page, w, wasm] = await Promise.all([
         cdp.send('Runtime.getHeapUsage').catch(() => null),
         worker.send('Runtime.getHeapUsage').catch(() => null),
-        probed ? worker.evaluate(WASM_BYTES).catch(() => null) : null
+        probed ? worker.evaluate(WASM_SIZES).catch(() => null) : null
       ]);
-      if (page) peak.pageHeap = Math.max(peak.pageHeap, page.usedSize);
-      if (w) peak.workerHeap = Math.max(peak.workerHeap ?? 0, w.usedSize);
-      if (typeof wasm === 'number' && wasm >= 0) peak.wasm = Math.max(peak.wasm ?? 0, wasm);
-      let pss = 0;
+      const now = {
+        pageHeap: page?.usedSize ?? null,
+        workerHeap: w?.usedSize ?? null,
+        // Array buffers live outside the heap: the file's chunks as read, the session columns.
+        workerBuffers: w?.backingStorageSize ?? null,
+        wasm: /** @type {number | null} */ (null),
+        wasmResident: /** @type {number | null} */ (null),
+        rendererRss: 0,
+        rendererAnon: 0,
+        chromiumPss: 0
+      };
+      /** @type {number[]} */
+      const renderers = [];
       for (const p of chromiumProcesses(profileDir)) {
         const m = memoryOf(p.pid);
         if (!m) continue;
-        pss += m.pss;
+        now.chromiumPss += m.pss;
         if (p.renderer) {
-          peak.rendererRss = Math.max(peak.rendererRss, m.hwm, m.rss);
-          peak.rendererAnon = Math.max(peak.rendererAnon, m.anon);
+          renderers.push(p.pid);
+          now.rendererRss = Math.max(now.rendererRss, m.rss);
+          now.rendererAnon = Math.max(now.rendererAnon, m.anon);
+          // The high-water mark catches a peak between two samples.
+          peak.rendererRss = Math.max(peak.rendererRss, m.hwm);
         }
       }
-      peak.chromiumPss = Math.max(peak.chromiumPss, pss);
+      if (Array.isArray(wasm)) {
+        now.wasm = wasm.reduce((a, b) => a + b, 0);
+        now.wasmResident = wasmResident(renderers, wasm);
+      }
+      for (const k of /** @type {(keyof typeof peak)[]} */ (Object.keys(peak))) {
+        const v = now[k];
+        if (v !== null) peak[k] = Math.max(peak[k] ?? 0, v);
+      }
       samples++;
+      return now;
     };
 
     await sample();
     await confirm.click({ timeout: 60_000 });
-    const deadline = Date.now() + opts.timeoutMs;
+    const t0 = Date.now();
+    const deadline = t0 + opts.timeoutMs;
     /** @type {any} */
-    let state;
+    let state = { bytesRead: 0, bytesTotal: 0, reported: null };
+    const timedOut = () => {
+      const read = state.bytesTotal > 0 ? `${(state.bytesRead / 1e6).toFixed(0)} of ${(state.bytesTotal / 1e6).toFixed(0)} MB read` : 'no progress shown';
+      return new Error(`${label}: the import did not finish within ${opts.timeoutMs / 1000} s (${read}${state.reported !== null ? ', summary shown, sessions not listed' : ''})`);
+    };
+    /** A page or worker that stops answering must not outlast the timeout. @template T @param {Promise<T>} p @returns {Promise<T>} */
+    const untilDeadline = (p) => {
+      /** @type {NodeJS.Timeout | undefined} */
+      let timer;
+      const late = new Promise((_, reject) => (timer = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()))));
+      return /** @type {Promise<T>} */ (Promise.race([p, late])).finally(() => clearTimeout(timer));
+    };
     for (;;) {
       const tick = Date.now();
-      await sample();
-      state = await page.evaluate(() => /** @type {any} */ (window).__benchImport);
+      const [now, st] = await untilDeadline(Promise.all([sample(), page.evaluate(() => /** @type {any} */ (window).__benchImport)]));
+      state = st;
+      const cells = [now.pageHeap, now.workerHeap, now.workerBuffers, now.wasm, now.wasmResident, now.rendererRss, now.rendererAnon, now.chromiumPss];
+      series.push([tick - t0, (state.bytesRead / 1e6).toFixed(1), ...cells.map((v) => (v === null ? '' : (v / 1e6).toFixed(1)))].join(','));
       if (state.listed !== null) break;
       if (errors.length > 0) throw new Error(`${label}: the page failed during the import:\n  ${errors.join('\n  ')}`);
-      if (Date.now() > deadline) {
-        const read = state.bytesTotal > 0 ? `${(state.bytesRead / 1e6).toFixed(0)} of ${(state.bytesTotal / 1e6).toFixed(0)} MB read` : 'no progress shown';
-        throw new Error(`${label}: the import did not finish within ${opts.timeoutMs / 1000} s (${read}${state.reported !== null ? ', summary shown, sessions not listed' : ''})`);
-      }
+      if (Date.now() > deadline) throw timedOut();
       await sleep(Math.max(0, opts.intervalMs - (Date.now() - tick)));
     }
-    await sample();
+    if (opts.samples) {
+      mkdirSync(opts.samples, { recursive: true });
+      writeFileSync(path.join(opts.samples, `${label.replace(/[^\w.-]+/g, '-')}.csv`), series.join('\n') + '\n');
+    }
     if (state.error) throw new Error(`${label}: the page reported an import error: ${state.error}`);
     if (errors.length > 0) throw new Error(`${label}: the page failed during the import:\n  ${errors.join('\n  ')}`);
 
@@ -483,34 +572,41 @@ async function importOnce(site, file, expectedLines, opts, label) {
 }
 
 /**
- * The functions with the most self time in a CPU profile, as printable lines.
+ * Where a CPU profile's time went: by kind (wasm, JS, GC, idle), then the functions with the most
+ * self time, as printable lines.
  * @param {{ nodes: { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }[], samples?: number[], timeDeltas?: number[] }} profile
  * @param {number} n
  */
 function topFunctions(profile, n) {
-  /** @type {Map<number, string>} */
+  /** @type {Map<number, { name: string, kind: string }>} */
   const names = new Map();
   for (const node of profile.nodes) {
     const f = node.callFrame;
     const where = f.url ? ` ${f.url.split('/').pop()}:${f.lineNumber + 1}` : '';
-    names.set(node.id, `${f.functionName || '(anonymous)'}${where}`);
+    const kind = f.functionName.startsWith('wasm-function') || f.url.startsWith('wasm:') ? 'wasm' : f.functionName.startsWith('(') ? f.functionName.slice(1, -1) : 'JS';
+    names.set(node.id, { name: `${f.functionName || '(anonymous)'}${where}`, kind });
   }
   /** @type {Map<string, number>} */
   const self = new Map();
+  /** @type {Map<string, number>} */
+  const kinds = new Map();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   let total = 0;
   for (let i = 0; i < samples.length; i++) {
     const us = deltas[i + 1] ?? 0; // a sample's time is the gap to the next one
-    const name = names.get(samples[i]) ?? '?';
+    const { name, kind } = names.get(samples[i]) ?? { name: '?', kind: '?' };
     self.set(name, (self.get(name) ?? 0) + us);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + us);
     total += us;
   }
-  return [...self]
+  const pct = (/** @type {number} */ us) => `${((100 * us) / (total || 1)).toFixed(1)}%`;
+  const byKind = [...kinds].sort((a, b) => b[1] - a[1]).map(([k, us]) => `${k} ${pct(us)}`);
+  const top = [...self]
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
-    .map(([name, us]) => `      ${((100 * us) / (total || 1)).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`)
-    .join('\n');
+    .map(([name, us]) => `      ${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+  return [`      ${(total / 1000).toFixed(0)} ms: ${byKind.join(', ')}`, ...top].join('\n');
 }
 
 // ------------------------------------------------------------------ main
@@ -556,11 +652,11 @@ async function main() {
         console.log(
           `  run ${i + 1}/${runs}: ${r.wall.toFixed(2)} s, ${Math.round(r.lines / r.wall).toLocaleString('en')} lines/s` +
             ` (all read ${secs(r.readMs)} s, worker analysis ${secs(r.analyseMs)} s, summary ${secs(r.reportMs)} s, listed ${r.wall.toFixed(2)} s);` +
-            ` peaks: page heap ${mb(r.pageHeap)} MB, worker heap ${mb(r.workerHeap)} MB, wasm ${mb(r.wasm)} MB,` +
+            ` peaks: page heap ${mb(r.pageHeap)} MB, worker heap ${mb(r.workerHeap)} MB (array buffers ${mb(r.workerBuffers)} MB), wasm ${mb(r.wasm)} MB (resident ${mb(r.wasmResident)} MB),` +
             ` renderer RSS ${mb(r.rendererRss)} MB (private ${mb(r.rendererAnon)} MB), all of Chromium PSS ${mb(r.chromiumPss)} MB;` +
             ` ${r.sessions.toLocaleString('en')} sessions, ${r.samples} samples${r.profile ? ' (profiled)' : ''}`
         );
-        if (r.profile) console.log(`    worker self time, top functions:\n${r.profile}`);
+        if (r.profile) console.log(`    the worker's time over the import (profiling slows it), and its top functions by self time:\n${r.profile}`);
       }
       results.push({ size, bytes, runs: done });
     }
@@ -570,7 +666,7 @@ async function main() {
   }
 
   console.log('');
-  const head = ['size', 'lines', 'MB', 'runs', 'median s', 'lines/s', 'MB/s', 'page heap', 'worker heap', 'wasm', 'renderer RSS', 'targets'];
+  const head = ['size', 'lines', 'MB', 'runs', 'median s', 'lines/s', 'MB/s', 'page heap', 'worker heap', 'wasm (resident)', 'renderer RSS', 'targets'];
   const rows = results.map(({ size, bytes, runs }) => {
     const wall = median(runs.map((r) => r.wall));
     const lines = runs[0].lines;
@@ -588,7 +684,7 @@ async function main() {
       (bytes / 1e6 / wall).toFixed(1),
       mb(max((r) => r.pageHeap)),
       mb(max((r) => r.workerHeap)),
-      mb(max((r) => r.wasm)),
+      `${mb(max((r) => r.wasm))} (${mb(max((r) => r.wasmResident))})`,
       mb(rss),
       `${speedOk ? 'speed ok' : 'speed MISSED'}, ${memOk ? 'memory ok' : 'memory MISSED'}`
     ];
@@ -601,7 +697,8 @@ async function main() {
   console.log(
     `\ntargets: >= ${TARGET_LINES_PER_S.toLocaleString('en')} lines/s end to end (click on Import to sessions listed), and < ${TARGET_MB} MB` +
       ' renderer RSS whatever the size. Wall time: median; memory: the highest of the runs. MB = 10^6 bytes.' +
-      '\nHeaps: JS heap in use (CDP Runtime.getHeapUsage); wasm: the core\'s linear memory; renderer RSS: the peak (VmHWM) of the' +
+      '\nHeaps: JS heap in use (CDP Runtime.getHeapUsage); wasm: the size of the core\'s linear memory (it doubles as it grows)' +
+      ' and, in brackets, how much of it is resident; renderer RSS: the peak (VmHWM) of the' +
       ' renderer process of the page and its worker: JS heaps, wasm, buffers and code; private: its anonymous memory (sampled).'
   );
 }
