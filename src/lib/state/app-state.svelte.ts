@@ -10,7 +10,10 @@ import type {
   ImportReport,
   ImportSource,
   InputError,
+  MaintenanceReport,
   Progress,
+  Pruned,
+  Retention,
   Session,
   SessionFilter,
   SessionSort,
@@ -19,6 +22,7 @@ import type {
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
 import { startWorker } from '../worker-start';
+import { listenForChanges } from './changes';
 
 /** Rows shown in the sessions table; a virtualised list replaces this cap later (SPEC §5). */
 export const PAGE_SIZE = 200;
@@ -66,6 +70,15 @@ export class AppState {
   #settingsLoaded = $state(false);
   #settingsBusy = $state(false);
   #settingsError = $state<string | null>(null);
+
+  #retention = $state.raw<Retention>({ days: 7, anchor: 'data' });
+  /** What upkeep, an import or a retention change removed last, for the user; null when nothing. */
+  #notice = $state<string | null>(null);
+  /** The last import's sources and choice, for "Import again" after a duplicate refusal. */
+  #last: { sources: ImportSource[]; choice?: FormatChoice } | null = null;
+  /** Bumped whenever the stored data changed (here or in another tab): views re-read derived figures. */
+  #version = $state(0);
+  #stopListening: (() => void) | undefined;
 
   /** The grouping settings form; views bind to its fields. */
   readonly grouping: GroupingDraft = $state({ keys: DEFAULT_GROUPING.keys, minutes: minutesOf(DEFAULT_GROUPING) });
@@ -139,6 +152,10 @@ export class AppState {
   get endpointTotal(): number {
     return this.#endpointTotal;
   }
+  /** The import ledger, oldest first. */
+  get imports(): ImportRecord[] {
+    return this.#imports;
+  }
   /** Ledger entries whose sessions were dropped by a storage upgrade: their files need importing again. */
   get needsReimport(): ImportRecord[] {
     return this.#imports.filter((r) => r.status === 'needs-reimport');
@@ -146,6 +163,22 @@ export class AppState {
   /** Anything stored that "Clear all data" would remove. */
   get hasData(): boolean {
     return this.#total > 0 || this.#imports.length > 0;
+  }
+  /** How many days are kept, and from what. */
+  get retention(): Retention {
+    return this.#retention;
+  }
+  /** What was last removed by retention or start-up upkeep, in a sentence; null when nothing. */
+  get notice(): string | null {
+    return this.#notice;
+  }
+  /** Changes whenever the stored data changed, here or in another tab. */
+  get version(): number {
+    return this.#version;
+  }
+  /** The last import was refused as a duplicate: "Import again" can force it. */
+  get canForce(): boolean {
+    return this.#error?.kind === 'duplicate' && this.#last !== null && !this.#busy;
   }
   /** The grouping settings in force. */
   get settings(): GroupingSettings {
@@ -236,7 +269,68 @@ export class AppState {
       this.#worker = worker;
       this.#api = wrap<WorkerApi>(worker);
     }
-    await Promise.all([this.refresh(), this.#loadSettings()]);
+    await this.#maintain();
+    await Promise.all([this.refresh(), this.#loadSettings(), this.#loadRetention()]);
+    // Another tab wrote: forget what the worker holds and list again (not while importing here:
+    // that import's own refresh follows, under the same lock).
+    const own = await this.#remote().instanceId().catch(() => '');
+    this.#stopListening ??= listenForChanges(own, () => {
+      void this.#remote()
+        .refresh()
+        .then(() => this.refresh());
+    });
+  }
+
+  /** Start-up upkeep: imports cut off by a closed tab removed, days past retention pruned. */
+  async #maintain(): Promise<void> {
+    try {
+      this.#notify(await this.#remote().maintain());
+    } catch (err) {
+      this.#fail('', `Could not check the stored data: ${messageOf(err)}`);
+    }
+  }
+
+  #notify(r: Partial<MaintenanceReport>): void {
+    const parts: string[] = [];
+    if (r.discarded) parts.push(`Removed ${r.discarded === 1 ? 'an import' : `${r.discarded} imports`} that a closed tab left unfinished; the data stored before ${r.discarded === 1 ? 'it' : 'them'} is complete.`);
+    if (r.pruned) parts.push(prunedSentence(r.pruned));
+    this.#notice = parts.length ? parts.join(' ') : null;
+  }
+
+  async #loadRetention(): Promise<void> {
+    try {
+      this.#retention = await this.#remote().getRetention();
+    } catch {
+      // the default stays shown; saving reports its own failure
+    }
+  }
+
+  /** Keeps `days` days back from the newest request ('data') or from today ('clock'); prunes at once. */
+  async saveRetention(r: Retention): Promise<void> {
+    if (this.#busy || this.#settingsBusy) return;
+    this.#settingsBusy = true;
+    this.#settingsError = null;
+    try {
+      const res = await this.#remote().saveRetention(r);
+      if (!res.ok) {
+        this.#settingsError = res.error.message;
+        return;
+      }
+      this.#retention = res.value.retention;
+      this.#notify({ pruned: res.value.pruned });
+      await this.refresh();
+    } catch (err) {
+      this.#settingsError = `Could not change the retention: ${messageOf(err)}`;
+    } finally {
+      this.#settingsBusy = false;
+    }
+  }
+
+  /** Imports again what was refused as already imported, counting it again. */
+  importAgain(): Promise<void> {
+    const last = this.#last;
+    if (!last || !this.canForce) return Promise.resolve();
+    return this.#import(last.sources, last.choice, true);
   }
 
   /** Re-reads the first page of stored sessions and the total, the top endpoints and the ledger. */
@@ -251,6 +345,7 @@ export class AppState {
       this.#endpoints = endpoints.rows;
       this.#endpointTotal = endpoints.total;
       this.#imports = imports;
+      this.#version++;
     } catch (err) {
       this.#fail('', `Could not read the stored sessions: ${messageOf(err)}`);
     } finally {
@@ -444,26 +539,31 @@ export class AppState {
 
   /** Stops the worker; for the page's teardown and tests. */
   dispose(): void {
+    this.#stopListening?.();
+    this.#stopListening = undefined;
     this.#api?.[releaseProxy]();
     this.#worker?.terminate();
     this.#api = undefined;
     this.#worker = undefined;
   }
 
-  async #import(sources: ImportSource[], choice?: FormatChoice): Promise<void> {
+  async #import(sources: ImportSource[], choice?: FormatChoice, force = false): Promise<void> {
     if (this.#busy || this.#settingsBusy || sources.length === 0) return;
     this.discardPreview();
     this.#busy = true;
     this.#error = null;
     this.#report = null;
     this.#progress = null;
+    this.#notice = null;
+    this.#last = { sources, choice };
     try {
       const onProgress = proxy((p: Progress) => {
         this.#progress = p;
       });
-      const res = await this.#remote().importSources(sources, onProgress, choice);
+      const res = await this.#remote().importSources(sources, onProgress, choice, force ? { force } : undefined);
       if (res.ok) {
         this.#report = res.value;
+        this.#notify({ pruned: res.value.pruned });
         await this.refresh();
       } else {
         this.#error = res.error;
@@ -485,6 +585,12 @@ export class AppState {
   #fail(file: string, message: string): void {
     this.#error = { kind: 'read-failed', file, message };
   }
+}
+
+/** What retention dropped, for the user. */
+export function prunedSentence(p: Pruned): string {
+  const days = p.days.length === 1 ? p.days[0] : `${p.days.length} days (${p.days[0]} to ${p.days[p.days.length - 1]})`;
+  return `Retention removed ${days}: ${p.sessions} session${p.sessions === 1 ? '' : 's'} and ${p.requests} request${p.requests === 1 ? '' : 's'}. Data from ${p.keptFrom} on is kept.`;
 }
 
 function nameOf(s: ImportSource): string {

@@ -13,7 +13,9 @@ import type {
   Session,
   SessionFilter,
   SessionSort,
-  WorkerApi
+  WorkerApi,
+  MaintenanceReport,
+  Retention
 } from '../../worker/api';
 import { checkGrouping, DEFAULT_GROUPING } from '../grouping';
 import { AppState, ENDPOINT_ROWS, PAGE_SIZE } from './app-state.svelte';
@@ -66,6 +68,8 @@ function fakeApi(importSources: WorkerApi['importSources'], previewSources?: Wor
   const endpoints: EndpointRow[] = [];
   const imports: ImportRecord[] = [];
   let settings: GroupingSettings = DEFAULT_GROUPING;
+  let retention: Retention = { days: 7, anchor: 'data' };
+  const upkeep: MaintenanceReport = { discarded: 0, pruned: null };
   const calls: {
     sources: ImportSource[];
     list: [number, number][];
@@ -129,9 +133,17 @@ function fakeApi(importSources: WorkerApi['importSources'], previewSources?: Wor
       stored.length = 0;
       endpoints.length = 0;
       imports.length = 0;
+    },
+    maintain: async () => upkeep,
+    refresh: async () => {},
+    instanceId: async () => 'test',
+    getRetention: async () => retention,
+    saveRetention: async (r: Retention) => {
+      retention = r;
+      return { ok: true, value: { retention: r, pruned: null } };
     }
   };
-  return { api: api as unknown as Remote<WorkerApi>, calls, stored, endpoints, imports, gates };
+  return { api: api as unknown as Remote<WorkerApi>, calls, stored, endpoints, imports, gates, upkeep };
 }
 
 describe('AppState', () => {
@@ -542,5 +554,46 @@ describe('AppState: session filter, sort and detail', () => {
     expect(app.selected).toBeNull();
     app.select(null);
     expect(app.selected).toBeNull();
+  });
+});
+
+describe('AppState: storage upkeep, duplicates and retention', () => {
+  const pruned = { days: ['2024-03-01', '2024-03-02'], sessions: 5, requests: 40, keptFrom: '2024-03-03' };
+
+  it('says what start-up upkeep removed', async () => {
+    const { api, upkeep } = fakeApi(async () => ({ ok: true, value: report }));
+    upkeep.discarded = 1;
+    upkeep.pruned = pruned;
+    const app = new AppState(api);
+    await app.start();
+    expect(app.notice).toMatch(/Removed an import that a closed tab left unfinished/);
+    expect(app.notice).toMatch(/Retention removed 2 days \(2024-03-01 to 2024-03-02\): 5 sessions and 40 requests\. Data from 2024-03-03 on is kept\./);
+  });
+
+  it('offers to import again what was refused as a duplicate, and forces it only then', async () => {
+    const forced: (boolean | undefined)[] = [];
+    const { api } = fakeApi(async () => ({ ok: false, error: { kind: 'duplicate', file: 'a.log', message: 'a.log was already imported' } }));
+    const inner = api.importSources;
+    (api as { importSources: unknown }).importSources = async (...args: Parameters<WorkerApi['importSources']>) => {
+      forced.push(args[3]?.force);
+      return inner(...args);
+    };
+    const app = new AppState(api);
+    await app.start();
+    expect(app.canForce).toBe(false);
+    await app.importFiles([new File(['x'], 'a.log')]);
+    expect(app.error?.kind).toBe('duplicate');
+    expect(app.canForce).toBe(true);
+    await app.importAgain();
+    expect(forced).toEqual([undefined, true]);
+  });
+
+  it('shows the retention in force and saves a new one', async () => {
+    const { api } = fakeApi(async () => ({ ok: true, value: report }));
+    const app = new AppState(api);
+    await app.start();
+    expect(app.retention).toEqual({ days: 7, anchor: 'data' });
+    await app.saveRetention({ days: 3, anchor: 'clock' });
+    expect(app.retention).toEqual({ days: 3, anchor: 'clock' });
   });
 });
