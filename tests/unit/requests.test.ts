@@ -122,6 +122,10 @@ describe.skipIf(!hasSharedData)('request columns on the shared real logs', () =>
     // line 7: nginx's \x5C for a backslash
     expect(at(think.rows, 0, 7)[0].target).toBe('/index.php?s=/Index/\\think\\app/invokefunction&function=call_user_func_array&vars[0]=md5&vars[1][]=HelloThinkPHP21');
 
+    // CloudFront: stem and query are two columns
+    const cf = await collect([fileSource(path.join(ACCESS, 'crowdsec-hub/aws-cloudfront-logs.log'))]);
+    expect(at(cf.rows, 0, 1)[0]).toMatchObject({ target: '/testseb?query_param=42', referrer: '', status: 400, userAgent: 'curl/7.81.0', host: 'hub-cdn.crowdsec.net' });
+
     const apache = await collect([fileSource(path.join(ACCESS, 'elastic-examples/apache_logs'))]);
     const first = at(apache.rows, 0, 1)[0];
     expect(first).toMatchObject({
