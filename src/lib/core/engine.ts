@@ -121,6 +121,9 @@ export class Engine {
   #labels: string[] = [];
   #bytes = 0;
   #keys: GroupingKey[] = [];
+  /** Global → block-local string ids for takeRequests(), and the number of the last block. */
+  #requestTables?: RequestTables;
+  #block = 0;
 
   constructor(module: WebAssembly.Module, opts: EngineOptions = {}) {
     const instance = new WebAssembly.Instance(module, {});
@@ -393,7 +396,8 @@ export class Engine {
 
   /**
    * The requests parsed since the last call, copied out of the core, which then empties its
-   * columns: call it after each push() and endFile() to keep one chunk's rows in the core at most.
+   * columns: call it after each push() of at most chunkSize bytes and after endFile() to keep at
+   * most one chunk's rows in the core.
    * Null when there are none (or EngineOptions.requests is off).
    */
   takeRequests(): RequestColumns | null {
@@ -408,9 +412,6 @@ export class Engine {
     x.resetRequests();
     return block;
   }
-
-  #requestTables?: RequestTables;
-  #block = 0;
 
   /** String table i of the core, decoded lazily: only the entries asked for cost a decode. */
   #table(i: number): { size: number; get(k: number): string } {
