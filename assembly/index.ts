@@ -22,6 +22,7 @@ import * as keys from './keys';
 import * as ep from './endpoints';
 import * as ses from './sessions';
 import { detect, computedPath } from './detect';
+import * as req from './requests';
 
 /** Lines longer than this are cut and counted (SPEC §1). */
 const MAX_LINE: i32 = 64 * 1024;
@@ -43,7 +44,7 @@ let salt: u64 = 0x5e551011;
 let format: i32 = Format.Clf;
 const config = heap.alloc(<usize>CONFIG_BYTES + PAD);
 
-import { ips, agents, users, hosts, setAgent } from './tables';
+import { ips, agents, users, hosts, setAgent, agentId } from './tables';
 
 // Counters: [0] lines [1] blank [2] requests [3] malformed [4] truncated [5] skipped (header and
 // non-request records, counted in blank too), per file and in total.
@@ -252,6 +253,8 @@ function handleLine(s: usize, e: usize): void {
   if (computedPath >= 0) ep.rememberPathVerdict(<u32>computedPath);
   ep.recordAttacks(endpoint, attacks);
   ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
+  // the user agent is interned here only for the request columns (sessions intern their first one)
+  if (req.on) req.record(keys.kind, keys.hash, <u32>ip, agentId(), <u32>user, <u32>host, <u32>endpoint, attacks, fileNo, lineNo);
   if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
 }
 
@@ -372,6 +375,12 @@ export function endpointColumn(i: i32): usize {
 }
 export function sketchesPtr(): usize { return ep.sketches.ptr; }
 export function sketchBuckets(): i32 { return ep.SKETCH_BUCKETS; }
+
+/** Request columns (assembly/requests.ts): off until enabled; JS takes them per chunk, then resets. */
+export function enableRequests(on: bool): void { req.enable(on); }
+export function requestCount(): i32 { return req.time.len; }
+export function requestColumn(i: i32): usize { return req.column(i); }
+export function resetRequests(): void { req.reset(); }
 
 export function malformedSampleCount(): i32 { return sampleCount; }
 export function malformedSamplesPtr(): usize { return samples; }

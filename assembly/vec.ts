@@ -24,6 +24,12 @@ export class Vec {
     this.cap = cap;
   }
 
+  /** Appends one element of type T (sizeof<T>() must be elemSize). */
+  @inline push<T>(v: T): void {
+    store<T>(this.reserve(1), v);
+    this.len++;
+  }
+
   @inline pushU32(v: u32): void {
     store<u32>(this.reserve(1), v);
     this.len++;

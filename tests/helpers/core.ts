@@ -2,7 +2,6 @@ import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileCore, analyse, type Analysis } from '../../src/lib/core/analyse';
 import type { LogSource } from '../../src/lib/core/api';
-import type { EngineOptions } from '../../src/lib/core/engine';
 import type { Result } from '../../src/lib/core/types';
 
 // Shared by the unit and corpus tests: the built core, and logs as in-memory streams.
@@ -36,12 +35,15 @@ export function memorySource(name: string, content: string | Uint8Array, piece =
   };
 }
 
-export async function run(sources: LogSource[], opts: EngineOptions = {}): Promise<Result<Analysis>> {
+/** What analyse() takes: engine, reading and callback options. */
+export type RunOptions = NonNullable<Parameters<typeof analyse>[2]>;
+
+export async function run(sources: LogSource[], opts: RunOptions = {}): Promise<Result<Analysis>> {
   return analyse(await core(), sources, opts);
 }
 
 /** Runs and expects success. */
-export async function ok(sources: LogSource[], opts: EngineOptions = {}): Promise<Analysis> {
+export async function ok(sources: LogSource[], opts: RunOptions = {}): Promise<Analysis> {
   const r = await run(sources, opts);
   if (!r.ok) throw new Error(`expected success, got ${r.error.kind}: ${r.error.message}`);
   return r.value;

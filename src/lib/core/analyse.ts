@@ -108,7 +108,22 @@ export async function analyse(
   sources: LogSource[],
   opts: AnalyseOptions & EngineOptions & ReadOptions = {}
 ): Promise<Result<Analysis>> {
-  const engine = new Engine(module, opts);
+  const onRequests = opts.onRequests;
+  const engine = new Engine(module, onRequests ? { ...opts, requests: true } : opts);
+  /** Hands the rows parsed so far to the consumer, if any. */
+  const deliver = async () => {
+    const block = onRequests && engine.takeRequests();
+    if (block) await onRequests(block);
+  };
+  /** Pushes bytes; with a consumer, a chunk at a time so the core holds one chunk's rows at most. */
+  const feed = async (bytes: Uint8Array) => {
+    if (!onRequests) return engine.push(bytes);
+    for (let at = 0; at < bytes.length; at += engine.chunkSize) {
+      engine.push(bytes.subarray(at, at + engine.chunkSize));
+      // told apart from read errors by the read loop
+      await deliver().catch((e: unknown) => Promise.reject(new ConsumerFailure(e)));
+    }
+  };
   const bytesTotal = sources.reduce((n, s) => n + (s.size ?? 0), 0);
   let bytesBefore = 0;
   for (const [fileIndex, source] of sources.entries()) {
@@ -123,10 +138,10 @@ export async function analyse(
       return spec;
     }
     engine.beginFile(name, spec.value);
-    engine.push(head);
     let fileBytes = head.length;
     let sinceProgress = head.length;
     try {
+      await feed(head);
       for (let done = o.value.done; !done; ) {
         const r = await reader.read();
         if (r.done) break;
@@ -135,7 +150,7 @@ export async function analyse(
           return cancelled(name);
         }
         fileBytes += r.value.length;
-        engine.push(r.value);
+        await feed(r.value);
         sinceProgress += r.value.length;
         if (sinceProgress >= PROGRESS_EVERY) {
           sinceProgress = 0;
@@ -148,9 +163,13 @@ export async function analyse(
         }
       }
     } catch (e) {
-      return fail('read-failed', name, `${name}: cannot read: ${describe(e, o.value.compression)}`);
+      if (!(e instanceof ConsumerFailure)) return fail('read-failed', name, `${name}: cannot read: ${describe(e, o.value.compression)}`);
+      await reader.cancel().catch(() => {});
+      throw e.cause;
     }
-    const verdict = finalVerdict(name, engine.endFile(), fileBytes, engine.fileFormats.at(-1) ?? '');
+    const counts = engine.endFile();
+    await deliver();
+    const verdict = finalVerdict(name, counts, fileBytes, engine.fileFormats.at(-1) ?? '');
     if (verdict) return { ok: false, error: verdict };
     bytesBefore += rawRead();
     opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore, bytesTotal, lines: engine.totals().lines });
@@ -213,6 +232,11 @@ export async function previewLogs(module: WebAssembly.Module, sources: LogSource
     out.push({ file: source.name, format: engine.fileFormats[0], requests: engine.preview(), lines: c.lines, malformed: c.malformed });
   }
   return out;
+}
+
+/** An error thrown by the onRequests consumer, carried past the read loop's own error handling. */
+class ConsumerFailure {
+  constructor(readonly cause: unknown) {}
 }
 
 function fail(kind: InputError['kind'], file: string, message: string): Result<never> {

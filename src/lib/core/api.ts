@@ -15,4 +15,10 @@ export interface AnalyseOptions {
   inactivityMs?: number;
   onProgress?: (p: import('./types').Progress) => void;
   signal?: AbortSignal;
+  /**
+   * Every parsed request, a block per chunk read (several per file, none lost or repeated),
+   * awaited before reading on: a slow consumer slows the import. A file that then fails may
+   * already have delivered blocks. An error thrown here rejects analyse().
+   */
+  onRequests?: (block: import('./requests').RequestColumns) => void | Promise<void>;
 }

@@ -9,6 +9,8 @@ import type { FieldDef } from './slots';
 import { CoreFormat, Enc, Slot, SLOTS } from './slots';
 import { reasonName } from './reasons';
 import { valueText, rawText } from './unescape';
+import type { RequestColumns } from './requests';
+import { takeRequests, type RequestTables } from './take-requests';
 
 // A thin wrapper over one instance of the wasm core (assembly/index.ts). One Engine serves one
 // import and is then dropped, which frees all of its memory at once.
@@ -47,6 +49,10 @@ interface CoreExports {
   malformedSampleCount(): number;
   malformedSamplesPtr(): number;
   malformedTextPtr(): number;
+  enableRequests(on: number): void;
+  requestCount(): number;
+  requestColumn(i: number): number;
+  resetRequests(): void;
 }
 
 /**
@@ -77,6 +83,8 @@ export interface EngineOptions {
   maxSessionMs?: number;
   /** Disorder allowance (see DEFAULT_DISORDER_MS). */
   disorderMs?: number;
+  /** Keep every parsed request as columns, to be taken with takeRequests() (off: costs nothing). */
+  requests?: boolean;
 }
 
 export interface LineCounts {
@@ -113,6 +121,9 @@ export class Engine {
   #labels: string[] = [];
   #bytes = 0;
   #keys: GroupingKey[] = [];
+  /** Global → block-local string ids for takeRequests(), and the number of the last block. */
+  #requestTables?: RequestTables;
+  #block = 0;
 
   constructor(module: WebAssembly.Module, opts: EngineOptions = {}) {
     const instance = new WebAssembly.Instance(module, {});
@@ -129,6 +140,7 @@ export class Engine {
       opts.maxSessionMs ?? 0
     );
     this.#keys = opts.keys ?? [{ kind: 'ip+ua' }];
+    if (opts.requests) this.#x.enableRequests(1);
   }
 
   /** Starts a file and sets its format up in the core (default: combined/common). */
@@ -232,6 +244,11 @@ export class Engine {
       at += n;
       if (this.#pending >= this.#chunk) this.#flush(false);
     }
+  }
+
+  /** Bytes per parse call: a push of at most this many parses at most one chunk. */
+  get chunkSize(): number {
+    return this.#chunk;
   }
 
   #flush(final: boolean): void {
@@ -375,6 +392,25 @@ export class Engine {
   /** The most sessions open at once: what bounds the core's memory, whatever the input size. */
   get openPeak(): number {
     return this.#x.openPeak();
+  }
+
+  /**
+   * The requests parsed since the last call, copied out of the core, which then empties its
+   * columns: call it after each push() of at most chunkSize bytes and after endFile() to keep at
+   * most one chunk's rows in the core.
+   * Null when there are none (or EngineOptions.requests is off).
+   */
+  takeRequests(): RequestColumns | null {
+    const x = this.#x;
+    const n = x.requestCount() >>> 0;
+    if (n === 0) return null;
+    // fresh table views: the core's memory may have grown since the last block
+    const tables = [0, 1, 2, 3, 4].map((i) => this.#table(i));
+    this.#requestTables ??= tables.map((table) => ({ table, local: new Int32Array(0), stamp: new Int32Array(0) }));
+    this.#requestTables.forEach((t, i) => (t.table = tables[i]));
+    const block = takeRequests(x, n, ++this.#block, this.#requestTables);
+    x.resetRequests();
+    return block;
   }
 
   /** String table i of the core, decoded lazily: only the entries asked for cost a decode. */

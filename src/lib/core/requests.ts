@@ -40,12 +40,15 @@ export interface RequestColumns {
   duration: Float32Array;
   /** Attack type bits (bit i = ATTACK_TYPES[i]). */
   attacks: Uint16Array;
-  /** Index of the file in the import (0-based) and 1-based line number: the evidence's address. */
+  /** Index of the file in the import (0-based, modulo 65536) and 1-based line number: the evidence's address. */
   file: Uint16Array;
   line: Uint32Array;
   /**
-   * Path and query as the client sent them (the log's escapes undone), UTF-8: row i is
-   * `target[targetEnd[i-1] .. targetEnd[i]]` (from 0 for row 0). Likewise the referrer ('' when none).
+   * Path and query as the client sent them (the log's escapes undone: Apache \" \\, nginx \xHH,
+   * JSON escapes, CloudFront's own level of %-encoding; W3C's '+' stays as logged), as bytes —
+   * UTF-8 unless the client sent otherwise: row i is `target[targetEnd[i-1] .. targetEnd[i]]`
+   * (from 0 for row 0). Likewise the referrer ('' when none). Each is cut at 4 KiB, on a character
+   * boundary, to bound a block's size.
    */
   target: Uint8Array;
   targetEnd: Uint32Array;
