@@ -66,6 +66,15 @@ describe('ProgressTracker', () => {
     expect(t.add(report(0, 60 * KB, 600), 1000 + MIN_RATE_SPAN_MS).linesPerSecond).toBeCloseTo((600 / MIN_RATE_SPAN_MS) * 1000);
   });
 
+  it('gives no lines/s while bytes come in but the core has counted no line of them yet', () => {
+    const t = new ProgressTracker(files, 0);
+    let f = t.add(report(0, 4 * KB, 0), 1000);
+    expect(f.bytesPerSecond).toBeCloseTo(4 * KB);
+    expect(f.linesPerSecond).toBeNull();
+    f = t.add(report(0, 8 * KB, 80), 2000);
+    expect(f.linesPerSecond).toBeCloseTo(40);
+  });
+
   it('follows a change of pace within the window', () => {
     const t = new ProgressTracker(files, 0);
     let f = t.add(report(0, 0, 0), 0);

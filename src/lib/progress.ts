@@ -153,9 +153,13 @@ export class ProgressTracker {
     const last = this.#samples[this.#samples.length - 1];
     const span = last.t - first.t;
     if (span < MIN_RATE_SPAN_MS) return { bytesPerSecond: null, linesPerSecond: null };
+    const bytes = last.bytes - first.bytes;
+    const lines = last.lines - first.lines;
     return {
-      bytesPerSecond: ((last.bytes - first.bytes) / span) * 1000,
-      linesPerSecond: ((last.lines - first.lines) / span) * 1000
+      bytesPerSecond: (bytes / span) * 1000,
+      // The core counts lines as it parses, a chunk of several MiB at a time, behind the bytes read:
+      // bytes that came in with no line counted mean "not parsed yet", not "no lines".
+      linesPerSecond: lines === 0 && bytes > 0 ? null : (lines / span) * 1000
     };
   }
 }
