@@ -16,8 +16,12 @@ const config = {
     //   a worker loaded from its own URL gets the policy of its own response, which a static host does
     //   not send: none at all, and its fetches would be unbounded. blob: in worker-src is for that.
     // - worker-src 'self': the service worker (src/service-worker.ts).
-    // - connect-src 'self': the page has no "stream a URL" input yet; the sample comes from the site.
-    //   A user-chosen URL will need its origin (or https:) here.
+    // - connect-src: 'self' for what the page fetches on its own (the core, the sample); the rest is for
+    //   "Stream from URL", a log the user asks for (SPEC §7): https: anywhere, and plain http only from
+    //   this machine (localhost, 127.0.0.1: a log served locally; browsers let even an https page reach
+    //   these). Plain http to other hosts stays refused: it would carry the log unencrypted. The page
+    //   checks a typed URL against the same rules first (CONNECT_SRC in src/lib/sources/url.ts, kept
+    //   equal to this list by its test), so the user reads why rather than a bare "Failed to fetch".
     // - style-src 'self': component styles are built into .css files, and Svelte sets style values
     //   through the CSSOM (el.style), which CSP does not restrict. No 'unsafe-inline'.
     // - style-src-attr: the one style attribute written as markup is that of SvelteKit's route
@@ -33,7 +37,7 @@ const config = {
         'default-src': ['self'],
         'script-src': ['self', 'wasm-unsafe-eval'],
         'worker-src': ['self', 'blob:'],
-        'connect-src': ['self'],
+        'connect-src': ['self', 'https:', 'http://localhost:*', 'http://127.0.0.1:*'],
         'style-src': ['self'],
         'style-src-attr': ['unsafe-hashes', 'sha256-S8qMpvofolR8Mpjy4kQvEm7m1q8clzU4dfDH0AmvZjo='],
         'img-src': ['self', 'data:'],

@@ -181,7 +181,7 @@ describe('SessionService', () => {
     const { service } = setup(ok(makeColumns(1)), fetchFn as typeof fetch);
     const res = await service.importSources([{ kind: 'url', url: 'https://example.test/x.log', name: 'x.log' }]);
     expect(res.ok === false && res.error).toMatchObject({ kind: 'read-failed', file: 'x.log' });
-    expect(res.ok === false && res.error.message).toContain('Failed to fetch');
+    expect(res.ok === false && res.error.message).toBe('Could not fetch x.log: the server did not allow this page to read it (CORS) or could not be reached.');
   });
 
   it('cancels a running import and stores nothing', async () => {

@@ -4,7 +4,8 @@ import type { LogSource } from '../lib/core/api';
 import type { Result } from '../lib/core/types';
 import { FingerprintTap } from '../lib/storage/fingerprint';
 import type { ImportSource } from './api';
-import { fail, messageOf } from './errors';
+import { fetchErrorMessage } from '../lib/fetch-error';
+import { fail } from './errors';
 
 /** Turns import sources into the core's LogSources; a URL that cannot be fetched is an error value. */
 export async function openSources(
@@ -29,7 +30,7 @@ export async function openSources(
       res = await fetchFn(src.url, { signal });
     } catch (err) {
       if (signal?.aborted) throw err;
-      return fail('read-failed', src.name, `Could not fetch ${src.name}: ${messageOf(err)}`);
+      return fail('read-failed', src.name, fetchErrorMessage(src.name, err));
     }
     if (!res.ok) {
       void res.body?.cancel().catch(() => {});

@@ -2,9 +2,12 @@
 // makes no request to another origin and breaks no rule of the policy, and the policy is in force in the
 // page and in its worker (where logs are read and fetched): a request to another origin is refused.
 //
-// "Another origin" is real here: a second local server (the canary) on another port. Log lines point
-// at it (referrers, user agents, paths carrying <img>/<script> tags and URLs); it must never be asked
-// for anything. Needs build/ (`npm run build`) and Chromium.
+// The policy lets the page connect to https: anywhere and to http://localhost and http://127.0.0.1
+// (any port), for logs the user asks to stream from a URL (svelte.config.js says why); the page never
+// does so on its own. "Another origin" is real here: a second local server (the canary) on another
+// port, reached by the name canary.localhost (Chromium resolves *.localhost to this machine), which the
+// policy does not allow. Log lines point at it (referrers, user agents, paths carrying <img>/<script>
+// tags and URLs); it must never be asked for anything. Needs build/ (`npm run build`) and Chromium.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
 import { createHash } from 'node:crypto';
@@ -23,7 +26,8 @@ const EXPECTED: Record<string, string[]> = {
   'default-src': ["'self'"],
   'script-src': ["'self'", "'wasm-unsafe-eval'"],
   'worker-src': ["'self'", 'blob:'],
-  'connect-src': ["'self'"],
+  // 'self', and for "Stream from URL" only: https anywhere, plain http from this machine.
+  'connect-src': ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*'],
   'style-src': ["'self'"],
   // Exactly one style attribute: SvelteKit's route announcer's (checked against the live page below).
   'style-src-attr': ["'unsafe-hashes'", "'sha256-S8qMpvofolR8Mpjy4kQvEm7m1q8clzU4dfDH0AmvZjo='"],
@@ -76,9 +80,9 @@ async function startCanary(): Promise<typeof canary> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  // localhost, not 127.0.0.1: another host as well as another port.
+  // Another host as well as another port, and one the policy does not allow (localhost would be).
   return {
-    url: `http://localhost:${port}/`,
+    url: `http://canary.localhost:${port}/`,
     hits,
     close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve())))
   };
@@ -215,6 +219,11 @@ describe('Content-Security-Policy', () => {
       for (const name of ['style-src', 'style-src-attr', 'default-src', 'connect-src', 'img-src']) {
         expect(policy.get(name), `${name} must not allow 'unsafe-inline'`).not.toContain("'unsafe-inline'");
       }
+      // A streamed log may come over https, or plain http from this machine only: never plain http
+      // across the network, never any scheme at all.
+      for (const v of ['*', 'http:', 'http://*', 'data:', 'blob:', 'ws:', 'wss:']) {
+        expect(policy.get('connect-src'), `connect-src must not allow ${v}`).not.toContain(v);
+      }
       // frame-ancestors, report-uri and sandbox do nothing in a <meta>: not pretended here.
       expect(policy.has('frame-ancestors')).toBe(false);
 
@@ -237,7 +246,7 @@ describe('Content-Security-Policy', () => {
     await page.locator('[data-testid="session-total"], [data-testid="sessions-empty"]').first().waitFor({ timeout: 30_000 });
     const content = await page.locator('meta[http-equiv="content-security-policy"]').getAttribute('content');
     const policy = parsePolicy(content ?? '');
-    expect(policy.get('connect-src')).toEqual(["'self'"]);
+    expect(policy.get('connect-src')).toEqual(EXPECTED['connect-src']);
     // The style attribute the policy allows by hash is the announcer's, as this SvelteKit writes it.
     const style = await page.locator('#svelte-announcer').getAttribute('style');
     expect(style).toBeTruthy();
@@ -298,6 +307,20 @@ describe('no egress', () => {
 });
 
 describe('the policy is in force', () => {
+  it('the canary is reachable from this browser without the policy: the refusals below are the policy’s', async () => {
+    const free = await browser.newContext({ bypassCSP: true });
+    try {
+      const p = await free.newPage();
+      await p.goto(site.url);
+      const outcome = await p.evaluate((url) => fetch(url).then((r) => r.text(), (e: Error) => `refused: ${e.message}`), `${canary.url}reachable`);
+      expect(outcome).toBe('canary');
+    } finally {
+      await free.close();
+    }
+    expect(canary.hits).toEqual(['GET /reachable']);
+    canary.hits.length = 0; // asked on purpose, outside the page's policy
+  });
+
   it('the page cannot reach another origin: the fetch is refused and reported, the other origin sees nothing', async () => {
     const outcome = await page.evaluate(
       (url) =>

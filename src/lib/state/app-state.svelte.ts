@@ -19,8 +19,10 @@ import type {
   SessionSort,
   WorkerApi
 } from '../../worker/api';
+import { clarifyFetchError } from '../fetch-error';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
+import { ProgressTracker, type ProgressFigures } from '../progress';
 import { startWorker } from '../worker-start';
 import { listenForChanges } from './changes';
 
@@ -59,6 +61,10 @@ export class AppState {
   #loaded = $state(false);
   #busy = $state(false);
   #progress = $state.raw<Progress | null>(null);
+  /** The running import's figures (rates, time left, files), from its reports and the sources' sizes. */
+  #figures = $state.raw<ProgressFigures | null>(null);
+  /** Cancel was pressed and the import has not ended yet. */
+  #cancelling = $state(false);
   #report = $state.raw<ImportReport | null>(null);
   #error = $state.raw<InputError | null>(null);
 
@@ -134,6 +140,14 @@ export class AppState {
   }
   get progress(): Progress | null {
     return this.#progress;
+  }
+  /** The running import's figures: per file, overall, rates and time left (null when none runs). */
+  get progressFigures(): ProgressFigures | null {
+    return this.#figures;
+  }
+  /** Cancel was asked for; the import ends soon, storing nothing. */
+  get cancelling(): boolean {
+    return this.#cancelling;
   }
   /** The last successful import, until the next one starts. */
   get report(): ImportReport | null {
@@ -479,8 +493,13 @@ export class AppState {
    * is imported until `confirmImport`. The format controls start again from "detect".
    */
   previewFiles(files: File[]): Promise<void> {
-    if (this.#busy || files.length === 0) return Promise.resolve();
-    this.#pending = files.map((file) => ({ kind: 'file', file }));
+    return this.previewSources(files.map((file) => ({ kind: 'file', file })));
+  }
+
+  /** `previewFiles` for any sources: files, and URLs (absolute), whose heads the worker fetches. */
+  previewSources(sources: ImportSource[]): Promise<void> {
+    if (this.#busy || sources.length === 0) return Promise.resolve();
+    this.#pending = sources;
     this.#previews = null;
     this.#previewedKey = null;
     this.#error = null;
@@ -500,7 +519,7 @@ export class AppState {
     try {
       const previews = await this.#remote().previewSources(sources, choice);
       if (seq !== this.#previewSeq) return;
-      this.#previews = previews;
+      this.#previews = previews.map((p) => (p.error ? { ...p, error: clarifyFetchError(p.error, sources) } : p));
       this.#previewedKey = key;
     } catch (err) {
       if (seq !== this.#previewSeq) return;
@@ -534,7 +553,9 @@ export class AppState {
   }
 
   cancel(): void {
-    if (this.#busy) void this.#remote().cancelImport();
+    if (!this.#busy) return;
+    this.#cancelling = true;
+    void this.#remote().cancelImport();
   }
 
   /** Stops the worker; for the page's teardown and tests. */
@@ -556,9 +577,15 @@ export class AppState {
     this.#progress = null;
     this.#notice = null;
     this.#last = { sources, choice };
+    this.#cancelling = false;
+    const tracker = new ProgressTracker(sources.map(sizeOf), performance.now());
+    this.#figures = tracker.figures();
     try {
       const onProgress = proxy((p: Progress) => {
         this.#progress = p;
+        this.#figures = tracker.add(p, performance.now());
+        // A cancel that reached the worker before this import began there was lost: ask again.
+        if (this.#cancelling) void this.#remote().cancelImport();
       });
       const res = await this.#remote().importSources(sources, onProgress, choice, force ? { force } : undefined);
       if (res.ok) {
@@ -566,7 +593,7 @@ export class AppState {
         this.#notify({ pruned: res.value.pruned });
         await this.refresh();
       } else {
-        this.#error = res.error;
+        this.#error = clarifyFetchError(res.error, sources);
       }
     } catch (err) {
       const names = sources.map(nameOf).join(', ');
@@ -574,6 +601,8 @@ export class AppState {
     } finally {
       this.#busy = false;
       this.#progress = null;
+      this.#figures = null;
+      this.#cancelling = false;
     }
   }
 
@@ -591,6 +620,11 @@ export class AppState {
 export function prunedSentence(p: Pruned): string {
   const days = p.days.length === 1 ? p.days[0] : `${p.days.length} days (${p.days[0]} to ${p.days[p.days.length - 1]})`;
   return `Retention removed ${days}: ${p.sessions} session${p.sessions === 1 ? '' : 's'} and ${p.requests} request${p.requests === 1 ? '' : 's'}. Data from ${p.keptFrom} on is kept.`;
+}
+
+/** What the page knows of a source's size: a file's; a URL's only the worker learns. */
+function sizeOf(s: ImportSource): { name: string; size: number | null } {
+  return { name: nameOf(s), size: s.kind === 'file' ? s.file.size : null };
 }
 
 function nameOf(s: ImportSource): string {
