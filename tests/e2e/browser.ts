@@ -107,3 +107,16 @@ export async function confirmImport(page: Page, timeout = 30_000): Promise<void>
   // click() waits until the button is enabled: every file has a format.
   await page.locator('[data-testid="import-confirm"]').click({ timeout });
 }
+
+/**
+ * Sets retention to keep every day (a century), for tests that import logs of different years:
+ * by default only the 7 days up to the newest stored request are kept (SPEC §4).
+ */
+export async function keepEverything(page: Page): Promise<void> {
+  const panel = page.locator('[data-testid="storage-panel"]');
+  if (!(await panel.evaluate((d) => (d as HTMLDetailsElement).open))) await panel.locator('summary').click();
+  await page.locator('[data-testid="retention-days"]').fill('36500');
+  await panel.locator('button[type="submit"]').click();
+  // Applied: the form matches the setting in force, so Apply is off again.
+  await panel.locator('button[type="submit"]:disabled').waitFor({ timeout: 30_000 });
+}

@@ -14,6 +14,7 @@ import {
   cliSessions,
   confirmImport,
   fileInput,
+  keepEverything,
   launchBrowser,
   readTotal,
   startSite,
@@ -136,6 +137,8 @@ describe('format preview', () => {
     };
     expect(verbose.malformed).toBeGreaterThan(0);
 
+    // its requests span more than the 7 days kept by default
+    await keepEverything(page);
     await fileInput(page).setInputFiles(PROXY_LOG);
     const format = page.locator('[data-testid="preview-format"]');
     await expect.poll(() => format.textContent(), { timeout: 30_000 }).toBe('not recognised');

@@ -19,6 +19,7 @@ import {
   cliSessions,
   confirmImport,
   fileInput,
+  keepEverything,
   launchBrowser,
   readTotal,
   startSite,
@@ -77,6 +78,8 @@ async function waitForServiceWorker(page: Page): Promise<string[]> {
 async function offlineRun(site: { url: string; close: () => Promise<void> }, prefix: string): Promise<void> {
   await page.goto(site.url);
   await page.locator('[data-testid="sessions-empty"]').waitFor({ timeout: 30_000 });
+  // the log and the sample are of different dates: keep every day
+  await keepEverything(page);
   const cached = await waitForServiceWorker(page);
   // What the offline page needs, under the subpath it was served from.
   expect(cached).toContain(`${prefix}/`);

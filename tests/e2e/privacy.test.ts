@@ -16,7 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SAMPLE, SHARED, cliSessions, confirmImport, fileInput, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
+import { SAMPLE, SHARED, cliSessions, confirmImport, fileInput, keepEverything, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
 
 const REAL = path.join(SHARED, 'access/logparser/hackers-access.log');
 const UPLOAD = existsSync(REAL) ? REAL : SAMPLE;
@@ -262,6 +262,8 @@ describe('no egress', () => {
     const hostile = path.join(tmp, 'hostile-access.log');
     writeFileSync(hostile, hostileLog(canary.url));
 
+    // logs of 2015 and 2024 and today: keep every day
+    await keepEverything(page);
     // A real log through the file input, the preview, Import.
     await fileInput(page).setInputFiles(UPLOAD);
     await confirmImport(page);

@@ -30,7 +30,8 @@ export interface Retention {
 }
 
 export const DEFAULT_RETENTION: Retention = { days: 7, anchor: 'data' };
-export const MAX_RETENTION_DAYS = 366;
+/** About a century: "keep everything" is a number of days too. */
+export const MAX_RETENTION_DAYS = 36_500;
 
 /** The stored data as the worker holds it: the sessions of every day end to end, and their orders. */
 export interface Held {
