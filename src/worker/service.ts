@@ -102,7 +102,8 @@ export class SessionService implements WorkerApi {
   #db: Promise<Store> | undefined;
   #lock: Lock;
   #id = Math.random().toString(36).slice(2);
-  #abort: AbortController | undefined;
+  /** Imports asked for and not finished (waiting for the lock, or running): a cancel stops them all. */
+  #aborts = new Set<AbortController>();
   /** The stored data, loaded on first listing and replaced after each committed write. */
   #held: HeldData | undefined;
   #loading: Promise<HeldData> | undefined;
@@ -124,7 +125,10 @@ export class SessionService implements WorkerApi {
     choice?: FormatChoice,
     options?: ImportOptions
   ): Promise<Result<ImportReport>> {
-    return this.#lock(() => this.#import(sources, onProgress, choice, options?.force === true));
+    // Made before waiting for the lock, so a cancel while waiting is not lost.
+    const ctrl = new AbortController();
+    this.#aborts.add(ctrl);
+    return this.#lock(() => this.#import(sources, onProgress, choice, options?.force === true, ctrl)).finally(() => this.#aborts.delete(ctrl));
   }
 
   async previewSources(sources: ImportSource[], choice?: FormatChoice): Promise<FilePreview[]> {
@@ -150,7 +154,7 @@ export class SessionService implements WorkerApi {
   }
 
   async cancelImport(): Promise<void> {
-    this.#abort?.abort();
+    for (const ctrl of this.#aborts) ctrl.abort();
   }
 
   /**
@@ -264,14 +268,19 @@ export class SessionService implements WorkerApi {
     });
   }
 
-  async #import(sources: ImportSource[], onProgress: ((p: Progress) => void) | undefined, choice: FormatChoice | undefined, force: boolean): Promise<Result<ImportReport>> {
+  async #import(
+    sources: ImportSource[],
+    onProgress: ((p: Progress) => void) | undefined,
+    choice: FormatChoice | undefined,
+    force: boolean,
+    ctrl: AbortController
+  ): Promise<Result<ImportReport>> {
     const label = sources.map(nameOf).join(', ');
     if (sources.length === 0) return fail('empty', '(none)', 'No files were given to import.');
     const spec = specOf(choice);
     if (!spec.ok) return fail(spec.error.kind, label, spec.error.message);
     const now = this.#deps.now ?? Date.now;
-    const ctrl = new AbortController();
-    this.#abort = ctrl;
+    if (ctrl.signal.aborted) return cancelled(label);
     const t0 = now();
     let importId: number | undefined;
     let db: Store | undefined;
@@ -379,8 +388,6 @@ export class SessionService implements WorkerApi {
         );
       }
       return fail('read-failed', label, `Could not import ${label}: ${messageOf(err)}`);
-    } finally {
-      if (this.#abort === ctrl) this.#abort = undefined;
     }
   }
 

@@ -33,6 +33,8 @@ export interface ReadOptions {
 
 /** How often progress is reported, in bytes fed to the core. */
 const PROGRESS_EVERY = 4 << 20;
+/** …and at least this often in time, for slow sources (a URL trickling in). */
+const PROGRESS_MS = 250;
 
 /** The share of a sample's non-blank lines a format parses: a scratch run of the core. */
 function trial(module: WebAssembly.Module) {
@@ -140,6 +142,7 @@ export async function analyse(
     engine.beginFile(name, spec.value);
     let fileBytes = head.length;
     let sinceProgress = head.length;
+    let progressAt = performance.now();
     try {
       await feed(head);
       for (let done = o.value.done; !done; ) {
@@ -152,6 +155,7 @@ export async function analyse(
         fileBytes += r.value.length;
         await feed(r.value);
         sinceProgress += r.value.length;
+        const due = performance.now() - progressAt >= PROGRESS_MS;
         if (sinceProgress >= PROGRESS_EVERY) {
           sinceProgress = 0;
           const verdict = earlyVerdict(name, engine.fileCounts());
@@ -159,6 +163,9 @@ export async function analyse(
             await reader.cancel();
             return { ok: false, error: verdict };
           }
+        }
+        if (due || sinceProgress === 0) {
+          progressAt = performance.now();
           opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore + rawRead(), bytesTotal, lines: engine.totals().lines });
         }
       }
