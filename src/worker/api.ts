@@ -83,6 +83,52 @@ export interface EndpointPage {
   rows: EndpointRow[];
 }
 
+/** One stored request as the session detail shows it (SPEC §5 request table). Log content: text only. */
+export interface RequestRow {
+  /** UTC ms. */
+  time: number;
+  method: string;
+  /** "METHOD /path/{int}". */
+  endpoint: string;
+  /** Path and query as the client sent them. */
+  target: string;
+  status: number;
+  bytes: number;
+  durationMs: number | null;
+  ip: string;
+  userAgent: string;
+  referrer: string;
+  host: string | null;
+  user: string | null;
+  attacks: AttackType[];
+  /** The file it was read from and its line: the evidence's address. */
+  file: string;
+  line: number;
+}
+
+/** Which of a session's requests to list. Empty or absent conditions are none. */
+export interface RequestFilter {
+  /** Only requests with an attack signature. */
+  attacksOnly?: boolean;
+  /** '1xx'..'5xx'. */
+  statusClass?: string;
+  /** One endpoint ("METHOD /path/{int}"). */
+  endpoint?: string;
+}
+
+export interface RequestPage {
+  /** The session's stored requests. */
+  total: number;
+  /** Those that pass the filter. */
+  matched: number;
+  rows: RequestRow[];
+  /**
+   * The session has more requests than are stored: imported before requests were kept (schema v2),
+   * or its earliest days pruned by retention.
+   */
+  partial: boolean;
+}
+
 export interface WorkerApi {
   /**
    * Reads and analyses the sources as one import, with the stored grouping settings and the database's
@@ -137,6 +183,11 @@ export interface WorkerApi {
   refresh(): Promise<void>;
   /** This worker's id, as it signs its change messages (locks.ts), so a tab can skip its own. */
   instanceId(): Promise<string>;
+  /**
+   * Rows `offset .. offset+limit` of a stored session's requests that pass `filter`, by time. An
+   * unknown id gives an empty page.
+   */
+  sessionRequests(sessionId: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage>;
   getRetention(): Promise<Retention>;
   /** Stores the retention and prunes what it no longer keeps; 'bad-format' for a bad number of days. */
   saveRetention(r: Retention): Promise<Result<{ retention: Retention; pruned: Pruned | null }>>;

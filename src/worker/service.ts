@@ -38,11 +38,25 @@ import {
   type Retention,
   type Store
 } from '../lib/storage/store';
-import type { EndpointPage, FormatChoice, ImportOptions, ImportReport, ImportSource, MaintenanceReport, SessionFilter, SessionPage, SessionSort, WorkerApi } from './api';
+import type {
+  EndpointPage,
+  FormatChoice,
+  ImportOptions,
+  ImportReport,
+  ImportSource,
+  MaintenanceReport,
+  RequestFilter,
+  RequestPage,
+  SessionFilter,
+  SessionPage,
+  SessionSort,
+  WorkerApi
+} from './api';
 import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type Pruned } from './commit';
 import { fail, isQuotaError, messageOf } from './errors';
 import type { ChangeMessage, Lock } from './locks';
 import { selectSessions } from './select';
+import { filterRequests, gatherRequests, requestRow, type Gathered } from './session-requests';
 import { openSources } from './sources';
 
 export type Analyse = (
@@ -109,6 +123,10 @@ export class SessionService implements WorkerApi {
   #loading: Promise<HeldData> | undefined;
   /** The last query's selection (it follows #held: a new table is selected afresh). */
   #selection: Selection | undefined;
+  /** Session id → row of the held table, made on first use. */
+  #rowOf: { sessions: SessionColumns; map: Map<string, number> } | undefined;
+  /** The last session whose requests were gathered (paging through them reads the store once). */
+  #gathered: { sessions: SessionColumns; id: string; requests: Promise<Gathered> } | undefined;
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
@@ -199,6 +217,36 @@ export class SessionService implements WorkerApi {
     const rows = selectSessions(sessions, filter, sort, held.orders);
     this.#selection = { sessions, key, rows };
     return rows;
+  }
+
+  async sessionRequests(sessionId: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage> {
+    const held = await this.#load();
+    const sessions = held.sessions;
+    const row = sessions ? this.#row(sessions, String(sessionId)) : undefined;
+    if (!sessions || row === undefined) return { total: 0, matched: 0, rows: [], partial: false };
+    const session = sessionAt(sessions, row);
+    if (this.#gathered?.sessions !== sessions || this.#gathered.id !== session.id) {
+      const db = await this.#store();
+      this.#gathered = { sessions, id: session.id, requests: gatherRequests(db, session, held.complete) };
+      this.#gathered.requests.catch(() => (this.#gathered = undefined));
+    }
+    const g = await this.#gathered.requests;
+    const picked = filterRequests(g, filter);
+    const [from, to] = range(offset, limit, picked.length);
+    const names = new Map((await listImports(await this.#store())).map((r) => [r.id, r.files.map((f) => f.name)]));
+    const files = (id: number) => names.get(id) ?? [];
+    const rows = picked.slice(from, to).map((k) => requestRow(g, k, files));
+    const total = g.order.length / 2;
+    return { total, matched: picked.length, rows, partial: total < session.requests };
+  }
+
+  #row(sessions: SessionColumns, id: string): number | undefined {
+    if (this.#rowOf?.sessions !== sessions) {
+      const map = new Map<string, number>();
+      for (let i = 0; i < sessions.count; i++) map.set(sessions.id[i], i);
+      this.#rowOf = { sessions, map };
+    }
+    return this.#rowOf.map.get(id);
   }
 
   async sessionTotal(): Promise<number> {

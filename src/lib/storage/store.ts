@@ -274,12 +274,12 @@ export async function eachRequestBlock(
   fromDay: number,
   toDay: number,
   complete: Set<number>,
-  visit: (requests: RequestColumns, day: number) => void
+  visit: (requests: RequestColumns, day: number, importId: number) => void
 ): Promise<void> {
   const keys = await db.getAllKeysFromIndex('requestBlocks', 'byDay', IDBKeyRange.bound(fromDay, toDay));
   for (const key of keys) {
     const block = await db.get('requestBlocks', key);
-    if (block && complete.has(block.importId)) visit(block.requests, block.day);
+    if (block && complete.has(block.importId)) visit(block.requests, block.day, block.importId);
   }
 }
 
