@@ -5,7 +5,8 @@
 // count. Needs build/ (`npm run build`), Chromium and ../shared/data.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseCsv, REQUEST_COLUMNS } from '../../src/lib/csv';
 import path from 'node:path';
 import { SHARED, cli, confirmImport, fileInput, keepEverything, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
 
@@ -149,6 +150,28 @@ describe('detection on the page', () => {
     expect(parts.length).toBeGreaterThan(0);
     expect(parts.some(([p]) => /traversal request/.test(p)), JSON.stringify(parts)).toBe(true);
     expect(Math.min(100, parts.reduce((s, [, n]) => s + n, 0))).toBe(risk);
+
+    // Its requests, each with file and line; the attack ones marked, as many as the CLI counts.
+    const reqRows = page.locator('[data-testid="request-row"]');
+    await expect.poll(() => reqRows.count(), { timeout: 30_000 }).toBe(Math.min(500, want.requests));
+    const attacked = Object.values(want.attacks).reduce((a, b) => Math.max(a, b), 0);
+    await page.locator('[data-testid="requests-show"]').selectOption('attacks');
+    await expect.poll(async () => (await reqRows.count()) >= attacked && (await reqRows.count()) <= want.requests, { timeout: 30_000 }).toBe(true);
+    for (const i of [0, (await reqRows.count()) - 1]) {
+      const r = reqRows.nth(i);
+      expect(await r.getAttribute('class')).toContain('attack');
+      expect(await r.getAttribute('data-attacks')).not.toBe('');
+      expect(await text(r)).toMatch(/honeynet-redhat71_httpd_access_log[^:]*:\d+/);
+    }
+    expect(await reqRows.filter({ has: page.locator('.tag', { hasText: 'traversal' }) }).count()).toBe(want.attacks.traversal);
+    // The CSV holds the shown rows, cell for cell where it matters.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="requests-csv"]').click()]);
+    const csv = parseCsv(readFileSync((await download.path())!, 'utf8'));
+    expect(csv[0]).toEqual(REQUEST_COLUMNS);
+    expect(csv.length - 1).toBe(await reqRows.count());
+    const shownLines = await reqRows.locator('td:last-child').allTextContents();
+    expect(csv.slice(1).map((c) => `${c[REQUEST_COLUMNS.indexOf('file')]}:${c[REQUEST_COLUMNS.indexOf('line')]}`)).toEqual(shownLines);
+    await page.locator('[data-testid="requests-show"]').selectOption('all');
 
     // Highest risk first: the first row has the greatest risk among the traversal sessions.
     await page.locator('[data-testid="sort-risk"]').check();

@@ -13,6 +13,8 @@ import type {
   MaintenanceReport,
   Progress,
   Pruned,
+  RequestFilter,
+  RequestPage,
   Retention,
   Session,
   SessionFilter,
@@ -338,6 +340,11 @@ export class AppState {
     } finally {
       this.#settingsBusy = false;
     }
+  }
+
+  /** A page of a stored session's requests (SPEC §5 request table). */
+  sessionRequests(id: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage> {
+    return this.#remote().sessionRequests(id, offset, limit, filter);
   }
 
   /** Imports again what was refused as already imported, counting it again. */
