@@ -21,6 +21,12 @@ function boot(): string {
   return bootUrl;
 }
 
-export function startWorker(): Worker {
-  return new Worker(boot(), { type: 'module', name: 'sessionlens' });
+/** `keepNothing`: the worker keeps its data in memory only (src/worker/storage-mode.ts). */
+export function startWorker(keepNothing = false): Worker {
+  return new Worker(boot(), { type: 'module', name: keepNothing ? 'sessionlens-memory' : 'sessionlens' });
+}
+
+/** The page was opened with `?store=none`: analyse, keep nothing. */
+export function keepNothingAsked(): boolean {
+  return typeof location !== 'undefined' && new URLSearchParams(location.search).get('store') === 'none';
 }

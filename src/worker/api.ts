@@ -4,7 +4,9 @@ import type { AttackType, EndpointStats, InputError, Label, LabelName, ParsedReq
 import type { GroupingSettings } from '../lib/grouping';
 import type { ImportRecord, Retention } from '../lib/storage/store';
 import type { Pruned } from './commit';
+import type { StorageMode } from './storage-mode';
 
+export type { StorageMode };
 export type { AttackType, EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, Label, LabelName, ParsedRequest, Progress, Pruned, Result, Retention, RiskPart, Session, Summary };
 
 export interface ImportOptions {
@@ -188,6 +190,8 @@ export interface WorkerApi {
    * unknown id gives an empty page.
    */
   sessionRequests(sessionId: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage>;
+  /** Where data is kept: the browser's IndexedDB, or this worker's memory (nothing outlives the tab). */
+  storageMode(): Promise<StorageMode>;
   getRetention(): Promise<Retention>;
   /** Stores the retention and prunes what it no longer keeps; 'bad-format' for a bad number of days. */
   saveRetention(r: Retention): Promise<Result<{ retention: Retention; pruned: Pruned | null }>>;

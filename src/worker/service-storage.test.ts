@@ -36,8 +36,8 @@ function daysOfData(days: number, prefix: string, last = T0): { sessions: Sessio
 interface Answer {
   sessions: SessionColumns;
   requests?: RequestColumns;
-  /** Throw this from the request callback (after the first block), as a failing write would. */
-  failAfterBlock?: boolean;
+  /** Trap like the wasm core after the first block was handed over. */
+  trapAfterBlock?: boolean;
 }
 
 function setup(answer: (texts: string[]) => Answer, opts: { lock?: Lock; name?: string; wrapStore?: (db: Store) => Store; now?: () => number } = {}) {
@@ -48,6 +48,7 @@ function setup(answer: (texts: string[]) => Answer, opts: { lock?: Lock; name?: 
     for (const s of sources) texts.push(await new Response(s.stream()).text());
     const a = answer(texts);
     if (a.requests) await o.onRequests?.(a.requests);
+    if (a.trapAfterBlock) throw new WebAssembly.RuntimeError('unreachable');
     if (o.signal?.aborted) return { ok: false, error: { kind: 'cancelled', file: sources[0].name, message: 'cancelled' } };
     return { ok: true, value: { summary: makeSummary(a.sessions), sessions: a.sessions, endpoints: [] } };
   };
@@ -268,5 +269,23 @@ describe('SessionService: storage', () => {
     // tab a held its data from before b's import: a refresh shows both
     await a.service.refresh();
     expect(await a.service.sessionTotal()).toBe(4);
+  });
+});
+
+describe('SessionService: faults', () => {
+  it('a trap of the core mid-import is reported, rolls the import back, and the next import works', async () => {
+    let trap = false;
+    const { service, db } = setup((texts) => {
+      if (trap) return { ...daysOfData(2, texts[0].slice(0, 1)), trapAfterBlock: true } as Answer;
+      return daysOfData(2, texts[0].slice(0, 1));
+    });
+    expect((await service.importSources([file('1 good\n')])).ok).toBe(true);
+    const before = await stored(await db());
+    trap = true;
+    const res = await service.importSources([file('2 traps\n')]);
+    expect(!res.ok && res.error.message).toMatch(/stopped on an internal error of the core \(unreachable\); nothing of it was stored/);
+    expect(await stored(await db())).toEqual(before);
+    trap = false;
+    expect((await service.importSources([file('3 fine again\n')])).ok).toBe(true);
   });
 });

@@ -56,6 +56,7 @@ import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type P
 import { fail, isQuotaError, messageOf } from './errors';
 import type { ChangeMessage, Lock } from './locks';
 import { selectSessions } from './select';
+import type { StorageMode } from './storage-mode';
 import { filterRequests, gatherRequests, requestRow, type Gathered } from './session-requests';
 import { openSources } from './sources';
 
@@ -79,6 +80,8 @@ export interface ServiceDeps {
   lock?: Lock;
   /** Tells other tabs the data changed (locks.ts); default: nobody to tell. */
   announce?: (msg: ChangeMessage) => void;
+  /** Where data is kept (storage-mode.ts), decided before the store is first opened; default persistent. */
+  storage?: Promise<StorageMode>;
 }
 
 /** Progress is forwarded at most this often: each message costs a render on the page. */
@@ -435,6 +438,13 @@ export class SessionService implements WorkerApi {
           `The browser's storage for this page is full: ${label} could not be stored, and nothing of it was kept (the data stored before is unchanged). Free space by clearing data or keeping fewer days.`
         );
       }
+      if (isCoreFault(err)) {
+        return fail(
+          'read-failed',
+          label,
+          `The analysis of ${label} stopped on an internal error of the core (${messageOf(err)}); nothing of it was stored, and the data stored before is unchanged. Please report it with the file if you can.`
+        );
+      }
       return fail('read-failed', label, `Could not import ${label}: ${messageOf(err)}`);
     }
   }
@@ -482,13 +492,19 @@ export class SessionService implements WorkerApi {
     }
   }
 
+  async storageMode(): Promise<StorageMode> {
+    return (await this.#deps.storage) ?? { kind: 'persistent' };
+  }
+
   #store(): Promise<Store> {
-    this.#db ??= this.#deps
-      .openStore(() => {
+    this.#db ??= Promise.resolve(this.#deps.storage)
+      .then(() =>
+        this.#deps.openStore(() => {
         // Closed under us (another tab upgrades the schema): open again on next use.
         this.#db = undefined;
         this.#held = undefined;
-      })
+        })
+      )
       .catch((err) => {
         this.#db = undefined; // let the next call try again
         throw err;
@@ -522,6 +538,12 @@ function fileByLastSeen(days: Map<number, Map<string, EndpointDraft>>, e: Endpoi
   let m = days.get(day);
   if (!m) days.set(day, (m = new Map()));
   m.set(e.endpoint, { ...e, firstMs: Date.parse(e.firstSeen) || 0, lastMs: Date.parse(e.lastSeen) || 0 });
+}
+
+/** A trap of the wasm core (a bug, or out of memory) rather than bad input. */
+function isCoreFault(err: unknown): boolean {
+  if (typeof WebAssembly !== 'undefined' && err instanceof WebAssembly.RuntimeError) return true;
+  return err instanceof RangeError && /memory/i.test(err.message);
 }
 
 /** Fingerprints of completely imported files, with the import that brought each. */

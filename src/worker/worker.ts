@@ -5,6 +5,7 @@ import { analyse, compileCore, previewLogs } from '../lib/core/analyse';
 import { openStore } from '../lib/storage/store';
 import { defaultAnnounce, defaultLock } from './locks';
 import { SessionService } from './service';
+import { chooseStorage } from './storage-mode';
 import type { WorkerApi } from './api';
 
 let core: Promise<WebAssembly.Module> | undefined;
@@ -23,6 +24,8 @@ function compiled(): Promise<WebAssembly.Module> {
 const service: WorkerApi = new SessionService({
   analyse: async (sources, opts) => analyse(await compiled(), sources, opts),
   preview: async (sources, opts) => previewLogs(await compiled(), sources, opts),
+  // The page names the worker 'sessionlens-memory' when the user asked to keep nothing.
+  storage: chooseStorage(self.name === 'sessionlens-memory'),
   openStore: (onClose) => openStore(undefined, onClose),
   lock: defaultLock(),
   announce: defaultAnnounce()

@@ -186,4 +186,19 @@ describe('imports never lose data', () => {
     await expect.poll(() => readTotal(other), { timeout: 30_000 }).toBe(both);
     expect((await stored(page)).ledger).toEqual(['complete', 'complete']);
   });
+
+  it('opened with ?store=none, analyses in the tab and keeps nothing in the browser', async () => {
+    await page.goto(`${site.url}?store=none`);
+    await page.locator('[data-testid="storage-memory"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid="storage-memory"]').textContent()).toMatch(/Nothing is stored/);
+    await importFile(page, small);
+    expect(await waitForTotal(page)).toBe(cliSessions(small));
+    // the session detail and its requests work from memory too
+    await page.locator('[data-testid="session-open"]').first().click();
+    await expect.poll(() => page.locator('[data-testid="request-row"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const names = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+    expect(names).not.toContain('sessionlens');
+    await page.reload();
+    await page.locator('[data-testid="sessions-empty"]').waitFor({ timeout: 30_000 });
+  });
 });

@@ -16,6 +16,7 @@ import type {
   RequestFilter,
   RequestPage,
   Retention,
+  StorageMode,
   Session,
   SessionFilter,
   SessionSort,
@@ -25,7 +26,7 @@ import { clarifyFetchError } from '../fetch-error';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
 import { ProgressTracker, type ProgressFigures } from '../progress';
-import { startWorker } from '../worker-start';
+import { keepNothingAsked, startWorker } from '../worker-start';
 import { listenForChanges } from './changes';
 
 /** Rows shown in the sessions table; a virtualised list replaces this cap later (SPEC §5). */
@@ -42,7 +43,7 @@ export interface GroupingDraft {
 
 function createWorker(): Worker {
   // From a blob: URL, so that the page's Content-Security-Policy binds the worker too (see worker-start.ts).
-  return startWorker();
+  return startWorker(keepNothingAsked());
 }
 
 export class AppState {
@@ -87,6 +88,7 @@ export class AppState {
   /** Bumped whenever the stored data changed (here or in another tab): views re-read derived figures. */
   #version = $state(0);
   #stopListening: (() => void) | undefined;
+  #storage = $state.raw<StorageMode>({ kind: 'persistent' });
 
   /** The grouping settings form; views bind to its fields. */
   readonly grouping: GroupingDraft = $state({ keys: DEFAULT_GROUPING.keys, minutes: minutesOf(DEFAULT_GROUPING) });
@@ -188,6 +190,10 @@ export class AppState {
   get notice(): string | null {
     return this.#notice;
   }
+  /** Where the data is kept: IndexedDB, or the worker's memory (nothing outlives the tab). */
+  get storage(): StorageMode {
+    return this.#storage;
+  }
   /** Changes whenever the stored data changed, here or in another tab. */
   get version(): number {
     return this.#version;
@@ -284,6 +290,11 @@ export class AppState {
       });
       this.#worker = worker;
       this.#api = wrap<WorkerApi>(worker);
+    }
+    try {
+      this.#storage = await this.#remote().storageMode();
+    } catch {
+      // an older worker: it stores
     }
     await this.#maintain();
     await Promise.all([this.refresh(), this.#loadSettings(), this.#loadRetention()]);
