@@ -116,6 +116,10 @@ export interface RequestFilter {
   statusClass?: string;
   /** One endpoint ("METHOD /path/{int}"). */
   endpoint?: string;
+  /** Only these status codes (e.g. [401, 403]). */
+  statuses?: number[];
+  /** Only endpoints with a placeholder ({int}, {uuid}, …): requests for an object id. */
+  idsOnly?: boolean;
 }
 
 export interface RequestPage {

@@ -81,3 +81,19 @@ describe('session requests', () => {
     expect(await s.sessionRequests('no-such-id', 0, 10)).toEqual({ total: 0, matched: 0, rows: [], partial: false });
   });
 });
+
+describe('session requests: evidence filters', () => {
+  it('lists the requests behind a label: given status codes, or requests for object ids', async () => {
+    const { service: s, db } = service();
+    await putRetention(await db(), { days: 36500, anchor: 'data' });
+    const log = generateLog({ lines: 4000, seed: 12 });
+    expect((await s.importSources([file(log, 'ev.log')])).ok).toBe(true);
+    const { rows } = await s.listSessions(0, 1, {}, 'requests');
+    const all = (await s.sessionRequests(rows[0].id, 0, 100_000)).rows;
+    const auth = await s.sessionRequests(rows[0].id, 0, 100_000, { statuses: [401, 403] });
+    expect(auth.rows).toEqual(all.filter((r) => r.status === 401 || r.status === 403));
+    const ids = await s.sessionRequests(rows[0].id, 0, 100_000, { idsOnly: true });
+    expect(ids.rows).toEqual(all.filter((r) => r.endpoint.includes('{')));
+    expect(ids.matched).toBeGreaterThan(0);
+  });
+});

@@ -52,6 +52,8 @@ export function filterRequests(g: Gathered, f: RequestFilter | undefined): numbe
     if (f?.attacksOnly && r.attacks[i] === 0) continue;
     if (cls && Math.floor(r.status[i] / 100) !== cls) continue;
     if (f?.endpoint && r.dict.endpoints[r.endpoint[i]] !== f.endpoint) continue;
+    if (f?.statuses?.length && !f.statuses.includes(r.status[i])) continue;
+    if (f?.idsOnly && !r.dict.endpoints[r.endpoint[i]]?.includes('{')) continue;
     out.push(k);
   }
   return out;

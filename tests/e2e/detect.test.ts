@@ -189,6 +189,24 @@ describe('detection on the page', () => {
     await page.locator('[data-testid="detail-close"]').click();
     await page.locator(DETAIL).waitFor({ state: 'detached' });
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('session-open');
+
+    // A label's requests: its button shows them in the request table.
+    const forced = cliRows.filter((s) => s.labels.includes('forced-browsing')).length;
+    expect(forced, 'honeynet-2004 has forced-browsing sessions').toBeGreaterThan(0);
+    await page.locator('[data-testid="filter-attack"]').selectOption('');
+    await page.locator('[data-testid="filter-label"]').selectOption('forced-browsing');
+    await expect.poll(filtered, { timeout: 30_000 }).toBe(forced);
+    await rows.first().locator('[data-testid="session-open"]').click();
+    const fb = page.locator('[data-testid="detail-label"]', { hasText: 'forced-browsing' });
+    await fb.locator('[data-testid="label-evidence"]').click();
+    expect(await page.locator('[data-testid="requests-show"]').inputValue()).toBe('404');
+    const req = page.locator('[data-testid="request-row"]');
+    // as many as the evidence sentence counts ("N of M requests not found")
+    const notFound = Number(/(\d+) of \d+ requests not found/.exec(await text(fb))?.[1] ?? NaN);
+    await expect.poll(() => text(page.locator('[data-testid="requests-count"]')), { timeout: 30_000 }).toMatch(new RegExp(`^${notFound} of `));
+    await expect.poll(() => req.count()).toBe(Math.min(notFound, 500));
+    expect(new Set(await req.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-status'))))).toEqual(new Set(['404']));
+
   });
 
   it.skipIf(!existsSync(HACKERS))('hackers-access.log: the label and least-risk filters count what the CLI labels', async () => {
