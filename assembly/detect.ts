@@ -357,8 +357,8 @@ function traversal(): bool {
   return false;
 }
 
-/** Commands an injection runs (allocated once: a static array of static strings). */
-const COMMANDS: StaticArray<string> = ['cat', 'ls', 'id', 'whoami', 'uname', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'bash', 'sh', 'zsh', 'ping', 'echo', 'rm', 'chmod', 'python', 'python3', 'perl', 'php', 'ruby', 'nslookup', 'dig', 'sleep', 'cmd', 'powershell', 'ifconfig', 'ipconfig', 'netstat', 'busybox', 'tftp', 'telnet', 'passwd', 'pwd', 'ps', 'mkfifo', 'nohup', 'sudo', 'base64', 'xxd', 'crontab', 'systeminfo', 'hostname', 'reboot', 'shutdown', 'certutil', 'bitsadmin', 'mshta', 'rundll32', 'regsvr32', 'cscript', 'wscript', 'whoami.exe', 'cmd.exe', 'sh.exe', 'net.exe', 'tasklist', 'taskkill', 'uname.exe', 'expr', 'true', 'false', 'dir', 'net'];
+/** Commands an injection runs (allocated once: a static array of static strings); "x.exe" is x. */
+const COMMANDS: StaticArray<string> = ['cat', 'ls', 'id', 'whoami', 'uname', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'bash', 'sh', 'zsh', 'ping', 'echo', 'rm', 'chmod', 'python', 'python3', 'perl', 'php', 'ruby', 'nslookup', 'dig', 'sleep', 'cmd', 'powershell', 'ifconfig', 'ipconfig', 'netstat', 'busybox', 'tftp', 'telnet', 'passwd', 'pwd', 'ps', 'mkfifo', 'nohup', 'sudo', 'base64', 'xxd', 'crontab', 'systeminfo', 'hostname', 'reboot', 'shutdown', 'certutil', 'bitsadmin', 'mshta', 'rundll32', 'regsvr32', 'cscript', 'wscript', 'tasklist', 'taskkill', 'expr', 'true', 'false', 'dir', 'net'];
 
 /** Per word length, a bit per first letter of the commands of that length. */
 const commandIndex = heap.alloc(32 * 4);
@@ -374,20 +374,38 @@ function indexCommands(): void {
 }
 indexCommands();
 
-/** A command after a shell separator: ;cat /etc/passwd, |id, $(whoami), `uname -a`. */
+/** Where the word commandAt last looked at starts and ends (a ".exe" and a path included). */
+let cmdStart: i32 = 0;
+let cmdEnd: i32 = 0;
+
+/** A command after a shell separator: ;cat /etc/passwd, |id, $(whoami), `uname -a`, ping.exe. */
 function commandAt(i: i32): bool {
   while (at(i) == 0x20 || at(i) == 0x7b) i++;
   let start = i;
-  while (isWord(at(i)) || at(i) == 0x2e || at(i) == 0x2f) i++;
+  let slash = false;
+  while (true) {
+    let c = at(i);
+    if (c == 0x2f) slash = true;
+    else if (!isWord(c) && c != 0x2e) break;
+    i++;
+  }
+  cmdStart = start;
+  cmdEnd = i;
   let w = i - start;
-  if (w < 2 || w > 16) return false;
+  if (w < 2) return false;
   // a query parameter named like a command ("&id=5") is not one
   if (at(i) == 0x3d) return false;
   let c0 = at(start);
-  // a path to a binary: /bin/sh, /usr/bin/id
-  if (c0 == 0x2f && (find('/bin/', start, i) >= 0 || find('/tmp/', start, i) >= 0)) return true;
+  // a path to a binary: /bin/sh, /usr/bin/id, /sbin/ifconfig, usr/bin/id (its first slash lost)
+  if (slash) {
+    let b = find('bin/', start, i);
+    if (b >= 0 && b + 4 < i && (b == start || at(b - 1) == 0x2f || at(b - 1) == 0x73 && (b - 1 == start || at(b - 2) == 0x2f))) return true;
+    if (c0 == 0x2f && find('/tmp/', start, i) >= 0) return true;
+  }
+  // Windows runs "ping.exe" as "ping"
+  if (w >= 6 && at(i - 4) == 0x2e && at(i - 3) == 0x65 && at(i - 2) == 0x78 && at(i - 1) == 0x65) w -= 4;
   // quick reject: no command has this length and first letter
-  if (w >= 32 || (load<u32>(commandIndex + (<usize>w << 2)) & (<u32>1 << ((c0 - 0x61) & 31))) == 0) return false;
+  if (w > 16 || (load<u32>(commandIndex + (<usize>w << 2)) & (<u32>1 << ((c0 - 0x61) & 31))) == 0) return false;
   for (let k = 0; k < COMMANDS.length; k++) {
     let cand = unchecked(COMMANDS[k]);
     if (cand.length != w) continue;
@@ -398,9 +416,51 @@ function commandAt(i: i32): bool {
   return false;
 }
 
+/**
+ * What follows a command word at k makes it a command line: options ("ls -la", "ping -n 3")
+ * or a system path as its argument ("cat /etc/passwd", "dir c:\", "dir c: |").
+ */
+function commandArgs(k: i32): bool {
+  if (at(k) != 0x20) return false;
+  let c = at(k + 1);
+  if (c == 0x2d) return at(k + 2) - 97 <= 25;
+  if (c == 0x2f) {
+    let d = at(k + 2);
+    // /etc/ /bin/ /usr/ /tmp/ /var/ /dev/ /proc/ /home/ /root/ /sbin/ /opt/ /boot/
+    if (d != 0x65 && d != 0x62 && d != 0x75 && d != 0x74 && d != 0x76 && d != 0x64 && d != 0x70 && d != 0x68 && d != 0x72 && d != 0x73 && d != 0x6f) return false;
+    let p = k + 2;
+    let e = p;
+    while (at(e) - 97 <= 25) e++;
+    if (at(e) != 0x2f && at(e) != 0 && at(e) != 0x20) return false;
+    let n = e - p;
+    if (n == 3) return find('etc', p, e) == p || find('bin', p, e) == p || find('usr', p, e) == p || find('tmp', p, e) == p || find('var', p, e) == p || find('dev', p, e) == p || find('opt', p, e) == p;
+    if (n == 4) return find('proc', p, e) == p || find('home', p, e) == p || find('root', p, e) == p || find('sbin', p, e) == p || find('boot', p, e) == p;
+    return false;
+  }
+  // a drive: "c:", "c:\", "c:/", "c: |" (not "echo a: b")
+  if (c - 97 <= 25 && at(k + 2) == 0x3a) {
+    let d = at(k + 3);
+    if (d == 0x20) d = at(k + 4);
+    return d == 0 || d == 0x5c || d == 0x2f || d == 0x7c || d == 0x26 || d == 0x3b;
+  }
+  return false;
+}
+
+/** The command word [cmdStart, cmdEnd) is "true" or "false": alone, a cookie's or a form's flag. */
+function booleanWord(): bool {
+  let n = cmdEnd - cmdStart;
+  return n == 4 && find('true', cmdStart, cmdEnd) == cmdStart || n == 5 && find('false', cmdStart, cmdEnd) == cmdStart;
+}
+
 function cmdi(): bool {
   // code execution in the application's language
   if (has('eval(') || has('assert(') || has('passthru(') || has('shell_exec(') || has('proc_open(') || has('popen(') || has('phpinfo()') || has('<!--#exec') || has('system(') && (has("'") || has('"')) || has('runtime.getruntime') || has('processbuilder') || has('/usr/bin/') || has('/usr/sbin/')) return true;
+  // a shell command handed to exec() (PHP, Perl, Node): exec('whoami'), exec("ls -la")
+  let x = find('exec(');
+  while (x >= 0) {
+    if ((at(x + 5) == 0x27 || at(x + 5) == 0x22) && commandAt(x + 6)) return true;
+    x = find('exec(', x + 5);
+  }
   // OGNL / EL expression injection running commands (Confluence, Struts)
   if ((has('${(#') || has('%{(#') || has('%{#') || has('${#')) && (has('@java.lang') || has('runtime') || has('exec') || has('ognl') || has('#context') || has('#_memberaccess'))) return true;
   // shellshock
@@ -414,11 +474,16 @@ function cmdi(): bool {
     } else if (c == 0x26 && at(i + 1) == 0x26) {
       if (commandAt(i + 2)) return true;
     } else if (c == 0x26 && at(i + 1) == 0x20) {
-      // "& ping -n 30 …": a command with options after a lone ampersand
-      let k = i + 2;
-      if (commandAt(k)) {
-        while (isWord(at(k)) || at(k) == 0x2e) k++;
-        if (at(k) == 0x20 && at(k + 1) == 0x2d) return true;
+      // "& ping -n 30 …", "& dir c:\": a command line after a lone ampersand ("LC & NC - Boys" is
+      // prose); "=& id": a command alone right after the ampersand that opens a value
+      if (commandAt(i + 2)) {
+        if (commandArgs(cmdEnd)) return true;
+        let b = i - 1;
+        while (at(b) == 0x20) b--;
+        if ((b < 0 || at(b) == 0x3d) && !booleanWord()) {
+          let d = at(cmdEnd);
+          if (d == 0 || d == 0x26 || d == 0x3b || d == 0x7c || d == 0x20) return true;
+        }
       }
     } else if (c == 0x26 && at(i + 1) != 0x20) {
       // "&id" is a query parameter unless a command follows ("&whoami"); "& sleep" is prose
@@ -577,18 +642,24 @@ function plainWords(): u32 {
   return bits;
 }
 
-/** A value that is a command with options ("ls -l /", "netstat -an"), or an unmistakable one alone. */
+/**
+ * A value that is a command line ("ls -l /", "cat /etc/passwd", " ping.exe -n 3"), a command closed by
+ * a shell separator ("id;"), or an unmistakable one alone ("whoami", "ipconfig /all").
+ */
 function bareCommand(): bool {
   let v = 0;
   while (true) {
-    if (commandAt(v)) {
-      let k = v;
-      while (isWord(at(k)) || at(k) == 0x2e) k++;
-      if (at(k) == 0x20 && at(k + 1) == 0x2d && at(k + 2) - 97 <= 25) return true;
-      // "id;", "uname|": a command closed by a shell separator
-      if ((at(k) == 0x3b || at(k) == 0x7c) && (at(k + 1) == 0 || at(k + 1) == 0x26 || at(k + 1) == 0x20)) return true;
-      if (k - v >= 6 && (at(k) == 0 || at(k) == 0x26)) {
-        if (find('whoami', v, k) == v || find('ipconfig', v, k) == v || find('ifconfig', v, k) == v || find('netstat', v, k) == v || find('systeminfo', v, k) == v) return true;
+    // leading spaces and a quote meant to close the application's own: `" ping.exe -n 31 …`
+    let s = v;
+    while (at(s) == 0x20 || at(s) == 0x22 || at(s) == 0x27) s++;
+    if (commandAt(s)) {
+      let k = cmdEnd;
+      if (commandArgs(k)) return true;
+      // "id;", "uname|": a command closed by a shell separator ("=true;" is a flag)
+      if ((at(k) == 0x3b || at(k) == 0x7c) && (at(k + 1) == 0 || at(k + 1) == 0x26 || at(k + 1) == 0x20) && !booleanWord()) return true;
+      let c = cmdStart;
+      if (k - c >= 6 && (at(k) == 0 || at(k) == 0x26 || at(k) == 0x20 && at(k + 1) == 0x2f && at(k + 2) - 97 <= 25)) {
+        if (find('whoami', c, k) == c || find('ipconfig', c, k) == c || find('ifconfig', c, k) == c || find('netstat', c, k) == c || find('systeminfo', c, k) == c) return true;
       }
     }
     let eq = find('=', v);

