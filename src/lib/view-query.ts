@@ -108,6 +108,11 @@ export function queryOfView(view: View, base: string | URLSearchParams = ''): st
   return s ? `?${s}` : '';
 }
 
+/** `base` (a page's query) with its view replaced by that of `query` (from `queryOfView`). */
+export function withView(base: string, query: string): string {
+  return queryOfView(viewFromQuery(query), base);
+}
+
 /** Same filter and sort? */
 export function sameView(a: View, b: View): boolean {
   return queryOfView(a) === queryOfView(b);

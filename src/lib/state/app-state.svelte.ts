@@ -77,6 +77,7 @@ export class AppState {
   /** The row the keyboard is on (j/k), -1 for none. */
   #cursor = $state(-1);
   #navigate: Navigate | undefined;
+  #started = false;
   /** The filter field changed last and when, so that typing replaces its history entry. */
   #lastEdit: { field: string; at: number } | null = null;
   /** Sessions that pass the filter. */
@@ -330,6 +331,7 @@ export class AppState {
 
   /** Starts the worker (once) and shows what is already stored. */
   async start(): Promise<void> {
+    this.#started = true;
     if (!this.#api) {
       const worker = createWorker();
       worker.addEventListener('error', () => {
@@ -471,6 +473,8 @@ export class AppState {
     this.#filter = view.filter;
     this.#sort = view.sort;
     this.#lastEdit = null;
+    // Before start(): the view is listed by start's first listing.
+    if (!this.#started) return Promise.resolve();
     return this.#relist();
   }
 

@@ -19,7 +19,7 @@ import type {
 } from '../../worker/api';
 import { checkGrouping, DEFAULT_GROUPING } from '../grouping';
 import { AppState, ENDPOINT_ROWS, MAX_PAGES, PAGE_SIZE } from './app-state.svelte';
-import { queryOfView, viewFromQuery } from '../view-query';
+import { queryOfView, viewFromQuery, withView } from '../view-query';
 
 const session = (id: string): Session => ({
   id,
@@ -683,7 +683,18 @@ describe('AppState: the view in the URL, pages of rows, the keyboard row', () =>
     expect(app.query).toBe('?last=15m');
   });
 
+  it('takes the view of a URL opened before start and lists it first', async () => {
+    const { api, calls } = many(3);
+    const app = new AppState(api);
+    await app.applyQuery('?attack=sqli&sort=-risk');
+    expect(calls.list).toEqual([]);
+    await app.start();
+    expect(calls.queries[0]).toEqual({ filter: { attack: 'sqli' }, sort: '-risk' });
+    expect(app.error).toBeNull();
+  });
+
   it('keeps other parameters of the URL (store=none) and parses what it writes', () => {
+    expect(withView('?store=none&ip=1.2.3.4', '?user=bob')).toBe('?store=none&user=bob');
     const q = queryOfView({ filter: { status: '4xx', minRequests: 3 }, sort: 'ua' }, '?store=none&status=5xx');
     expect(q).toBe('?store=none&status=4xx&min-requests=3&sort=ua');
     expect(viewFromQuery(q)).toEqual({ filter: { status: '4xx', minRequests: 3 }, sort: 'ua' });
