@@ -1,6 +1,7 @@
 // The worker's typed surface: the only thing the page imports from the worker side (types only).
 import type { FilePreview } from '../lib/core/analyse';
 import type { AttackType, EndpointStats, InputError, Label, LabelName, ParsedRequest, Progress, Result, RiskPart, Session, Summary } from '../lib/core/types';
+import type { SortKey } from '../lib/filters';
 import type { GroupingSettings } from '../lib/grouping';
 import type { ImportRecord, Retention } from '../lib/storage/store';
 import type { Pruned } from './commit';
@@ -49,22 +50,51 @@ export interface ImportReport extends Summary {
 }
 
 /**
- * Which sessions to list. Every condition is optional; empty strings are no condition. `attack` is a
- * name of ATTACK_TYPES (sessions with at least one request of that type) or '*' (of any type);
- * `label` a name of LABELS; `minRisk` the least risk, 0..100. An unknown attack type or label
- * matches nothing.
+ * Which sessions to list (SPEC §5). Every condition is optional; empty strings and non-numbers are
+ * no condition; conditions combine with AND. `attack` is a name of ATTACK_TYPES (sessions with at
+ * least one request of that type) or '*' (of any type); `label` a name of LABELS; `minRisk` the least
+ * risk, 0..100. An unknown attack type or label matches nothing.
  */
 export interface SessionFilter {
   attack?: string;
   label?: string;
   minRisk?: number;
+  /** Sessions overlapping [from, to], UTC ms (either end may be left open). */
+  from?: number;
+  to?: number;
+  /**
+   * Sessions overlapping the last `last` ms before the newest stored session's end: stored logs are
+   * archives, so "the last hour" is the last hour of the data, not of the clock.
+   */
+  last?: number;
+  /** An endpoint template the session requested: contains, case-insensitive, `*` any run ("/api/*\/orders"). */
+  endpoint?: string;
+  /** A method ("POST"); with `endpoint`, one endpoint must match both. */
+  method?: string;
+  /** An address, a CIDR block (IPv4 or IPv6), or the start of an address: any of the session's IPs. */
+  ip?: string;
+  /** The remote user: contains, case-insensitive, `*` wildcards. */
+  user?: string;
+  /** A host the session requested: contains, case-insensitive, `*` wildcards. */
+  host?: string;
+  /**
+   * Status codes or classes, comma-separated ("404", "4xx,5xx"): sessions with at least one such
+   * answer. Sessions count answers by class (and 404s apart), so other exact codes match their class.
+   */
+  status?: string;
+  minRequests?: number;
+  /** A session id or its first hex digits. */
+  id?: string;
 }
 
+/** What the sessions list can be sorted by: every column of the table (SORT_KEYS). */
+export type { SortKey };
+
 /**
- * Order of the listed sessions: by start, end or IP (ascending), by requests or risk (highest first);
- * ties by start, then id.
+ * Order of the listed sessions: a SortKey ascending, or with a leading '-' descending ("-risk":
+ * highest first). Ties by start, then id (a stored order walked backwards breaks ties newest first).
  */
-export type SessionSort = 'start' | 'end' | 'requests' | 'ip' | 'risk';
+export type SessionSort = SortKey | `-${SortKey}`;
 
 export interface SessionPage {
   /** Sessions stored in total. */

@@ -645,16 +645,16 @@ describe('SessionService: filters and sort by risk (real core)', () => {
     const lines = text.trimEnd().split('\n');
     const { service } = realService();
     await mustImport(service, lines.slice(0, 3000).join('\n') + '\n', 'a.log');
-    const before = await service.listSessions(0, 1e9, { attack: ANY_ATTACK }, 'risk');
+    const before = await service.listSessions(0, 1e9, { attack: ANY_ATTACK }, '-risk');
     await mustImport(service, lines.slice(3000).join('\n') + '\n', 'b.log');
     const all = await service.listSessions(0, 1e9);
-    const byRisk = await service.listSessions(0, 1e9, undefined, 'risk');
+    const byRisk = await service.listSessions(0, 1e9, undefined, '-risk');
     const order = new Map(all.rows.map((r, i) => [r.id, i]));
     const want = [...all.rows].sort((a, b) => b.risk - a.risk || order.get(a.id)! - order.get(b.id)!);
     expect(byRisk.rows.map((r) => r.id)).toEqual(want.map((r) => r.id));
     expect(byRisk.rows[0].risk).toBeGreaterThan(byRisk.rows.at(-1)!.risk);
 
-    const after = await service.listSessions(0, 1e9, { attack: ANY_ATTACK }, 'risk');
+    const after = await service.listSessions(0, 1e9, { attack: ANY_ATTACK }, '-risk');
     expect(after.total).toBe(all.total);
     expect(after.rows.map((r) => r.id)).toEqual(want.filter((s) => passes(s, { attack: ANY_ATTACK })).map((r) => r.id));
     expect(after.matched).toBeGreaterThan(before.matched);
@@ -663,7 +663,7 @@ describe('SessionService: filters and sort by risk (real core)', () => {
   it('keeps attacks, labels with their evidence, risk and its parts on the rows', async () => {
     const { service } = realService();
     await mustImport(service, text, 'all.log');
-    const page = await service.listSessions(0, 1e9, { label: 'security-crawler' }, 'risk');
+    const page = await service.listSessions(0, 1e9, { label: 'security-crawler' }, '-risk');
     expect(page.matched).toBeGreaterThan(0);
     for (const s of page.rows) {
       expect(s.labels.find((l) => l.name === 'security-crawler')?.evidence).toMatch(/\d/);

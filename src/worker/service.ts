@@ -55,7 +55,7 @@ import type {
 import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type Pruned } from './commit';
 import { fail, isQuotaError, messageOf } from './errors';
 import type { ChangeMessage, Lock } from './locks';
-import { selectSessions } from './select';
+import { selectSessions, selectionKey } from './select';
 import type { StorageMode } from './storage-mode';
 import { filterRequests, gatherRequests, requestRow, type Gathered } from './session-requests';
 import { openSources } from './sources';
@@ -214,7 +214,7 @@ export class SessionService implements WorkerApi {
   /** The rows a query picks; the last query's are reused while the held table is the same. */
   #select(held: HeldData, filter?: SessionFilter, sort?: SessionSort): Uint32Array | null {
     const sessions = held.sessions!;
-    const key = JSON.stringify([filter?.attack ?? '', filter?.label ?? '', filter?.minRisk ?? 0, sort ?? 'start']);
+    const key = selectionKey(filter, sort);
     const last = this.#selection;
     if (last && last.sessions === sessions && last.key === key) return last.rows;
     const rows = selectSessions(sessions, filter, sort, held.orders);

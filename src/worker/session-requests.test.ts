@@ -64,7 +64,7 @@ describe('session requests', () => {
     const { service: s, db } = service();
     await putRetention(await db(), { days: 36500, anchor: 'data' });
     expect((await s.importSources([file(text, 'all.log')])).ok).toBe(true);
-    const { rows } = await s.listSessions(0, 1, {}, 'requests');
+    const { rows } = await s.listSessions(0, 1, {}, '-requests');
     const top = rows[0];
     const all = await s.sessionRequests(top.id, 0, 100_000);
     const fours = await s.sessionRequests(top.id, 0, 100_000, { statusClass: '4xx' });
@@ -88,7 +88,7 @@ describe('session requests: evidence filters', () => {
     await putRetention(await db(), { days: 36500, anchor: 'data' });
     const log = generateLog({ lines: 4000, seed: 12 });
     expect((await s.importSources([file(log, 'ev.log')])).ok).toBe(true);
-    const { rows } = await s.listSessions(0, 1, {}, 'requests');
+    const { rows } = await s.listSessions(0, 1, {}, '-requests');
     const all = (await s.sessionRequests(rows[0].id, 0, 100_000)).rows;
     const auth = await s.sessionRequests(rows[0].id, 0, 100_000, { statuses: [401, 403] });
     expect(auth.rows).toEqual(all.filter((r) => r.status === 401 || r.status === 403));

@@ -113,7 +113,9 @@ describe('detection on the page', () => {
     await expect.poll(filtered, { timeout: 30_000 }).toBe(traversal.length);
     expect(await readTotal(page), 'the total stays all stored sessions').toBe(cliRows.length);
     const rows = page.locator(ROWS);
-    await expect.poll(() => rows.count()).toBe(Math.min(200, traversal.length));
+    // The list is virtualised: the rows in view (and a few around) are in the DOM.
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(Math.min(10, traversal.length));
+    expect(await rows.count()).toBeLessThanOrEqual(Math.min(100, traversal.length));
     // Every listed row is an attack row: marked in text (not colour alone) and tinted.
     for (const i of [0, 1, (await rows.count()) - 1]) {
       const row = rows.nth(i);
@@ -174,7 +176,7 @@ describe('detection on the page', () => {
     await page.locator('[data-testid="requests-show"]').selectOption('all');
 
     // Highest risk first: the first row has the greatest risk among the traversal sessions.
-    await page.locator('[data-testid="sort-risk"]').check();
+    await page.locator('[data-testid="sort-risk"]').click(); // first click: highest first
     const top = Math.max(...traversal.map((s) => s.risk));
     await expect.poll(async () => Number(await text(rows.first().locator('[data-testid="session-risk"] .n')))).toBe(top);
     expect(await filtered()).toBe(traversal.length);
@@ -221,7 +223,8 @@ describe('detection on the page', () => {
     await page.locator('[data-testid="filter-label"]').selectOption(label);
     await expect.poll(filtered, { timeout: 30_000 }).toBe(n);
     const rows = page.locator(ROWS);
-    await expect.poll(() => rows.count()).toBe(Math.min(200, n));
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(Math.min(10, n));
+    expect(await rows.count()).toBeLessThanOrEqual(Math.min(100, n));
     for (const chips of await rows.locator('[data-testid="session-labels"]').allTextContents()) expect(chips).toContain(label);
 
     await rows.first().locator('[data-testid="session-open"]').click();

@@ -97,7 +97,9 @@ describe('imports merged with what is stored', () => {
     await importFile(earlier, expected);
     expect(await page.locator('[data-testid="summary-stored"]').textContent()).toBe(String(expected));
     const inParts = await shown();
-    expect(inParts.ids.length).toBe(Math.min(200, expected));
+    // the virtualised list: the rows in view and a few around
+    expect(inParts.ids.length).toBeGreaterThan(10);
+    expect(inParts.ids.length).toBeLessThan(100);
     const endpoints = cli(['endpoints', REAL]).trim().split('\n').map((l) => JSON.parse(l) as { endpoint: string; requests: number });
     expect(inParts.endpointTotal).toBe(String(endpoints.length));
     expect(inParts.endpoints.length).toBe(Math.min(50, endpoints.length));

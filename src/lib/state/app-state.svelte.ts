@@ -28,9 +28,23 @@ import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../gro
 import { ProgressTracker, type ProgressFigures } from '../progress';
 import { keepNothingAsked, startWorker } from '../worker-start';
 import { listenForChanges } from './changes';
+import { cleanFilter, cleanSort, queryOfView, sameView, viewFromQuery, type View } from '../view-query';
 
-/** Rows shown in the sessions table; a virtualised list replaces this cap later (SPEC §5). */
-export const PAGE_SIZE = 200;
+/**
+ * Rows asked of the worker at once. The table is virtualised (SPEC §5): it asks for the pages its
+ * visible rows fall in; 100 rows is a few screens, and one structured clone of ~100 KB.
+ */
+export const PAGE_SIZE = 100;
+
+/** Pages of rows kept on the page; the farthest from what is shown go first (a million rows stay in the worker). */
+export const MAX_PAGES = 40;
+
+/**
+ * How the page follows the view in its URL: `query` is the new query ('' for none; the page keeps
+ * its own other parameters); `replace` when it refines the last change (typing) rather than adding a
+ * step to the history.
+ */
+export type Navigate = (query: string, replace: boolean) => void;
 
 /** Rows shown in the endpoints table: the top ones by requests. */
 export const ENDPOINT_ROWS = 50;
@@ -50,8 +64,22 @@ export class AppState {
   #api: Remote<WorkerApi> | undefined;
   #worker: Worker | undefined;
 
+  /** Pages of listed rows by index (row i is in page i / PAGE_SIZE), for the query of #listSeq. */
+  #pages = new Map<number, Session[]>();
+  /** Pages asked for and not answered yet. */
+  #asking = new Set<number>();
+  /** Bumped when #pages changes: rowAt() reads it. */
+  #pagesVersion = $state(0);
   #rows = $state.raw<Session[]>([]);
   #total = $state(0);
+  /** The newest end of any stored session: the anchor of the time presets (null when none). */
+  #newest = $state<number | null>(null);
+  /** The row the keyboard is on (j/k), -1 for none. */
+  #cursor = $state(-1);
+  #navigate: Navigate | undefined;
+  #started = false;
+  /** The filter field changed last and when, so that typing replaces its history entry. */
+  #lastEdit: { field: string; at: number } | null = null;
   /** Sessions that pass the filter. */
   #matched = $state(0);
   #filter = $state.raw<SessionFilter>({});
@@ -111,6 +139,26 @@ export class AppState {
   get rows(): Session[] {
     return this.#rows;
   }
+  /**
+   * Row i of the filtered, sorted list, if it has been fetched; undefined until then (ask with
+   * `showRows`). Reactive: a view re-reads it when the page arrives.
+   */
+  rowAt(i: number): Session | undefined {
+    void this.#pagesVersion;
+    return this.#pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+  }
+  /** The newest end of any stored session (UTC ms): what the time presets count back from. */
+  get newest(): number | null {
+    return this.#newest;
+  }
+  /** The row the keyboard is on (j/k), -1 for none. */
+  get cursor(): number {
+    return this.#cursor;
+  }
+  /** The view (filter and sort) as a URL query: '' for the plain list. */
+  get query(): string {
+    return queryOfView({ filter: this.#filter, sort: this.#sort });
+  }
   /** Sessions stored in total. */
   get total(): number {
     return this.#total;
@@ -125,8 +173,7 @@ export class AppState {
   }
   /** True when the filter lets only some sessions through. */
   get filtered(): boolean {
-    const f = this.#filter;
-    return Boolean(f.attack || f.label || (f.minRisk ?? 0) > 0);
+    return Object.keys(this.#filter).length > 0;
   }
   get sort(): SessionSort {
     return this.#sort;
@@ -273,13 +320,18 @@ export class AppState {
     );
   }
 
-  /** `api` is for tests; the page lets the class start its own worker. */
-  constructor(api?: Remote<WorkerApi>) {
+  /**
+   * `api` is for tests; the page lets the class start its own worker. `navigate` puts each view the
+   * user chooses into the page's URL (the page reads it back with `applyQuery`).
+   */
+  constructor(api?: Remote<WorkerApi>, options: { navigate?: Navigate } = {}) {
     this.#api = api;
+    this.#navigate = options.navigate;
   }
 
   /** Starts the worker (once) and shows what is already stored. */
   async start(): Promise<void> {
+    this.#started = true;
     if (!this.#api) {
       const worker = createWorker();
       worker.addEventListener('error', () => {
@@ -386,23 +438,107 @@ export class AppState {
   }
 
   /**
-   * Changes the session filter (the given conditions; '' or 0 drops one) and lists again. The open
-   * detail stays: the data has not changed.
+   * Changes the session filter (the given conditions; '', 0 or undefined drops one) and lists again;
+   * the view goes into the URL. The open detail stays: the data has not changed. A time preset
+   * (`last`) and a range (`from`/`to`) exclude each other: setting one drops the other.
    */
   setFilter(change: SessionFilter): Promise<void> {
     const next: SessionFilter = { ...this.#filter, ...change };
-    this.#filter = {
-      ...(next.attack ? { attack: next.attack } : {}),
-      ...(next.label ? { label: next.label } : {}),
-      ...(Number(next.minRisk) > 0 ? { minRisk: Math.min(100, Number(next.minRisk)) } : {})
-    };
+    if ('last' in change && change.last) {
+      delete next.from;
+      delete next.to;
+    }
+    if (('from' in change && change.from !== undefined) || ('to' in change && change.to !== undefined)) delete next.last;
+    for (const k of Object.keys(change) as (keyof SessionFilter)[]) if (change[k] === undefined) delete next[k];
+    return this.#show({ filter: cleanFilter(next), sort: this.#sort }, Object.keys(change).join(','));
+  }
+
+  /** Lists in another order ("risk" lowest first, "-risk" highest first; anything unknown: by start). */
+  setSort(sort: SessionSort): Promise<void> {
+    return this.#show({ filter: this.#filter, sort: cleanSort(sort) }, 'sort');
+  }
+
+  /** Drops every condition of the filter (the sort stays). */
+  clearFilter(): Promise<void> {
+    return this.#show({ filter: {}, sort: this.#sort }, '');
+  }
+
+  /**
+   * Shows the view a URL query describes (a link opened, back or forward): lists it without
+   * navigating again. Nothing happens when it is the view shown.
+   */
+  applyQuery(search: string | URLSearchParams): Promise<void> {
+    const view = viewFromQuery(search);
+    if (sameView(view, { filter: this.#filter, sort: this.#sort })) return Promise.resolve();
+    this.#filter = view.filter;
+    this.#sort = view.sort;
+    this.#lastEdit = null;
+    // Before start(): the view is listed by start's first listing.
+    if (!this.#started) return Promise.resolve();
     return this.#relist();
   }
 
-  /** Lists by start or by risk (highest first). */
-  setSort(sort: SessionSort): Promise<void> {
-    this.#sort = sort === 'risk' ? 'risk' : 'start';
-    return this.#relist();
+  async #show(view: View, field: string): Promise<void> {
+    if (sameView(view, { filter: this.#filter, sort: this.#sort })) return;
+    this.#filter = view.filter;
+    this.#sort = view.sort;
+    // Typing in one field refines one step of the history; another field, or a pause, adds a step.
+    const now = Date.now();
+    const replace = field !== '' && this.#lastEdit?.field === field && now - this.#lastEdit.at < TYPING_MS;
+    this.#lastEdit = { field, at: now };
+    this.#navigate?.(this.query, replace);
+    await this.#relist();
+  }
+
+  /**
+   * Fetches the pages rows `from .. to` (exclusive) fall in, if not held or asked for already.
+   * The virtualised table calls it with the rows it shows.
+   */
+  showRows(from: number, to: number): void {
+    const first = Math.max(0, Math.floor(from / PAGE_SIZE));
+    const last = Math.floor((Math.min(to, this.#matched) - 1) / PAGE_SIZE);
+    for (let p = first; p <= last; p++) {
+      if (this.#pages.has(p) || this.#asking.has(p)) continue;
+      void this.#fetchPage(p, (first + last) / 2);
+    }
+  }
+
+  async #fetchPage(p: number, around: number): Promise<void> {
+    const seq = this.#listSeq;
+    this.#asking.add(p);
+    try {
+      const page = await this.#remote().listSessions(p * PAGE_SIZE, PAGE_SIZE, this.#filter, this.#sort);
+      if (seq !== this.#listSeq) return;
+      this.#pages.set(p, page.rows);
+      // Keep the pages nearest to what is shown; the others are asked again when scrolled back to.
+      if (this.#pages.size > MAX_PAGES) {
+        const far = [...this.#pages.keys()].filter((k) => k !== 0).sort((a, b) => Math.abs(b - around) - Math.abs(a - around));
+        for (const k of far.slice(0, this.#pages.size - MAX_PAGES)) this.#pages.delete(k);
+      }
+      this.#pagesVersion++;
+    } catch (err) {
+      if (seq === this.#listSeq) this.#fail('', `Could not read the stored sessions: ${messageOf(err)}`);
+    } finally {
+      if (seq === this.#listSeq) this.#asking.delete(p);
+    }
+  }
+
+  /** Moves the keyboard's row by `delta` (j: +1, k: -1), within the listed rows. */
+  moveCursor(delta: number): void {
+    if (this.#matched === 0) return;
+    const at = this.#cursor < 0 ? (delta > 0 ? 0 : this.#matched - 1) : this.#cursor + delta;
+    this.#cursor = Math.max(0, Math.min(this.#matched - 1, at));
+  }
+
+  /** Puts the keyboard's row on row i (a click, a focus). */
+  setCursor(i: number): void {
+    this.#cursor = i >= 0 && i < this.#matched ? i : -1;
+  }
+
+  /** Opens the detail of the keyboard's row (Enter), if it has been fetched. */
+  openCursor(): void {
+    const s = this.#cursor >= 0 ? this.rowAt(this.#cursor) : undefined;
+    if (s) this.select(s);
   }
 
   /** Opens the detail of a session (null closes it). */
@@ -419,17 +555,27 @@ export class AppState {
   }
 
   /**
-   * The first page for the filter and sort in force; a newer listing wins. After the data changed
-   * (`fresh`), an open detail shows the session as now stored, or closes if it is gone (merged).
+   * The first page for the filter and sort in force; a newer listing wins, and the pages of older
+   * ones are dropped. After the data changed (`fresh`), an open detail shows the session as now
+   * stored, or closes if it is gone (merged), and the newest stored end is read again.
    */
   async #listSessions(fresh: boolean): Promise<void> {
     const seq = ++this.#listSeq;
     if (fresh) this.#selectionStale = true;
-    const page = await this.#remote().listSessions(0, PAGE_SIZE, this.#filter, this.#sort);
+    const api = this.#remote();
+    const [page, newest] = await Promise.all([
+      api.listSessions(0, PAGE_SIZE, this.#filter, this.#sort),
+      fresh ? api.listSessions(0, 1, {}, '-end').then((p) => p.rows[0]?.end ?? null) : Promise.resolve(this.#newest)
+    ]);
     if (seq !== this.#listSeq) return;
+    this.#pages = new Map([[0, page.rows]]);
+    this.#asking = new Set();
+    this.#pagesVersion++;
     this.#rows = page.rows;
     this.#total = page.total;
     this.#matched = page.matched;
+    this.#newest = newest;
+    this.#cursor = Math.min(this.#cursor, page.matched - 1);
     const open = this.#selected;
     if (open) {
       const now = page.rows.find((r) => r.id === open.id);
@@ -633,6 +779,9 @@ export class AppState {
     this.#error = { kind: 'read-failed', file, message };
   }
 }
+
+/** Edits of one filter field closer together than this are one step of the history (typing). */
+const TYPING_MS = 1500;
 
 /** What retention dropped, for the user. */
 export function prunedSentence(p: Pruned): string {

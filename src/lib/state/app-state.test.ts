@@ -18,7 +18,8 @@ import type {
   Retention
 } from '../../worker/api';
 import { checkGrouping, DEFAULT_GROUPING } from '../grouping';
-import { AppState, ENDPOINT_ROWS, PAGE_SIZE } from './app-state.svelte';
+import { AppState, ENDPOINT_ROWS, MAX_PAGES, PAGE_SIZE } from './app-state.svelte';
+import { queryOfView, viewFromQuery, withView } from '../view-query';
 
 const session = (id: string): Session => ({
   id,
@@ -107,7 +108,8 @@ function fakeApi(importSources: WorkerApi['importSources'], previewSources?: Wor
           (!f.label || s.labels.some((l) => l.name === f.label)) &&
           s.risk >= (f.minRisk ?? 0)
       );
-      if (sort === 'risk') passing.sort((a, b) => b.risk - a.risk);
+      if (sort === '-risk') passing.sort((a, b) => b.risk - a.risk);
+      if (sort === '-end') passing.sort((a, b) => b.end - a.end);
       return { total: stored.length, matched: passing.length, rows: passing.slice(offset, offset + limit) };
     },
     sessionTotal: async () => stored.length,
@@ -156,7 +158,10 @@ describe('AppState', () => {
     expect(app.loaded).toBe(true);
     expect(app.total).toBe(1);
     expect(app.rows.map((r) => r.id)).toEqual(['old']);
-    expect(calls.list).toEqual([[0, PAGE_SIZE]]);
+    // the first page, and the newest stored session (the anchor of the time presets)
+    expect(calls.list).toEqual([[0, PAGE_SIZE], [0, 1]]);
+    expect(calls.queries[1]).toEqual({ filter: {}, sort: '-end' });
+    expect(app.newest).toBe(1);
   });
 
   it('shows progress while importing, then the report and the new sessions', async () => {
@@ -500,10 +505,10 @@ describe('AppState: session filter, sort and detail', () => {
     expect(calls.queries.at(-1)?.filter).toEqual({ label: 'library-agent' });
     expect(app.rows.map((r) => r.id)).toEqual(['script', 'injector']);
 
-    await app.setSort('risk');
+    await app.setSort('-risk');
     expect(app.rows.map((r) => r.id)).toEqual(['injector', 'script']);
     await app.setFilter({ label: '', minRisk: 30 });
-    expect(calls.queries.at(-1)).toEqual({ filter: { minRisk: 30 }, sort: 'risk' });
+    expect(calls.queries.at(-1)).toEqual({ filter: { minRisk: 30 }, sort: '-risk' });
     expect(app.rows.map((r) => r.id)).toEqual(['walker', 'injector']);
 
     // 0, '' and odd numbers drop a condition; the filter stays plain data (it is structured-cloned).
@@ -595,5 +600,147 @@ describe('AppState: storage upkeep, duplicates and retention', () => {
     expect(app.retention).toEqual({ days: 7, anchor: 'data' });
     await app.saveRetention({ days: 3, anchor: 'clock' });
     expect(app.retention).toEqual({ days: 3, anchor: 'clock' });
+  });
+});
+
+describe('AppState: the view in the URL, pages of rows, the keyboard row', () => {
+  const ok = async () => ({ ok: true as const, value: report });
+  function many(n: number) {
+    const fake = fakeApi(ok);
+    for (let i = 0; i < n; i++) fake.stored.push({ ...session(`r${i}`), start: i, end: i + 1, attacks: i % 3 ? {} : { sqli: 1 }, risk: i % 100 });
+    return fake;
+  }
+
+  it('puts each chosen view into the URL; typing in one field replaces its step; the same view navigates nowhere', async () => {
+    const { api } = many(3);
+    const steps: [string, boolean][] = [];
+    const app = new AppState(api, { navigate: (q, replace) => steps.push([q, replace]) });
+    await app.start();
+    expect(app.query).toBe('');
+    await app.setFilter({ attack: 'sqli' });
+    await app.setFilter({ endpoint: '/api' });
+    await app.setFilter({ endpoint: '/api/*/users' });
+    await app.setSort('-risk');
+    await app.setSort('-risk');
+    await app.setFilter({ ip: '10.0.0.0/8', method: 'post' });
+    expect(steps).toEqual([
+      ['?attack=sqli', false],
+      ['?attack=sqli&endpoint=%2Fapi', false],
+      ['?attack=sqli&endpoint=%2Fapi%2F*%2Fusers', true],
+      ['?attack=sqli&endpoint=%2Fapi%2F*%2Fusers&sort=-risk', false],
+      ['?attack=sqli&endpoint=%2Fapi%2F*%2Fusers&method=POST&ip=10.0.0.0%2F8&sort=-risk', false]
+    ]);
+    await app.clearFilter();
+    expect(steps.at(-1)).toEqual(['?sort=-risk', false]);
+  });
+
+  it('shows the view of a URL (a link, back or forward) without navigating, and round-trips every condition', async () => {
+    const { api, calls } = many(3);
+    const steps: string[] = [];
+    const app = new AppState(api, { navigate: (q) => steps.push(q) });
+    await app.start();
+    const url =
+      '?attack=sqli&label=scraping&endpoint=GET+%2Fa*&method=GET&ip=2001%3Adb8%3A%3A%2F32&user=bob&host=*.org&status=404%2C5xx&id=ab12' +
+      '&from=2024-01-01T10%3A00%3A00Z&to=2024-01-02T00%3A00%3A00Z&min-requests=5&min-risk=20&sort=-duration';
+    await app.applyQuery(url);
+    expect(steps, 'opening a URL adds no history step').toEqual([]);
+    expect(app.filter).toEqual({
+      attack: 'sqli',
+      label: 'scraping',
+      endpoint: 'GET /a*',
+      method: 'GET',
+      ip: '2001:db8::/32',
+      user: 'bob',
+      host: '*.org',
+      status: '404,5xx',
+      id: 'ab12',
+      from: Date.UTC(2024, 0, 1, 10),
+      to: Date.UTC(2024, 0, 2),
+      minRequests: 5,
+      minRisk: 20
+    });
+    expect(app.sort).toBe('-duration');
+    expect(calls.queries.at(-1)).toEqual({ filter: app.filter, sort: '-duration' });
+    expect(new URLSearchParams(app.query)).toEqual(new URLSearchParams(url));
+    const listed = calls.list.length;
+    await app.applyQuery(app.query);
+    expect(calls.list.length, 'the view shown: nothing to list').toBe(listed);
+    // back to the plain page
+    await app.applyQuery('');
+    expect([app.filter, app.sort, app.query]).toEqual([{}, 'start', '']);
+  });
+
+  it('reads a time preset as a window back from the newest stored end; a preset and a range exclude each other', async () => {
+    const { api } = many(2);
+    const app = new AppState(api);
+    await app.start();
+    await app.applyQuery('?last=1h&sort=bogus&min-risk=abc');
+    expect([app.filter, app.sort]).toEqual([{ last: 3_600_000 }, 'start']);
+    await app.setFilter({ from: 5 });
+    expect(app.filter).toEqual({ from: 5 });
+    await app.setFilter({ last: 15 * 60_000 });
+    expect(app.filter).toEqual({ last: 900_000 });
+    expect(app.query).toBe('?last=15m');
+  });
+
+  it('takes the view of a URL opened before start and lists it first', async () => {
+    const { api, calls } = many(3);
+    const app = new AppState(api);
+    await app.applyQuery('?attack=sqli&sort=-risk');
+    expect(calls.list).toEqual([]);
+    await app.start();
+    expect(calls.queries[0]).toEqual({ filter: { attack: 'sqli' }, sort: '-risk' });
+    expect(app.error).toBeNull();
+  });
+
+  it('keeps other parameters of the URL (store=none) and parses what it writes', () => {
+    expect(withView('?store=none&ip=1.2.3.4', '?user=bob')).toBe('?store=none&user=bob');
+    const q = queryOfView({ filter: { status: '4xx', minRequests: 3 }, sort: 'ua' }, '?store=none&status=5xx');
+    expect(q).toBe('?store=none&status=4xx&min-requests=3&sort=ua');
+    expect(viewFromQuery(q)).toEqual({ filter: { status: '4xx', minRequests: 3 }, sort: 'ua' });
+  });
+
+  it('fetches the pages of the rows shown, once, keeps at most MAX_PAGES, and drops them when the view changes', async () => {
+    const { api, calls } = many(PAGE_SIZE * (MAX_PAGES + 5));
+    const app = new AppState(api);
+    await app.start();
+    expect(app.rowAt(0)?.id).toBe('r0');
+    expect(app.rowAt(PAGE_SIZE)).toBeUndefined();
+    calls.list.length = 0;
+    app.showRows(PAGE_SIZE - 5, PAGE_SIZE * 3 + 2);
+    app.showRows(PAGE_SIZE, PAGE_SIZE + 1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.list).toEqual([1, 2, 3].map((p) => [p * PAGE_SIZE, PAGE_SIZE]));
+    expect(app.rowAt(PAGE_SIZE * 3 + 1)?.id).toBe(`r${PAGE_SIZE * 3 + 1}`);
+    for (let p = 4; p < MAX_PAGES + 5; p++) app.showRows(p * PAGE_SIZE, p * PAGE_SIZE + 1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(app.rowAt(PAGE_SIZE * (MAX_PAGES + 4))?.id).toBe(`r${PAGE_SIZE * (MAX_PAGES + 4)}`);
+    expect(app.rowAt(PAGE_SIZE), 'far pages dropped').toBeUndefined();
+    expect(app.rowAt(0), 'the first page stays').toBeDefined();
+    // past the end: nothing asked
+    calls.list.length = 0;
+    app.showRows(app.matched + 10, app.matched + 20);
+    expect(calls.list).toEqual([]);
+    await app.setFilter({ attack: 'sqli' });
+    expect(app.rowAt(PAGE_SIZE * (MAX_PAGES + 4))).toBeUndefined();
+    expect(app.rowAt(1)?.id).toBe('r3');
+  });
+
+  it('moves the keyboard row with j/k within the list and opens it with Enter', async () => {
+    const { api } = many(3);
+    const app = new AppState(api);
+    await app.start();
+    expect(app.cursor).toBe(-1);
+    app.moveCursor(1);
+    expect(app.cursor).toBe(0);
+    app.moveCursor(1);
+    app.moveCursor(1);
+    app.moveCursor(1);
+    expect(app.cursor).toBe(2);
+    app.moveCursor(-1);
+    app.openCursor();
+    expect(app.selected?.id).toBe('r1');
+    await app.setFilter({ attack: 'sqli' });
+    expect(app.cursor, 'kept within the rows that pass').toBe(0);
   });
 });
