@@ -147,6 +147,11 @@ describe('imports never lose data', () => {
     expect(Number(await page.locator('[data-testid="summary-requests"]').textContent())).toBe(requests);
     expect(await readTotal(page)).toBe(total);
     expect((await stored(page)).ledger).toEqual(['complete', 'complete']);
+
+    // The storage panel: what is used of what is available, and the ledger with the forced import.
+    await page.locator('[data-testid="storage-panel"] summary').click();
+    await expect.poll(() => page.locator('[data-testid="storage-use"]').textContent()).toMatch(/Using \d[\d.]* [KMG]?i?B of \d[\d.]* [KMGT]?i?B available/);
+    expect(await page.locator('[data-testid="import-ledger"]').textContent()).toMatch(/copy-of-small\.log \(imported again\)/);
   });
 
   it('an import that fills the quota is rolled back and says so; what was stored stays', async () => {
