@@ -40,7 +40,7 @@ import {
 } from '../lib/storage/store';
 import type { EndpointPage, FormatChoice, ImportOptions, ImportReport, ImportSource, MaintenanceReport, SessionFilter, SessionPage, SessionSort, WorkerApi } from './api';
 import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type Pruned } from './commit';
-import { fail, isQuotaError, messageOf } from './errors';
+import { fail, isFileChanged, isQuotaError, messageOf } from './errors';
 import type { ChangeMessage, Lock } from './locks';
 import { selectSessions } from './select';
 import { openSources } from './sources';
@@ -387,6 +387,7 @@ export class SessionService implements WorkerApi {
           `The browser's storage for this page is full: ${label} could not be stored, and nothing of it was kept (the data stored before is unchanged). Free space by clearing data or keeping fewer days.`
         );
       }
+      if (isFileChanged(err)) return fail('read-failed', label, `Could not import ${label}: the file changed or was removed after it was picked; pick it again. Nothing was stored.`);
       return fail('read-failed', label, `Could not import ${label}: ${messageOf(err)}`);
     }
   }
