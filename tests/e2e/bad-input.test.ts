@@ -131,7 +131,9 @@ async function expectPreviewRefusal(file: string, message: RegExp): Promise<void
 async function expectImportRefusal(file: string, message: RegExp): Promise<void> {
   const name = path.basename(file);
   const error = page.locator('[data-testid="import-error"]');
-  await error.waitFor({ state: 'visible', timeout: 60_000 });
+  const summary = page.locator('[data-testid="import-summary"]');
+  await error.or(summary).first().waitFor({ state: 'visible', timeout: 60_000 });
+  if (await summary.isVisible()) throw new Error(`${name} was imported, not refused: ${(await summary.textContent())?.replace(/\s+/g, ' ')}`);
   const text = (await error.textContent()) ?? '';
   expect(text).toContain(name);
   expect(text).toMatch(message);
