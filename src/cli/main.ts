@@ -19,13 +19,18 @@ async function source(path: string): Promise<LogSource> {
   return {
     name: path,
     size: info.size,
-    stream: () => fileStream(path)
+    stream: () => fileStream(path, info.size)
   };
 }
 
-/** A file as a stream of READ_SIZE reads, pulled only as fast as the core takes them. */
-function fileStream(path: string): ReadableStream<Uint8Array> {
+/**
+ * A file as a stream of READ_SIZE reads, pulled only as fast as the core takes them. A file that
+ * grows or shrinks meanwhile (a live log, a rotation) is read up to where its end was met, and
+ * the user is told so.
+ */
+function fileStream(path: string, sizeAtStat: number): ReadableStream<Uint8Array> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let read = 0;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -33,8 +38,13 @@ function fileStream(path: string): ReadableStream<Uint8Array> {
         // allocUnsafe: no zeroing, every byte handed on is written by the read
         const buf = Buffer.allocUnsafe(READ_SIZE);
         const { bytesRead } = await handle.read(buf, 0, READ_SIZE, null);
+        read += bytesRead;
         if (bytesRead === 0) {
+          const now = (await handle.stat()).size;
           await handle.close();
+          if (read !== sizeAtStat || now !== read) {
+            process.stderr.write(`sessionlens: warning: ${path} changed while it was read (${sizeAtStat} bytes at the start, ${now} at the end); the result covers the ${read} bytes read\n`);
+          }
           controller.close();
           return;
         }

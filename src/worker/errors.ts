@@ -15,3 +15,8 @@ export function isQuotaError(err: unknown): boolean {
   const e = err as { name?: string; inner?: { name?: string } } | null;
   return e?.name === 'QuotaExceededError' || e?.inner?.name === 'QuotaExceededError' || /quota/i.test(messageOf(err));
 }
+
+/** A browser File whose file on disk changed (or went) after it was picked: Chromium's NotReadableError. */
+export function isFileChanged(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'NotReadableError';
+}

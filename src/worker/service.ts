@@ -53,7 +53,7 @@ import type {
   WorkerApi
 } from './api';
 import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type Pruned } from './commit';
-import { fail, isQuotaError, messageOf } from './errors';
+import { fail, isFileChanged, isQuotaError, messageOf } from './errors';
 import type { ChangeMessage, Lock } from './locks';
 import { selectSessions, selectionKey } from './select';
 import type { StorageMode } from './storage-mode';
@@ -445,6 +445,7 @@ export class SessionService implements WorkerApi {
           `The analysis of ${label} stopped on an internal error of the core (${messageOf(err)}); nothing of it was stored, and the data stored before is unchanged. Please report it with the file if you can.`
         );
       }
+      if (isFileChanged(err)) return fail('read-failed', label, `Could not import ${label}: the file changed or was removed after it was picked; pick it again. Nothing was stored.`);
       return fail('read-failed', label, `Could not import ${label}: ${messageOf(err)}`);
     }
   }

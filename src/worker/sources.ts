@@ -22,7 +22,7 @@ export async function openSources(
   for (const [i, src] of sources.entries()) {
     if (src.kind === 'file') {
       const file = src.file;
-      out.push({ name: file.name, size: file.size, stream: tapped(i, () => file.stream()) });
+      out.push({ name: file.name, size: file.size, stream: tapped(i, () => checkedLength(file.name, file.size, file.stream())) });
       continue;
     }
     let res: Response;
@@ -40,6 +40,26 @@ export async function openSources(
     out.push({ name: src.name, size: sizeOf(res), stream: tapped(i, fetchedStream(res, src.url, fetchFn, signal)) });
   }
   return { ok: true, value: out };
+}
+
+/**
+ * A File's bytes, checked against its size when it was picked: Chromium ends the stream of a file cut
+ * short on disk meanwhile without an error, and part of it would be stored as if it were all of it.
+ * The error is the one Chromium gives when it does notice (a NotReadableError).
+ */
+export function checkedLength(name: string, size: number, stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        seen += chunk.length;
+        c.enqueue(chunk);
+      },
+      flush(c) {
+        if (seen !== size) c.error(new DOMException(`${name} ended after ${seen} of its ${size} bytes`, 'NotReadableError'));
+      }
+    })
+  );
 }
 
 /**

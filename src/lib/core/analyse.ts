@@ -4,7 +4,7 @@ import type { FormatSpec } from './formats/spec';
 import { Engine, type EngineOptions } from './engine';
 import { openLog } from './open';
 import { detectFormat, DETECT_BYTES } from './detect';
-import { earlyVerdict, finalVerdict, looksBinary } from './verdict';
+import { earlyVerdict, finalVerdict, notText } from './verdict';
 
 // Reads logs as streams into one Engine: the single entry point of the page's worker and the CLI.
 
@@ -74,9 +74,10 @@ async function openHead(source: LogSource): Promise<Result<Opened>> {
     return fail('read-failed', name, `${name}: cannot read: ${describe(e, opened.value.compression)}`);
   }
   const head = parts.length === 1 ? parts[0] : concat(parts, size);
-  if (looksBinary(head)) {
+  const binary = notText(name, head);
+  if (binary) {
     await reader.cancel().catch(() => {});
-    return fail('binary', name, `${name}: binary data, not a text log (UTF-16 text is not supported either)`);
+    return { ok: false, error: binary };
   }
   return { ok: true, value: { name, reader, head, done, rawRead: () => raw, compression: opened.value.compression } };
 }
@@ -95,6 +96,10 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
 function formatOf(module: WebAssembly.Module, o: Opened, opts: ReadOptions): Result<FormatSpec> {
   if (opts.format) return { ok: true, value: opts.format };
   if (o.head.length === 0) return { ok: true, value: { kind: 'clf', name: 'clf' } };
+  // one line fills the whole head: nothing to detect a format by (a forced format reads it, cut)
+  if (!o.done && o.head.subarray(0, DETECT_BYTES).indexOf(10) < 0) {
+    return fail('not-a-log', o.name, `${o.name}: not an access log: no line ends in its first ${DETECT_BYTES >> 10} KiB (a line longer than 64 KiB is cut; choose a format to read it anyway)`);
+  }
   const d = detectFormat(o.head, o.done, o.name, trial(module));
   if (d.ok) return { ok: true, value: d.spec };
   if (d.reason === 'not-a-log') return fail('not-a-log', o.name, `${o.name}: not an access log (${d.detail})`);
@@ -236,6 +241,13 @@ export async function previewLogs(module: WebAssembly.Module, sources: LogSource
     const cut = o.value.done ? head.length : head.lastIndexOf(10) + 1;
     engine.push(head.subarray(0, cut));
     const c = engine.endFile();
+    // read whole and nothing but blank lines: no format would help (an empty file is let through,
+    // the import says why it stops)
+    const blank = o.value.done && c.lines > 0 ? finalVerdict(source.name, c, head.length) : null;
+    if (blank?.kind === 'empty') {
+      out.push({ file: source.name, format: null, error: blank, requests: [], lines: c.lines, malformed: 0 });
+      continue;
+    }
     out.push({ file: source.name, format: engine.fileFormats[0], requests: engine.preview(), lines: c.lines, malformed: c.malformed });
   }
   return out;
@@ -256,5 +268,7 @@ function cancelled(file: string): Result<never> {
 
 function describe(e: unknown, compression: string): string {
   const msg = e instanceof Error ? e.message : String(e);
+  // a browser's File whose file on disk changed (or went) after it was picked
+  if ((e as { name?: unknown } | null)?.name === 'NotReadableError') return `the file changed or was removed after it was picked; pick it again (${msg})`;
   return compression === 'gzip' ? `the gzip data is truncated or corrupt (${msg})` : msg;
 }

@@ -51,10 +51,14 @@ export function detectFormat(head: Uint8Array, complete: boolean, fileName: stri
   // nothing to tell by: read it as the commonest format and let the counts speak
   if (lines.length === 0) return { ok: true, spec: CANDIDATES.clf };
 
+  const sample = new TextEncoder().encode(lines.join('\n'));
   const fieldsLine = lines.slice(0, 30).find((l) => l.startsWith('#Fields:'));
+  let header: FormatSpec | null = null;
   if (fieldsLine || /^#(Version|Software|Date):/.test(lines[0])) {
-    const spec = fieldsLine && (fieldsLine.includes('x-edge-location') || fieldsLine.includes('\t')) ? CANDIDATES.cloudfront : CANDIDATES.w3c;
-    return { ok: true, spec };
+    header = fieldsLine && (fieldsLine.includes('x-edge-location') || fieldsLine.includes('\t')) ? CANDIDATES.cloudfront : CANDIDATES.w3c;
+    // The header decides, unless most lines are of another format (logs of two servers joined
+    // into one file, a W3C header among combined lines) and that format parses at least half.
+    if (trial(header, sample) >= MIN_SHARE) return { ok: true, spec: header };
   }
 
   // comment lines ("# …") may quote JSON; they do not make a JSON log
@@ -72,7 +76,6 @@ export function detectFormat(head: Uint8Array, complete: boolean, fileName: stri
     };
   }
 
-  const sample = new TextEncoder().encode(lines.join('\n'));
   let best: FormatSpec | null = null;
   let bestShare = 0;
   // The order breaks ties: the common formats first; the file name can put one ahead.
@@ -80,6 +83,8 @@ export function detectFormat(head: Uint8Array, complete: boolean, fileName: stri
   if (/u_ex\d+|\biis\b|w3c/i.test(fileName)) order.unshift(CANDIDATES.w3c);
   if (/elasticloadbalancing|\balb\b/i.test(fileName)) order.unshift(CANDIDATES.alb);
   for (const spec of order) {
+    // a header that did not fit is not second-guessed by its own family's anchored reading
+    if (header && (spec === CANDIDATES.w3c || spec === CANDIDATES.cloudfront)) continue;
     const share = trial(spec, sample);
     // at equal shares the earlier candidate stays
     if (share > bestShare) {
@@ -89,6 +94,7 @@ export function detectFormat(head: Uint8Array, complete: boolean, fileName: stri
     if (share === 1) break;
   }
   if (best && bestShare >= MIN_SHARE) return { ok: true, spec: best };
+  if (header) return { ok: true, spec: header };
   const detail = `at best ${Math.round(bestShare * 100)}% of the first ${lines.length} lines parse in any known format`;
   const httpish = lines.filter((l) => HTTP_ISH.test(l)).length;
   return { ok: false, reason: httpish >= lines.length * 0.3 ? 'not-recognised' : 'not-a-log', detail };
