@@ -21,6 +21,8 @@ import { SAMPLE, SHARED, cliSessions, confirmImport, fileInput, keepEverything, 
 
 const REAL = path.join(SHARED, 'access/logparser/hackers-access.log');
 const UPLOAD = existsSync(REAL) ? REAL : SAMPLE;
+/** Real attack traffic with <script> in its paths and agents (SOURCES.md), when ../shared/data is there. */
+const HONEYNET = path.join(SHARED, 'access/honeynet-2004/honeynet-redhat71_httpd_access_log_2004-04-21_to_2004-10-11.log.gz');
 
 /** The policy kit.csp writes (svelte.config.js), directive by directive; script-src also gets the start-up script's hash. */
 const EXPECTED: Record<string, string[]> = {
@@ -280,11 +282,26 @@ describe('no egress', () => {
     await waitForTotal(page, first);
     const second = (await readTotal(page))!;
 
+    // Real attack traffic: honeynet-2004's <script> and worse, when the shared data is there.
+    let third = second;
+    if (existsSync(HONEYNET)) {
+      await fileInput(page).setInputFiles(HONEYNET);
+      await confirmImport(page);
+      third = await waitForTotal(page, second);
+    }
+
     // The bundled sample, fetched by the worker.
     await page.getByRole('button', { name: /Try sample data/ }).click();
-    await waitForTotal(page, second);
+    await waitForTotal(page, third);
 
     await visitSections(page);
+    // ...and with the sessions of honeynet-2004 that carry a script payload listed first.
+    if (existsSync(HONEYNET)) {
+      await page.locator('[data-testid="filter-attack"]').selectOption('xss');
+      await page.locator('[data-testid="session-open"]').first().waitFor({ timeout: 30_000 });
+      await visitSections(page);
+      await page.locator('[data-testid="filter-attack"]').selectOption('');
+    }
 
 
     // The recorder sees the worker's traffic too: the core and the sample were fetched from the site.
