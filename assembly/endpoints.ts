@@ -1,7 +1,7 @@
 import { Vec } from './vec';
 import { findByte } from './scan';
 import { hashBytes } from './hash';
-import { Interner, U64Map } from './intern';
+import { Interner, LossyCache } from './intern';
 import { probeBits } from './detect';
 
 // Endpoints (SPEC §2): method + path template. Path segments that are ids become placeholders —
@@ -9,9 +9,11 @@ import { probeBits } from './detect';
 // distinct raw path: a cache maps the raw (method, path) hash to the endpoint id.
 
 export const templates = new Interner();
-const rawCache = new U64Map(1 << 14);
-/** Past this many cached raw paths (ids in paths make them many) templating runs every time. */
-const RAW_CACHE_MAX: i32 = 1 << 20;
+/**
+ * Raw (method, path) hash → endpoint id and path verdict. Lossy and fixed (2^16 slots, 768 KiB): ids
+ * in paths make raw paths as many as requests, and a map of them all grew with the input.
+ */
+const rawCache = new LossyCache(1 << 16);
 const scratch = heap.alloc(8192 + 64);
 
 // Per endpoint: requests, sessions, status classes 1xx..5xx and other, bytes, first/last seen,
@@ -280,7 +282,7 @@ export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64
     let sp = findByte(scratch, scratch + <usize>n, 0x20);
     epProbe.pushU32(probeBits(sp + 1, scratch + <usize>n));
   }
-  if (rawCache.size < RAW_CACHE_MAX && id <= ID_MASK) rawCache.set(raw, id);
+  if (id <= ID_MASK) rawCache.set(raw, id);
   lastEndpoint = id;
   return id;
 }

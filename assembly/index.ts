@@ -390,3 +390,4 @@ export function previewCount(): i32 { return preview.entries.len; }
 export function previewEntryWords(): i32 { return preview.ENTRY_WORDS; }
 export function previewEntriesPtr(): usize { return preview.entries.ptr; }
 export function previewTextPtr(): usize { return preview.text.ptr; }
+

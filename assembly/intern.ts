@@ -75,12 +75,14 @@ export class Interner {
       store<u64>(this.keys + (<usize>i << 3), k);
       store<i32>(this.ids + (<usize>i << 2), load<i32>(oldIds + (<usize>j << 2)));
     }
+    heap.free(oldKeys);
+    heap.free(oldIds);
   }
 }
 
 /**
  * A map from 64-bit hashes to i32 with deletion (linear probing, backward-shift delete): the open
- * sessions by key, and the raw-path → endpoint cache.
+ * sessions by key.
  */
 export class U64Map {
   private keys: usize = 0;
@@ -170,5 +172,41 @@ export class U64Map {
       let k = load<u64>(oldKeys + (<usize>j << 3));
       if (k != 0) this.set(k, load<i32>(oldVals + (<usize>j << 2)));
     }
+    heap.free(oldKeys);
+    heap.free(oldVals);
+  }
+}
+
+/**
+ * A fixed-size cache from 64-bit hashes to i32, direct-mapped: a new entry replaces whatever held
+ * its slot. Memory stays the same whatever the input (a log full of ids in paths has millions of
+ * distinct raw paths); the hot ones (assets, fixed routes) stay cached.
+ */
+export class LossyCache {
+  private keys: usize;
+  private vals: usize;
+  private mask: u32;
+
+  constructor(slots: u32) {
+    this.mask = slots - 1;
+    this.keys = heap.alloc(<usize>slots << 3);
+    this.vals = heap.alloc(<usize>slots << 2);
+    memory.fill(this.keys, 0, <usize>slots << 3);
+  }
+
+  @inline private slot(h: u64): u32 {
+    return <u32>(h ^ (h >> 32)) & this.mask;
+  }
+
+  /** The value cached for `hash`, or -1. */
+  get(hash: u64): i32 {
+    let i = this.slot(hash | 1);
+    return load<u64>(this.keys + (<usize>i << 3)) == (hash | 1) ? load<i32>(this.vals + (<usize>i << 2)) : -1;
+  }
+
+  set(hash: u64, v: i32): void {
+    let i = this.slot(hash | 1);
+    store<u64>(this.keys + (<usize>i << 3), hash | 1);
+    store<i32>(this.vals + (<usize>i << 2), v);
   }
 }

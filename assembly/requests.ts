@@ -6,8 +6,7 @@ import { unescapeInto, utf8Boundary } from './unescape';
 
 // Every parsed request as packed columns, for the page to store (src/lib/core/requests.ts reads
 // them). Off by default: the CLI and the bench never fill them. JS takes the rows after each
-// chunk and calls reset(), so the columns hold one chunk's rows and keep their capacity (the
-// stub runtime frees nothing; see vec.ts).
+// chunk and calls reset(), so the columns hold one chunk's rows and keep their capacity.
 
 /** Target and referrer are cut here: a 64 KiB probe would otherwise cost 64 KiB per row. */
 const TEXT_CAP: i32 = 4096;

@@ -1,6 +1,6 @@
-// Growable arrays of raw elements in linear memory. The runtime is `stub` (a bump allocator):
-// growing reallocates, and an old block is only reclaimed when it was the last one, so at worst
-// the arrays cost twice their size. One core instance serves one import, then is dropped whole.
+// Growable arrays of raw elements in linear memory. Growing reallocates (the `minimal` runtime's
+// TLSF allocator frees the old block for reuse). One core instance serves one import, then is
+// dropped whole.
 
 export class Vec {
   ptr: usize = 0;

@@ -63,7 +63,8 @@ const USAGE = `usage: node scripts/bench-import.js [--sizes 1m,1g] [--runs N] [-
   --timeout     seconds one import may take (default 600)
   --interval    ms between memory samples (default 200)
   --dir         where the logs are (default bench-data/, as npm run bench)
-  --samples     write each run's memory samples (and MB read) over time as CSV into DIR
+  --samples     write each run's memory samples (and MB read) over time as CSV into DIR, and
+                the renderer's RSS every 50 ms (read from /proc, even while the worker is busy)
   --cpuprofile  write CPU profiles of the page and the worker per run into DIR and print the
                 worker's top functions (slows the import: not for the figures)`;
 
@@ -259,6 +260,9 @@ function wasmResident(pids, sizes) {
   return resident;
 }
 
+/** With --samples, the renderer's RSS is also read this often, whatever the worker is doing. */
+const RSS_INTERVAL_MS = 50;
+
 /** How long one CDP command to the worker may wait for its answer. */
 const SEND_TIMEOUT_MS = 15_000;
 
@@ -420,6 +424,8 @@ async function importOnce(site, file, expectedLines, opts, label) {
   const profileDir = mkdtempSync(path.join(tmpdir(), 'sessionlens-bench-profile-'));
   /** @type {import('playwright-core').BrowserContext | undefined} */
   let context;
+  /** @type {NodeJS.Timeout | undefined} */
+  let rssTimer;
   try {
     context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const page = context.pages()[0] ?? (await context.newPage());
@@ -505,9 +511,25 @@ async function importOnce(site, file, expectedLines, opts, label) {
       return now;
     };
 
+    // The renderer's RSS from /proc on a timer of its own: a worker busy in one long call answers
+    // no CDP sample, and these show when, within such a call, memory peaks.
+    /** @type {string[]} */
+    const rssSeries = ['ms,renderer_rss_mb'];
+    let rendererPids = chromiumProcesses(profileDir).filter((p) => p.renderer).map((p) => p.pid);
+    let rssTicks = 0;
+    let clickedAt = Date.now();
+    rssTimer = opts.samples
+      ? setInterval(() => {
+          if (++rssTicks % 40 === 0) rendererPids = chromiumProcesses(profileDir).filter((p) => p.renderer).map((p) => p.pid);
+          let rss = 0;
+          for (const pid of rendererPids) rss = Math.max(rss, memoryOf(pid)?.rss ?? 0);
+          rssSeries.push(`${Date.now() - clickedAt},${(rss / 1e6).toFixed(1)}`);
+        }, RSS_INTERVAL_MS)
+      : undefined;
+
     await sample();
     await confirm.click({ timeout: 60_000 });
-    const t0 = Date.now();
+    const t0 = (clickedAt = Date.now());
     const deadline = t0 + opts.timeoutMs;
     /** @type {any} */
     let state = { bytesRead: 0, bytesTotal: 0, reported: null };
@@ -533,9 +555,12 @@ async function importOnce(site, file, expectedLines, opts, label) {
       if (Date.now() > deadline) throw timedOut();
       await sleep(Math.max(0, opts.intervalMs - (Date.now() - tick)));
     }
+    clearInterval(rssTimer);
     if (opts.samples) {
       mkdirSync(opts.samples, { recursive: true });
-      writeFileSync(path.join(opts.samples, `${label.replace(/[^\w.-]+/g, '-')}.csv`), series.join('\n') + '\n');
+      const base = path.join(opts.samples, label.replace(/[^\w.-]+/g, '-'));
+      writeFileSync(`${base}.csv`, series.join('\n') + '\n');
+      writeFileSync(`${base}-rss.csv`, rssSeries.join('\n') + '\n');
     }
     if (state.error) throw new Error(`${label}: the page reported an import error: ${state.error}`);
     if (errors.length > 0) throw new Error(`${label}: the page failed during the import:\n  ${errors.join('\n  ')}`);
@@ -566,6 +591,7 @@ async function importOnce(site, file, expectedLines, opts, label) {
       profile
     };
   } finally {
+    clearInterval(rssTimer);
     await context?.close().catch(() => {});
     rmSync(profileDir, { recursive: true, force: true });
   }

@@ -408,22 +408,25 @@ export class SessionService implements WorkerApi {
           throw new Duplicate();
         }
       }
-      const fresh = res.value;
+      const { summary, endpoints } = res.value;
+      // Let go once committed: the table then held is read back from the store.
+      let sessions: SessionColumns | null = res.value.sessions;
       // An analyser that streams no requests (none parsed, or one that cannot): its endpoint figures
       // are filed under the day each endpoint was last seen.
-      if (days.size === 0) for (const e of fresh.endpoints) fileByLastSeen(days, e);
+      if (days.size === 0) for (const e of endpoints) fileByLastSeen(days, e);
       const ms = now() - t0;
-      const { plan } = await commitImport(db, importId, { files, summary: fresh.summary, ms }, (stored) => {
+      const { plan } = await commitImport(db, importId, { files, summary, ms }, (stored) => {
         // Another tab changed the settings since the analysis began: its sessions would not merge.
         if (!sameGrouping(stored.settings, settings)) throw new SettingsChanged();
-        return planCommit(stored, { sessions: fresh.sessions, endpointDays: days }, now());
+        return planCommit(stored, { sessions: sessions!, endpointDays: days }, now());
       });
       importId = undefined;
+      sessions = null;
       // Only after the write committed: the cache follows the store, never leads it.
       this.#held = undefined;
       const held = await this.#load();
       this.#changed();
-      return { ok: true, value: { ...fresh.summary, ms, stored: held.sessions?.count ?? 0, skipped, pruned: plan.pruned } };
+      return { ok: true, value: { ...summary, ms, stored: held.sessions?.count ?? 0, skipped, pruned: plan.pruned } };
     } catch (err) {
       if (db && importId !== undefined) await discardImport(db, importId).catch(() => {});
       if (ctrl.signal.aborted) return cancelled(label);

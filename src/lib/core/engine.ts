@@ -468,17 +468,19 @@ export class Engine {
     const slow = col(28, Uint32Array);
     const burst = col(29, Uint32Array);
     const arena = new Uint32Array(mem, x.setArenaPtr());
-    const kept: number[] = [];
-    for (let c = 0; c < pieces; c++) if (!gone[c]) kept.push(c);
-    const ids: string[] = new Array(pieces);
-    for (const c of kept) ids[c] = hexPair(idWords, c);
-    kept.sort((a, b) => start[a] - start[b] || (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+    let n = 0;
+    for (let c = 0; c < pieces; c++) if (!gone[c]) n++;
+    const kept = new Uint32Array(n);
+    // set sizes, to make each set column once at its size: [ipOff, ipLen, epOff, epLen, hostOff, hostLen, idOff, idLen]
+    const setSize = [0, 0, 0, 0];
+    for (let c = 0, k = 0; c < pieces; c++) {
+      if (gone[c]) continue;
+      kept[k++] = c;
+      for (let s = 0; s < 4; s++) setSize[s] += sets[c * 8 + 2 * s + 1];
+    }
+    // by start, then by id: 16 hex digits compare as the (high, low) words do
+    kept.sort((a, b) => start[a] - start[b] || idWords[2 * a + 1] - idWords[2 * b + 1] || idWords[2 * a] - idWords[2 * b]);
     // string tables, kept to what the sessions refer to
-    const ipTable = this.#table(0);
-    const uaTable = this.#table(1);
-    const userTable = this.#table(2);
-    const hostTable = this.#table(3);
-    const epTable = this.#table(4);
     const compact = (table: { size: number; get(k: number): string }) => {
       const index = new Int32Array(table.size).fill(-1);
       const out: string[] = [];
@@ -494,22 +496,23 @@ export class Engine {
         }
       };
     };
-    const ips = compact(ipTable), uas = compact(uaTable), users = compact(userTable), hosts = compact(hostTable), eps = compact(epTable);
-    const n = kept.length;
+    const ips = compact(this.#table(0)), uas = compact(this.#table(1)), users = compact(this.#table(2)), hosts = compact(this.#table(3)), eps = compact(this.#table(4));
     const cols = emptyColumns(n, { ips: ips.out, userAgents: uas.out, users: users.out, hosts: hosts.out, endpoints: eps.out });
-    const ipSet: number[] = [];
-    const epSet: number[] = [];
-    const hostSet: number[] = [];
-    const idSet: number[] = [];
-    kept.forEach((c, i) => {
-      cols.id[i] = ids[c];
+    const ipSet = (cols.ipSet = new Uint32Array(setSize[0]));
+    const epSet = (cols.endpointSet = new Uint32Array(setSize[1]));
+    const hostSet = (cols.hostSet = new Uint32Array(setSize[2]));
+    const idSet = (cols.idPathSet = new Uint32Array(setSize[3]));
+    let ipAt = 0, epAt = 0, hostAt = 0, idAt = 0;
+    for (let i = 0; i < n; i++) {
+      const c = kept[i];
+      cols.id[i] = hexPair(idWords, c);
       cols.keyKind[i] = kind[c];
       cols.keyHash[i] = hexPair(key, c);
       cols.start[i] = start[c];
       cols.end[i] = end[c];
       cols.requests[i] = count[c];
       cols.bytes[i] = bytes[c];
-      for (let k = 0; k < 6; k++) cols.status[i * 6 + k] = status[c * 6 + k];
+      cols.status.set(status.subarray(c * 6, c * 6 + 6), i * 6);
       cols.durationSum[i] = durSum[c];
       cols.durationCount[i] = durCount[c];
       cols.durationMax[i] = durMax[c];
@@ -521,11 +524,13 @@ export class Engine {
       cols.distinctIps[i] = dIps[c];
       cols.distinctEndpoints[i] = dEps[c];
       cols.distinctHosts[i] = dHosts[c];
-      // [ipOff, ipLen, epOff, epLen, hostOff, hostLen, idOff, idLen]; host ids are table index + 1
-      for (let k = 0; k < sets[c * 8 + 1]; k++) ipSet.push(ips.ref(arena[sets[c * 8] + k]));
-      for (let k = 0; k < sets[c * 8 + 3]; k++) epSet.push(eps.ref(arena[sets[c * 8 + 2] + k]));
-      for (let k = 0; k < sets[c * 8 + 5]; k++) hostSet.push(hosts.ref(arena[sets[c * 8 + 4] + k] - 1));
-      for (let k = 0; k < 7; k++) cols.attacks[i * 7 + k] = attacks[c * 7 + k];
+      // host ids are table index + 1
+      for (let k = 0, o = sets[c * 8]; k < sets[c * 8 + 1]; k++) ipSet[ipAt++] = ips.ref(arena[o + k]);
+      for (let k = 0, o = sets[c * 8 + 2]; k < sets[c * 8 + 3]; k++) epSet[epAt++] = eps.ref(arena[o + k]);
+      for (let k = 0, o = sets[c * 8 + 4]; k < sets[c * 8 + 5]; k++) hostSet[hostAt++] = hosts.ref(arena[o + k] - 1);
+      idSet.set(arena.subarray(sets[c * 8 + 6], sets[c * 8 + 6] + sets[c * 8 + 7]), idAt);
+      idAt += sets[c * 8 + 7];
+      cols.attacks.set(attacks.subarray(c * 7, c * 7 + 7), i * 7);
       cols.authFailures[i] = authFail[c];
       cols.notFound[i] = notFound[c];
       cols.gapCount[i] = gapN[c];
@@ -534,16 +539,11 @@ export class Engine {
       cols.idPaths[i] = idPaths[c];
       cols.slowRequests[i] = slow[c];
       cols.errorBurst[i] = burst[c];
-      for (let k = 0; k < sets[c * 8 + 7]; k++) idSet.push(arena[sets[c * 8 + 6] + k]);
-      cols.idPathSetStart[i + 1] = idSet.length;
-      cols.ipSetStart[i + 1] = ipSet.length;
-      cols.endpointSetStart[i + 1] = epSet.length;
-      cols.hostSetStart[i + 1] = hostSet.length;
-    });
-    cols.ipSet = Uint32Array.from(ipSet);
-    cols.endpointSet = Uint32Array.from(epSet);
-    cols.hostSet = Uint32Array.from(hostSet);
-    cols.idPathSet = Uint32Array.from(idSet);
+      cols.idPathSetStart[i + 1] = idAt;
+      cols.ipSetStart[i + 1] = ipAt;
+      cols.endpointSetStart[i + 1] = epAt;
+      cols.hostSetStart[i + 1] = hostAt;
+    }
     return scoreSessions(cols);
   }
 
@@ -605,10 +605,18 @@ export function statusRecord(counts: ArrayLike<number>): EndpointStats['status']
   return Object.fromEntries(STATUS_CLASSES.map((c, i) => [c, counts[i]])) as EndpointStats['status'];
 }
 
-/** Entry c of a little-endian u64 column read as u32 pairs, as 16 hex digits. */
+/**
+ * Entry c of a little-endian u64 column read as u32 pairs, as 16 hex digits. Made in one call: a
+ * string built by `+` is a tree of pieces in V8, ~100 bytes where a flat one takes ~32, and a
+ * table keeps two per session.
+ */
 function hexPair(words: Uint32Array, c: number): string {
   const hi = words[2 * c + 1], lo = words[2 * c];
-  return HEX[hi >>> 24] + HEX[(hi >>> 16) & 255] + HEX[(hi >>> 8) & 255] + HEX[hi & 255] + HEX[lo >>> 24] + HEX[(lo >>> 16) & 255] + HEX[(lo >>> 8) & 255] + HEX[lo & 255];
+  return String.fromCharCode(
+    HEX[hi >>> 28], HEX[(hi >>> 24) & 15], HEX[(hi >>> 20) & 15], HEX[(hi >>> 16) & 15], HEX[(hi >>> 12) & 15], HEX[(hi >>> 8) & 15], HEX[(hi >>> 4) & 15], HEX[hi & 15],
+    HEX[lo >>> 28], HEX[(lo >>> 24) & 15], HEX[(lo >>> 20) & 15], HEX[(lo >>> 16) & 15], HEX[(lo >>> 12) & 15], HEX[(lo >>> 8) & 15], HEX[(lo >>> 4) & 15], HEX[lo & 15]
+  );
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Character codes of the hex digits. */
+const HEX = Array.from('0123456789abcdef', (d) => d.charCodeAt(0));

@@ -53,51 +53,75 @@ function percentile(values: Float64Array, q: number): number {
 
 const perMinute = (requests: number, start: number, end: number) => requests / Math.max(1, (end - start) / 60_000);
 
-/** The dataset's 99th percentiles of session size, rate and bytes. */
-export function baselineOf(cols: Pick<SessionColumns, 'count' | 'requests' | 'bytes' | 'start' | 'end'>): Baseline {
-  const n = cols.count;
+/** The dataset's 99th percentiles of session size, rate and bytes (of the given rows; default all). */
+export function baselineOf(cols: Pick<SessionColumns, 'count' | 'requests' | 'bytes' | 'start' | 'end'>, rows?: ArrayLike<number>): Baseline {
+  const n = rows ? rows.length : cols.count;
   const req = new Float64Array(n), rate = new Float64Array(n), bytes = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    req[i] = cols.requests[i];
-    rate[i] = perMinute(cols.requests[i], cols.start[i], cols.end[i]);
-    bytes[i] = cols.bytes[i];
+  for (let k = 0; k < n; k++) {
+    const i = rows ? rows[k] : k;
+    req[k] = cols.requests[i];
+    rate[k] = perMinute(cols.requests[i], cols.start[i], cols.end[i]);
+    bytes[k] = cols.bytes[i];
   }
   return { requestsP99: percentile(req, 0.99), rateP99: percentile(rate, 0.99), bytesP99: percentile(bytes, 0.99) };
 }
 
-/** The labels of session i, with their evidence. */
-export function labelsOf(cols: SessionColumns, i: number): Label[] {
-  const out: Label[] = [];
+/** What a user agent says of its sender: judged once per distinct agent, not once per session. */
+interface AgentFacts {
+  /** The scanner named in it, if any. */
+  scanner: string | undefined;
+  /** The library or tool named in it, if any. */
+  library: string | undefined;
+  /** No user agent at all ('' or '-'). */
+  none: boolean;
+}
+
+function agentFacts(ua: string): AgentFacts {
+  return { scanner: SCANNER_UA.exec(ua)?.[0], library: LIBRARY_UA.exec(ua)?.[0], none: ua === '' || ua === '-' };
+}
+
+/**
+ * The labels of session i against `b`, each handed to `emit` with its evidence as a function: only
+ * labelsOf() makes the sentences, scoring many sessions needs the names alone.
+ */
+function judge(cols: SessionColumns, i: number, b: Baseline, agent: AgentFacts, emit: (name: LabelName, evidence: () => string) => void): void {
   const t = THRESHOLDS;
   const n = cols.requests[i];
-  const attack = (k: AttackType) => cols.attacks[i * 7 + ATTACK_TYPES.indexOf(k)];
-  const ua = cols.userAgents[cols.userAgent[i]] ?? '';
-  const probes = attack('scanner');
-  const scannerUa = SCANNER_UA.exec(ua)?.[0];
+  const probes = cols.attacks[i * 7 + SCANNER];
+  const scannerUa = agent.scanner;
   if (scannerUa || probes >= t.probes) {
-    // with a scanner's user agent every request counts as scanner activity, not only the probes
-    const what = scannerUa ? 'requests from a scanner or probing for files and panels' : 'requests probe for files or panels';
-    out.push({ name: 'security-crawler', evidence: [scannerUa ? `scanner user agent "${scannerUa}"` : '', probes ? `${probes} of ${n} ${what}` : ''].filter(Boolean).join('; ') });
+    emit('security-crawler', () => {
+      // with a scanner's user agent every request counts as scanner activity, not only the probes
+      const what = scannerUa ? 'requests from a scanner or probing for files and panels' : 'requests probe for files or panels';
+      return [scannerUa ? `scanner user agent "${scannerUa}"` : '', probes ? `${probes} of ${n} ${what}` : ''].filter(Boolean).join('; ');
+    });
   }
   if (cols.authFailures[i] >= t.authFailures) {
-    out.push({ name: 'brute-force', evidence: `${cols.authFailures[i]} requests answered 401/403 on login endpoints` });
+    emit('brute-force', () => `${cols.authFailures[i]} requests answered 401/403 on login endpoints`);
   }
   const nf = cols.notFound[i];
   if (nf >= t.notFound && nf >= n * t.notFoundShare) {
-    out.push({ name: 'forced-browsing', evidence: `${nf} of ${n} requests not found, over ${cols.distinctEndpoints[i]} distinct endpoints` });
+    emit('forced-browsing', () => `${nf} of ${n} requests not found, over ${cols.distinctEndpoints[i]} distinct endpoints`);
   }
   const ids = cols.idPaths[i];
   if (ids >= t.idPaths && ids >= n * t.idShare) {
-    out.push({ name: 'enumeration', evidence: `${ids} distinct object ids requested in ${n} requests` });
+    emit('enumeration', () => `${ids} distinct object ids requested in ${n} requests`);
   }
-  const b = cols.baseline;
   if (n >= t.scrapingMinRequests) {
     const rate = perMinute(n, cols.start[i], cols.end[i]);
-    const why: string[] = [];
-    if (n >= b.requestsP99) why.push(`${n} requests (99th percentile of sessions: ${Math.round(b.requestsP99)})`);
-    if (rate >= b.rateP99) why.push(`${rate.toFixed(1)} requests/min (99th percentile: ${b.rateP99.toFixed(1)})`);
-    if (cols.bytes[i] >= b.bytesP99 && cols.bytes[i] > 0) why.push(`${Math.round(cols.bytes[i] / 1024)} KiB (99th percentile: ${Math.round(b.bytesP99 / 1024)} KiB)`);
-    if (why.length) out.push({ name: 'scraping', evidence: why.join('; ') });
+    const bytes = cols.bytes[i];
+    const byCount = n >= b.requestsP99;
+    const byRate = rate >= b.rateP99;
+    const byBytes = bytes >= b.bytesP99 && bytes > 0;
+    if (byCount || byRate || byBytes) {
+      emit('scraping', () => {
+        const why: string[] = [];
+        if (byCount) why.push(`${n} requests (99th percentile of sessions: ${Math.round(b.requestsP99)})`);
+        if (byRate) why.push(`${rate.toFixed(1)} requests/min (99th percentile: ${b.rateP99.toFixed(1)})`);
+        if (byBytes) why.push(`${Math.round(bytes / 1024)} KiB (99th percentile: ${Math.round(b.bytesP99 / 1024)} KiB)`);
+        return why.join('; ');
+      });
+    }
   }
   const gaps = cols.gapCount[i];
   if (gaps >= t.timingGaps) {
@@ -105,19 +129,26 @@ export function labelsOf(cols: SessionColumns, i: number): Label[] {
     const variance = Math.max(0, cols.gapSumSq[i] / gaps - mean * mean);
     const cv = Math.sqrt(variance) / mean;
     if (mean >= t.timingMinMeanMs && cv <= t.timingMaxCv) {
-      out.push({ name: 'machine-timing', evidence: `${gaps} gaps of ${(mean / 1000).toFixed(1)} s on average, varying by ${(cv * 100).toFixed(1)}%` });
+      emit('machine-timing', () => `${gaps} gaps of ${(mean / 1000).toFixed(1)} s on average, varying by ${(cv * 100).toFixed(1)}%`);
     }
   }
   if (cols.slowRequests[i] >= t.slowRequests) {
-    out.push({ name: 'slow-requests', evidence: `${cols.slowRequests[i]} requests slower than their endpoint's 99th percentile and thrice its median` });
+    emit('slow-requests', () => `${cols.slowRequests[i]} requests slower than their endpoint's 99th percentile and thrice its median`);
   }
   if (cols.errorBurst[i] >= t.errorBurst) {
-    out.push({ name: 'error-burst', evidence: `${cols.errorBurst[i]} server errors (5xx) within a minute` });
+    emit('error-burst', () => `${cols.errorBurst[i]} server errors (5xx) within a minute`);
   }
-  const lib = LIBRARY_UA.exec(ua)?.[0];
-  if (ua === '' || ua === '-' || lib) {
-    out.push({ name: 'library-agent', evidence: ua === '' || ua === '-' ? 'no user agent' : `user agent of a library or tool: "${lib}"` });
+  if (agent.none || agent.library) {
+    emit('library-agent', () => (agent.none ? 'no user agent' : `user agent of a library or tool: "${agent.library}"`));
   }
+}
+
+const SCANNER = ATTACK_TYPES.indexOf('scanner');
+
+/** The labels of session i, with their evidence. */
+export function labelsOf(cols: SessionColumns, i: number): Label[] {
+  const out: Label[] = [];
+  judge(cols, i, cols.baseline, agentFacts(cols.userAgents[cols.userAgent[i]] ?? ''), (name, evidence) => out.push({ name, evidence: evidence() }));
   return out;
 }
 
@@ -133,18 +164,52 @@ export function riskOf(cols: SessionColumns, i: number, labels: Label[]): { risk
   return { risk, parts };
 }
 
+/** Baseline, label bits and risk of some rows of `cols` (in that order), judged among those rows alone. */
+export interface Scores {
+  baseline: Baseline;
+  labelBits: Uint16Array;
+  risk: Uint8Array;
+}
+
+/**
+ * Scores the given rows as scoreSessions would score a table of them alone, without making one:
+ * the baseline is theirs, the labels and risk as riskOf(labelsOf()) gives them.
+ */
+export function scoreRows(cols: SessionColumns, rows: ArrayLike<number>): Scores {
+  const n = rows.length;
+  const baseline = baselineOf(cols, rows);
+  const labelBits = new Uint16Array(n);
+  const risk = new Uint8Array(n);
+  const agents: (AgentFacts | undefined)[] = [];
+  const bitOf = Object.fromEntries(LABELS.map((l, k) => [l, 1 << k])) as Record<LabelName, number>;
+  let bits = 0;
+  let points = 0;
+  const emit = (name: LabelName) => {
+    bits |= bitOf[name];
+    points += LABEL_POINTS[name];
+  };
+  for (let k = 0; k < n; k++) {
+    const i = rows[k];
+    const ua = cols.userAgent[i];
+    const agent = (agents[ua] ??= agentFacts(cols.userAgents[ua] ?? ''));
+    bits = 0;
+    points = 0;
+    judge(cols, i, baseline, agent, emit);
+    for (let j = 0; j < ATTACK_TYPES.length; j++) if (cols.attacks[i * 7 + j] > 0) points += ATTACK_POINTS[ATTACK_TYPES[j]];
+    labelBits[k] = bits;
+    risk[k] = Math.min(100, points);
+  }
+  return { baseline, labelBits, risk };
+}
+
 /** Sets baseline, labelBits and risk of every session. Call after building or merging columns. */
 export function scoreSessions(cols: SessionColumns): SessionColumns {
-  cols.baseline = baselineOf(cols);
-  cols.labelBits = new Uint16Array(cols.count);
-  cols.risk = new Uint8Array(cols.count);
-  for (let i = 0; i < cols.count; i++) {
-    const labels = labelsOf(cols, i);
-    let bits = 0;
-    for (const l of labels) bits |= 1 << LABELS.indexOf(l.name);
-    cols.labelBits[i] = bits;
-    cols.risk[i] = riskOf(cols, i, labels).risk;
-  }
+  const all = new Uint32Array(cols.count);
+  for (let i = 0; i < cols.count; i++) all[i] = i;
+  const s = scoreRows(cols, all);
+  cols.baseline = s.baseline;
+  cols.labelBits = s.labelBits;
+  cols.risk = s.risk;
   return cols;
 }
 

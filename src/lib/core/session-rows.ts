@@ -123,42 +123,52 @@ export function splitByEndDay(cols: SessionColumns): { day: number; sessions: Se
     if (!rows) byDay.set(d, (rows = []));
     rows.push(i);
   }
-  return [...byDay.keys()].sort((a, b) => a - b).map((day) => ({ day, sessions: compactTables(pickSessions(cols, byDay.get(day)!)) }));
+  return [...byDay.keys()].sort((a, b) => a - b).map((day) => ({ day, sessions: compactTables(pickSessions(cols, byDay.get(day)!), true) }));
 }
 
-/** The same sessions with string tables cut to the entries their rows use. */
-export function compactTables(cols: SessionColumns): SessionColumns {
-  const keep = (table: string[], used: Iterable<number>) => {
+/**
+ * The same sessions with string tables cut to the entries their rows use. `inPlace`: the index
+ * columns are rewritten where they are (for a table the caller has just made and owns alone).
+ */
+export function compactTables(cols: SessionColumns, inPlace = false): SessionColumns {
+  /** Entries in order of first use along `parts`; `remap` rewrites indices into the cut table. */
+  const keep = (table: string[], ...parts: ArrayLike<number>[]) => {
     const map = new Int32Array(table.length).fill(-1);
     const out: string[] = [];
-    for (const i of used) if (map[i] < 0) map[i] = out.push(table[i]) - 1;
-    return { out, map };
+    for (const p of parts) {
+      for (let k = 0; k < p.length; k++) {
+        const i = p[k];
+        if (i >= 0 && map[i] < 0) map[i] = out.push(table[i]) - 1;
+      }
+    }
+    const remap = <T extends Uint32Array | Int32Array>(a: T): T => {
+      const to = inPlace ? a : (a.slice() as T);
+      for (let k = 0; k < to.length; k++) if (to[k] >= 0) to[k] = map[to[k]];
+      return to;
+    };
+    return { out, remap };
   };
-  const ips = keep(cols.ips, chain(cols.ip, cols.ipSet));
+  const ips = keep(cols.ips, cols.ip, cols.ipSet);
   const uas = keep(cols.userAgents, cols.userAgent);
-  const users = keep(cols.users, [...cols.user].filter((u) => u >= 0));
+  const users = keep(cols.users, cols.user);
   const hosts = keep(cols.hosts, cols.hostSet);
-  const eps = keep(cols.endpoints, chain(cols.firstEndpoint, cols.lastEndpoint, cols.endpointSet));
+  const eps = keep(cols.endpoints, cols.firstEndpoint, cols.lastEndpoint, cols.endpointSet);
   return {
     ...cols,
-    ip: cols.ip.map((i) => ips.map[i]),
-    ipSet: cols.ipSet.map((i) => ips.map[i]),
-    userAgent: cols.userAgent.map((i) => uas.map[i]),
-    user: cols.user.map((i) => (i < 0 ? -1 : users.map[i])),
-    hostSet: cols.hostSet.map((i) => hosts.map[i]),
-    firstEndpoint: cols.firstEndpoint.map((i) => eps.map[i]),
-    lastEndpoint: cols.lastEndpoint.map((i) => eps.map[i]),
-    endpointSet: cols.endpointSet.map((i) => eps.map[i]),
+    ip: ips.remap(cols.ip),
+    ipSet: ips.remap(cols.ipSet),
+    userAgent: uas.remap(cols.userAgent),
+    user: users.remap(cols.user),
+    hostSet: hosts.remap(cols.hostSet),
+    firstEndpoint: eps.remap(cols.firstEndpoint),
+    lastEndpoint: eps.remap(cols.lastEndpoint),
+    endpointSet: eps.remap(cols.endpointSet),
     ips: ips.out,
     userAgents: uas.out,
     users: users.out,
     hosts: hosts.out,
     endpoints: eps.out
   };
-}
-
-function* chain(...parts: ArrayLike<number>[]): Iterable<number> {
-  for (const p of parts) for (let i = 0; i < p.length; i++) yield p[i];
 }
 
 function joinU32(parts: Uint32Array[]): Uint32Array {

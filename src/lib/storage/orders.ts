@@ -5,12 +5,14 @@ import type { SessionColumns } from '../core/types';
 export type OrderName = 'byStart' | 'byEnd' | 'byRequests' | 'byIp' | 'byRisk';
 export const ORDER_NAMES: OrderName[] = ['byStart', 'byEnd', 'byRequests', 'byIp', 'byRisk'];
 export type Orders = Record<OrderName, Uint32Array>;
+/** The columns the orders read. */
+export type OrderColumns = Pick<SessionColumns, 'count' | 'id' | 'start' | 'end' | 'requests' | 'ip' | 'ips' | 'risk'>;
 
 /**
  * Row indices of `cols` in each order. Ascending by start, end and IP; descending by requests and
  * risk (the interesting end first). Ties by start, then by id, so every order is total.
  */
-export function computeOrders(cols: SessionColumns): Orders {
+export function computeOrders(cols: OrderColumns): Orders {
   const n = cols.count;
   const rows = () => {
     const r = new Uint32Array(n);

@@ -48,12 +48,12 @@ export interface Held {
 
 /** What an import's last transaction writes, as computed by the caller from what is stored. */
 export interface CommitPlan {
-  /** Every day block of sessions to keep (the others are deleted). */
-  sessionDays: SessionDay[];
+  /** Every day block of sessions to keep (the others are deleted); iterated once, as they are written. */
+  sessionDays: Iterable<SessionDay>;
   /** The endpoint statistics of the days the import touched, merged with what was stored. */
   endpointDays: EndpointDay[];
-  /** The held table the session days make, end to end, with its orders. */
-  held: SessionColumns | null;
+  /** The held table the session days make, end to end (its size and baseline), with its orders. */
+  held: Pick<SessionColumns, 'count' | 'baseline'> | null;
   orders: Orders | null;
   /** Days before this one are dropped (retention); null keeps all. */
   cutoffDay: number | null;
@@ -354,7 +354,7 @@ async function readGeneration(meta: MetaStore): Promise<number> {
   return typeof v === 'number' ? v : 0;
 }
 
-function ordersRecord(generation: number, held: SessionColumns, orders: Orders): OrdersRecord {
+function ordersRecord(generation: number, held: Pick<SessionColumns, 'count' | 'baseline'>, orders: Orders): OrdersRecord {
   return { key: 'sessions', generation, count: held.count, baseline: held.baseline, ...orders };
 }
 
