@@ -16,10 +16,9 @@ export const templates = new Interner();
 const rawCache = new LossyCache(1 << 16);
 const scratch = heap.alloc(8192 + 64);
 
-// Per endpoint: requests, sessions, status classes 1xx..5xx and other, bytes, first/last seen,
+// Per endpoint: requests, status classes 1xx..5xx and other, bytes, first/last seen,
 // durations seen and a latency sketch (index into `sketches`, 0 = none yet).
 export const epRequests = new Vec(4, 1024);
-export const epSessions = new Vec(4, 1024);
 export const epStatus = new Vec(4 * 6, 1024);
 export const epBytes = new Vec(8, 1024);
 export const epFirst = new Vec(8, 1024);
@@ -219,7 +218,6 @@ function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
 
 function grow(id: i32): void {
   epRequests.pushU32(0);
-  epSessions.pushU32(0);
   memory.fill(epStatus.reserve(1), 0, 24);
   epStatus.len++;
   epBytes.pushF64(0);
@@ -353,9 +351,4 @@ export function recordAttacks(id: i32, bits: u32): void {
       store<u32>(p, load<u32>(p) + 1);
     }
   }
-}
-
-export function countSession(id: i32): void {
-  let p = epSessions.ptr + (<usize>id << 2);
-  store<u32>(p, load<u32>(p) + 1);
 }

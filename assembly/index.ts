@@ -4,7 +4,8 @@
 // beginFile() and the format set-up (setFormat and the name table or program it needs); then it
 // copies bytes to inputPtr() after the `carry` bytes left by the previous call and calls
 // parse(length, final). parse() handles every complete line, moves the unfinished tail to the
-// start of the buffer and returns its length (the next carry). finish() sessionizes; results are
+// start of the buffer and returns its length (the next carry). After each call JS takes the
+// session pieces closed so far (pieceColumn, resetPieces); finish() closes the rest. Results are
 // read as typed arrays over the pointers below. No per-line calls cross the boundary.
 
 import { PAD, findByte } from './scan';
@@ -295,20 +296,22 @@ export function parse(len: i32, final: bool): i32 {
   return tail;
 }
 
-/** Closes and merges every session; returns how many pieces there are (see sessionKept). */
+/** Closes every open session: all are then pieces (for JS to take, see pieceColumn); returns how many. */
 export function finish(): i32 {
-  ses.finishSessions();
-  return ses.cStart.len;
+  return ses.finishSessions();
 }
 
-export function sessionPieces(): i32 { return ses.cStart.len; }
 export function lateRequests(): i32 { return ses.late; }
-export function mergedPieces(): i32 { return ses.mergedPieces; }
 export function openPeak(): i32 { return ses.openPeak; }
-export function setArenaPtr(): usize { return ses.setArena.ptr; }
 
-/** Pointers of the session columns, in this order (see src/lib/core/engine.ts). */
-export function sessionColumn(i: i32): usize {
+/** Session pieces closed since the last resetPieces() (src/lib/core/pieces.ts takes them). */
+export function pieceCount(): i32 { return ses.cStart.len; }
+export function setArenaPtr(): usize { return ses.setArena.ptr; }
+export function setArenaLength(): i32 { return ses.setArena.len; }
+export function resetPieces(): void { ses.resetPieces(); }
+
+/** Pointers of the piece columns, in this order (see src/lib/core/pieces.ts). */
+export function pieceColumn(i: i32): usize {
   switch (i) {
     case 0: return ses.cStart.ptr;
     case 1: return ses.cEnd.ptr;
@@ -325,25 +328,19 @@ export function sessionColumn(i: i32): usize {
     case 12: return ses.cDurMax.ptr;
     case 13: return ses.cFirstEp.ptr;
     case 14: return ses.cLastEp.ptr;
-    case 15: return ses.cIps.ptr;
-    case 16: return ses.cEps.ptr;
-    case 17: return ses.cHosts.ptr;
-    case 18: return ses.cGone.ptr;
-    case 19: return ses.cSets.ptr;
-    case 20: return ses.cId.ptr;
-    case 21: return ses.cAttacks.ptr;
-    case 22: return ses.cAuthFail.ptr;
-    case 23: return ses.cNotFound.ptr;
-    case 24: return ses.cGapN.ptr;
-    case 25: return ses.cGapSum.ptr;
-    case 26: return ses.cGapSq.ptr;
-    case 27: return ses.cIdPaths.ptr;
-    case 28: return ses.cSlow.ptr;
-    case 29: return ses.cBurst.ptr;
+    case 15: return ses.cSets.ptr;
+    case 16: return ses.cId.ptr;
+    case 17: return ses.cAttacks.ptr;
+    case 18: return ses.cAuthFail.ptr;
+    case 19: return ses.cNotFound.ptr;
+    case 20: return ses.cGapN.ptr;
+    case 21: return ses.cGapSum.ptr;
+    case 22: return ses.cGapSq.ptr;
+    case 23: return ses.cSlow.ptr;
+    case 24: return ses.cBurst.ptr;
   }
   return 0;
 }
-
 
 /** String tables: 0 IPs, 1 user agents, 2 users, 3 hosts, 4 endpoints. */
 function table(i: i32): Interner {
@@ -359,17 +356,16 @@ export function tableCount(i: i32): i32 { return table(i).count; }
 export function tableSpanPtr(i: i32): usize { return table(i).spans.ptr; }
 export function tableArenaPtr(i: i32): usize { return table(i).arena.ptr; }
 
-/** Endpoint statistics columns: 0 requests, 1 sessions, 2 status (6 per), 3 bytes, 4 first, 5 last, 6 sketch. */
+/** Endpoint statistics columns: 0 requests, 1 status (6 per), 2 bytes, 3 first, 4 last, 5 sketch, 6 attacks. */
 export function endpointColumn(i: i32): usize {
   switch (i) {
     case 0: return ep.epRequests.ptr;
-    case 1: return ep.epSessions.ptr;
-    case 2: return ep.epStatus.ptr;
-    case 3: return ep.epBytes.ptr;
-    case 4: return ep.epFirst.ptr;
-    case 5: return ep.epLast.ptr;
-    case 6: return ep.epSketch.ptr;
-    case 7: return ep.epAttacks.ptr;
+    case 1: return ep.epStatus.ptr;
+    case 2: return ep.epBytes.ptr;
+    case 3: return ep.epFirst.ptr;
+    case 4: return ep.epLast.ptr;
+    case 5: return ep.epSketch.ptr;
+    case 6: return ep.epAttacks.ptr;
   }
   return 0;
 }
@@ -390,4 +386,3 @@ export function previewCount(): i32 { return preview.entries.len; }
 export function previewEntryWords(): i32 { return preview.ENTRY_WORDS; }
 export function previewEntriesPtr(): usize { return preview.entries.ptr; }
 export function previewTextPtr(): usize { return preview.text.ptr; }
-

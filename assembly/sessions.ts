@@ -11,9 +11,11 @@ import { agentId } from './tables';
 //   end closes it and opens the next one; a gap equal to the timeout stays in the session. A
 //   request more than the timeout *before* it belongs to an earlier session: a piece of its own.
 // - sessions whose end the stream's time has passed by the timeout plus a disorder allowance are
-//   closed: written out as pieces, their memory reused.
-// - at the end, pieces of one key that touch or bridge within the timeout are merged, so the
-//   result does not depend on the order of lines or files. Requests that arrived behind the
+//   closed: written out as pieces, their memory reused. JS takes the pieces after every chunk
+//   (src/lib/core/pieces.ts) and the columns start again empty: what the core holds is bounded by
+//   the sessions open at once, not by the input.
+// - at the end, pieces of one key that touch or bridge within the timeout are merged (in JS), so
+//   the result does not depend on the order of lines or files. Requests that arrived behind the
 //   closing horizon are counted (`late`): they may have been merged into closed sessions.
 // The maximum session length, when set, cuts a session when a request comes more than that
 // after its start (in the stream's order; exact for logs in time order).
@@ -305,13 +307,10 @@ export const cDurCount = new Vec(4, 1024);
 export const cDurMax = new Vec(8, 1024);
 export const cFirstEp = new Vec(4, 1024);
 export const cLastEp = new Vec(4, 1024);
-/** Distinct counts: IPs, endpoints, hosts. */
-export const cIps = new Vec(4, 1024);
-export const cEps = new Vec(4, 1024);
-export const cHosts = new Vec(4, 1024);
 /**
- * The distinct IPs, endpoints and hosts of each piece, as sorted id lists in `setArena`:
- * per piece [offset, length] three times. Kept whole so merged pieces count exactly.
+ * The distinct IPs, endpoints, hosts and object ids of each piece, as sorted id lists in
+ * `setArena`: per piece [offset, length] four times (the lengths are the distinct counts). Kept
+ * whole so merged pieces count exactly.
  */
 export const cSets = new Vec(32, 1024);
 export const setArena = new Vec(4, 1 << 14);
@@ -331,38 +330,41 @@ export const cGapSq = new Vec(8, 1024);
 /** Requests slow for their endpoint; the largest burst of server errors within a minute. */
 export const cSlow = new Vec(4, 1024);
 export const cBurst = new Vec(4, 1024);
-/** Distinct object ids asked for (raw paths of endpoints with an id placeholder). */
-export const cIdPaths = new Vec(4, 1024);
-/** Session ids (key hash and start), written at the end for the pieces kept. */
+/** Session ids: the key hash and start (a merged session keeps its first piece's). */
 export const cId = new Vec(8, 1024);
-/** Merged away at the end (1) or kept (0). */
-export const cGone = new Vec(4, 1024);
 
 export let late: i32 = 0;
-export let mergedPieces: i32 = 0;
 let maxTime: f64 = -Infinity;
 let sinceSweep: i32 = 0;
 
-function newPiece(key: u64, kind: u32): i32 {
+function newPiece(key: u64, kind: u32, start: f64): i32 {
   let c = cStart.len;
-  cStart.pushF64(0); cEnd.pushF64(0); cCount.pushU32(0); cKey.pushU64(key); cKind.pushU32(kind);
+  cStart.pushF64(start); cEnd.pushF64(0); cCount.pushU32(0); cKey.pushU64(key); cKind.pushU32(kind);
   cFirstIp.pushU32(0); cFirstUa.pushU32(0); cUser.pushU32(0); cBytes.pushF64(0);
   memory.fill(cStatus.reserve(1), 0, 24); cStatus.len++;
   cDurSum.pushF64(0); cDurCount.pushU32(0); cDurMax.pushF64(0);
-  cFirstEp.pushU32(0); cLastEp.pushU32(0); cIps.pushU32(0); cEps.pushU32(0); cHosts.pushU32(0);
+  cFirstEp.pushU32(0); cLastEp.pushU32(0);
   memory.fill(cSets.reserve(1), 0, 32); cSets.len++;
   memory.fill(cAttacks.reserve(1), 0, 28); cAttacks.len++;
   cSlow.pushU32(0); cBurst.pushU32(0);
-  cAuthFail.pushU32(0); cNotFound.pushU32(0); cGapN.pushU32(0); cGapSum.pushF64(0); cGapSq.pushF64(0); cIdPaths.pushU32(0);
-  cGone.pushU32(0);
+  cAuthFail.pushU32(0); cNotFound.pushU32(0); cGapN.pushU32(0); cGapSum.pushF64(0); cGapSq.pushF64(0);
+  cId.pushU64(combine(key, reinterpret<u64>(start)));
   return c;
+}
+
+/** The pieces were taken (by JS): the columns and the arena start again empty, keeping their room. */
+export function resetPieces(): void {
+  cStart.len = cEnd.len = cCount.len = cKey.len = cKind.len = cFirstIp.len = cFirstUa.len = cUser.len = cBytes.len = 0;
+  cStatus.len = cDurSum.len = cDurCount.len = cDurMax.len = cFirstEp.len = cLastEp.len = cSets.len = 0;
+  cAttacks.len = cAuthFail.len = cNotFound.len = cGapN.len = cGapSum.len = cGapSq.len = cSlow.len = cBurst.len = cId.len = 0;
+  setArena.len = 0;
 }
 
 /**
  * Stable sort of u32 values [lo, hi) at a by `before` (merge sort through tmp; small runs by
- * insertion). Used per session and once at the end, never per line: the indirect call is cheap.
+ * insertion). Used per piece, never per line: the indirect call is cheap.
  */
-export function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u32) => bool): void {
+function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u32) => bool): void {
   let n = hi - lo;
   if (n < 2) return;
   if (n <= 16) {
@@ -419,8 +421,7 @@ function seal(c: i32): void {
 /** Closes open session o: writes it out as a piece. */
 function close(o: i32): void {
   let r = orec(o);
-  let c = newPiece(load<u64>(r, 16), load<u32>(r, 24));
-  setF64(cStart, c, load<f64>(r));
+  let c = newPiece(load<u64>(r, 16), load<u32>(r, 24), load<f64>(r));
   setF64(cEnd, c, load<f64>(r, 8));
   setU32(cCount, c, load<u32>(r, 28));
   setF64(cBytes, c, load<f64>(r, 32));
@@ -443,12 +444,8 @@ function close(o: i32): void {
   setU32(cGapN, c, load<u32>(r, 172));
   setF64(cGapSum, c, load<f64>(r, 176));
   setF64(cGapSq, c, load<f64>(r, 184));
-  setU32(cIdPaths, c, <u32>newIds3.len);
   setU32(cSlow, c, load<u32>(r, 200));
   setU32(cBurst, c, load<u32>(r, 220));
-  setU32(cIps, c, <u32>newIds0.len);
-  setU32(cEps, c, <u32>newIds1.len);
-  setU32(cHosts, c, <u32>newIds2.len);
   seal(c);
   dropOpen(o);
 }
@@ -495,116 +492,8 @@ export function sweep(all: bool): void {
   }
 }
 
-// ---- the end: merge pieces of one key that touch or bridge -----------------------------------
-
-let order = new Vec(4, 1024);
-let orderTmp = new Vec(4, 1024);
-
-function pieceBefore(a: u32, b: u32): bool {
-  let ka = cKey.u64At(<i32>a), kb = cKey.u64At(<i32>b);
-  if (ka != kb) return ka < kb;
-  return cStart.f64At(<i32>a) < cStart.f64At(<i32>b);
-}
-
-/** Union of the sorted id sets `which` of pieces a and b, written as a's; returns its size. */
-function unionSet(a: i32, b: i32, which: i32): u32 {
-  let pa = cSets.ptr + <usize>a * 32 + <usize>(which * 8);
-  let pb = cSets.ptr + <usize>b * 32 + <usize>(which * 8);
-  let ao = load<u32>(pa), an = load<u32>(pa, 4);
-  let bo = load<u32>(pb), bn = load<u32>(pb, 4);
-  let off = setArena.len;
-  setArena.reserve(<i32>(an + bn));
-  let base = setArena.ptr;
-  let out = base + (<usize>off << 2);
-  let i: u32 = 0, j: u32 = 0, n: u32 = 0;
-  while (i < an || j < bn) {
-    let x = i < an ? load<u32>(base + (<usize>(ao + i) << 2)) : 0xffffffff;
-    let y = j < bn ? load<u32>(base + (<usize>(bo + j) << 2)) : 0xffffffff;
-    let v: u32;
-    if (i < an && (j >= bn || x <= y)) { v = x; i++; if (j < bn && y == x) j++; }
-    else { v = y; j++; }
-    store<u32>(out + (<usize>n << 2), v);
-    n++;
-  }
-  setArena.len += <i32>n;
-  store<u32>(pa, <u32>off);
-  store<u32>(pa, n, 4);
-  return n;
-}
-
-function mergeInto(a: i32, b: i32): void {
-  let aEnd = cEnd.f64At(a);
-  // b starts no earlier than a (sorted); first fields stay a's, last ones follow the later end
-  if (cEnd.f64At(b) >= cEnd.f64At(a)) {
-    setF64(cEnd, a, cEnd.f64At(b));
-    setU32(cLastEp, a, cLastEp.u32At(b));
-  }
-  if (cUser.u32At(a) == 0) setU32(cUser, a, cUser.u32At(b));
-  setU32(cCount, a, cCount.u32At(a) + cCount.u32At(b));
-  setF64(cBytes, a, cBytes.f64At(a) + cBytes.f64At(b));
-  for (let i = 0; i < 6; i++) {
-    let pa = cStatus.ptr + <usize>a * 24 + (<usize>i << 2);
-    store<u32>(pa, load<u32>(pa) + load<u32>(cStatus.ptr + <usize>b * 24 + (<usize>i << 2)));
-  }
-  setF64(cDurSum, a, cDurSum.f64At(a) + cDurSum.f64At(b));
-  setU32(cDurCount, a, cDurCount.u32At(a) + cDurCount.u32At(b));
-  if (cDurMax.f64At(b) > cDurMax.f64At(a)) setF64(cDurMax, a, cDurMax.f64At(b));
-  setU32(cIps, a, unionSet(a, b, 0));
-  setU32(cEps, a, unionSet(a, b, 1));
-  setU32(cHosts, a, unionSet(a, b, 2));
-  setU32(cIdPaths, a, unionSet(a, b, 3));
-  for (let i = 0; i < 7; i++) {
-    let pa = cAttacks.ptr + <usize>a * 28 + (<usize>i << 2);
-    store<u32>(pa, load<u32>(pa) + load<u32>(cAttacks.ptr + <usize>b * 28 + (<usize>i << 2)));
-  }
-  setU32(cAuthFail, a, cAuthFail.u32At(a) + cAuthFail.u32At(b));
-  setU32(cNotFound, a, cNotFound.u32At(a) + cNotFound.u32At(b));
-  setU32(cSlow, a, cSlow.u32At(a) + cSlow.u32At(b));
-  if (cBurst.u32At(b) > cBurst.u32At(a)) setU32(cBurst, a, cBurst.u32At(b));
-  // the gap that bridged the two pieces counts too (as if read in one go)
-  let bridge = cStart.f64At(b) - aEnd;
-  let extra: u32 = bridge > 0 ? 1 : 0;
-  let gap = bridge > 0 ? bridge : 0;
-  setU32(cGapN, a, cGapN.u32At(a) + cGapN.u32At(b) + extra);
-  setF64(cGapSum, a, cGapSum.f64At(a) + cGapSum.f64At(b) + gap);
-  setF64(cGapSq, a, cGapSq.f64At(a) + cGapSq.f64At(b) + gap * gap);
-  setU32(cGone, b, 1);
-  mergedPieces++;
-}
-
-/** Closes everything, merges pieces; returns the number of sessions (pieces not merged away). */
+/** The end of the input: every open session becomes a piece (for JS to take and merge). */
 export function finishSessions(): i32 {
   sweep(true);
-  let n = cStart.len;
-  if (order.cap < n) { order.grow(n); orderTmp.grow(n); }
-  for (let i = 0; i < n; i++) store<u32>(order.ptr + (<usize>i << 2), <u32>i);
-  mergeSort(order.ptr, orderTmp.ptr, 0, n, pieceBefore);
-  let kept = 0;
-  let cur: i32 = -1;
-  for (let i = 0; i < n; i++) {
-    let c = <i32>load<u32>(order.ptr + (<usize>i << 2));
-    if (cur >= 0 && cKey.u64At(c) == cKey.u64At(cur) && cStart.f64At(c) - cEnd.f64At(cur) <= inactivity
-      && (maxLength <= 0 || max(cEnd.f64At(c), cEnd.f64At(cur)) - cStart.f64At(cur) <= maxLength)) {
-      mergeInto(cur, c);
-    } else {
-      cur = c;
-      kept++;
-    }
-  }
-  // sessions per endpoint, from the final sessions' endpoint sets; ids of the kept pieces
-  cId.reserve(n);
-  cId.len = n;
-  for (let c = 0; c < n; c++) {
-    if (cGone.u32At(c) != 0) continue;
-    store<u64>(cId.ptr + (<usize>c << 3), pieceId(c));
-    let p = cSets.ptr + <usize>c * 32 + 8;
-    let off = load<u32>(p), len = load<u32>(p, 4);
-    for (let i: u32 = 0; i < len; i++) ep.countSession(<i32>load<u32>(setArena.ptr + (<usize>(off + i) << 2)));
-  }
-  return kept;
-}
-
-/** The id of piece c: its key hash and start. */
-export function pieceId(c: i32): u64 {
-  return combine(cKey.u64At(c), reinterpret<u64>(cStart.f64At(c)));
+  return cStart.len;
 }

@@ -1,15 +1,17 @@
 // What an import's last transaction writes, computed from what is stored and what the import read:
 // sessions merged (SPEC §2 order independence), cut by retention (SPEC §4), split into day blocks,
 // with their orders; endpoint statistics per day. Pure and synchronous: it runs inside the commit
-// transaction (store.ts commitImport). Lean on memory: the merged sessions are not copied whole
-// again; each day block is made when the commit writes it, then is garbage.
+// transaction (store.ts commitImport). Lean on memory: the merged sessions are cut into the day
+// blocks in their place (when nobody else holds them), and the held table is put back together
+// from those blocks, not read back from the store.
 import { endpointList, type EndpointDraft } from '../lib/core/request-rows';
 import { mergeSessions, finishEndpoints, sumEndpoints } from '../lib/core/merge';
 import { scoreRows, scoreSessions, type Scores } from '../lib/core/labels';
-import { compactTables, concatSessions, dayOf, pickSessions } from '../lib/core/session-rows';
+import { compactTables, concatSessions, cutSessions, dayOf } from '../lib/core/session-rows';
+import { detach, isDisposable, releaseColumns } from '../lib/core/columns';
 import type { EndpointStats, SessionColumns } from '../lib/core/types';
-import { computeOrders, type OrderColumns } from '../lib/storage/orders';
-import type { CommitPlan, EndpointDay, Retention, SessionDay, Stored } from '../lib/storage/store';
+import { computeOrders, type Orders } from '../lib/storage/orders';
+import type { CommitPlan, EndpointDay, Retention, Stored } from '../lib/storage/store';
 
 /** What the import read: its sessions, and its endpoint statistics by day of request. */
 export interface Fresh {
@@ -42,9 +44,24 @@ export function newestEnd(sessions: SessionColumns | null): number | null {
   return m;
 }
 
-export function planCommit(stored: Stored, fresh: Fresh, nowMs: number): CommitPlan & { pruned: Pruned | null } {
+/** What the commit writes, and after it: the held table as a load would give it back. */
+export type Plan = CommitPlan & {
+  pruned: Pruned | null;
+  /**
+   * The held table the session days make, end to end, as a load gives it back: for the caller to
+   * hold without reading back what the commit wrote. Call it once the commit is done: it lets the
+   * day blocks go (their arrays are detached).
+   */
+  table(): SessionColumns | null;
+};
+
+export function planCommit(stored: Stored, fresh: Fresh, nowMs: number): Plan {
   const { inactivityMs } = stored.settings;
   const merged = stored.sessions ? mergeSessions(stored.sessions, fresh.sessions, { inactivityMs }) : fresh.sessions;
+  // A table made here, or one its maker gave away (the core's), is cut into the day blocks in its
+  // place; the import's own table is done with once merged.
+  const consume = merged !== fresh.sessions || isDisposable(fresh.sessions);
+  if (merged !== fresh.sessions && isDisposable(fresh.sessions)) releaseColumns(fresh.sessions);
   const cutoff = cutoffDay(newestEnd(merged), stored.retention, nowMs);
   // endpoint statistics of the days the import touched, added to what those days had
   const touched: EndpointDay[] = [];
@@ -73,43 +90,82 @@ export function planCommit(stored: Stored, fresh: Fresh, nowMs: number): CommitP
     if (days.size > 0) pruned = { days: [...days].sort((a, b) => a - b).map(isoDay), sessions, requests, keptFrom: isoDay(cutoff) };
   }
   // The rows kept, in the order the worker holds them: day blocks ascending, each in merged order.
-  // Nothing is copied whole: the day blocks are made one at a time as the commit writes them.
   let n = 0;
   for (let i = 0; i < merged.count; i++) if (cutoff === null || dayOfRow[i] >= cutoff) n++;
   const rows = new Uint32Array(n);
   for (let i = 0, k = 0; i < merged.count; i++) if (cutoff === null || dayOfRow[i] >= cutoff) rows[k++] = i;
   rows.sort((a, b) => dayOfRow[a] - dayOfRow[b] || a - b);
   const endpointDays = touched.filter((d) => cutoff === null || d.day >= cutoff);
-  if (n === 0) return { sessionDays: [], endpointDays, held: null, orders: null, cutoffDay: cutoff, pruned };
+  if (n === 0) return { sessionDays: [], endpointDays, held: null, orders: null, cutoffDay: cutoff, pruned, table: () => null };
   // scored among themselves, as a table of the kept rows alone would be
   const scores = scoreRows(merged, rows);
+  const bounds = partBounds(rows, dayOfRow);
+  const view = orderView(merged, rows, scores);
+  const blocks = cutSessions(merged, rows, bounds, consume).map((b, i) => withScores(compactTables(b, true), scores, bounds[i], bounds[i + 1]));
+  let orders: Orders | undefined;
   return {
-    sessionDays: dayBlocks(merged, rows, dayOfRow, scores),
+    sessionDays: blocks.map((sessions, i) => ({ day: partKey(rows, dayOfRow, bounds, i), count: sessions.count, sessions })),
     endpointDays,
     held: { count: n, baseline: scores.baseline },
-    orders: computeOrders(heldView(merged, rows, scores)),
+    // made when first read, which the commit does after writing the day blocks: their writes are
+    // the peak of the import's memory, and the sorts' scratch is not added to it
+    get orders(): Orders {
+      if (!orders) {
+        orders = computeOrders(view);
+        detach([view.start, view.end, view.requests, view.ip].map((a) => a.buffer));
+      }
+      return orders;
+    },
     cutoffDay: cutoff,
-    pruned
+    pruned,
+    table: () => {
+      const table = concatSessions(blocks);
+      table.baseline = { ...scores.baseline };
+      for (const b of blocks) releaseColumns(b, table);
+      return table;
+    }
   };
 }
 
-/** The day blocks of `rows` (grouped by day, ascending), each made when the iteration reaches it. */
-function* dayBlocks(cols: SessionColumns, rows: Uint32Array, dayOfRow: Float64Array, scores: Scores): Generator<SessionDay> {
+/**
+ * Sessions per stored record at most (about 11 MB): IndexedDB holds ~3× a value while it writes it
+ * (its serialisation, and a copy handed to the browser), so a day of more sessions is written as
+ * several records, keyed day + k/PARTS for its part k (schema.ts).
+ */
+export const PART_SESSIONS = 32_768;
+const PARTS = 1024;
+
+/** Where the records of the kept rows (held order) start and end: at each new day, and every PART_SESSIONS rows of one. */
+function partBounds(rows: Uint32Array, dayOfRow: Float64Array): number[] {
+  const bounds = [0];
   for (let a = 0; a < rows.length; ) {
-    const day = dayOfRow[rows[a]];
     let b = a + 1;
-    while (b < rows.length && dayOfRow[rows[b]] === day) b++;
-    const sessions = compactTables(pickSessions(cols, rows.subarray(a, b)), true);
-    sessions.labelBits.set(scores.labelBits.subarray(a, b));
-    sessions.risk.set(scores.risk.subarray(a, b));
-    sessions.baseline = { ...scores.baseline };
-    yield { day, count: b - a, sessions };
+    while (b < rows.length && dayOfRow[rows[b]] === dayOfRow[rows[a]]) b++;
+    const parts = Math.min(PARTS, Math.ceil((b - a) / PART_SESSIONS));
+    for (let k = 1; k <= parts; k++) bounds.push(a + Math.round(((b - a) * k) / parts));
     a = b;
   }
+  return bounds;
 }
 
-/** What the orders of the held table read, for the rows in held order: a few columns, not a copy. */
-function heldView(cols: SessionColumns, rows: Uint32Array, scores: Scores): OrderColumns {
+/** The key of record i: its day, plus k/PARTS for the day's part k. */
+function partKey(rows: Uint32Array, dayOfRow: Float64Array, bounds: number[], i: number): number {
+  const day = dayOfRow[rows[bounds[i]]];
+  let k = 0;
+  while (i - k > 0 && dayOfRow[rows[bounds[i - k - 1]]] === day) k++;
+  return day + k / PARTS;
+}
+
+/** Rows a..b of `scores` as the labels, risk and baseline of `cols` (its rows in that order). */
+function withScores(cols: SessionColumns, scores: Scores, a: number, b: number): SessionColumns {
+  cols.labelBits.set(scores.labelBits.subarray(a, b));
+  cols.risk.set(scores.risk.subarray(a, b));
+  cols.baseline = { ...scores.baseline };
+  return cols;
+}
+
+/** The columns the orders of the held table read (its rows in held order), not a copy of it. */
+function orderView(cols: SessionColumns, rows: Uint32Array, scores: Scores) {
   const n = rows.length;
   const view = { count: n, id: new Array<string>(n), start: new Float64Array(n), end: new Float64Array(n), requests: new Uint32Array(n), ip: new Uint32Array(n), ips: cols.ips, risk: scores.risk };
   for (let k = 0; k < n; k++) {

@@ -7,7 +7,7 @@ import type { EngineOptions } from '../lib/core/engine';
 import { formatByName, type FormatSpec } from '../lib/core/formats/index';
 import { parseKeys } from '../lib/core/keys';
 import { addEndpointStats, splitRequestsByDay, type EndpointDraft } from '../lib/core/request-rows';
-import type { RequestColumns } from '../lib/core/requests';
+import { releaseRequests, type RequestColumns } from '../lib/core/requests';
 import { dayOf } from '../lib/core/session-rows';
 import { sessionAt } from '../lib/core/sessions';
 import type { EndpointStats, InputError, Progress, Result, Session, SessionColumns, Summary } from '../lib/core/types';
@@ -35,6 +35,7 @@ import {
   saltWords,
   type ImportRecord,
   type ImportedFile,
+  type KnownHeld,
   type Retention,
   type Store
 } from '../lib/storage/store';
@@ -381,6 +382,9 @@ export class SessionService implements WorkerApi {
         }
         if (writing) await writing;
         writing = putRequestBlocksGuarded(stage, id, parts);
+        // put() has copied them: their memory goes back now rather than at the next full GC
+        for (const p of parts) releaseRequests(p.requests);
+        releaseRequests(block);
       };
       const res = await this.#deps.analyse(opened.value, {
         format: spec.value,
@@ -408,23 +412,23 @@ export class SessionService implements WorkerApi {
           throw new Duplicate();
         }
       }
-      const { summary, endpoints } = res.value;
-      // Let go once committed: the table then held is read back from the store.
-      let sessions: SessionColumns | null = res.value.sessions;
+      // The analysis' sessions are cut into the day blocks in their place by the commit's plan.
+      const { summary, endpoints, sessions } = res.value;
       // An analyser that streams no requests (none parsed, or one that cannot): its endpoint figures
       // are filed under the day each endpoint was last seen.
       if (days.size === 0) for (const e of endpoints) fileByLastSeen(days, e);
       const ms = now() - t0;
-      const { plan } = await commitImport(db, importId, { files, summary, ms }, (stored) => {
+      const { plan, generation } = await commitImport(db, importId, { files, summary, ms }, (stored) => {
         // Another tab changed the settings since the analysis began: its sessions would not merge.
         if (!sameGrouping(stored.settings, settings)) throw new SettingsChanged();
-        return planCommit(stored, { sessions: sessions!, endpointDays: days }, now());
+        return planCommit(stored, { sessions, endpointDays: days }, now());
       });
       importId = undefined;
-      sessions = null;
+      // What the commit wrote, as a load would give it back: not read back from the store.
+      const written = { generation, sessions: plan.table(), orders: plan.orders };
       // Only after the write committed: the cache follows the store, never leads it.
       this.#held = undefined;
-      const held = await this.#load();
+      const held = await this.#load(written);
       this.#changed();
       return { ok: true, value: { ...summary, ms, stored: held.sessions?.count ?? 0, skipped, pruned: plan.pruned } };
     } catch (err) {
@@ -516,11 +520,11 @@ export class SessionService implements WorkerApi {
     return this.#db;
   }
 
-  async #load(): Promise<HeldData & { endpointDays: import('../lib/storage/store').EndpointDay[] }> {
+  async #load(known?: KnownHeld): Promise<HeldData & { endpointDays: import('../lib/storage/store').EndpointDay[] }> {
     if (this.#held && this.#held !== EMPTY) return this.#held as HeldData & { endpointDays: [] };
     this.#loading ??= (async () => {
       const db = await this.#store();
-      const stored = await loadHeld(db);
+      const stored = await loadHeld(db, known);
       let { sessions, orders } = stored;
       if (sessions && !orders) {
         sessions = heldOf([sessions]);

@@ -115,6 +115,24 @@ describe('order independence against the brute-force reference', () => {
     expect(four.core.openPeak).toBeLessThanOrEqual(one.core.openPeak * 1.2);
     expect(four.core.memoryBytes).toBeLessThanOrEqual(one.core.memoryBytes * 2);
   });
+
+  it('hands the closed sessions over as it reads: 100,000 of them need no more core memory than 1,000', async () => {
+    // 1,000 actors, each back every 31 minutes: a new session per line after the first round
+    const log = (rounds: number) => {
+      const lines: string[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const t = new Date(Date.UTC(2024, 2, 4) + r * 31 * MIN);
+        const stamp = `${String(t.getUTCDate()).padStart(2, '0')}/Mar/2024:${String(t.getUTCHours()).padStart(2, '0')}:${String(t.getUTCMinutes()).padStart(2, '0')}:00 +0000`;
+        for (let a = 0; a < 1000; a++) lines.push(`10.0.${a >> 8}.${a & 255} - - [${stamp}] "GET /p/${a} HTTP/1.1" 200 10 "-" "agent"`);
+      }
+      return lines.join('\n');
+    };
+    // (the core holds one chunk's worth of them at most: a chunk of 8 MiB can close as many)
+    const few = await ok([memorySource('a.log', log(1))], { chunkSize: 1 << 18 });
+    const many = await ok([memorySource('b.log', log(100))], { chunkSize: 1 << 18 });
+    expect([few.summary.sessions, many.summary.sessions]).toEqual([1000, 100_000]);
+    expect(many.core.memoryBytes).toBe(few.core.memoryBytes);
+  });
 });
 
 // ---------------------------------------------------------------- grouping keys on JSON logs

@@ -18,7 +18,8 @@ export interface AnalyseOptions {
   /**
    * Every parsed request, a block per chunk read (several per file, none lost or repeated),
    * awaited before reading on: a slow consumer slows the import. A file that then fails may
-   * already have delivered blocks. An error thrown here rejects analyse().
+   * already have delivered blocks. An error thrown here rejects analyse(). The block is the
+   * consumer's alone (analyse keeps no reference): it may let it go at once (releaseRequests).
    */
   onRequests?: (block: import('./requests').RequestColumns) => void | Promise<void>;
 }

@@ -53,3 +53,40 @@ export function emptyColumns(
     ...tables
   };
 }
+
+/**
+ * Hands the memory of a table's typed arrays back at once, instead of at the next full garbage
+ * collection (a worker left idle may run none for a long while): their buffers are detached, so
+ * the table must not be read again. Buffers `keep` also uses are left alone.
+ */
+export function releaseColumns(cols: SessionColumns, keep?: SessionColumns): void {
+  const kept = new Set(keep ? Object.values(keep).filter(ArrayBuffer.isView).map((v) => v.buffer) : []);
+  detach(Object.values(cols).filter(ArrayBuffer.isView).map((v) => v.buffer).filter((b) => !kept.has(b)) as ArrayBuffer[]);
+}
+
+/**
+ * Detaches buffers, which frees their memory at once (ArrayBuffer.prototype.transfer where the
+ * engine has it; else a transfer by structuredClone, whose unreferenced result dies young).
+ */
+export function detach(buffers: ArrayBuffer[]): void {
+  const unique = [...new Set(buffers)].filter((b) => b.byteLength > 0);
+  const transfer = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer, n: number) => ArrayBuffer }).transfer;
+  if (transfer) for (const b of unique) transfer.call(b, 0);
+  else if (unique.length) structuredClone(null, { transfer: unique });
+}
+
+/** Tables made by the core for one caller (see markDisposable). */
+const disposable = new WeakSet<SessionColumns>();
+
+/**
+ * Marks a table as its receiver's alone: whoever it is handed on to may consume it (cut it up,
+ * detach its arrays) once done. Tables not marked are never touched by their readers.
+ */
+export function markDisposable(cols: SessionColumns): SessionColumns {
+  disposable.add(cols);
+  return cols;
+}
+
+export function isDisposable(cols: SessionColumns): boolean {
+  return disposable.has(cols);
+}

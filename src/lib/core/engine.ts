@@ -1,7 +1,7 @@
 import type { MalformedSample, SessionColumns, ParsedRequest, EndpointStats } from './types';
 import { STATUS_CLASSES, ATTACK_TYPES } from './types';
 import { scoreSessions, endpointRisk } from './labels';
-import { emptyColumns } from './columns';
+import { markDisposable } from './columns';
 import { quantile, type Sketch } from './sketch';
 import { type GroupingKey, keyFieldDefs, encodeKeys } from './keys';
 import type { FormatSpec } from './formats/spec';
@@ -11,6 +11,7 @@ import { reasonName } from './reasons';
 import { valueText, rawText } from './unescape';
 import type { RequestColumns } from './requests';
 import { takeRequests, type RequestTables } from './take-requests';
+import { PieceStore, type CoreTables } from './pieces';
 
 // A thin wrapper over one instance of the wasm core (assembly/index.ts). One Engine serves one
 // import and is then dropped, which frees all of its memory at once.
@@ -35,10 +36,13 @@ interface CoreExports {
   previewTextPtr(): number;
   parse(len: number, final: number): number;
   finish(): number;
-  sessionColumn(i: number): number;
+  pieceCount(): number;
+  pieceColumn(i: number): number;
+  setArenaPtr(): number;
+  setArenaLength(): number;
+  resetPieces(): void;
   lateRequests(): number;
   openPeak(): number;
-  setArenaPtr(): number;
   setKeys(authorizationLabel: number): void;
   tableCount(i: number): number;
   tableSpanPtr(i: number): number;
@@ -124,20 +128,30 @@ export class Engine {
   /** Global → block-local string ids for takeRequests(), and the number of the last block. */
   #requestTables?: RequestTables;
   #block = 0;
+  /** Session pieces taken out of the core after every parse call (see pieces.ts). */
+  #pieces = new PieceStore();
+  #inactivityMs: number;
+  #maxSessionMs: number;
+  /** Sessions per core endpoint, counted when the sessions are made. */
+  #epSessions?: Uint32Array;
+  /** The string tables' entries decoded so far, by table and id. */
+  #decoded: string[][] = [];
 
   constructor(module: WebAssembly.Module, opts: EngineOptions = {}) {
     const instance = new WebAssembly.Instance(module, {});
     this.#x = instance.exports as unknown as CoreExports;
     this.#chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
     const [lo, hi] = opts.salt ?? [0x5e551011, 0];
+    this.#inactivityMs = opts.inactivityMs ?? DEFAULT_INACTIVITY_MS;
+    this.#maxSessionMs = opts.maxSessionMs ?? 0;
     this.#x.init(
       this.#chunk + MAX_LINE + 16,
       lo >>> 0,
       hi >>> 0,
-      opts.inactivityMs ?? DEFAULT_INACTIVITY_MS,
+      this.#inactivityMs,
       opts.previewLimit ?? 0,
       opts.disorderMs ?? DEFAULT_DISORDER_MS,
-      opts.maxSessionMs ?? 0
+      this.#maxSessionMs
     );
     this.#keys = opts.keys ?? [{ kind: 'ip+ua' }];
     if (opts.requests) this.#x.enableRequests(1);
@@ -254,6 +268,7 @@ export class Engine {
   #flush(final: boolean): void {
     this.#fill = this.#x.parse(this.#fill, final ? 1 : 0) >>> 0;
     this.#pending = 0;
+    this.#pieces.take(this.#x);
   }
 
   /** Parses what is left of the current file, its unterminated last line included. */
@@ -413,138 +428,37 @@ export class Engine {
     return block;
   }
 
-  /** String table i of the core, decoded lazily: only the entries asked for cost a decode. */
+  /**
+   * String table i of the core, decoded lazily: only the entries asked for cost a decode, once per
+   * import (request blocks each name the IPs and agents they hold, again and again).
+   */
   #table(i: number): { size: number; get(k: number): string } {
     const x = this.#x;
     const n = x.tableCount(i);
     const mem = x.memory.buffer;
     const spans = new Uint32Array(mem, x.tableSpanPtr(i), n * 2);
     const arena = new Uint8Array(mem, x.tableArenaPtr(i));
+    const decoded = (this.#decoded[i] ??= []);
     return {
       size: n,
       get(k: number): string {
         // [escaping tag][bytes]
-        const bytes = arena.subarray(spans[2 * k], spans[2 * k] + spans[2 * k + 1]);
-        return valueText(bytes[0], bytes.subarray(1));
+        return (decoded[k] ??= valueText(arena[spans[2 * k]], arena.subarray(spans[2 * k] + 1, spans[2 * k] + spans[2 * k + 1])));
       }
     };
   }
 
+
   /** Closes and merges every session; returns them as columns sorted by (start, id). */
   sessions(): SessionColumns {
-    const x = this.#x;
-    const pieces = x.finish() >>> 0;
-    const mem = x.memory.buffer;
-    const col = <T>(i: number, Kind: { new (b: ArrayBuffer, o: number, n: number): T }, per = 1) => new Kind(mem, x.sessionColumn(i), pieces * per);
-    const start = col(0, Float64Array);
-    const end = col(1, Float64Array);
-    const count = col(2, Uint32Array);
-    // 64-bit values read as u32 pairs: hex without BigInt
-    const key = col(3, Uint32Array, 2);
-    const idWords = col(20, Uint32Array, 2);
-    const kind = col(4, Uint32Array);
-    const firstIp = col(5, Uint32Array);
-    const firstUa = col(6, Uint32Array);
-    const user = col(7, Uint32Array);
-    const bytes = col(8, Float64Array);
-    const status = col(9, Uint32Array, 6);
-    const durSum = col(10, Float64Array);
-    const durCount = col(11, Uint32Array);
-    const durMax = col(12, Float64Array);
-    const firstEp = col(13, Uint32Array);
-    const lastEp = col(14, Uint32Array);
-    const dIps = col(15, Uint32Array);
-    const dEps = col(16, Uint32Array);
-    const dHosts = col(17, Uint32Array);
-    const gone = col(18, Uint32Array);
-    const sets = col(19, Uint32Array, 8);
-    const attacks = col(21, Uint32Array, 7);
-    const authFail = col(22, Uint32Array);
-    const notFound = col(23, Uint32Array);
-    const gapN = col(24, Uint32Array);
-    const gapSum = col(25, Float64Array);
-    const gapSq = col(26, Float64Array);
-    const idPaths = col(27, Uint32Array);
-    const slow = col(28, Uint32Array);
-    const burst = col(29, Uint32Array);
-    const arena = new Uint32Array(mem, x.setArenaPtr());
-    let n = 0;
-    for (let c = 0; c < pieces; c++) if (!gone[c]) n++;
-    const kept = new Uint32Array(n);
-    // set sizes, to make each set column once at its size: [ipOff, ipLen, epOff, epLen, hostOff, hostLen, idOff, idLen]
-    const setSize = [0, 0, 0, 0];
-    for (let c = 0, k = 0; c < pieces; c++) {
-      if (gone[c]) continue;
-      kept[k++] = c;
-      for (let s = 0; s < 4; s++) setSize[s] += sets[c * 8 + 2 * s + 1];
-    }
-    // by start, then by id: 16 hex digits compare as the (high, low) words do
-    kept.sort((a, b) => start[a] - start[b] || idWords[2 * a + 1] - idWords[2 * b + 1] || idWords[2 * a] - idWords[2 * b]);
-    // string tables, kept to what the sessions refer to
-    const compact = (table: { size: number; get(k: number): string }) => {
-      const index = new Int32Array(table.size).fill(-1);
-      const out: string[] = [];
-      return {
-        out,
-        ref(i: number): number {
-          let j = index[i];
-          if (j < 0) {
-            j = out.push(table.get(i)) - 1;
-            index[i] = j;
-          }
-          return j;
-        }
-      };
-    };
-    const ips = compact(this.#table(0)), uas = compact(this.#table(1)), users = compact(this.#table(2)), hosts = compact(this.#table(3)), eps = compact(this.#table(4));
-    const cols = emptyColumns(n, { ips: ips.out, userAgents: uas.out, users: users.out, hosts: hosts.out, endpoints: eps.out });
-    const ipSet = (cols.ipSet = new Uint32Array(setSize[0]));
-    const epSet = (cols.endpointSet = new Uint32Array(setSize[1]));
-    const hostSet = (cols.hostSet = new Uint32Array(setSize[2]));
-    const idSet = (cols.idPathSet = new Uint32Array(setSize[3]));
-    let ipAt = 0, epAt = 0, hostAt = 0, idAt = 0;
-    for (let i = 0; i < n; i++) {
-      const c = kept[i];
-      cols.id[i] = hexPair(idWords, c);
-      cols.keyKind[i] = kind[c];
-      cols.keyHash[i] = hexPair(key, c);
-      cols.start[i] = start[c];
-      cols.end[i] = end[c];
-      cols.requests[i] = count[c];
-      cols.bytes[i] = bytes[c];
-      cols.status.set(status.subarray(c * 6, c * 6 + 6), i * 6);
-      cols.durationSum[i] = durSum[c];
-      cols.durationCount[i] = durCount[c];
-      cols.durationMax[i] = durMax[c];
-      cols.ip[i] = ips.ref(firstIp[c]);
-      cols.userAgent[i] = uas.ref(firstUa[c]);
-      cols.user[i] = user[c] > 0 ? users.ref(user[c] - 1) : -1;
-      cols.firstEndpoint[i] = eps.ref(firstEp[c]);
-      cols.lastEndpoint[i] = eps.ref(lastEp[c]);
-      cols.distinctIps[i] = dIps[c];
-      cols.distinctEndpoints[i] = dEps[c];
-      cols.distinctHosts[i] = dHosts[c];
-      // host ids are table index + 1
-      for (let k = 0, o = sets[c * 8]; k < sets[c * 8 + 1]; k++) ipSet[ipAt++] = ips.ref(arena[o + k]);
-      for (let k = 0, o = sets[c * 8 + 2]; k < sets[c * 8 + 3]; k++) epSet[epAt++] = eps.ref(arena[o + k]);
-      for (let k = 0, o = sets[c * 8 + 4]; k < sets[c * 8 + 5]; k++) hostSet[hostAt++] = hosts.ref(arena[o + k] - 1);
-      idSet.set(arena.subarray(sets[c * 8 + 6], sets[c * 8 + 6] + sets[c * 8 + 7]), idAt);
-      idAt += sets[c * 8 + 7];
-      cols.attacks.set(attacks.subarray(c * 7, c * 7 + 7), i * 7);
-      cols.authFailures[i] = authFail[c];
-      cols.notFound[i] = notFound[c];
-      cols.gapCount[i] = gapN[c];
-      cols.gapSum[i] = gapSum[c];
-      cols.gapSumSq[i] = gapSq[c];
-      cols.idPaths[i] = idPaths[c];
-      cols.slowRequests[i] = slow[c];
-      cols.errorBurst[i] = burst[c];
-      cols.idPathSetStart[i + 1] = idAt;
-      cols.ipSetStart[i + 1] = ipAt;
-      cols.endpointSetStart[i + 1] = epAt;
-      cols.hostSetStart[i + 1] = hostAt;
-    }
-    return scoreSessions(cols);
+    this.#x.finish();
+    this.#pieces.take(this.#x);
+    this.#epSessions = new Uint32Array(this.#x.tableCount(4));
+    const tables = [0, 1, 2, 3, 4].map((i) => this.#table(i)) as CoreTables;
+    const cols = this.#pieces.sessions({ inactivityMs: this.#inactivityMs, maxSessionMs: this.#maxSessionMs }, tables, this.#epSessions);
+    this.#pieces.release();
+    // the caller's alone: the page's commit cuts it into day blocks in its place (commit.ts)
+    return markDisposable(scoreSessions(cols));
   }
 
   /** Per-endpoint statistics, by requests (descending). Call after sessions(). */
@@ -555,13 +469,13 @@ export class Engine {
     const names = Array.from({ length: n }, (_, k) => table.get(k));
     const mem = x.memory.buffer;
     const requests = new Uint32Array(mem, x.endpointColumn(0), n);
-    const sessions = new Uint32Array(mem, x.endpointColumn(1), n);
-    const status = new Uint32Array(mem, x.endpointColumn(2), n * 6);
-    const bytes = new Float64Array(mem, x.endpointColumn(3), n);
-    const first = new Float64Array(mem, x.endpointColumn(4), n);
-    const last = new Float64Array(mem, x.endpointColumn(5), n);
-    const sketchOf = new Uint32Array(mem, x.endpointColumn(6), n);
-    const attacks = new Uint32Array(mem, x.endpointColumn(7), n * 7);
+    const sessions = this.#epSessions ?? new Uint32Array(n);
+    const status = new Uint32Array(mem, x.endpointColumn(1), n * 6);
+    const bytes = new Float64Array(mem, x.endpointColumn(2), n);
+    const first = new Float64Array(mem, x.endpointColumn(3), n);
+    const last = new Float64Array(mem, x.endpointColumn(4), n);
+    const sketchOf = new Uint32Array(mem, x.endpointColumn(5), n);
+    const attacks = new Uint32Array(mem, x.endpointColumn(6), n * 7);
     const buckets = x.sketchBuckets();
     const all = new Uint32Array(mem, x.sketchesPtr());
     const out: EndpointStats[] = [];
@@ -604,19 +518,3 @@ export function attackRecord(counts: ArrayLike<number>): EndpointStats['attacks'
 export function statusRecord(counts: ArrayLike<number>): EndpointStats['status'] {
   return Object.fromEntries(STATUS_CLASSES.map((c, i) => [c, counts[i]])) as EndpointStats['status'];
 }
-
-/**
- * Entry c of a little-endian u64 column read as u32 pairs, as 16 hex digits. Made in one call: a
- * string built by `+` is a tree of pieces in V8, ~100 bytes where a flat one takes ~32, and a
- * table keeps two per session.
- */
-function hexPair(words: Uint32Array, c: number): string {
-  const hi = words[2 * c + 1], lo = words[2 * c];
-  return String.fromCharCode(
-    HEX[hi >>> 28], HEX[(hi >>> 24) & 15], HEX[(hi >>> 20) & 15], HEX[(hi >>> 16) & 15], HEX[(hi >>> 12) & 15], HEX[(hi >>> 8) & 15], HEX[(hi >>> 4) & 15], HEX[hi & 15],
-    HEX[lo >>> 28], HEX[(lo >>> 24) & 15], HEX[(lo >>> 20) & 15], HEX[(lo >>> 16) & 15], HEX[(lo >>> 12) & 15], HEX[(lo >>> 8) & 15], HEX[(lo >>> 4) & 15], HEX[lo & 15]
-  );
-}
-
-/** Character codes of the hex digits. */
-const HEX = Array.from('0123456789abcdef', (d) => d.charCodeAt(0));

@@ -45,10 +45,11 @@ const LABEL_POINTS: Record<LabelName, number> = {
   'error-burst': 0
 };
 
+/** The q-quantile of `values`, which it sorts (a scratch array). */
 function percentile(values: Float64Array, q: number): number {
   if (values.length === 0) return Infinity;
-  const sorted = values.slice().sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  values.sort();
+  return values[Math.min(values.length - 1, Math.floor(q * values.length))];
 }
 
 const perMinute = (requests: number, start: number, end: number) => requests / Math.max(1, (end - start) / 60_000);
@@ -56,14 +57,16 @@ const perMinute = (requests: number, start: number, end: number) => requests / M
 /** The dataset's 99th percentiles of session size, rate and bytes (of the given rows; default all). */
 export function baselineOf(cols: Pick<SessionColumns, 'count' | 'requests' | 'bytes' | 'start' | 'end'>, rows?: ArrayLike<number>): Baseline {
   const n = rows ? rows.length : cols.count;
-  const req = new Float64Array(n), rate = new Float64Array(n), bytes = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = rows ? rows[k] : k;
-    req[k] = cols.requests[i];
-    rate[k] = perMinute(cols.requests[i], cols.start[i], cols.end[i]);
-    bytes[k] = cols.bytes[i];
-  }
-  return { requestsP99: percentile(req, 0.99), rateP99: percentile(rate, 0.99), bytesP99: percentile(bytes, 0.99) };
+  const scratch = new Float64Array(n);
+  const p99 = (value: (i: number) => number) => {
+    for (let k = 0; k < n; k++) scratch[k] = value(rows ? rows[k] : k);
+    return percentile(scratch, 0.99);
+  };
+  return {
+    requestsP99: p99((i) => cols.requests[i]),
+    rateP99: p99((i) => perMinute(cols.requests[i], cols.start[i], cols.end[i])),
+    bytesP99: p99((i) => cols.bytes[i])
+  };
 }
 
 /** What a user agent says of its sender: judged once per distinct agent, not once per session. */

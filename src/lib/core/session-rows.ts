@@ -1,7 +1,7 @@
 // Row operations on session columns: take some rows, put blocks end to end, cut by day. The
 // storage keeps sessions in one block per day of their last request (SPEC §4: retention drops
 // whole days), and the worker puts the days back together to query them.
-import { emptyColumns } from './columns';
+import { detach, emptyColumns } from './columns';
 import { ATTACK_TYPES, STATUS_CLASSES, type SessionColumns } from './types';
 
 export const DAY_MS = 86_400_000;
@@ -58,6 +58,68 @@ export function pickSessions(cols: SessionColumns, rows: ArrayLike<number>): Ses
     out[set] = values;
   }
   return out;
+}
+
+/**
+ * The given rows of `cols` cut into consecutive blocks (block b: `rows[bounds[b] .. bounds[b + 1])`),
+ * each sharing the string tables of `cols`, as pickSessions would make them one by one. Made column
+ * by column so that, with `consume`, each column of `cols` can be let go (detached) once cut: the
+ * blocks then take the table's place in memory instead of adding to it, and `cols` is unusable after.
+ */
+export function cutSessions(cols: SessionColumns, rows: Uint32Array, bounds: number[], consume = false): SessionColumns[] {
+  const tables = { ips: cols.ips, userAgents: cols.userAgents, users: cols.users, hosts: cols.hosts, endpoints: cols.endpoints };
+  const blocks = bounds.slice(1).map((to, b) => {
+    const n = to - bounds[b];
+    const out = emptyColumns(0, tables);
+    out.count = n;
+    out.id = new Array<string>(n);
+    out.keyHash = new Array<string>(n);
+    out.baseline = { ...cols.baseline };
+    return out;
+  });
+  const done = (a: ArrayBufferView) => consume && detach([a.buffer as ArrayBuffer]);
+  const each = (fill: (out: SessionColumns, from: number, to: number) => void) => blocks.forEach((out, b) => fill(out, bounds[b], bounds[b + 1]));
+  each((out, from) => {
+    for (let k = 0; k < out.count; k++) {
+      out.id[k] = cols.id[rows[from + k]];
+      out.keyHash[k] = cols.keyHash[rows[from + k]];
+    }
+  });
+  for (const c of SCALARS) {
+    const src = cols[c] as Float64Array;
+    const Kind = src.constructor as Float64ArrayConstructor;
+    each((out, from, to) => {
+      const dst = new Kind(to - from);
+      for (let k = from; k < to; k++) dst[k - from] = src[rows[k]];
+      (out[c] as Float64Array) = dst;
+    });
+    done(src);
+  }
+  for (const [c, w] of WIDE) {
+    const src = cols[c];
+    each((out, from, to) => {
+      const dst = new Uint32Array((to - from) * w);
+      for (let k = from; k < to; k++) dst.set(src.subarray(rows[k] * w, rows[k] * w + w), (k - from) * w);
+      out[c] = dst;
+    });
+    done(src);
+  }
+  for (const set of SETS) {
+    const values = cols[set];
+    const starts = cols[`${set}Start`];
+    each((out, from, to) => {
+      const start = new Uint32Array(to - from + 1);
+      let size = 0;
+      for (let k = from; k < to; k++) start[k - from + 1] = size += starts[rows[k] + 1] - starts[rows[k]];
+      const dst = new Uint32Array(size);
+      for (let k = from; k < to; k++) dst.set(values.subarray(starts[rows[k]], starts[rows[k] + 1]), start[k - from]);
+      out[set] = dst;
+      out[`${set}Start`] = start;
+    });
+    done(values);
+    done(starts);
+  }
+  return blocks;
 }
 
 /** Session blocks end to end, in the order given, with one set of string tables. */

@@ -26,4 +26,12 @@ describe('session orders', () => {
     const sorted = [...ips].sort((a, b) => rank[ips.indexOf(a)] - rank[ips.indexOf(b)]);
     expect(sorted).toEqual(['9.255.0.1', '10.0.0.9', '10.0.0.10', '::1', '2001:db8:0:0:0:0:0:1', '2001:db8::2', 'unknown']);
   });
+
+  it('reads IPv4 as four groups of 1–3 digits (leading zeros as numbers; anything else is not IPv4)', () => {
+    const ips = ['1.2.3.4.5', '010.0.0.1', '999.0.0.0', '9.0.0.1', '1..2.3', '1234.1.1.1', ' 1.2.3.4', '10.0.0.1'];
+    const rank = ipRanks(ips);
+    const sorted = [...ips].sort((a, b) => rank[ips.indexOf(a)] - rank[ips.indexOf(b)]);
+    // equal addresses keep their order
+    expect(sorted).toEqual(['9.0.0.1', '010.0.0.1', '10.0.0.1', '999.0.0.0', ' 1.2.3.4', '1..2.3', '1.2.3.4.5', '1234.1.1.1']);
+  });
 });

@@ -6,7 +6,10 @@
 // - requestBlocks: the parsed requests of one import and one day, ~one core chunk each (10k–100k
 //   rows), indexed by day and by import. Written while an import runs, tagged with its ledger id;
 //   they count only once the ledger says the import is 'complete' (see store.ts: staging).
-// - sessionDays: all stored sessions, merged, one block per day of their last request.
+// - sessionDays: all stored sessions, merged, one block per day of their last request; a day of
+//   more than ~32k sessions is cut into parts, keyed day + k/1024 for part k, so that no value is
+//   too large to write (IndexedDB holds a few copies of a value while it writes it). The parts of a
+//   day sort after it and before the next day: key ranges by day still take or drop whole days.
 // - endpointDays: endpoint statistics of one day's requests (merged across imports).
 // - orders: the session orders (by start, end, requests, IP, risk) of the sessions as the worker
 //   holds them (day blocks end to end), with the dataset's baseline and a generation number.
@@ -66,6 +69,7 @@ export interface RequestBlock {
 }
 
 export interface SessionDay {
+  /** The UTC day; for part k > 0 of a day cut into parts, day + k/1024 (the key). */
   day: number;
   count: number;
   sessions: SessionColumns;

@@ -5,6 +5,7 @@
 // blocks; if it is cancelled or fails they are deleted, and if the tab closed they are deleted by
 // `discardPending` at the next start or import. So an import either counts whole or not at all.
 import type { RequestColumns } from '../core/requests';
+import { releaseColumns } from '../core/columns';
 import { concatSessions } from '../core/session-rows';
 import type { EndpointStats, SessionColumns, Summary } from '../core/types';
 import { DEFAULT_GROUPING, type GroupingSettings } from '../grouping';
@@ -230,20 +231,35 @@ export async function pruneBefore(db: Store, cutoffDay: number): Promise<number>
   return generation + 1;
 }
 
-/** What is stored, read in one transaction and put together as the worker holds it. */
-export async function loadHeld(db: Store): Promise<Held> {
+/** The held table and orders of a generation, as the commit that wrote them made them. */
+export interface KnownHeld {
+  generation: number;
+  sessions: SessionColumns | null;
+  orders: Orders | null;
+}
+
+/**
+ * What is stored, read in one transaction and put together as the worker holds it. With `known`
+ * (what the commit of that very generation wrote) the session days are not read back: reading
+ * them (the stored values, the blocks they make, their concatenation) costs ~3× the table.
+ */
+export async function loadHeld(db: Store, known?: KnownHeld): Promise<Held> {
   const tx = db.transaction(['sessionDays', 'endpointDays', 'orders', 'imports', 'meta'], 'readonly');
-  const [days, endpointDays, orders, ledger, generation] = await Promise.all([
-    tx.objectStore('sessionDays').getAll(),
+  const generation = await readGeneration(tx.objectStore('meta'));
+  const reuse = known !== undefined && known.generation === generation;
+  const [days, endpointDays, orders, ledger] = await Promise.all([
+    reuse ? [] : tx.objectStore('sessionDays').getAll(),
     tx.objectStore('endpointDays').getAll(),
-    tx.objectStore('orders').get('sessions'),
-    tx.objectStore('imports').getAll(),
-    readGeneration(tx.objectStore('meta'))
+    reuse ? undefined : tx.objectStore('orders').get('sessions'),
+    tx.objectStore('imports').getAll()
   ]);
   await tx.done;
   const complete = new Set(ledger.filter((r) => r.status === 'complete').map((r) => r.id!));
+  if (reuse) return { generation, sessions: known.sessions, orders: known.orders, ordersComputed: false, endpointDays, complete };
   if (days.length === 0) return { generation, sessions: null, orders: null, ordersComputed: false, endpointDays, complete };
   const sessions = concatSessions(days.map((d) => d.sessions));
+  // the blocks as read are copied into the table: their memory goes back now, not at some later GC
+  for (const d of days) releaseColumns(d.sessions, sessions);
   if (orders && orders.generation === generation && orders.count === sessions.count) {
     sessions.baseline = orders.baseline;
     const { byStart, byEnd, byRequests, byIp, byRisk } = orders;
