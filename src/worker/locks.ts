@@ -18,6 +18,11 @@ export interface ChangeMessage {
 export function defaultLock(): Lock {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   if (locks) return (job) => locks.request(LOCK_NAME, { mode: 'exclusive' }, job) as Promise<Awaited<ReturnType<typeof job>>>;
+  return localQueue();
+}
+
+/** Jobs one after another in this realm only (each waits for the one before, failed or not). */
+export function localQueue(): Lock {
   let queue: Promise<unknown> = Promise.resolve();
   return (job) => {
     const run = queue.then(job);

@@ -33,6 +33,7 @@ import {
   putRetention,
   putSettings,
   saltWords,
+  type EndpointDay,
   type ImportRecord,
   type ImportedFile,
   type KnownHeld,
@@ -55,7 +56,7 @@ import type {
 } from './api';
 import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type Pruned } from './commit';
 import { fail, isFileChanged, isQuotaError, messageOf } from './errors';
-import type { ChangeMessage, Lock } from './locks';
+import { localQueue, type ChangeMessage, type Lock } from './locks';
 import { selectSessions, selectionKey } from './select';
 import type { StorageMode } from './storage-mode';
 import { filterRequests, gatherRequests, requestRow, type Gathered } from './session-requests';
@@ -97,6 +98,8 @@ interface HeldData {
   sessions: SessionColumns | null;
   orders: Orders | null;
   endpoints: EndpointStats[];
+  /** The stored endpoint figures by day (retention counts the requests it drops from them). */
+  endpointDays: EndpointDay[];
   complete: Set<number>;
 }
 
@@ -113,7 +116,6 @@ class SettingsChanged extends Error {}
 /** A streamed source turned out to be a file already imported. */
 class Duplicate extends Error {}
 
-const EMPTY: HeldData = { generation: -1, sessions: null, orders: null, endpoints: [], complete: new Set() };
 
 export class SessionService implements WorkerApi {
   #deps: ServiceDeps;
@@ -315,7 +317,7 @@ export class SessionService implements WorkerApi {
   clearData(): Promise<void> {
     return this.#lock(async () => {
       await clearData(await this.#store());
-      this.#held = EMPTY;
+      this.#held = undefined;
       this.#changed();
     });
   }
@@ -520,8 +522,8 @@ export class SessionService implements WorkerApi {
     return this.#db;
   }
 
-  async #load(known?: KnownHeld): Promise<HeldData & { endpointDays: import('../lib/storage/store').EndpointDay[] }> {
-    if (this.#held && this.#held !== EMPTY) return this.#held as HeldData & { endpointDays: [] };
+  async #load(known?: KnownHeld): Promise<HeldData> {
+    if (this.#held) return this.#held;
     this.#loading ??= (async () => {
       const db = await this.#store();
       const stored = await loadHeld(db, known);
@@ -531,13 +533,13 @@ export class SessionService implements WorkerApi {
         orders = computeOrders(sessions);
         await putOrders(db, stored.generation, sessions, orders).catch(() => false);
       }
-      const held = { generation: stored.generation, sessions, orders, endpoints: heldEndpoints(stored.endpointDays, sessions), complete: stored.complete, endpointDays: stored.endpointDays };
+      const held: HeldData = { generation: stored.generation, sessions, orders, endpoints: heldEndpoints(stored.endpointDays, sessions), complete: stored.complete, endpointDays: stored.endpointDays };
       this.#held = held;
       return held;
     })().finally(() => {
       this.#loading = undefined;
     });
-    return this.#loading as Promise<HeldData & { endpointDays: import('../lib/storage/store').EndpointDay[] }>;
+    return this.#loading;
   }
 }
 
@@ -580,16 +582,6 @@ function putRequestBlocksGuarded(db: Store, importId: number, parts: { day: numb
   const p = putRequestBlocks(db, importId, parts);
   p.catch(() => {});
   return p;
-}
-
-/** A queue in this realm, when no cross-tab lock is given. */
-function localQueue(): Lock {
-  let queue: Promise<unknown> = Promise.resolve();
-  return (job) => {
-    const run = queue.then(job);
-    queue = run.catch(() => {});
-    return run;
-  };
 }
 
 /** `[from, to)` of a page over `total` rows. */
