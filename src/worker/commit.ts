@@ -119,9 +119,8 @@ export function planCommit(stored: Stored, fresh: Fresh, nowMs: number): Plan {
     cutoffDay: cutoff,
     pruned,
     table: () => {
-      const table = concatSessions(blocks);
+      const table = concatSessions(blocks, true);
       table.baseline = { ...scores.baseline };
-      for (const b of blocks) releaseColumns(b, table);
       return table;
     }
   };
