@@ -36,7 +36,7 @@ function unite(a: string[], b: string[]): { out: string[]; mapA: Uint32Array; ma
 
 /** Merges two sets of sessions into one, sorted by (start, id). */
 export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeOptions): SessionColumns {
-  // Columnar: no object per session, no key string per comparison, no Set per merged session (a
+  // Columnar: no object per session, no key string per row, no Set per merged session (a
   // store of 200k sessions made ~100 MB of such garbage in one go).
   const tables: Table[] = ['ips', 'userAgents', 'users', 'hosts', 'endpoints'];
   const united = Object.fromEntries(tables.map((t) => [t, unite(a[t], b[t])])) as Record<Table, ReturnType<typeof unite>>;
@@ -45,18 +45,26 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
   const srcOf = (g: number) => (g < a.count ? a : b);
   const at = (g: number) => (g < a.count ? g : g - a.count);
   const map = (g: number, t: Table) => (g < a.count ? united[t].mapA : united[t].mapB);
-  const keys = new Array<string>(n);
+  const kind = new Uint8Array(n);
+  const hash = new Array<string>(n);
   const start = new Float64Array(n);
   const end = new Float64Array(n);
   for (let g = 0; g < n; g++) {
     const src = srcOf(g), i = at(g);
-    keys[g] = `${src.keyKind[i]}:${src.keyHash[i]}`;
+    kind[g] = src.keyKind[i];
+    hash[g] = src.keyHash[i];
     start[g] = src.start[i];
     end[g] = src.end[i];
   }
+  // by key as "kind:hash" sorts (kinds by their text; one that differs decides before the ':'), then start
+  const kindText = Array.from({ length: 256 }, (_, k) => `${k}:`);
+  const sameKey = (x: number, y: number) => kind[x] === kind[y] && hash[x] === hash[y];
   const order = new Uint32Array(n);
   for (let g = 0; g < n; g++) order[g] = g;
-  order.sort((x, y) => (keys[x] < keys[y] ? -1 : keys[x] > keys[y] ? 1 : start[x] - start[y]));
+  order.sort((x, y) => {
+    if (kind[x] !== kind[y]) return kindText[kind[x]] < kindText[kind[y]] ? -1 : 1;
+    return hash[x] < hash[y] ? -1 : hash[x] > hash[y] ? 1 : start[x] - start[y];
+  });
 
   // groups of rows that become one session: runs of order[from[k] .. from[k + 1])
   const from: number[] = [];
@@ -66,7 +74,7 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
     const g = order[p];
     const s = start[g], e = end[g];
     const prev = p > 0 ? order[from[from.length - 1]] : -1;
-    if (p > 0 && keys[g] === keys[prev] && s - groupEnd <= opts.inactivityMs && !(opts.maxSessionMs && Math.max(groupEnd, e) - groupStart > opts.maxSessionMs)) {
+    if (p > 0 && sameKey(g, prev) && s - groupEnd <= opts.inactivityMs && !(opts.maxSessionMs && Math.max(groupEnd, e) - groupStart > opts.maxSessionMs)) {
       groupEnd = Math.max(groupEnd, e);
     } else {
       from.push(p);
@@ -181,7 +189,7 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
     out.idPaths[o] = out.idPathSetStart[o + 1] - out.idPathSetStart[o];
   }
   for (const set of ['ipSet', 'endpointSet', 'hostSet', 'idPathSet'] as const) out[set] = values[set].slice(0, fill[set]);
-  detach([start, end, order, rank, ...Object.values(values), ...Object.values(seen)].map((v) => v.buffer as ArrayBuffer));
+  detach([kind, start, end, order, rank, ...Object.values(values), ...Object.values(seen)].map((v) => v.buffer as ArrayBuffer));
   return scoreSessions(out);
 }
 

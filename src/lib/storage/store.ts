@@ -193,7 +193,9 @@ export async function commitImport<P extends CommitPlan>(
     writes.push(track(imports.put(record)));
     const sessionDays = tx.objectStore('sessionDays');
     writes.push(track(sessionDays.clear()));
-    for (const d of result.sessionDays) writes.push(track(sessionDays.put(d)));
+    // One at a time: IndexedDB holds a copy or two of a value until it is written (the pieces of
+    // a large day would otherwise all be held at once).
+    for (const d of result.sessionDays) await track(sessionDays.put(d));
     const eps = tx.objectStore('endpointDays');
     for (const d of result.endpointDays) writes.push(track(eps.put(d)));
     if (result.cutoffDay !== null) {
