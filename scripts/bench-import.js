@@ -20,6 +20,9 @@
 // - from /proc, the peak RSS (VmHWM) of the renderer process that runs the page and its worker,
 //   which bounds all of the above plus buffers and code, and the PSS of all of this Chromium's
 //   processes (IndexedDB's backend runs in its storage service, not in the renderer).
+// With --samples these go to a CSV per run, and the renderer's RSS every 50 ms to another
+// (-rss.csv), read on a timer of its own: the CDP samples wait for the worker, which answers none
+// while it runs a long synchronous step, where the peak often is.
 // Prints a line per run, then a row per size: median wall time, lines/s, MB/s, peaks (the
 // highest over the runs), against the targets (>= 300,000 lines/s end to end; < 512 MB).
 // Generated logs are removed at the end unless --keep (logs that were already there are kept).

@@ -49,8 +49,8 @@ export type Plan = CommitPlan & {
   pruned: Pruned | null;
   /**
    * The held table the session days make, end to end, as a load gives it back: for the caller to
-   * hold without reading back what the commit wrote. Call it once the commit is done: it lets the
-   * day blocks go (their arrays are detached).
+   * hold without reading back what the commit wrote. Call it once, after the commit: it takes the
+   * day blocks' place (their arrays are detached as they are copied).
    */
   table(): SessionColumns | null;
 };
@@ -119,9 +119,8 @@ export function planCommit(stored: Stored, fresh: Fresh, nowMs: number): Plan {
     cutoffDay: cutoff,
     pruned,
     table: () => {
-      const table = concatSessions(blocks);
+      const table = concatSessions(blocks, true);
       table.baseline = { ...scores.baseline };
-      for (const b of blocks) releaseColumns(b, table);
       return table;
     }
   };

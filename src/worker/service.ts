@@ -37,6 +37,7 @@ import {
   type ImportRecord,
   type ImportedFile,
   type KnownHeld,
+  type Stored,
   type Retention,
   type Store
 } from '../lib/storage/store';
@@ -420,19 +421,21 @@ export class SessionService implements WorkerApi {
       // are filed under the day each endpoint was last seen.
       if (days.size === 0) for (const e of endpoints) fileByLastSeen(days, e);
       const ms = now() - t0;
-      const { plan, generation } = await commitImport(db, importId, { files, summary, ms }, (stored) => {
+      const plan = (stored: Stored) => {
         // Another tab changed the settings since the analysis began: its sessions would not merge.
         if (!sameGrouping(stored.settings, settings)) throw new SettingsChanged();
         return planCommit(stored, { sessions, endpointDays: days }, now());
-      });
+      };
+      // the held table, when loaded, is what is stored: the commit need not read it again
+      const { plan: done, generation } = await commitImport(db, importId, { files, summary, ms }, plan, this.#heldNow());
       importId = undefined;
       // What the commit wrote, as a load would give it back: not read back from the store.
-      const written = { generation, sessions: plan.table(), orders: plan.orders };
+      const written = { generation, sessions: done.table(), orders: done.orders };
       // Only after the write committed: the cache follows the store, never leads it.
       this.#held = undefined;
       const held = await this.#load(written);
       this.#changed();
-      return { ok: true, value: { ...summary, ms, stored: held.sessions?.count ?? 0, skipped, pruned: plan.pruned } };
+      return { ok: true, value: { ...summary, ms, stored: held.sessions?.count ?? 0, skipped, pruned: done.pruned } };
     } catch (err) {
       if (db && importId !== undefined) await discardImport(db, importId).catch(() => {});
       if (ctrl.signal.aborted) return cancelled(label);
@@ -504,6 +507,12 @@ export class SessionService implements WorkerApi {
 
   async storageMode(): Promise<StorageMode> {
     return (await this.#deps.storage) ?? { kind: 'persistent' };
+  }
+
+  /** The held table and orders as loaded (the store's of that generation), if they are. */
+  #heldNow(): KnownHeld | undefined {
+    const h = this.#held;
+    return h ? { generation: h.generation, sessions: h.sessions, orders: h.orders } : undefined;
   }
 
   #store(): Promise<Store> {

@@ -32,13 +32,6 @@ export interface ReadOptions {
   format?: FormatSpec;
 }
 
-/**
- * Bytes parsed per core call when the requests are kept (a block of them per call, ~17k rows): half
- * the default, as every block is written to IndexedDB, whose write of a value costs ~3× its size
- * in the page's memory for a while, and the core's input and request columns are sized by it.
- */
-const REQUEST_CHUNK_SIZE = 4 << 20;
-
 /** How often progress is reported, in bytes fed to the core. */
 const PROGRESS_EVERY = 4 << 20;
 /** …and at least this often in time, for slow sources (a URL trickling in). */
@@ -124,7 +117,7 @@ export async function analyse(
   opts: AnalyseOptions & EngineOptions & ReadOptions = {}
 ): Promise<Result<Analysis>> {
   const onRequests = opts.onRequests;
-  const engine = new Engine(module, onRequests ? { chunkSize: REQUEST_CHUNK_SIZE, ...opts, requests: true } : opts);
+  const engine = new Engine(module, onRequests ? { ...opts, requests: true } : opts);
   /** Hands the rows parsed so far to the consumer, if any. */
   const deliver = async () => {
     const block = onRequests && engine.takeRequests();

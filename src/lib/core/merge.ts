@@ -2,7 +2,7 @@ import type { SessionColumns, EndpointStats } from './types';
 import { STATUS_CLASSES } from './types';
 import { mergeSketches, quantile } from './sketch';
 import { scoreSessions, endpointRisk } from './labels';
-import { emptyColumns } from './columns';
+import { detach, emptyColumns } from './columns';
 
 // Sessions of different imports merged as if read together (SPEC §2 order independence): per key,
 // sessions that touch or bridge within the inactivity timeout become one, with exact figures
@@ -34,105 +34,117 @@ function unite(a: string[], b: string[]): { out: string[]; mapA: Uint32Array; ma
   return { out, mapA, mapB };
 }
 
-interface Row {
-  src: SessionColumns;
-  i: number;
-  maps: Record<Table, Uint32Array>;
-}
-
-const setOf = (r: Row, set: 'ipSet' | 'endpointSet' | 'hostSet', table: Table): number[] => {
-  const start = r.src[`${set}Start`];
-  const out: number[] = [];
-  for (let k = start[r.i]; k < start[r.i + 1]; k++) out.push(r.maps[table][r.src[set][k]]);
-  return out;
-};
-
 /** Merges two sets of sessions into one, sorted by (start, id). */
 export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeOptions): SessionColumns {
+  // Columnar: no object per session, no key string per row, no Set per merged session (a
+  // store of 200k sessions made ~100 MB of such garbage in one go).
   const tables: Table[] = ['ips', 'userAgents', 'users', 'hosts', 'endpoints'];
   const united = Object.fromEntries(tables.map((t) => [t, unite(a[t], b[t])])) as Record<Table, ReturnType<typeof unite>>;
-  const mapsA = Object.fromEntries(tables.map((t) => [t, united[t].mapA])) as Record<Table, Uint32Array>;
-  const mapsB = Object.fromEntries(tables.map((t) => [t, united[t].mapB])) as Record<Table, Uint32Array>;
-  const rows: Row[] = [];
-  for (let i = 0; i < a.count; i++) rows.push({ src: a, i, maps: mapsA });
-  for (let i = 0; i < b.count; i++) rows.push({ src: b, i, maps: mapsB });
-  const keyOf = (r: Row) => `${r.src.keyKind[r.i]}:${r.src.keyHash[r.i]}`;
-  rows.sort((x, y) => {
-    const kx = keyOf(x), ky = keyOf(y);
-    return kx < ky ? -1 : kx > ky ? 1 : x.src.start[x.i] - y.src.start[y.i];
+  const n = a.count + b.count;
+  // row g: a's row g, or b's row g - a.count
+  const srcOf = (g: number) => (g < a.count ? a : b);
+  const at = (g: number) => (g < a.count ? g : g - a.count);
+  const map = (g: number, t: Table) => (g < a.count ? united[t].mapA : united[t].mapB);
+  const kind = new Uint8Array(n);
+  const hash = new Array<string>(n);
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  for (let g = 0; g < n; g++) {
+    const src = srcOf(g), i = at(g);
+    kind[g] = src.keyKind[i];
+    hash[g] = src.keyHash[i];
+    start[g] = src.start[i];
+    end[g] = src.end[i];
+  }
+  // by key as "kind:hash" sorts (kinds by their text; one that differs decides before the ':'), then start
+  const kindText = Array.from({ length: 256 }, (_, k) => `${k}:`);
+  const sameKey = (x: number, y: number) => kind[x] === kind[y] && hash[x] === hash[y];
+  const order = new Uint32Array(n);
+  for (let g = 0; g < n; g++) order[g] = g;
+  order.sort((x, y) => {
+    if (kind[x] !== kind[y]) return kindText[kind[x]] < kindText[kind[y]] ? -1 : 1;
+    return hash[x] < hash[y] ? -1 : hash[x] > hash[y] ? 1 : start[x] - start[y];
   });
 
-  // groups of rows that become one session
-  const groups: Row[][] = [];
-  let end = -Infinity;
-  let start = 0;
-  let key = '';
-  for (const r of rows) {
-    const k = keyOf(r);
-    const s = r.src.start[r.i];
-    const e = r.src.end[r.i];
-    const last = groups.at(-1);
-    if (last && k === key && s - end <= opts.inactivityMs && !(opts.maxSessionMs && Math.max(end, e) - start > opts.maxSessionMs)) {
-      last.push(r);
-      end = Math.max(end, e);
+  // groups of rows that become one session: runs of order[from[k] .. from[k + 1])
+  const from: number[] = [];
+  let groupEnd = -Infinity;
+  let groupStart = 0;
+  for (let p = 0; p < n; p++) {
+    const g = order[p];
+    const s = start[g], e = end[g];
+    const prev = p > 0 ? order[from[from.length - 1]] : -1;
+    if (p > 0 && sameKey(g, prev) && s - groupEnd <= opts.inactivityMs && !(opts.maxSessionMs && Math.max(groupEnd, e) - groupStart > opts.maxSessionMs)) {
+      groupEnd = Math.max(groupEnd, e);
     } else {
-      groups.push([r]);
-      key = k;
-      start = s;
-      end = e;
+      from.push(p);
+      groupStart = s;
+      groupEnd = e;
     }
   }
+  const groups = from.length;
+  from.push(n);
+  // order of the merged sessions: by start, then id (the id of a session is its first piece's)
+  const idOf = (g: number) => srcOf(g).id[at(g)];
+  const rank = new Uint32Array(groups);
+  for (let k = 0; k < groups; k++) rank[k] = k;
+  rank.sort((x, y) => {
+    const fx = order[from[x]], fy = order[from[y]];
+    const d = start[fx] - start[fy];
+    if (d) return d;
+    const ix = idOf(fx), iy = idOf(fy);
+    return ix < iy ? -1 : ix > iy ? 1 : 0;
+  });
 
-  const n = groups.length;
-  const out = emptyColumns(n, {
+  const out = emptyColumns(groups, {
     ips: united.ips.out,
     userAgents: united.userAgents.out,
     users: united.users.out,
     hosts: united.hosts.out,
     endpoints: united.endpoints.out
   });
-  // order of the merged sessions: by start, then id (the id of a session is its first piece's)
-  const order = groups.map((_, g) => g);
-  const firstOf = (g: Row[]) => g[0];
-  order.sort((x, y) => {
-    const fx = firstOf(groups[x]), fy = firstOf(groups[y]);
-    const d = fx.src.start[fx.i] - fy.src.start[fy.i];
-    if (d) return d;
-    const ix = fx.src.id[fx.i], iy = fy.src.id[fy.i];
-    return ix < iy ? -1 : ix > iy ? 1 : 0;
-  });
-  const ipSet: number[] = [];
-  const epSet: number[] = [];
-  const hostSet: number[] = [];
-  const idSet: number[] = [];
-  order.forEach((g, o) => {
-    const group = groups[g];
-    const f = group[0];
-    out.id[o] = f.src.id[f.i];
-    out.keyKind[o] = f.src.keyKind[f.i];
-    out.keyHash[o] = f.src.keyHash[f.i];
-    out.start[o] = f.src.start[f.i];
-    out.ip[o] = f.maps.ips[f.src.ip[f.i]];
-    out.userAgent[o] = f.maps.userAgents[f.src.userAgent[f.i]];
-    out.firstEndpoint[o] = f.maps.endpoints[f.src.firstEndpoint[f.i]];
+  // the distinct members of each set, in order of first appearance: at most all of them
+  const sets = [
+    { set: 'ipSet', table: 'ips' },
+    { set: 'endpointSet', table: 'endpoints' },
+    { set: 'hostSet', table: 'hosts' }
+  ] as const;
+  const room = (set: 'ipSet' | 'endpointSet' | 'hostSet' | 'idPathSet') => new Uint32Array(a[set].length + b[set].length);
+  const values = { ipSet: room('ipSet'), endpointSet: room('endpointSet'), hostSet: room('hostSet'), idPathSet: room('idPathSet') };
+  const fill = { ipSet: 0, endpointSet: 0, hostSet: 0, idPathSet: 0 };
+  // a table index was seen in the current session when seen[index] is its number (+1)
+  const seen = { ipSet: new Uint32Array(united.ips.out.length), endpointSet: new Uint32Array(united.endpoints.out.length), hostSet: new Uint32Array(united.hosts.out.length) };
+  const idSeen = new Set<number>();
+  for (let o = 0; o < groups; o++) {
+    const k = rank[o];
+    const first = order[from[k]];
+    const f = srcOf(first), fi = at(first);
+    out.id[o] = f.id[fi];
+    out.keyKind[o] = f.keyKind[fi];
+    out.keyHash[o] = f.keyHash[fi];
+    out.start[o] = f.start[fi];
+    out.ip[o] = map(first, 'ips')[f.ip[fi]];
+    out.userAgent[o] = map(first, 'userAgents')[f.userAgent[fi]];
+    out.firstEndpoint[o] = map(first, 'endpoints')[f.firstEndpoint[fi]];
     out.user[o] = -1;
     let lastEnd = -Infinity;
-    const ips = new Set<number>(), eps = new Set<number>(), hosts = new Set<number>(), idPaths = new Set<number>();
-    for (const r of group) {
-      const { src, i } = r;
+    idSeen.clear();
+    for (let p = from[k]; p < from[k + 1]; p++) {
+      const g = order[p];
+      const src = srcOf(g), i = at(g);
       const prevEnd = lastEnd;
       if (src.end[i] >= lastEnd) {
         lastEnd = src.end[i];
-        out.lastEndpoint[o] = r.maps.endpoints[src.lastEndpoint[i]];
+        out.lastEndpoint[o] = map(g, 'endpoints')[src.lastEndpoint[i]];
       }
-      if (out.user[o] < 0 && src.user[i] >= 0) out.user[o] = r.maps.users[src.user[i]];
+      if (out.user[o] < 0 && src.user[i] >= 0) out.user[o] = map(g, 'users')[src.user[i]];
       out.requests[o] += src.requests[i];
       out.bytes[o] += src.bytes[i];
       for (let c = 0; c < STATUS_CLASSES.length; c++) out.status[o * 6 + c] += src.status[i * 6 + c];
       out.durationSum[o] += src.durationSum[i];
       out.durationCount[o] += src.durationCount[i];
       out.durationMax[o] = Math.max(out.durationMax[o], src.durationMax[i]);
-      for (let k = 0; k < 7; k++) out.attacks[o * 7 + k] += src.attacks[i * 7 + k];
+      for (let c = 0; c < 7; c++) out.attacks[o * 7 + c] += src.attacks[i * 7 + c];
       out.authFailures[o] += src.authFailures[i];
       out.notFound[o] += src.notFound[i];
       out.slowRequests[o] += src.slowRequests[i];
@@ -142,35 +154,42 @@ export function mergeSessions(a: SessionColumns, b: SessionColumns, opts: MergeO
       out.gapSumSq[o] += src.gapSumSq[i];
       // the gap that bridged two sessions counts too (as if read in one go)
       const bridge = src.start[i] - prevEnd;
-      if (r !== group[0] && bridge > 0 && Number.isFinite(bridge)) {
+      if (p > from[k] && bridge > 0 && Number.isFinite(bridge)) {
         out.gapCount[o] += 1;
         out.gapSum[o] += bridge;
         out.gapSumSq[o] += bridge * bridge;
       }
       // object ids are hashes of raw paths (salted per database): comparable across imports
-      for (let k = src.idPathSetStart[i]; k < src.idPathSetStart[i + 1]; k++) idPaths.add(src.idPathSet[k]);
-      for (const x of setOf(r, 'ipSet', 'ips')) ips.add(x);
-      for (const x of setOf(r, 'endpointSet', 'endpoints')) eps.add(x);
-      for (const x of setOf(r, 'hostSet', 'hosts')) hosts.add(x);
+      for (let q = src.idPathSetStart[i]; q < src.idPathSetStart[i + 1]; q++) {
+        const v = src.idPathSet[q];
+        if (!idSeen.has(v)) {
+          idSeen.add(v);
+          values.idPathSet[fill.idPathSet++] = v;
+        }
+      }
+      for (const { set, table } of sets) {
+        const m = map(g, table);
+        const starts = src[`${set}Start`];
+        for (let q = starts[i]; q < starts[i + 1]; q++) {
+          const v = m[src[set][q]];
+          if (seen[set][v] === o + 1) continue;
+          seen[set][v] = o + 1;
+          values[set][fill[set]++] = v;
+        }
+      }
     }
     out.end[o] = lastEnd;
-    out.distinctIps[o] = ips.size;
-    out.distinctEndpoints[o] = eps.size;
-    out.distinctHosts[o] = hosts.size;
-    out.idPaths[o] = idPaths.size;
-    idSet.push(...idPaths);
-    out.idPathSetStart[o + 1] = idSet.length;
-    ipSet.push(...ips);
-    epSet.push(...eps);
-    hostSet.push(...hosts);
-    out.ipSetStart[o + 1] = ipSet.length;
-    out.endpointSetStart[o + 1] = epSet.length;
-    out.hostSetStart[o + 1] = hostSet.length;
-  });
-  out.ipSet = Uint32Array.from(ipSet);
-  out.endpointSet = Uint32Array.from(epSet);
-  out.hostSet = Uint32Array.from(hostSet);
-  out.idPathSet = Uint32Array.from(idSet);
+    out.idPathSetStart[o + 1] = fill.idPathSet;
+    out.ipSetStart[o + 1] = fill.ipSet;
+    out.endpointSetStart[o + 1] = fill.endpointSet;
+    out.hostSetStart[o + 1] = fill.hostSet;
+    out.distinctIps[o] = out.ipSetStart[o + 1] - out.ipSetStart[o];
+    out.distinctEndpoints[o] = out.endpointSetStart[o + 1] - out.endpointSetStart[o];
+    out.distinctHosts[o] = out.hostSetStart[o + 1] - out.hostSetStart[o];
+    out.idPaths[o] = out.idPathSetStart[o + 1] - out.idPathSetStart[o];
+  }
+  for (const set of ['ipSet', 'endpointSet', 'hostSet', 'idPathSet'] as const) out[set] = values[set].slice(0, fill[set]);
+  detach([kind, start, end, order, rank, ...Object.values(values), ...Object.values(seen)].map((v) => v.buffer as ArrayBuffer));
   return scoreSessions(out);
 }
 

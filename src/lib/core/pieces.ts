@@ -120,17 +120,20 @@ export class PieceStore {
   /**
    * Merges the pieces into sessions, sorted by (start, id), with string tables kept to what they
    * refer to; labels and risk are left to scoreSessions. `sessionsPerEndpoint[e]` gets the number of
-   * sessions that touched core endpoint e.
+   * sessions that touched core endpoint e. Made column by column, each column of the pieces let go
+   * once the sessions' is made: the sessions take the pieces' place in memory rather than adding to
+   * them. The store is empty after.
    */
   sessions(limits: MergeLimits, tables: CoreTables, sessionsPerEndpoint: Uint32Array): SessionColumns {
     const n = this.#count;
+    const takes = this.#takes;
     // each piece's take and place in it, and the sort keys laid flat
     const takeOf = new Uint32Array(n);
     const at = new Uint32Array(n);
     const keyLo = new Uint32Array(n), keyHi = new Uint32Array(n);
     const start = new Float64Array(n), end = new Float64Array(n);
-    for (let t = 0, g = 0; t < this.#takes.length; t++) {
-      const take = this.#takes[t];
+    for (let t = 0, g = 0; t < takes.length; t++) {
+      const take = takes[t];
       for (let i = 0; i < take.n; i++, g++) {
         takeOf[g] = t;
         at[g] = i;
@@ -166,123 +169,162 @@ export class PieceStore {
     }
     const groups = groupFrom.length;
     groupFrom.push(n);
-    const take = (g: number) => this.#takes[takeOf[g]];
-    const idLo = (g: number) => take(g).id[2 * at[g]];
-    const idHi = (g: number) => take(g).id[2 * at[g] + 1];
+    const take = (g: number) => takes[takeOf[g]];
     // sessions by start, then id (16 hex digits compare as the (high, low) words do)
     const rank = new Uint32Array(groups);
     for (let k = 0; k < groups; k++) rank[k] = k;
-    const leader = (k: number) => order[groupFrom[k]];
+    const idWord = (g: number, w: number) => take(g).id[2 * at[g] + w];
     rank.sort((x, y) => {
-      const a = leader(x), b = leader(y);
-      return start[a] - start[b] || idHi(a) - idHi(b) || idLo(a) - idLo(b);
+      const a = order[groupFrom[x]], b = order[groupFrom[y]];
+      return start[a] - start[b] || idWord(a, 1) - idWord(b, 1) || idWord(a, 0) - idWord(b, 0);
     });
-
-    // the distinct sets of merged sessions (sorted unions), and the size of every set column
-    const unions = new Map<number, Uint32Array[]>();
-    const setSize = [0, 0, 0, 0];
-    for (let k = 0; k < groups; k++) {
-      const from = groupFrom[k], to = groupFrom[k + 1];
-      if (to - from === 1) {
-        const g = order[from];
-        for (let s = 0; s < 4; s++) setSize[s] += take(g).sets[8 * at[g] + 2 * s + 1];
-        continue;
-      }
-      const sets = [0, 1, 2, 3].map((s) => union(order.subarray(from, to), (g) => setOf(take(g), at[g], s)));
-      for (let s = 0; s < 4; s++) setSize[s] += sets[s].length;
-      unions.set(k, sets);
+    // session r: pieces order[from[r] .. to[r]), the first its leader
+    const from = new Uint32Array(groups), to = new Uint32Array(groups);
+    for (let r = 0; r < groups; r++) {
+      from[r] = groupFrom[rank[r]];
+      to[r] = groupFrom[rank[r] + 1];
     }
+    const ids = new Array<string>(groups), keyHashes = new Array<string>(groups);
+    const words = new Uint32Array(2);
+    for (let r = 0; r < groups; r++) {
+      const g = order[from[r]];
+      ids[r] = hexPair(take(g).id, at[g]);
+      words[0] = keyLo[g];
+      words[1] = keyHi[g];
+      keyHashes[r] = hexPair(words, 0);
+    }
+    detach([keyLo.buffer, keyHi.buffer, rank.buffer]);
+    const release = (...names: (keyof Take)[]) => detach(takes.flatMap((t) => names.map((k) => (t[k] as ArrayBufferView).buffer as ArrayBuffer)));
+    release('key', 'id', 'start', 'end');
 
     const ips = compact(tables[0]), uas = compact(tables[1]), users = compact(tables[2]), hosts = compact(tables[3]), eps = compact(tables[4]);
-    const cols = emptyColumns(groups, { ips: ips.out, userAgents: uas.out, users: users.out, hosts: hosts.out, endpoints: eps.out });
-    const ipSet = (cols.ipSet = new Uint32Array(setSize[0]));
-    const epSet = (cols.endpointSet = new Uint32Array(setSize[1]));
-    const hostSet = (cols.hostSet = new Uint32Array(setSize[2]));
-    const idSet = (cols.idPathSet = new Uint32Array(setSize[3]));
-    const setAt = [0, 0, 0, 0];
+    const cols = emptyColumns(0, { ips: ips.out, userAgents: uas.out, users: users.out, hosts: hosts.out, endpoints: eps.out });
+    cols.count = groups;
+    /** A column of the sessions from one of the pieces': the first piece's value, or all folded in start order. */
+    const column = <T extends Float64Array | Uint32Array>(Kind: { new (n: number): T }, name: keyof Take, fold?: (acc: number, v: number) => number): T => {
+      const col = new Kind(groups);
+      for (let r = 0; r < groups; r++) {
+        const g = order[from[r]];
+        const src = take(g)[name] as T;
+        let v = src[at[g]];
+        if (fold) {
+          for (let p = from[r] + 1; p < to[r]; p++) {
+            const h = order[p];
+            v = fold(v, (take(h)[name] as T)[at[h]]);
+          }
+        }
+        col[r] = v;
+      }
+      release(name);
+      return col;
+    };
+    const sum = (a: number, b: number) => a + b;
+    const max = (a: number, b: number) => (b > a ? b : a);
+    /** Columns of `width` counts per piece, added up. */
+    const counts = (name: 'status' | 'attacks', width: number): Uint32Array => {
+      const col = new Uint32Array(groups * width);
+      for (let r = 0; r < groups; r++) {
+        for (let p = from[r]; p < to[r]; p++) {
+          const h = order[p];
+          const src = take(h)[name];
+          for (let c = 0; c < width; c++) col[r * width + c] += src[at[h] * width + c];
+        }
+      }
+      release(name);
+      return col;
+    };
+
+    cols.id = ids;
+    cols.keyHash = keyHashes;
+    cols.keyKind = Uint8Array.from(column(Uint32Array, 'kind'));
+    cols.start = new Float64Array(groups);
+    cols.end = new Float64Array(groups);
+    // the last fields follow the latest end; the gaps that bridged pieces count too (as if read in one go)
+    const lastEp = new Uint32Array(groups);
+    const gapN = new Uint32Array(groups), gapSum = new Float64Array(groups), gapSq = new Float64Array(groups);
     for (let r = 0; r < groups; r++) {
-      const k = rank[r];
-      const from = groupFrom[k], to = groupFrom[k + 1];
-      const g = order[from];
+      const g = order[from[r]];
       const t = take(g), i = at[g];
-      // first fields from the first piece, as are the figures it starts with
-      cols.id[r] = hexPair(t.id, i);
-      cols.keyKind[r] = t.kind[i];
-      cols.keyHash[r] = hexPair(t.key, i);
-      cols.start[r] = t.start[i];
-      cols.ip[r] = ips.ref(t.firstIp[i]);
-      cols.userAgent[r] = uas.ref(t.firstUa[i]);
-      cols.firstEndpoint[r] = eps.ref(t.firstEp[i]);
-      let lastEnd = t.end[i], lastEp = t.lastEp[i], user = t.user[i];
-      let requests = t.count[i], bytes = t.bytes[i], durSum = t.durSum[i], durCount = t.durCount[i], durMax = t.durMax[i];
-      let authFail = t.authFail[i], notFound = t.notFound[i], slow = t.slow[i], burst = t.burst[i];
-      let gapN = t.gapN[i], gapSum = t.gapSum[i], gapSq = t.gapSq[i];
-      cols.status.set(t.status.subarray(6 * i, 6 * i + 6), 6 * r);
-      cols.attacks.set(t.attacks.subarray(7 * i, 7 * i + 7), 7 * r);
-      // the other pieces in start order, folded in as assembly/sessions.ts folds requests in
-      for (let p = from + 1; p < to; p++) {
+      cols.start[r] = start[g];
+      let lastEnd = end[g];
+      let ep = t.lastEp[i];
+      let gn = t.gapN[i], gs = t.gapSum[i], gq = t.gapSq[i];
+      for (let p = from[r] + 1; p < to[r]; p++) {
         const h = order[p];
         const u = take(h), j = at[h];
         const before = lastEnd;
-        if (u.end[j] >= lastEnd) {
-          lastEnd = u.end[j];
-          lastEp = u.lastEp[j];
+        if (end[h] >= lastEnd) {
+          lastEnd = end[h];
+          ep = u.lastEp[j];
         }
-        if (user === 0) user = u.user[j];
-        requests += u.count[j];
-        bytes += u.bytes[j];
-        for (let c = 0; c < 6; c++) cols.status[6 * r + c] += u.status[6 * j + c];
-        durSum += u.durSum[j];
-        durCount += u.durCount[j];
-        if (u.durMax[j] > durMax) durMax = u.durMax[j];
-        for (let c = 0; c < 7; c++) cols.attacks[7 * r + c] += u.attacks[7 * j + c];
-        authFail += u.authFail[j];
-        notFound += u.notFound[j];
-        slow += u.slow[j];
-        if (u.burst[j] > burst) burst = u.burst[j];
-        // the gap that bridged the two pieces counts too (as if read in one go)
-        const bridge = u.start[j] - before;
+        const bridge = start[h] - before;
         const gap = bridge > 0 ? bridge : 0;
-        gapN += u.gapN[j] + (bridge > 0 ? 1 : 0);
-        gapSum = gapSum + u.gapSum[j] + gap;
-        gapSq = gapSq + u.gapSq[j] + gap * gap;
+        gn += u.gapN[j] + (bridge > 0 ? 1 : 0);
+        gs = gs + u.gapSum[j] + gap;
+        gq = gq + u.gapSq[j] + gap * gap;
       }
       cols.end[r] = lastEnd;
-      cols.lastEndpoint[r] = eps.ref(lastEp);
-      cols.user[r] = user > 0 ? users.ref(user - 1) : -1;
-      cols.requests[r] = requests;
-      cols.bytes[r] = bytes;
-      cols.durationSum[r] = durSum;
-      cols.durationCount[r] = durCount;
-      cols.durationMax[r] = durMax;
-      cols.authFailures[r] = authFail;
-      cols.notFound[r] = notFound;
-      cols.slowRequests[r] = slow;
-      cols.errorBurst[r] = burst;
-      cols.gapCount[r] = gapN;
-      cols.gapSum[r] = gapSum;
-      cols.gapSumSq[r] = gapSq;
-      const merged = unions.get(k);
-      const set = (s: number) => merged?.[s] ?? setOf(t, i, s);
-      const ipIds = set(0), epIds = set(1), hostIds = set(2), idIds = set(3);
-      cols.distinctIps[r] = ipIds.length;
-      cols.distinctEndpoints[r] = epIds.length;
-      cols.distinctHosts[r] = hostIds.length;
-      cols.idPaths[r] = idIds.length;
-      for (let q = 0; q < ipIds.length; q++) ipSet[setAt[0]++] = ips.ref(ipIds[q]);
-      for (let q = 0; q < epIds.length; q++) {
-        epSet[setAt[1]++] = eps.ref(epIds[q]);
-        sessionsPerEndpoint[epIds[q]]++;
-      }
-      for (let q = 0; q < hostIds.length; q++) hostSet[setAt[2]++] = hosts.ref(hostIds[q] - 1);
-      idSet.set(idIds, setAt[3]);
-      setAt[3] += idIds.length;
-      cols.ipSetStart[r + 1] = setAt[0];
-      cols.endpointSetStart[r + 1] = setAt[1];
-      cols.hostSetStart[r + 1] = setAt[2];
-      cols.idPathSetStart[r + 1] = setAt[3];
+      lastEp[r] = ep;
+      gapN[r] = gn;
+      gapSum[r] = gs;
+      gapSq[r] = gq;
     }
-    detach([takeOf, at, keyLo, keyHi, start, end, order, rank].map((a) => a.buffer));
+    release('lastEp', 'gapN', 'gapSum', 'gapSq');
+    cols.gapCount = gapN;
+    cols.gapSum = gapSum;
+    cols.gapSumSq = gapSq;
+    const user = column(Uint32Array, 'user', (a, b) => (a === 0 ? b : a));
+    cols.requests = column(Uint32Array, 'count', sum);
+    cols.bytes = column(Float64Array, 'bytes', sum);
+    cols.durationSum = column(Float64Array, 'durSum', sum);
+    cols.durationCount = column(Uint32Array, 'durCount', sum);
+    cols.durationMax = column(Float64Array, 'durMax', max);
+    cols.authFailures = column(Uint32Array, 'authFail', sum);
+    cols.notFound = column(Uint32Array, 'notFound', sum);
+    cols.slowRequests = column(Uint32Array, 'slow', sum);
+    cols.errorBurst = column(Uint32Array, 'burst', max);
+    cols.status = counts('status', 6);
+    cols.attacks = counts('attacks', 7);
+    // table indices last (the tables are cut to what is referred to)
+    const firstIp = column(Uint32Array, 'firstIp');
+    const firstUa = column(Uint32Array, 'firstUa');
+    const firstEp = column(Uint32Array, 'firstEp');
+    cols.ip = firstIp.map((v) => ips.ref(v));
+    cols.userAgent = firstUa.map((v) => uas.ref(v));
+    cols.user = Int32Array.from(user, (v) => (v > 0 ? users.ref(v - 1) : -1));
+    cols.firstEndpoint = firstEp.map((v) => eps.ref(v));
+    cols.lastEndpoint = lastEp.map((v) => eps.ref(v));
+    detach([firstIp, firstUa, firstEp, lastEp, user].map((a) => a.buffer));
+
+    // the distinct IPs, endpoints, hosts and object ids: a piece's own, or the sorted union of the session's
+    const set = (r: number, s: number): Uint32Array => {
+      if (to[r] - from[r] === 1) return setOf(take(order[from[r]]), at[order[from[r]]], s);
+      return union(order.subarray(from[r], to[r]), (g) => setOf(take(g), at[g], s));
+    };
+    const ref = [ips.ref, eps.ref, (v: number) => hosts.ref(v - 1), (v: number) => v];
+    const counted = [cols.distinctIps, cols.distinctEndpoints, cols.distinctHosts, cols.idPaths].map(() => new Uint32Array(groups));
+    const names = ['ipSet', 'endpointSet', 'hostSet', 'idPathSet'] as const;
+    for (let s = 0; s < 4; s++) {
+      const starts = new Uint32Array(groups + 1);
+      let size = 0;
+      for (let r = 0; r < groups; r++) {
+        counted[s][r] = set(r, s).length;
+        starts[r + 1] = size += counted[s][r];
+      }
+      const values = new Uint32Array(size);
+      for (let r = 0; r < groups; r++) {
+        const ids = set(r, s);
+        for (let q = 0; q < ids.length; q++) {
+          values[starts[r] + q] = ref[s](ids[q]);
+          if (s === 1) sessionsPerEndpoint[ids[q]]++;
+        }
+      }
+      cols[names[s]] = values;
+      cols[`${names[s]}Start`] = starts;
+    }
+    [cols.distinctIps, cols.distinctEndpoints, cols.distinctHosts, cols.idPaths] = counted;
+    detach([takeOf, at, start, end, order, from, to].map((a) => a.buffer));
+    this.release();
     return cols;
   }
 

@@ -122,56 +122,88 @@ export function cutSessions(cols: SessionColumns, rows: Uint32Array, bounds: num
   return blocks;
 }
 
-/** Session blocks end to end, in the order given, with one set of string tables. */
-export function concatSessions(blocks: SessionColumns[]): SessionColumns {
+/**
+ * Session blocks end to end, in the order given, with one set of string tables. Made column by
+ * column so that, with `consume`, each column of the blocks can be let go (detached) once copied:
+ * the table then takes the blocks' place in memory instead of adding to it.
+ */
+export function concatSessions(blocks: SessionColumns[], consume = false): SessionColumns {
   const tables = { ips: [] as string[], userAgents: [] as string[], users: [] as string[], hosts: [] as string[], endpoints: [] as string[] };
-  const index = Object.fromEntries(Object.keys(tables).map((t) => [t, new Map<string, number>()])) as Record<keyof typeof tables, Map<string, number>>;
-  const mapsOf = (b: SessionColumns) =>
-    Object.fromEntries(
-      (Object.keys(tables) as (keyof typeof tables)[]).map((t) => [
-        t,
-        Uint32Array.from(b[t], (s) => {
-          let i = index[t].get(s);
-          if (i === undefined) index[t].set(s, (i = tables[t].push(s) - 1));
-          return i;
-        })
-      ])
-    ) as Record<keyof typeof tables, Uint32Array>;
+  type TableName = keyof typeof tables;
+  const index = Object.fromEntries(Object.keys(tables).map((t) => [t, new Map<string, number>()])) as Record<TableName, Map<string, number>>;
+  // each block's table indices in the joined tables (entries in order of first appearance)
+  const maps = blocks.map(
+    (b) =>
+      Object.fromEntries(
+        (Object.keys(tables) as TableName[]).map((t) => [
+          t,
+          Uint32Array.from(b[t], (s) => {
+            let i = index[t].get(s);
+            if (i === undefined) index[t].set(s, (i = tables[t].push(s) - 1));
+            return i;
+          })
+        ])
+      ) as Record<TableName, Uint32Array>
+  );
   const n = blocks.reduce((s, b) => s + b.count, 0);
-  const out = emptyColumns(n, tables);
-  const setParts: Record<Sets, Uint32Array[]> = { ipSet: [], endpointSet: [], hostSet: [], idPathSet: [] };
-  let at = 0;
-  const setAt: Record<Sets, number> = { ipSet: 0, endpointSet: 0, hostSet: 0, idPathSet: 0 };
-  for (const b of blocks) {
-    const m = mapsOf(b);
+  const out = emptyColumns(0, tables);
+  out.count = n;
+  out.id = new Array<string>(n);
+  out.keyHash = new Array<string>(n);
+  const offsets = [0];
+  for (const b of blocks) offsets.push(offsets[offsets.length - 1] + b.count);
+  blocks.forEach((b, k) => {
     for (let i = 0; i < b.count; i++) {
-      const k = at + i;
-      out.id[k] = b.id[i];
-      out.keyHash[k] = b.keyHash[i];
-      out.ip[k] = m.ips[b.ip[i]];
-      out.userAgent[k] = m.userAgents[b.userAgent[i]];
-      out.user[k] = b.user[i] < 0 ? -1 : m.users[b.user[i]];
-      out.firstEndpoint[k] = m.endpoints[b.firstEndpoint[i]];
-      out.lastEndpoint[k] = m.endpoints[b.lastEndpoint[i]];
+      out.id[offsets[k] + i] = b.id[i];
+      out.keyHash[offsets[k] + i] = b.keyHash[i];
     }
-    for (const c of SCALARS) {
-      if (c === 'ip' || c === 'userAgent' || c === 'user' || c === 'firstEndpoint' || c === 'lastEndpoint') continue;
-      (out[c] as Float64Array).set(b[c] as Float64Array, at);
-    }
-    for (const [c, w] of WIDE) out[c].set(b[c], at * w);
-    const setMaps: Record<Sets, Uint32Array | null> = { ipSet: m.ips, endpointSet: m.endpoints, hostSet: m.hosts, idPathSet: null };
-    for (const set of SETS) {
-      const map = setMaps[set];
-      const values = map ? Uint32Array.from(b[set], (v) => map[v]) : b[set];
-      setParts[set].push(values);
-      const start = out[`${set}Start`];
-      const from = b[`${set}Start`];
-      for (let i = 0; i < b.count; i++) start[at + i + 1] = setAt[set] + from[i + 1];
-      setAt[set] += values.length;
-    }
-    at += b.count;
+  });
+  const done = (a: ArrayBufferView) => consume && detach([a.buffer as ArrayBuffer]);
+  // the columns that are indices into a table, and which
+  const indexed: Partial<Record<Scalar, TableName>> = { ip: 'ips', userAgent: 'userAgents', user: 'users', firstEndpoint: 'endpoints', lastEndpoint: 'endpoints' };
+  for (const c of SCALARS) {
+    const Kind = (blocks.length ? blocks[0][c] : out[c]).constructor as Float64ArrayConstructor;
+    const col = new Kind(n);
+    const table = indexed[c];
+    blocks.forEach((b, k) => {
+      const src = b[c] as Float64Array;
+      if (table) {
+        const m = maps[k][table];
+        for (let i = 0; i < b.count; i++) col[offsets[k] + i] = src[i] < 0 ? -1 : m[src[i]];
+      } else col.set(src, offsets[k]);
+      done(src);
+    });
+    (out[c] as Float64Array) = col;
   }
-  for (const set of SETS) out[set] = joinU32(setParts[set]);
+  for (const [c, w] of WIDE) {
+    const col = new Uint32Array(n * w);
+    blocks.forEach((b, k) => {
+      col.set(b[c], offsets[k] * w);
+      done(b[c]);
+    });
+    out[c] = col;
+  }
+  const setTables: Record<Sets, TableName | null> = { ipSet: 'ips', endpointSet: 'endpoints', hostSet: 'hosts', idPathSet: null };
+  for (const set of SETS) {
+    const start = new Uint32Array(n + 1);
+    const values = new Uint32Array(blocks.reduce((size, b) => size + b[set].length, 0));
+    let at = 0;
+    blocks.forEach((b, k) => {
+      const from = b[`${set}Start`];
+      for (let i = 0; i < b.count; i++) start[offsets[k] + i + 1] = at + from[i + 1];
+      const table = setTables[set];
+      const src = b[set];
+      if (table) {
+        const m = maps[k][table];
+        for (let q = 0; q < src.length; q++) values[at + q] = m[src[q]];
+      } else values.set(src, at);
+      at += src.length;
+      done(src);
+      done(from);
+    });
+    out[set] = values;
+    out[`${set}Start`] = start;
+  }
   out.baseline = blocks.length === 1 ? { ...blocks[0].baseline } : out.baseline;
   return out;
 }
@@ -231,15 +263,4 @@ export function compactTables(cols: SessionColumns, inPlace = false): SessionCol
     hosts: hosts.out,
     endpoints: eps.out
   };
-}
-
-function joinU32(parts: Uint32Array[]): Uint32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

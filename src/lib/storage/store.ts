@@ -5,7 +5,6 @@
 // blocks; if it is cancelled or fails they are deleted, and if the tab closed they are deleted by
 // `discardPending` at the next start or import. So an import either counts whole or not at all.
 import type { RequestColumns } from '../core/requests';
-import { releaseColumns } from '../core/columns';
 import { concatSessions } from '../core/session-rows';
 import type { EndpointStats, SessionColumns, Summary } from '../core/types';
 import { DEFAULT_GROUPING, type GroupingSettings } from '../grouping';
@@ -123,8 +122,9 @@ export async function discardPending(db: Store): Promise<number> {
 }
 
 /**
- * The last transaction of an import. Reads what is stored (sessions of every day, endpoint
- * statistics, settings, retention, ledger), hands it to `plan` — which must be synchronous: the
+ * The last transaction of an import. Reads what is stored (sessions of every day — unless `known`
+ * holds them, as the worker's held table of the generation stored — endpoint statistics,
+ * settings, retention, ledger), hands it to `plan` — which must be synchronous: the
  * transaction would close while it awaited anything else — and writes its result: the session
  * days, the endpoint days, the orders, the retention cut (days before it dropped, requests too) and
  * the ledger record marked 'complete'. If `plan` throws or a write fails (QuotaExceededError), the
@@ -135,21 +135,24 @@ export async function commitImport<P extends CommitPlan>(
   db: Store,
   importId: number,
   entry: { files: ImportedFile[]; summary: Summary; ms: number },
-  plan: (stored: Stored) => P
+  plan: (stored: Stored) => P,
+  known?: KnownHeld
 ): Promise<{ plan: P; generation: number }> {
   const tx = db.transaction(['imports', 'requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
   try {
     const meta = tx.objectStore('meta');
-    const [days, endpointDays, settings, retention, ledger, generation] = await Promise.all([
-      tx.objectStore('sessionDays').getAll(),
+    const generation = await readGeneration(meta);
+    // the held table of this very generation is what the session days hold: not read again
+    const reuse = known !== undefined && known.generation === generation;
+    const [days, endpointDays, settings, retention, ledger] = await Promise.all([
+      reuse ? [] : tx.objectStore('sessionDays').getAll(),
       tx.objectStore('endpointDays').getAll(),
       readSettings(meta),
       readRetention(meta),
-      tx.objectStore('imports').getAll(),
-      readGeneration(meta)
+      tx.objectStore('imports').getAll()
     ]);
     const stored: Stored = {
-      sessions: days.length ? concatSessions(days.map((d) => d.sessions)) : null,
+      sessions: reuse ? known.sessions : days.length ? concatSessions(days.map((d) => d.sessions)) : null,
       endpointDays: new Map(endpointDays.map((d) => [d.day, d.stats])),
       settings,
       retention,
@@ -190,7 +193,9 @@ export async function commitImport<P extends CommitPlan>(
     writes.push(track(imports.put(record)));
     const sessionDays = tx.objectStore('sessionDays');
     writes.push(track(sessionDays.clear()));
-    for (const d of result.sessionDays) writes.push(track(sessionDays.put(d)));
+    // One at a time: IndexedDB holds a copy or two of a value until it is written (the pieces of
+    // a large day would otherwise all be held at once).
+    for (const d of result.sessionDays) await track(sessionDays.put(d));
     const eps = tx.objectStore('endpointDays');
     for (const d of result.endpointDays) writes.push(track(eps.put(d)));
     if (result.cutoffDay !== null) {
@@ -257,9 +262,8 @@ export async function loadHeld(db: Store, known?: KnownHeld): Promise<Held> {
   const complete = new Set(ledger.filter((r) => r.status === 'complete').map((r) => r.id!));
   if (reuse) return { generation, sessions: known.sessions, orders: known.orders, ordersComputed: false, endpointDays, complete };
   if (days.length === 0) return { generation, sessions: null, orders: null, ordersComputed: false, endpointDays, complete };
-  const sessions = concatSessions(days.map((d) => d.sessions));
-  // the blocks as read are copied into the table: their memory goes back now, not at some later GC
-  for (const d of days) releaseColumns(d.sessions, sessions);
+  // the blocks as read are let go as they are copied into the table, not at some later GC
+  const sessions = concatSessions(days.map((d) => d.sessions), true);
   if (orders && orders.generation === generation && orders.count === sessions.count) {
     sessions.baseline = orders.baseline;
     const { byStart, byEnd, byRequests, byIp, byRisk } = orders;
