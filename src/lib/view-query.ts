@@ -4,9 +4,17 @@
 import type { SessionFilter, SessionSort } from '../worker/api';
 import { SORT_KEYS, TIME_PRESETS, type SortKey } from './filters';
 
+/** The page's views (SPEC §5), one shown at a time; 'sessions' is the plain page. */
+export const TABS = ['sessions', 'endpoints', 'overview', 'settings'] as const;
+export type Tab = (typeof TABS)[number];
+
 export interface View {
   filter: SessionFilter;
   sort: SessionSort;
+  /** The view shown (absent: sessions). */
+  tab?: Tab;
+  /** The id of the session whose detail is open (absent: none). */
+  session?: string;
 }
 
 export const DEFAULT_SORT: SessionSort = 'start';
@@ -16,7 +24,7 @@ const TEXT_PARAMS = ['attack', 'label', 'endpoint', 'method', 'ip', 'user', 'hos
 type TextField = (typeof TEXT_PARAMS)[number];
 
 /** Every parameter this module owns; any other (e.g. `store=none`) is left as it is. */
-export const VIEW_PARAMS = [...TEXT_PARAMS, 'from', 'to', 'last', 'min-requests', 'min-risk', 'sort'];
+export const VIEW_PARAMS = [...TEXT_PARAMS, 'from', 'to', 'last', 'min-requests', 'min-risk', 'sort', 'tab', 'session'];
 
 /** The filter with empty, odd or out-of-range conditions dropped: plain data, fields in a fixed order. */
 export function cleanFilter(f: SessionFilter): SessionFilter {
@@ -82,7 +90,22 @@ export function viewFromQuery(search: string | URLSearchParams): View {
   const num = (name: string) => (q.get(name) === null ? undefined : Number(q.get(name)));
   f.minRequests = num('min-requests');
   f.minRisk = num('min-risk');
-  return { filter: cleanFilter(f), sort: cleanSort(q.get('sort')) };
+  const view: View = { filter: cleanFilter(f), sort: cleanSort(q.get('sort')) };
+  const tab = cleanTab(q.get('tab'));
+  if (tab !== 'sessions') view.tab = tab;
+  const session = cleanSessionId(q.get('session'));
+  if (session) view.session = session;
+  return view;
+}
+
+export function cleanTab(tab: string | null | undefined): Tab {
+  return (TABS as readonly string[]).includes(String(tab)) ? (tab as Tab) : 'sessions';
+}
+
+/** A session id from a URL: hex digits (ids are hashes), else nothing. */
+export function cleanSessionId(id: string | null | undefined): string | undefined {
+  const t = String(id ?? '').trim().toLowerCase();
+  return /^[0-9a-f]{1,64}$/.test(t) ? t : undefined;
 }
 
 /**
@@ -104,6 +127,10 @@ export function queryOfView(view: View, base: string | URLSearchParams = ''): st
   if (f.minRisk !== undefined) q.set('min-risk', String(f.minRisk));
   const sort = cleanSort(view.sort);
   if (sort !== DEFAULT_SORT) q.set('sort', sort);
+  const tab = cleanTab(view.tab);
+  if (tab !== 'sessions') q.set('tab', tab);
+  const session = cleanSessionId(view.session);
+  if (session) q.set('session', session);
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -113,7 +140,7 @@ export function withView(base: string, query: string): string {
   return queryOfView(viewFromQuery(query), base);
 }
 
-/** Same filter and sort? */
+/** Same filter, sort, tab and open session? */
 export function sameView(a: View, b: View): boolean {
   return queryOfView(a) === queryOfView(b);
 }

@@ -108,15 +108,24 @@ export async function confirmImport(page: Page, timeout = 30_000): Promise<void>
   await page.locator('[data-testid="import-confirm"]').click({ timeout });
 }
 
+/** Shows one of the page's views (its tab link) and waits until it is the one shown. */
+export async function showTab(page: Page, tab: 'sessions' | 'endpoints' | 'overview' | 'settings'): Promise<void> {
+  const link = page.locator(`[data-testid="tab-${tab}"]`);
+  await link.click();
+  await page.locator(`[data-testid="tab-${tab}"][aria-current="page"]`).waitFor({ timeout: 10_000 });
+}
+
 /**
  * Sets retention to keep every day (a century), for tests that import logs of different years:
  * by default only the 7 days up to the newest stored request are kept (SPEC §4).
  */
 export async function keepEverything(page: Page): Promise<void> {
+  await showTab(page, 'settings');
   const panel = page.locator('[data-testid="storage-panel"]');
   if (!(await panel.evaluate((d) => (d as HTMLDetailsElement).open))) await panel.locator('summary').click();
   await page.locator('[data-testid="retention-days"]').fill('36500');
   await panel.locator('button[type="submit"]').click();
   // Applied: the form matches the setting in force, so Apply is off again.
   await panel.locator('button[type="submit"]:disabled').waitFor({ timeout: 30_000 });
+  await showTab(page, 'sessions');
 }

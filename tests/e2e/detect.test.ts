@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCsv, REQUEST_COLUMNS } from '../../src/lib/csv';
 import path from 'node:path';
-import { SHARED, cli, confirmImport, fileInput, keepEverything, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
+import { SHARED, cli, confirmImport, fileInput, keepEverything, launchBrowser, readTotal, showTab, startSite, waitForTotal, watchErrors } from './browser';
 
 const HONEYNET = path.join(SHARED, 'access/honeynet-2004/honeynet-redhat71_httpd_access_log_2004-04-21_to_2004-10-11.log.gz');
 const HACKERS = path.join(SHARED, 'access/logparser/hackers-access.log');
@@ -182,15 +182,17 @@ describe('detection on the page', () => {
     expect(await filtered()).toBe(traversal.length);
     expect(await page.locator(DETAIL).isVisible(), 'the open detail stays while the list is re-sorted').toBe(true);
 
-    // The endpoints table shows attacks and risk too.
-    const attackedEndpoint = page.locator('[data-testid="endpoint-row"]', { hasText: 'traversal' }).first();
-    await attackedEndpoint.waitFor();
-    expect(Number(await text(attackedEndpoint.locator('[data-testid="endpoint-risk"] .n')))).toBeGreaterThan(0);
-
     // Closing gives the focus back to the row's button.
     await page.locator('[data-testid="detail-close"]').click();
     await page.locator(DETAIL).waitFor({ state: 'detached' });
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('session-open');
+
+    // The endpoints view shows attacks and risk too.
+    await showTab(page, 'endpoints');
+    const attackedEndpoint = page.locator('[data-testid="endpoint-row"]', { hasText: 'traversal' }).first();
+    await attackedEndpoint.waitFor();
+    expect(Number(await text(attackedEndpoint.locator('[data-testid="endpoint-risk"] .n')))).toBeGreaterThan(0);
+    await showTab(page, 'sessions');
 
     // A label's requests: its button shows them in the request table.
     const forced = cliRows.filter((s) => s.labels.includes('forced-browsing')).length;

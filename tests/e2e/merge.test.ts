@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SAMPLE, SHARED, cli, cliSessions, confirmImport, fileInput, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
+import { SAMPLE, SHARED, cli, cliSessions, confirmImport, fileInput, launchBrowser, readTotal, showTab, startSite, waitForTotal, watchErrors } from './browser';
 
 const REAL = path.join(SHARED, 'access/logparser/hackers-access.log');
 const HAVE_DATA = existsSync(REAL);
@@ -75,13 +75,19 @@ async function importFile(file: string, expected: number): Promise<void> {
 /** What the page shows of the stored data: the sessions (ids and cells) and the endpoints table. */
 async function shown() {
   const sessions = page.locator('[data-testid="session-row"]');
-  return {
+  const listed = {
     total: await readTotal(page),
     ids: await sessions.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-session-id'))),
-    sessions: await sessions.allInnerTexts(),
+    sessions: await sessions.allInnerTexts()
+  };
+  await showTab(page, 'endpoints');
+  await page.locator('[data-testid="endpoint-row"]').first().waitFor({ timeout: 10_000 });
+  const endpoints = {
     endpointTotal: await page.locator('[data-testid="endpoint-total"]').textContent(),
     endpoints: await page.locator('[data-testid="endpoint-row"]').allInnerTexts()
   };
+  await showTab(page, 'sessions');
+  return { ...listed, ...endpoints };
 }
 
 describe('imports merged with what is stored', () => {
@@ -112,6 +118,7 @@ describe('imports merged with what is stored', () => {
     expect(await shown(), 'after a reload').toEqual(inParts);
 
     // Another timeout cannot apply to the stored sessions: it asks to clear them first. Declined, nothing changes.
+    await showTab(page, 'settings');
     await page.locator('[data-testid="grouping-minutes"]').fill('45');
     await page.locator('[data-testid="grouping-needs-clear"]').waitFor({ state: 'visible' });
     let asked = '';
@@ -122,12 +129,15 @@ describe('imports merged with what is stored', () => {
     await page.locator('[data-testid="grouping-apply"]').click();
     await expect.poll(() => asked).toContain('cannot be merged');
     expect(await page.locator('[data-testid="grouping-current-minutes"]').textContent()).toBe('30');
+    await showTab(page, 'sessions');
     expect(await readTotal(page)).toBe(expected);
+    await showTab(page, 'settings');
     await page.getByRole('button', { name: 'Undo changes' }).click();
 
     // "Clear all data", confirmed, empties the store; the whole log in one import then shows the same.
     page.once('dialog', (d) => void d.accept());
     await page.locator('[data-testid="clear-data"]').click();
+    await showTab(page, 'sessions');
     await expect.poll(() => readTotal(page), { timeout: 30_000 }).toBe(0);
     await page.locator('[data-testid="sessions-empty"]').waitFor({ state: 'visible' });
     await importFile(REAL, expected);
@@ -138,6 +148,7 @@ describe('imports merged with what is stored', () => {
 describe('grouping settings', () => {
   it("show parseKeys' error, and apply to the next imports while nothing is stored", async () => {
     await waitForTotal(page, -1);
+    await showTab(page, 'settings');
     const keys = page.locator('[data-testid="grouping-keys"]');
     await keys.fill('cookie:');
     await expect.poll(() => page.locator('[data-testid="grouping-error"]').textContent()).toContain('bad key "cookie:"');
@@ -153,6 +164,7 @@ describe('grouping settings', () => {
     // Kept across a reload, and used by the next import (the CLI with the same options agrees).
     await page.reload();
     await expect.poll(() => page.locator('[data-testid="grouping-current"]').textContent(), { timeout: 30_000 }).toBe('ip');
+    await showTab(page, 'sessions');
     await importFile(SAMPLE, cliSessions(SAMPLE, ['--key', 'ip', '--inactivity', '10m']));
     expect(await page.locator('[data-testid="session-key"]').first().textContent()).toBe('ip');
   });

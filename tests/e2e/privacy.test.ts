@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseCsv, REQUEST_COLUMNS } from '../../src/lib/csv';
-import { SAMPLE, SHARED, cliSessions, confirmImport, fileInput, keepEverything, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
+import { SAMPLE, SHARED, cliSessions, confirmImport, fileInput, keepEverything, launchBrowser, readTotal, showTab, startSite, waitForTotal, watchErrors } from './browser';
 
 const REAL = path.join(SHARED, 'access/logparser/hackers-access.log');
 const UPLOAD = existsSync(REAL) ? REAL : SAMPLE;
@@ -412,9 +412,12 @@ describe('hostile content in exports', () => {
 
 /** Every part of the page a user would look at: a session's detail, the filters, the endpoints, the settings. */
 async function visitSections(page: Page): Promise<void> {
-  for (const id of ['sessions-table', 'session-filters', 'endpoints-table', 'grouping-settings']) {
-    const el = page.locator(`[data-testid="${id}"]`).first();
-    if (await el.count()) await el.scrollIntoViewIfNeeded();
+  for (const tab of ['endpoints', 'overview', 'settings', 'sessions'] as const) {
+    await showTab(page, tab);
+    for (const id of ['sessions-table', 'session-filters', 'endpoints-table', 'grouping-settings']) {
+      const el = page.locator(`[data-testid="${id}"]`).first();
+      if (await el.count()) await el.scrollIntoViewIfNeeded();
+    }
   }
   // Open the first sessions' details.
   const open = page.locator('[data-testid="session-open"]');

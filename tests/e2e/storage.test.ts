@@ -9,7 +9,7 @@ import { finished } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateLog, writeLog } from '../../scripts/gen-log.js';
-import { cliSessions, confirmImport, fileInput, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
+import { cliSessions, confirmImport, fileInput, launchBrowser, readTotal, showTab, startSite, waitForTotal, watchErrors } from './browser';
 
 let site: { url: string; close: () => Promise<void> };
 let browser: Browser;
@@ -149,6 +149,7 @@ describe('imports never lose data', () => {
     expect((await stored(page)).ledger).toEqual(['complete', 'complete']);
 
     // The storage panel: what is used of what is available, and the ledger with the forced import.
+    await showTab(page, 'settings');
     await page.locator('[data-testid="storage-panel"] summary').click();
     await expect.poll(() => page.locator('[data-testid="storage-use"]').textContent()).toMatch(/Using \d[\d.]* [KMG]?i?B of \d[\d.]* [KMGT]?i?B available/);
     expect(await page.locator('[data-testid="import-ledger"]').textContent()).toMatch(/copy-of-small\.log \(imported again\)/);

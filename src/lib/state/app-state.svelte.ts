@@ -28,7 +28,7 @@ import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../gro
 import { ProgressTracker, type ProgressFigures } from '../progress';
 import { keepNothingAsked, startWorker } from '../worker-start';
 import { listenForChanges } from './changes';
-import { cleanFilter, cleanSort, queryOfView, sameView, viewFromQuery, type View } from '../view-query';
+import { cleanFilter, cleanSort, queryOfView, sameView, viewFromQuery, type Tab, type View } from '../view-query';
 
 /**
  * Rows asked of the worker at once. The table is virtualised (SPEC §5): it asks for the pages its
@@ -86,6 +86,10 @@ export class AppState {
   #sort = $state<SessionSort>('start');
   /** The session whose detail is open, as it was last listed. */
   #selected = $state.raw<Session | null>(null);
+  /** The id of the session the URL opens (its detail shows once it is read from the worker). */
+  #openId: string | undefined;
+  /** The view shown (SPEC §5): sessions, endpoints, overview or settings. */
+  #tab = $state<Tab>('sessions');
   #listSeq = 0;
   /** The stored data changed since the open detail was last matched to a listed row. */
   #selectionStale = false;
@@ -157,7 +161,21 @@ export class AppState {
   }
   /** The view (filter and sort) as a URL query: '' for the plain list. */
   get query(): string {
-    return queryOfView({ filter: this.#filter, sort: this.#sort });
+    return queryOfView(this.#view());
+  }
+  /** The view shown: sessions, endpoints, overview or settings. */
+  get tab(): Tab {
+    return this.#tab;
+  }
+
+  /** The view in force, as the URL holds it. */
+  #view(): View {
+    return { filter: this.#filter, sort: this.#sort, tab: this.#tab, session: this.#openId };
+  }
+
+  /** The URL query of this view with some of it changed (for links: a tab, an open session). */
+  queryWith(change: Partial<View>): string {
+    return queryOfView({ ...this.#view(), ...change });
   }
   /** Sessions stored in total. */
   get total(): number {
@@ -450,36 +468,76 @@ export class AppState {
     }
     if (('from' in change && change.from !== undefined) || ('to' in change && change.to !== undefined)) delete next.last;
     for (const k of Object.keys(change) as (keyof SessionFilter)[]) if (change[k] === undefined) delete next[k];
-    return this.#show({ filter: cleanFilter(next), sort: this.#sort }, Object.keys(change).join(','));
+    return this.#show({ ...this.#view(), filter: cleanFilter(next) }, Object.keys(change).join(','));
   }
 
   /** Lists in another order ("risk" lowest first, "-risk" highest first; anything unknown: by start). */
   setSort(sort: SessionSort): Promise<void> {
-    return this.#show({ filter: this.#filter, sort: cleanSort(sort) }, 'sort');
+    return this.#show({ ...this.#view(), sort: cleanSort(sort) }, 'sort');
   }
 
   /** Drops every condition of the filter (the sort stays). */
   clearFilter(): Promise<void> {
-    return this.#show({ filter: {}, sort: this.#sort }, '');
+    return this.#show({ ...this.#view(), filter: {} }, '');
+  }
+
+  /** Shows another view (a step in the history). */
+  setTab(tab: Tab): void {
+    if (tab === this.#tab) return;
+    this.#tab = tab;
+    this.#lastEdit = null;
+    this.#navigate?.(this.query, false);
+  }
+
+  /**
+   * Shows the sessions list filtered by `change` alone (from another view: an endpoint, an IP),
+   * the sort kept, no session open: one step in the history.
+   */
+  showSessions(change: SessionFilter): Promise<void> {
+    this.#tab = 'sessions';
+    this.#openId = undefined;
+    this.#selected = null;
+    return this.#show({ ...this.#view(), filter: cleanFilter(change) }, '');
   }
 
   /**
    * Shows the view a URL query describes (a link opened, back or forward): lists it without
    * navigating again. Nothing happens when it is the view shown.
    */
-  applyQuery(search: string | URLSearchParams): Promise<void> {
+  async applyQuery(search: string | URLSearchParams): Promise<void> {
     const view = viewFromQuery(search);
-    if (sameView(view, { filter: this.#filter, sort: this.#sort })) return Promise.resolve();
+    if (sameView(view, this.#view())) return;
+    const listed = sameView({ filter: view.filter, sort: view.sort }, { filter: this.#filter, sort: this.#sort });
     this.#filter = view.filter;
     this.#sort = view.sort;
+    this.#tab = view.tab ?? 'sessions';
     this.#lastEdit = null;
-    // Before start(): the view is listed by start's first listing.
-    if (!this.#started) return Promise.resolve();
-    return this.#relist();
+    const reopen = view.session !== this.#openId;
+    this.#openId = view.session;
+    if (!view.session) this.#selected = null;
+    // Before start(): the view is listed, and the session opened, by start's first listing.
+    if (!this.#started) return;
+    await Promise.all([listed ? null : this.#relist(), reopen ? this.#reopen() : null]);
+  }
+
+  /** Reads the session the URL names (#openId) and shows its detail; closes it when none is stored. */
+  async #reopen(): Promise<void> {
+    const id = this.#openId;
+    if (!id) {
+      this.#selected = null;
+      return;
+    }
+    try {
+      const page = await this.#remote().listSessions(0, 1, { id });
+      if (id !== this.#openId) return; // another session opened meanwhile
+      this.#selected = page.rows[0]?.id === id ? page.rows[0] : null;
+    } catch (err) {
+      this.#fail('', `Could not read the stored sessions: ${messageOf(err)}`);
+    }
   }
 
   async #show(view: View, field: string): Promise<void> {
-    if (sameView(view, { filter: this.#filter, sort: this.#sort })) return;
+    if (sameView(view, this.#view())) return;
     this.#filter = view.filter;
     this.#sort = view.sort;
     // Typing in one field refines one step of the history; another field, or a pause, adds a step.
@@ -541,9 +599,13 @@ export class AppState {
     if (s) this.select(s);
   }
 
-  /** Opens the detail of a session (null closes it). */
+  /** Opens the detail of a session (null closes it): a step in the history, so its link can be copied. */
   select(session: Session | null): void {
     this.#selected = session;
+    if (session?.id === this.#openId) return;
+    this.#openId = session?.id;
+    this.#lastEdit = null;
+    this.#navigate?.(this.query, false);
   }
 
   async #relist(): Promise<void> {
@@ -579,8 +641,9 @@ export class AppState {
     const open = this.#selected;
     if (open) {
       const now = page.rows.find((r) => r.id === open.id);
-      if (now || this.#selectionStale) this.#selected = now ?? null;
-    }
+      if (now) this.#selected = now;
+      else if (this.#selectionStale) await this.#reopen(); // changed or gone (merged into another)
+    } else if (this.#openId && fresh) await this.#reopen();
     this.#selectionStale = false;
   }
 
