@@ -3,6 +3,7 @@
 // writes and reads the URL; this only translates.
 import type { SessionFilter, SessionSort } from '../worker/api';
 import { SORT_KEYS, TIME_PRESETS, type SortKey } from './filters';
+import { cleanOnly } from './request-only';
 
 /** The page's views (SPEC §5), one shown at a time; 'sessions' is the plain page. */
 export const TABS = ['sessions', 'endpoints', 'overview', 'settings'] as const;
@@ -15,6 +16,8 @@ export interface View {
   tab?: Tab;
   /** The id of the session whose detail is open (absent: none). */
   session?: string;
+  /** Which of the open session's requests are shown (request-only.ts; absent: all). */
+  only?: string;
 }
 
 export const DEFAULT_SORT: SessionSort = 'start';
@@ -24,7 +27,7 @@ const TEXT_PARAMS = ['attack', 'label', 'endpoint', 'method', 'ip', 'user', 'hos
 type TextField = (typeof TEXT_PARAMS)[number];
 
 /** Every parameter this module owns; any other (e.g. `store=none`) is left as it is. */
-export const VIEW_PARAMS = [...TEXT_PARAMS, 'from', 'to', 'last', 'min-requests', 'min-risk', 'sort', 'tab', 'session'];
+export const VIEW_PARAMS = [...TEXT_PARAMS, 'from', 'to', 'last', 'min-requests', 'min-risk', 'sort', 'tab', 'session', 'only'];
 
 /** The filter with empty, odd or out-of-range conditions dropped: plain data, fields in a fixed order. */
 export function cleanFilter(f: SessionFilter): SessionFilter {
@@ -95,6 +98,8 @@ export function viewFromQuery(search: string | URLSearchParams): View {
   if (tab !== 'sessions') view.tab = tab;
   const session = cleanSessionId(q.get('session'));
   if (session) view.session = session;
+  const only = session ? cleanOnly(q.get('only')) : undefined;
+  if (only) view.only = only;
   return view;
 }
 
@@ -131,6 +136,8 @@ export function queryOfView(view: View, base: string | URLSearchParams = ''): st
   if (tab !== 'sessions') q.set('tab', tab);
   const session = cleanSessionId(view.session);
   if (session) q.set('session', session);
+  const only = session ? cleanOnly(view.only) : undefined;
+  if (only) q.set('only', only);
   const s = q.toString();
   return s ? `?${s}` : '';
 }

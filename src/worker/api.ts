@@ -5,9 +5,11 @@ import type { SortKey } from '../lib/filters';
 import type { GroupingSettings } from '../lib/grouping';
 import type { ImportRecord, Retention } from '../lib/storage/store';
 import type { Pruned } from './commit';
+import type { ActorSessions, Distribution, Distributions, SessionProfile, Share, Timeline } from './session-profile';
 import type { StorageMode } from './storage-mode';
 
 export type { StorageMode };
+export type { ActorSessions, Distribution, Distributions, Share, Timeline };
 export type { AttackType, EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, Label, LabelName, ParsedRequest, Progress, Pruned, Result, Retention, RiskPart, Session, Summary };
 
 export interface ImportOptions {
@@ -150,6 +152,12 @@ export interface RequestFilter {
   statuses?: number[];
   /** Only endpoints with a placeholder ({int}, {uuid}, …): requests for an object id. */
   idsOnly?: boolean;
+  /** From this client address. */
+  ip?: string;
+  /** With this method ("POST"). */
+  method?: string;
+  /** With this attack type (a name of ATTACK_TYPES; another name matches nothing). */
+  attack?: string;
 }
 
 export interface RequestPage {
@@ -163,6 +171,11 @@ export interface RequestPage {
    * or its earliest days pruned by retention.
    */
   partial: boolean;
+}
+
+/** A session's distributions and timeline (session-profile.ts), and where it is among its actor's sessions. */
+export interface SessionDetailData extends SessionProfile {
+  actor: ActorSessions;
 }
 
 export interface WorkerApi {
@@ -224,6 +237,11 @@ export interface WorkerApi {
    * unknown id gives an empty page.
    */
   sessionRequests(sessionId: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage>;
+  /**
+   * What a stored session's detail draws: the distributions of its stored requests, their timeline,
+   * and its actor's other sessions (previous and next by start). Null for an unknown id.
+   */
+  sessionProfile(sessionId: string): Promise<SessionDetailData | null>;
   /** Where data is kept: the browser's IndexedDB, or this worker's memory (nothing outlives the tab). */
   storageMode(): Promise<StorageMode>;
   getRetention(): Promise<Retention>;

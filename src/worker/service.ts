@@ -50,6 +50,7 @@ import type {
   MaintenanceReport,
   RequestFilter,
   RequestPage,
+  SessionDetailData,
   SessionFilter,
   SessionPage,
   SessionSort,
@@ -61,6 +62,7 @@ import { localQueue, type ChangeMessage, type Lock } from './locks';
 import { selectSessions, selectionKey } from './select';
 import type { StorageMode } from './storage-mode';
 import { filterRequests, gatherRequests, requestRow, type Gathered } from './session-requests';
+import { actorSessions, profileOf } from './session-profile';
 import { openSources } from './sources';
 
 export type Analyse = (
@@ -227,17 +229,9 @@ export class SessionService implements WorkerApi {
   }
 
   async sessionRequests(sessionId: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage> {
-    const held = await this.#load();
-    const sessions = held.sessions;
-    const row = sessions ? this.#row(sessions, String(sessionId)) : undefined;
-    if (!sessions || row === undefined) return { total: 0, matched: 0, rows: [], partial: false };
-    const session = sessionAt(sessions, row);
-    if (this.#gathered?.sessions !== sessions || this.#gathered.id !== session.id) {
-      const db = await this.#store();
-      this.#gathered = { sessions, id: session.id, requests: gatherRequests(db, session, held.complete) };
-      this.#gathered.requests.catch(() => (this.#gathered = undefined));
-    }
-    const g = await this.#gathered.requests;
+    const found = await this.#gather(sessionId);
+    if (!found) return { total: 0, matched: 0, rows: [], partial: false };
+    const { session, g } = found;
     const picked = filterRequests(g, filter);
     const [from, to] = range(offset, limit, picked.length);
     const names = new Map((await listImports(await this.#store())).map((r) => [r.id, r.files.map((f) => f.name)]));
@@ -245,6 +239,28 @@ export class SessionService implements WorkerApi {
     const rows = picked.slice(from, to).map((k) => requestRow(g, k, files));
     const total = g.order.length / 2;
     return { total, matched: picked.length, rows, partial: total < session.requests };
+  }
+
+  async sessionProfile(sessionId: string): Promise<SessionDetailData | null> {
+    const found = await this.#gather(sessionId);
+    if (!found) return null;
+    // A session of 100,000 requests is a 1.4 MB timeline: cloned, not worth a transfer list here.
+    return { ...profileOf(found.g), actor: actorSessions(found.sessions, found.row) };
+  }
+
+  /** A stored session and its requests, gathered once and kept while the same session is asked about. */
+  async #gather(sessionId: string): Promise<{ sessions: SessionColumns; row: number; session: Session; g: Gathered } | null> {
+    const held = await this.#load();
+    const sessions = held.sessions;
+    const row = sessions ? this.#row(sessions, String(sessionId)) : undefined;
+    if (!sessions || row === undefined) return null;
+    const session = sessionAt(sessions, row);
+    if (this.#gathered?.sessions !== sessions || this.#gathered.id !== session.id) {
+      const db = await this.#store();
+      this.#gathered = { sessions, id: session.id, requests: gatherRequests(db, session, held.complete) };
+      this.#gathered.requests.catch(() => (this.#gathered = undefined));
+    }
+    return { sessions, row, session, g: await this.#gathered.requests };
   }
 
   #row(sessions: SessionColumns, id: string): number | undefined {

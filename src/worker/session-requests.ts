@@ -46,6 +46,9 @@ export function filterRequests(g: Gathered, f: RequestFilter | undefined): numbe
   const out: number[] = [];
   const n = g.order.length / 2;
   const cls = f?.statusClass ? Number(f.statusClass[0]) : 0;
+  const type = f?.attack ? ATTACK_TYPES.indexOf(f.attack as AttackType) : -1;
+  if (f?.attack && type < 0) return out; // an unknown type matches nothing
+  const attackBit = type < 0 ? 0 : 1 << type;
   for (let k = 0; k < n; k++) {
     const r = g.parts[g.order[2 * k]].requests;
     const i = g.order[2 * k + 1];
@@ -54,6 +57,9 @@ export function filterRequests(g: Gathered, f: RequestFilter | undefined): numbe
     if (f?.endpoint && r.dict.endpoints[r.endpoint[i]] !== f.endpoint) continue;
     if (f?.statuses?.length && !f.statuses.includes(r.status[i])) continue;
     if (f?.idsOnly && !r.dict.endpoints[r.endpoint[i]]?.includes('{')) continue;
+    if (f?.ip && r.dict.ips[r.ip[i]] !== f.ip) continue;
+    if (f?.method && !r.dict.endpoints[r.endpoint[i]]?.startsWith(`${f.method} `)) continue;
+    if (attackBit && !(r.attacks[i] & attackBit)) continue;
     out.push(k);
   }
   return out;

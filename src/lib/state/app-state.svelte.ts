@@ -18,6 +18,7 @@ import type {
   Retention,
   StorageMode,
   Session,
+  SessionDetailData,
   SessionFilter,
   SessionSort,
   WorkerApi
@@ -25,6 +26,7 @@ import type {
 import { clarifyFetchError } from '../fetch-error';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
+import { cleanOnly } from '../request-only';
 import { ProgressTracker, type ProgressFigures } from '../progress';
 import { keepNothingAsked, startWorker } from '../worker-start';
 import { listenForChanges } from './changes';
@@ -88,6 +90,8 @@ export class AppState {
   #selected = $state.raw<Session | null>(null);
   /** The id of the session the URL opens (its detail shows once it is read from the worker). */
   #openId: string | undefined;
+  /** Which of the open session's requests are shown (request-only.ts), undefined for all. */
+  #only = $state<string | undefined>(undefined);
   /** The view shown (SPEC §5): sessions, endpoints, overview or settings. */
   #tab = $state<Tab>('sessions');
   #listSeq = 0;
@@ -167,10 +171,34 @@ export class AppState {
   get tab(): Tab {
     return this.#tab;
   }
+  /** Which of the open session's requests are shown ("4xx", "ip:…"; undefined: all). */
+  get only(): string | undefined {
+    return this.#only;
+  }
+
+  /** Shows only some of the open session's requests (undefined: all): a step in the history. */
+  setOnly(only: string | undefined): void {
+    const next = cleanOnly(only);
+    if (next === this.#only || !this.#openId) return;
+    this.#only = next;
+    this.#lastEdit = null;
+    this.#navigate?.(this.query, false);
+  }
+
+  /** Opens a stored session by id (the actor's previous or next one): a step in the history. */
+  async openById(id: string): Promise<void> {
+    if (id === this.#openId) return;
+    this.#tab = 'sessions';
+    this.#openId = id;
+    this.#only = undefined;
+    this.#lastEdit = null;
+    this.#navigate?.(this.query, false);
+    await this.#reopen();
+  }
 
   /** The view in force, as the URL holds it. */
   #view(): View {
-    return { filter: this.#filter, sort: this.#sort, tab: this.#tab, session: this.#openId };
+    return { filter: this.#filter, sort: this.#sort, tab: this.#tab, session: this.#openId, only: this.#only };
   }
 
   /** The URL query of this view with some of it changed (for links: a tab, an open session). */
@@ -423,6 +451,11 @@ export class AppState {
     }
   }
 
+  /** A stored session's distributions, timeline and actor's sessions (null when it is not stored). */
+  sessionProfile(id: string): Promise<SessionDetailData | null> {
+    return this.#remote().sessionProfile(id);
+  }
+
   /** A page of a stored session's requests (SPEC §5 request table). */
   sessionRequests(id: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage> {
     return this.#remote().sessionRequests(id, offset, limit, filter);
@@ -496,6 +529,7 @@ export class AppState {
   showSessions(change: SessionFilter): Promise<void> {
     this.#tab = 'sessions';
     this.#openId = undefined;
+    this.#only = undefined;
     this.#selected = null;
     return this.#show({ ...this.#view(), filter: cleanFilter(change) }, '');
   }
@@ -511,6 +545,7 @@ export class AppState {
     this.#filter = view.filter;
     this.#sort = view.sort;
     this.#tab = view.tab ?? 'sessions';
+    this.#only = view.only;
     this.#lastEdit = null;
     const reopen = view.session !== this.#openId;
     this.#openId = view.session;
@@ -604,6 +639,7 @@ export class AppState {
     this.#selected = session;
     if (session?.id === this.#openId) return;
     this.#openId = session?.id;
+    this.#only = undefined;
     this.#lastEdit = null;
     this.#navigate?.(this.query, false);
   }
