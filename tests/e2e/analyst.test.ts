@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCsv, REQUEST_COLUMNS } from '../../src/lib/csv';
-import { SHARED, cli, confirmImport, fileInput, keepEverything, launchBrowser, startSite, waitForTotal, watchErrors } from './browser';
+import { SHARED, cli, confirmImport, requestTable, fileInput, keepEverything, launchBrowser, startSite, waitForTotal, watchErrors } from './browser';
 
 const HONEYNET = path.join(SHARED, 'access/honeynet-2004/honeynet-redhat71_httpd_access_log_2004-04-21_to_2004-10-11.log.gz');
 const HAVE = existsSync(HONEYNET);
@@ -70,35 +70,8 @@ async function importHoneynet(p: Page): Promise<void> {
 const text = async (p: Page, sel: string) => ((await p.locator(sel).first().textContent()) ?? '').trim();
 const count = (p: Page) => text(p, '[data-testid="requests-count"]');
 
-/** The request table's rows as "time|target|status", scrolled from top to bottom a screen at a time. */
-async function tableRows(p: Page): Promise<string[]> {
-  const seen = new Map<number, string>();
-  const scroller = p.locator('[data-testid="requests-scroll"]');
-  await scroller.evaluate((el) => (el.scrollTop = 0));
-  for (let guard = 0; guard < 2000; guard++) {
-    const step = await scroller.evaluate((el) => {
-      const rows = [...el.querySelectorAll('tr[data-testid="request-row"]')].map((tr) => {
-        const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
-        return [Number(tr.getAttribute('aria-rowindex')), `${td[0]}|${td[2]}|${td[3]}`] as const;
-      });
-      const loading = el.querySelector('tr.loading') !== null;
-      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
-      return { rows, loading, end };
-    });
-    for (const [i, r] of step.rows) seen.set(i, r);
-    if (step.loading) {
-      await p.waitForTimeout(20); // a page of rows on its way from the worker
-      continue;
-    }
-    if (step.end) break;
-    // scroll a screen, and let the page draw the rows now in view (two frames) before reading them
-    await scroller.evaluate(async (el) => {
-      el.scrollTop += el.clientHeight;
-      for (let f = 0; f < 2; f++) await new Promise(requestAnimationFrame);
-    });
-  }
-  return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
-}
+/** The request table's rows as "time|target|status". */
+const tableRows = async (p: Page) => (await requestTable(p)).map((r) => `${r.cells[0]}|${r.cells[2]}|${r.cells[3]}`);
 
 /** A CSV cell as logged: csv.ts puts a ' before a leading = + - @ tab or CR (formula neutralisation). */
 const asLogged = (cell: string) => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell);
