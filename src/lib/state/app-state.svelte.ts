@@ -23,6 +23,8 @@ import type {
   WorkerApi
 } from '../../worker/api';
 import { clarifyFetchError } from '../fetch-error';
+import type { ContextParam } from '../core/context';
+import type { Result } from '../core/types';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
 import { ProgressTracker, type ProgressFigures } from '../progress';
@@ -421,6 +423,16 @@ export class AppState {
     } finally {
       this.#settingsBusy = false;
     }
+  }
+
+  /** The stored context parameters (SPEC §5 Settings), for context-settings.svelte. */
+  contextParams(): Promise<ContextParam[]> {
+    return this.#remote().getContext();
+  }
+
+  /** Stores context parameters; the worker's sentence when it refuses them. */
+  saveContext(params: ContextParam[]): Promise<Result<ContextParam[]>> {
+    return this.#remote().saveContext(params);
   }
 
   /** A page of a stored session's requests (SPEC §5 request table). */
