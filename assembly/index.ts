@@ -129,9 +129,9 @@ export function setKeys(authorizationLabel: i32): void {
   configureKeys(config, authorizationLabel);
 }
 
-/** The context parameters, as context.ts reads them, at configPtr(); hashed ones use the salt. */
-export function setContext(): void {
-  ctx.configure(config, salt);
+/** The context parameters, as context.ts reads them, at configPtr(); hashed ones use this salt. */
+export function setContext(saltLo: u32, saltHi: u32): void {
+  ctx.configure(config, (<u64>saltHi << 32) | <u64>saltLo);
 }
 
 /** A compiled template program at configPtr(). */

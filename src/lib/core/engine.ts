@@ -45,7 +45,7 @@ interface CoreExports {
   lateRequests(): number;
   openPeak(): number;
   setKeys(authorizationLabel: number): void;
-  setContext(): void;
+  setContext(saltLo: number, saltHi: number): void;
   tableCount(i: number): number;
   tableSpanPtr(i: number): number;
   tableArenaPtr(i: number): number;
@@ -93,6 +93,8 @@ export interface EngineOptions {
   requests?: boolean;
   /** Context parameters kept with each request (with `requests`; none: costs nothing). */
   context?: ContextParam[];
+  /** Salt of the hashed context values as [lo, hi] (default `salt`: a database hashes them like its keys). */
+  contextSalt?: [number, number];
 }
 
 export interface LineCounts {
@@ -130,6 +132,7 @@ export class Engine {
   #bytes = 0;
   #keys: GroupingKey[] = [];
   #context: ContextParam[] = [];
+  #contextSalt: [number, number];
   /** Global → block-local string ids for takeRequests(), and the number of the last block. */
   #requestTables?: RequestTables;
   #block = 0;
@@ -147,6 +150,7 @@ export class Engine {
     this.#x = instance.exports as unknown as CoreExports;
     this.#chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
     const [lo, hi] = opts.salt ?? [0x5e551011, 0];
+    this.#contextSalt = opts.contextSalt ?? [lo, hi];
     this.#inactivityMs = opts.inactivityMs ?? DEFAULT_INACTIVITY_MS;
     this.#maxSessionMs = opts.maxSessionMs ?? 0;
     this.#x.init(
@@ -215,7 +219,7 @@ export class Engine {
     this.#x.setKeys(this.#labels.indexOf('header:authorization'));
     if (context) {
       this.#config(context);
-      this.#x.setContext();
+      this.#x.setContext(this.#contextSalt[0] >>> 0, this.#contextSalt[1] >>> 0);
     }
   }
 
