@@ -426,12 +426,12 @@ export class AppState {
   }
 
   /** The stored context parameters (SPEC §5 Settings), for context-settings.svelte. */
-  contextParams(): Promise<ContextParam[]> {
+  async contextParams(): Promise<ContextParam[]> {
     return this.#remote().getContext();
   }
 
   /** Stores context parameters; the worker's sentence when it refuses them. */
-  saveContext(params: ContextParam[]): Promise<Result<ContextParam[]>> {
+  async saveContext(params: ContextParam[]): Promise<Result<ContextParam[]>> {
     return this.#remote().saveContext(params);
   }
 
