@@ -2,7 +2,7 @@ import { Vec } from './vec';
 import { hashBytes } from './hash';
 import * as f from './fields';
 import { Enc } from './fields';
-import { fieldValue, valueStart, valueEnd, fromJwt } from './keys';
+import { fieldValue, valueStart, valueEnd, fromJwt, KeyKind } from './keys';
 import { unescapeInto, utf8Boundary } from './unescape';
 
 // Context parameters (SPEC §5 Settings, Wallarm's "context parameters"): request fields shown with
@@ -82,26 +82,37 @@ export function record(): void {
       if (fromJwt) enc = Enc.Json;
     }
     if (found && !f.isDash(s, e)) {
-      if (load<u8>(hashed + <usize>i) != 0) writeHash(enc, s, e);
-      else writeClear(enc, s, e);
+      let w = decode(enc, s, e, k != KeyKind.Query);
+      if (load<u8>(hashed + <usize>i) != 0) writeHash(w);
+      else writeClear(w);
     }
     ends.push<u32>(<u32>text.len);
   }
 }
 
-function writeClear(enc: i32, s: usize, e: usize): void {
-  let n = <i32>(e - s);
-  let room = n < CLEAR_CAP ? n : CLEAR_CAP;
-  let o = text.reserve(room);
-  let end = o + <usize>room;
-  let w = unescapeInto(enc, s, e, o, end);
-  if (room == CLEAR_CAP && w + 4 > end) w = utf8Boundary(o, w);
-  text.len += <i32>(w - o);
+/**
+ * Undoes the log's escapes into the scratch, whole; returns the end. A query parameter is read as
+ * the target is (W3C's '+' kept, CloudFront decoded once); a header or cookie as the string tables
+ * read user agents (src/lib/core/unescape.ts valueText): W3C's '+' is a space, and CloudFront
+ * encodes them twice.
+ */
+function decode(enc: i32, s: usize, e: usize, header: bool): usize {
+  let end = scratch + <usize>SCRATCH_BYTES;
+  if (!header || (enc != Enc.Plus && enc != Enc.Percent)) return unescapeInto(enc, s, e, scratch, end);
+  let w = unescapeInto(Enc.Percent, s, e, scratch, end);
+  if (enc == Enc.Percent) return unescapeInto(Enc.Percent, scratch, w, scratch, end); // in place: it only shrinks
+  for (let p = scratch; p < w; p++) if (load<u8>(p) == 0x2b) store<u8>(p, 0x20);
+  return w;
+}
+
+function writeClear(w: usize): void {
+  let n = <i32>(w - scratch);
+  if (n > CLEAR_CAP) n = <i32>(utf8Boundary(scratch, scratch + <usize>CLEAR_CAP) - scratch);
+  text.pushBytes(scratch, n);
 }
 
 /** The value as sent (unescaped whole, so every format gives one value one hash), hashed with the salt. */
-function writeHash(enc: i32, s: usize, e: usize): void {
-  let w = unescapeInto(enc, s, e, scratch, scratch + <usize>SCRATCH_BYTES);
+function writeHash(w: usize): void {
   let h = hashBytes(scratch, w - scratch, salt);
   let o = text.reserve(HEX_LEN);
   for (let d = 0; d < HEX_LEN; d++) {

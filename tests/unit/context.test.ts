@@ -1,9 +1,11 @@
 // Context parameters (SPEC §5 Settings): the fields the user picks, found per request by the core in
 // every format that carries them, kept in clear or as a salted hash, and only when asked for.
 import { describe, it, expect } from 'vitest';
-import { run, memorySource, type RunOptions } from '../helpers/core';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { run, memorySource, sharedData, hasSharedData, type RunOptions } from '../helpers/core';
 import { formatByName } from '../../src/lib/core/formats';
-import { contextAt, type RequestColumns } from '../../src/lib/core/requests';
+import { contextAt, referrerAt, type RequestColumns } from '../../src/lib/core/requests';
 import { pickRequests } from '../../src/lib/core/request-rows';
 import { parseContextFlag, checkContext, columnName, type ContextParam } from '../../src/lib/core/context';
 import type { FormatSpec } from '../../src/lib/core/formats/spec';
@@ -27,6 +29,20 @@ async function contextRows(log: string, context: ContextParam[], format?: Format
   return blocks.flatMap((b) =>
     Array.from({ length: b.count }, (_, i) => Object.fromEntries(context.map((p) => [p.label, contextAt(b, columnName(p), i)])))
   );
+}
+
+/** Every log under the shared access folder (INDEX.tsv and the like excluded). */
+function accessLogs(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (!/\.(tsv|md|bz2)$/.test(name)) out.push(p);
+    }
+  };
+  walk(path.join(sharedData, 'access'));
+  return out;
 }
 
 const T = '2026-03-01T10:00:00+00:00';
@@ -156,5 +172,49 @@ describe('context parameter syntax', () => {
     expect(checkContext([{ field: 'cookie:a', label: 'x'.repeat(41) }])).toMatchObject({ ok: false });
     expect(checkContext([{ field: 'cookie:a', label: 'a\u202eb' }])).toMatchObject({ ok: false });
     expect(checkContext([{ field: 'cookie:a b' }])).toMatchObject({ ok: false });
+  });
+});
+
+describe.skipIf(!hasSharedData)('context parameters on the shared real logs', () => {
+  it('reads every log with parameters on: the user agent and referrer columns agree with the request columns', async () => {
+    const ctx = params('header:user-agent=UA:clear,header:referer=Ref:clear,jwt:sub=Sub,cookie:session=S,query:id=Id');
+    const utf8 = new TextEncoder();
+    /** A value as the core keeps it in clear: at most 256 bytes, cut on a character boundary. */
+    const cut = (s: string) => {
+      if (utf8.encode(s).length <= 256) return s;
+      let out = '';
+      for (const ch of s) {
+        if (utf8.encode(out + ch).length > 256) break;
+        out += ch;
+      }
+      return out;
+    };
+    let files = 0;
+    let compared = 0;
+    for (const file of accessLogs()) {
+      const blocks: RequestColumns[] = [];
+      const r = await run([memorySource(path.basename(file), readFileSync(file))], { context: ctx, onRequests: (b) => void blocks.push(b) });
+      if (!r.ok) continue;
+      files++;
+      expect(blocks.reduce((n, b) => n + b.count, 0)).toBe(r.value.summary.requests);
+      for (const b of blocks) {
+        for (let i = 0; i < b.count; i++) {
+          const ua = contextAt(b, 'header:user-agent', i);
+          const agent = b.dict.userAgents[b.userAgent[i]];
+          if (ua !== null && !ua.includes('\uFFFD')) {
+            expect(cut(agent), `${file}:${b.line[i]}`).toBe(ua);
+            compared++;
+          }
+          const ref = contextAt(b, 'header:referer', i);
+          if (ref !== null && !ref.includes('\uFFFD')) expect(referrerAt(b, i).startsWith(ref), `${file}:${b.line[i]}`).toBe(true);
+          for (const name of ['#jwt:sub', '#cookie:session', '#query:id']) {
+            const v = contextAt(b, name, i);
+            if (v !== null) expect(v).toMatch(/^[0-9a-f]{16}$/);
+          }
+        }
+      }
+    }
+    expect(files).toBeGreaterThan(50);
+    expect(compared).toBeGreaterThan(10_000);
   });
 });
