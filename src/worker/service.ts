@@ -308,8 +308,8 @@ export class SessionService implements WorkerApi {
     return this.#lock(async () => {
       const checked = checkContext(Array.isArray(next) ? next : []);
       if (!checked.ok) return fail('bad-format', '', checked.error);
+      // no #changed(): no stored data changed, other tabs need not list again
       await putContext(await this.#store(), checked.value);
-      this.#changed();
       return { ok: true, value: checked.value };
     });
   }

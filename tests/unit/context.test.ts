@@ -86,6 +86,39 @@ describe('context parameters in the core', () => {
     expect(await contextRows(w3c, ctx, 'w3c')).toEqual([{ Tenant: 'umbrella', Role: 'root', Page: '5' }]);
   });
 
+  it('reads an Apache LogFormat\'s %{Name}i and %{Name}C, a JSON mapping\'s header: fields, and a JWT in a cookie', async () => {
+    const apache = 'apache:%h %l %u %t \\"%r\\" %>s %b \\"%{X-Tenant}i\\" \\"%{role}C\\"';
+    const ctx = params('header:x-tenant=Tenant:clear,cookie:role=Role:clear');
+    const line = '10.0.0.1 - - [01/Mar/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "hooli \\"q\\"" "dev"';
+    expect(await contextRows(line, ctx, apache)).toEqual([{ Tenant: 'hooli "q"', Role: 'dev' }]);
+    const mapped = formatByName('json', 'time=ts,ip=addr,uri=url,header:x-tenant=req.tenant');
+    const json = JSON.stringify({ ts: 1772359200, addr: '10.0.0.1', url: '/z', req: { tenant: 'vehement' } });
+    expect(await contextRows(json, params('header:x-tenant=Tenant:clear'), mapped as FormatSpec)).toEqual([{ Tenant: 'vehement' }]);
+    const token = jwt({ sub: 'u-7', n: 1 });
+    const inCookie = [
+      nginxJson({ http_cookie: `a=1; token=${token}` }),
+      nginxJson({ http_cookie: 'token=not.a-jwt!.x' }),
+      nginxJson({ http_cookie: `token=${'A'.repeat(9000)}.${'B'.repeat(9000)}.c` })
+    ].join('\n');
+    expect(await contextRows(inCookie, params('jwt:sub@cookie:token=Sub:clear'), 'json')).toEqual([{ Sub: 'u-7' }, { Sub: null }, { Sub: null }]);
+  });
+
+  it('survives hostile lines with every kind of parameter on (seeded)', async () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const base = nginxJson({ http_x_tenant: 'acme', http_cookie: `role=r; token=${jwt({ sub: 'x' })}`, http_authorization: `Bearer ${jwt({ sub: 'y' })}`, remote_user: 'u', request: 'GET /a?page=1&id=2 HTTP/1.1' });
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const b = [...Buffer.from(base)];
+      for (let k = 0, n = 1 + Math.floor(rnd() * 6); k < n; k++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      lines.push(Buffer.from(b).toString('latin1'));
+    }
+    const ctx = params('header:x-tenant=T:clear,cookie:role=R,query:page=P:clear,query:id=I,jwt:sub=S:clear,jwt:sub@cookie:token=C,user=U:clear,header:user-agent=A');
+    const rows = await contextRows(lines.join('\n'), ctx, 'json');
+    expect(rows.length).toBeGreaterThan(1000);
+    for (const r of rows) for (const k of ['R', 'I', 'C', 'A']) if (r[k] !== null) expect(r[k]).toMatch(/^[0-9a-f]{16}$/);
+  });
+
   it('keeps hashed values as 16 hex digits of a salted hash, never the value', async () => {
     const log = [
       nginxJson({ http_x_tenant: 'acme-secret', http_cookie: 'role=admin' }),
