@@ -3,6 +3,7 @@
 // cell gets a leading apostrophe (shown as text, not evaluated); every cell is quoted when it needs to
 // be (RFC 4180).
 import type { RequestRow } from '../worker/api';
+import type { ContextParam } from './core/context';
 
 const FORMULA = /^[=+\-@\t\r]/;
 
@@ -20,9 +21,13 @@ export function csvLine(cells: (string | number | null | undefined)[]): string {
 
 export const REQUEST_COLUMNS = ['time', 'method', 'target', 'endpoint', 'status', 'bytes', 'duration_ms', 'ip', 'user_agent', 'referrer', 'host', 'user', 'attacks', 'file', 'line'];
 
-/** A session's requests as CSV: a header line, then one line per request (CRLF, as RFC 4180). */
-export function requestsCsv(rows: RequestRow[]): string {
-  const lines = [csvLine(REQUEST_COLUMNS)];
+/**
+ * A session's requests as CSV: a header line, then one line per request (CRLF, as RFC 4180). The
+ * context parameters (RequestPage.context) follow the fixed columns, headed by their labels; a hashed
+ * one holds its hash.
+ */
+export function requestsCsv(rows: RequestRow[], context: readonly ContextParam[] = []): string {
+  const lines = [csvLine([...REQUEST_COLUMNS, ...context.map((p) => p.label)])];
   for (const r of rows) {
     lines.push(
       csvLine([
@@ -40,7 +45,8 @@ export function requestsCsv(rows: RequestRow[]): string {
         r.user,
         r.attacks.join(' '),
         r.file,
-        r.line
+        r.line,
+        ...context.map((_, j) => r.context?.[j] ?? null)
       ])
     );
   }

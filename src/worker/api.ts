@@ -3,6 +3,7 @@ import type { FilePreview } from '../lib/core/analyse';
 import type { AttackType, EndpointStats, InputError, Label, LabelName, ParsedRequest, Progress, Result, RiskPart, Session, Summary } from '../lib/core/types';
 import type { SortKey } from '../lib/filters';
 import type { GroupingSettings } from '../lib/grouping';
+import type { ContextParam } from '../lib/core/context';
 import type { ImportRecord, Retention } from '../lib/storage/store';
 import type { Pruned } from './commit';
 import type { ActorSessions, Distribution, Distributions, SessionProfile, Share, Timeline } from './session-profile';
@@ -138,6 +139,11 @@ export interface RequestRow {
   /** The file it was read from and its line: the evidence's address. */
   file: string;
   line: number;
+  /**
+   * Its value of each of RequestPage.context, in that order: the value (clear), the salted hash's
+   * 16 hex digits (hashed), or null when the request had none or was imported without that parameter.
+   */
+  context: (string | null)[];
 }
 
 /** Which of a session's requests to list. Empty or absent conditions are none. */
@@ -171,6 +177,8 @@ export interface RequestPage {
    * or its earliest days pruned by retention.
    */
   partial: boolean;
+  /** The context parameters in force, a column each (RequestRow.context). */
+  context: ContextParam[];
 }
 
 /** A session's distributions and timeline (session-profile.ts), and where it is among its actor's sessions. */
@@ -221,6 +229,13 @@ export interface WorkerApi {
    * as stored (keys canonical) or to a 'bad-format' error with a sentence for the user.
    */
   saveSettings(settings: GroupingSettings): Promise<Result<GroupingSettings>>;
+  /** The context parameters the next imports keep with each request (SPEC §5 Settings). */
+  getContext(): Promise<ContextParam[]>;
+  /**
+   * Checks and stores the context parameters (`checkContext`): never refused for stored data, as they
+   * change no session; requests imported before keep the parameters of their own import.
+   */
+  saveContext(params: ContextParam[]): Promise<Result<ContextParam[]>>;
   /** Empties the ledger, the sessions and the endpoint statistics (salt and settings stay). */
   clearData(): Promise<void>;
   /**

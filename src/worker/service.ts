@@ -6,6 +6,7 @@ import type { FilePreview } from '../lib/core/analyse';
 import type { EngineOptions } from '../lib/core/engine';
 import { formatByName, type FormatSpec } from '../lib/core/formats/index';
 import { parseKeys } from '../lib/core/keys';
+import { checkContext, columnName, type ContextParam } from '../lib/core/context';
 import { addEndpointStats, splitRequestsByDay, type EndpointDraft } from '../lib/core/request-rows';
 import { releaseRequests, type RequestColumns } from '../lib/core/requests';
 import { dayOf } from '../lib/core/session-rows';
@@ -24,12 +25,14 @@ import {
   discardImport,
   discardPending,
   getRetention,
+  getContext,
   getSalt,
   getSettings,
   listImports,
   loadHeld,
   pruneBefore,
   putOrders,
+  putContext,
   putRetention,
   putSettings,
   saltWords,
@@ -229,16 +232,18 @@ export class SessionService implements WorkerApi {
   }
 
   async sessionRequests(sessionId: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage> {
+    const context = await getContext(await this.#store());
     const found = await this.#gather(sessionId);
-    if (!found) return { total: 0, matched: 0, rows: [], partial: false };
+    if (!found) return { total: 0, matched: 0, rows: [], partial: false, context };
     const { session, g } = found;
     const picked = filterRequests(g, filter);
     const [from, to] = range(offset, limit, picked.length);
     const names = new Map((await listImports(await this.#store())).map((r) => [r.id, r.files.map((f) => f.name)]));
     const files = (id: number) => names.get(id) ?? [];
-    const rows = picked.slice(from, to).map((k) => requestRow(g, k, files));
+    const columns = context.map(columnName);
+    const rows = picked.slice(from, to).map((k) => requestRow(g, k, files, columns));
     const total = g.order.length / 2;
-    return { total, matched: picked.length, rows, partial: total < session.requests };
+    return { total, matched: picked.length, rows, partial: total < session.requests, context };
   }
 
   async sessionProfile(sessionId: string): Promise<SessionDetailData | null> {
@@ -311,6 +316,20 @@ export class SessionService implements WorkerApi {
     });
   }
 
+  async getContext(): Promise<ContextParam[]> {
+    return getContext(await this.#store());
+  }
+
+  saveContext(next: ContextParam[]): Promise<Result<ContextParam[]>> {
+    return this.#lock(async () => {
+      const checked = checkContext(Array.isArray(next) ? next : []);
+      if (!checked.ok) return fail('bad-format', '', checked.error);
+      // no #changed(): no stored data changed, other tabs need not list again
+      await putContext(await this.#store(), checked.value);
+      return { ok: true, value: checked.value };
+    });
+  }
+
   async getRetention(): Promise<Retention> {
     return getRetention(await this.#store());
   }
@@ -359,7 +378,7 @@ export class SessionService implements WorkerApi {
     try {
       db = await this.#store();
       await discardPending(db);
-      const [settings, salt, ledger] = await Promise.all([getSettings(db), getSalt(db), listImports(db)]);
+      const [settings, salt, ledger, context] = await Promise.all([getSettings(db), getSalt(db), listImports(db), getContext(db)]);
       const keys = parseKeys(settings.keys);
       if (typeof keys === 'string') return fail('bad-format', label, `The stored grouping keys cannot be used: ${keys}. Change them in the settings.`);
 
@@ -408,6 +427,7 @@ export class SessionService implements WorkerApi {
       const res = await this.#deps.analyse(opened.value, {
         format: spec.value,
         keys,
+        context,
         inactivityMs: settings.inactivityMs,
         salt: saltWords(salt),
         signal: ctrl.signal,

@@ -78,7 +78,7 @@ describe('session requests', () => {
     expect(one.matched).toBe(all.rows.filter((r) => r.endpoint === ep).length);
     const second = await s.sessionRequests(top.id, 2, 3);
     expect(second.rows).toEqual(all.rows.slice(2, 5));
-    expect(await s.sessionRequests('no-such-id', 0, 10)).toEqual({ total: 0, matched: 0, rows: [], partial: false });
+    expect(await s.sessionRequests('no-such-id', 0, 10)).toEqual({ total: 0, matched: 0, rows: [], partial: false, context: [] });
   });
 });
 

@@ -24,6 +24,8 @@ import type {
   WorkerApi
 } from '../../worker/api';
 import { clarifyFetchError } from '../fetch-error';
+import type { ContextParam } from '../core/context';
+import type { Result } from '../core/types';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
 import { cleanOnly } from '../request-only';
@@ -454,6 +456,16 @@ export class AppState {
   /** A stored session's distributions, timeline and actor's sessions (null when it is not stored). */
   sessionProfile(id: string): Promise<SessionDetailData | null> {
     return this.#remote().sessionProfile(id);
+  }
+
+  /** The stored context parameters (SPEC §5 Settings), for context-settings.svelte. */
+  async contextParams(): Promise<ContextParam[]> {
+    return this.#remote().getContext();
+  }
+
+  /** Stores context parameters; the worker's sentence when it refuses them. */
+  async saveContext(params: ContextParam[]): Promise<Result<ContextParam[]>> {
+    return this.#remote().saveContext(params);
   }
 
   /** A page of a stored session's requests (SPEC §5 request table). */

@@ -5,7 +5,9 @@
 // v3 (this one):
 // - requestBlocks: the parsed requests of one import and one day, ~one core chunk each (10k–100k
 //   rows), indexed by day and by import. Written while an import runs, tagged with its ledger id;
-//   they count only once the ledger says the import is 'complete' (see store.ts: staging).
+//   they count only once the ledger says the import is 'complete' (see store.ts: staging). A block
+//   carries the context parameters of its import as an optional `context` member (no version bump:
+//   blocks without it read as having none).
 // - sessionDays: all stored sessions, merged, one block per day of their last request; a day of
 //   more than ~32k sessions is cut into parts, keyed day + k/1024 for part k, so that no value is
 //   too large to write (IndexedDB holds a few copies of a value while it writes it). The parts of a
@@ -13,7 +15,7 @@
 // - endpointDays: endpoint statistics of one day's requests (merged across imports).
 // - orders: the session orders (by start, end, requests, IP, risk) of the sessions as the worker
 //   holds them (day blocks end to end), with the dataset's baseline and a generation number.
-// - imports: the ledger; meta: salt, grouping settings, retention, generation.
+// - imports: the ledger; meta: salt, grouping settings, context parameters, retention, generation.
 // Each version's step in `upgrade` is kept as it was; a new version adds a step, never edits one.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { RequestColumns } from '../core/requests';

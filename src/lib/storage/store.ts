@@ -8,6 +8,7 @@ import type { RequestColumns } from '../core/requests';
 import { concatSessions } from '../core/session-rows';
 import type { EndpointStats, SessionColumns, Summary } from '../core/types';
 import { DEFAULT_GROUPING, type GroupingSettings } from '../grouping';
+import { checkContext, type ContextParam } from '../core/context';
 import { computeOrders, type Orders } from './orders';
 import {
   abortQuietly,
@@ -336,6 +337,22 @@ export async function getSettings(db: Store): Promise<GroupingSettings> {
 export async function putSettings(db: Store, s: GroupingSettings): Promise<void> {
   const tx = db.transaction('meta', 'readwrite');
   await Promise.all([tx.store.put({ key: 'keys', value: s.keys }), tx.store.put({ key: 'inactivityMs', value: s.inactivityMs }), tx.done]);
+}
+
+/**
+ * The context parameters in `meta` (none when none are stored). Kept apart from the grouping
+ * settings: they change no session, so they may change whatever is stored.
+ */
+export async function getContext(db: Store): Promise<ContextParam[]> {
+  const rec = await db.get('meta', 'context');
+  // checked again as read: a value written by another version must not reach the core unchecked
+  const checked = checkContext(Array.isArray(rec?.value) ? (rec.value as Partial<ContextParam>[]) : []);
+  return checked.ok ? checked.value : [];
+}
+
+/** Stores the context parameters (already checked by the caller) in `meta`. */
+export async function putContext(db: Store, params: ContextParam[]): Promise<void> {
+  await db.put('meta', { key: 'context', value: params.map(({ field, label, hashed }) => ({ field, label, hashed })) });
 }
 
 export async function getRetention(db: Store): Promise<Retention> {
