@@ -97,6 +97,8 @@ export class AppState {
   /** The view shown (SPEC §5): sessions, endpoints, overview or settings. */
   #tab = $state<Tab>('sessions');
   #listSeq = 0;
+  /** Listings shown so far: the page marks its list with it, so a benchmark or test can tell a new one arrived. */
+  #listed = $state(0);
   /** The stored data changed since the open detail was last matched to a listed row. */
   #selectionStale = false;
   #loaded = $state(false);
@@ -168,6 +170,10 @@ export class AppState {
   /** The view (filter and sort) as a URL query: '' for the plain list. */
   get query(): string {
     return queryOfView(this.#view());
+  }
+  /** How many listings have been shown (each filter, sort or data change makes one). */
+  get listed(): number {
+    return this.#listed;
   }
   /** The view shown: sessions, endpoints, overview or settings. */
   get tab(): Tab {
@@ -686,6 +692,7 @@ export class AppState {
     this.#matched = page.matched;
     this.#newest = newest;
     this.#cursor = Math.min(this.#cursor, page.matched - 1);
+    this.#listed++;
     const open = this.#selected;
     if (open) {
       const now = page.rows.find((r) => r.id === open.id);
