@@ -18,6 +18,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { RequestColumns } from '../core/requests';
 import { dayOf, splitByEndDay } from '../core/session-rows';
+import type { DayTraffic } from '../core/traffic';
 import type { Baseline, EndpointStats, FormatName, SessionColumns } from '../core/types';
 
 export const DB_NAME = 'sessionlens';
@@ -78,6 +79,12 @@ export interface SessionDay {
 export interface EndpointDay {
   day: number;
   stats: EndpointStats[];
+  /**
+   * The day's requests per minute by status class (core/traffic.ts), for the overview. Absent on days
+   * stored before it was counted (or merged with such a day): the overview then estimates them from
+   * the sessions. A field of the record, not a store: no schema change, and it goes with its day.
+   */
+  traffic?: DayTraffic;
 }
 
 /** Row orders of the held session table (sessionDays end to end, days ascending). */

@@ -6,6 +6,7 @@
 // `discardPending` at the next start or import. So an import either counts whole or not at all.
 import type { RequestColumns } from '../core/requests';
 import { concatSessions } from '../core/session-rows';
+import type { DayTraffic } from '../core/traffic';
 import type { EndpointStats, SessionColumns, Summary } from '../core/types';
 import { DEFAULT_GROUPING, type GroupingSettings } from '../grouping';
 import { computeOrders, type Orders } from './orders';
@@ -63,6 +64,8 @@ export interface CommitPlan {
 export interface Stored {
   sessions: SessionColumns | null;
   endpointDays: Map<number, EndpointStats[]>;
+  /** The requests per minute of the stored days that have them (EndpointDay.traffic). */
+  traffic?: Map<number, DayTraffic>;
   settings: GroupingSettings;
   retention: Retention;
   ledger: ImportRecord[];
@@ -154,6 +157,7 @@ export async function commitImport<P extends CommitPlan>(
     const stored: Stored = {
       sessions: reuse ? known.sessions : days.length ? concatSessions(days.map((d) => d.sessions)) : null,
       endpointDays: new Map(endpointDays.map((d) => [d.day, d.stats])),
+      traffic: new Map(endpointDays.flatMap((d) => (d.traffic ? [[d.day, d.traffic] as const] : []))),
       settings,
       retention,
       ledger
