@@ -96,16 +96,20 @@ export function exactPattern(text: string): string {
   return `"${text}"`;
 }
 
+/** The endpoints view's query that shows exactly one endpoint ("GET /api/users/{int}"). */
+export function endpointOnly(endpoint: string): EndpointQuery {
+  const sp = endpoint.indexOf(' ');
+  return sp > 0 ? { search: exactPattern(endpoint.slice(sp + 1)), method: endpoint.slice(0, sp) } : { search: exactPattern(endpoint) };
+}
+
 /**
- * The query (with `?`) of the endpoints view showing exactly one endpoint ("GET /api/users/{int}"):
- * for links from elsewhere (a session's detail). Relative: it works under any CDN subpath.
+ * The query (with `?`) of the endpoints view showing exactly one endpoint: for links from elsewhere
+ * (a session's detail). Relative, so it works under any CDN subpath. To keep the rest of the page's
+ * view (the sessions filter), use `app.queryWith({ tab: 'endpoints', session: undefined, endpoints: endpointOnly(e) })`.
  */
 export function endpointViewQuery(endpoint: string): string {
-  const sp = endpoint.indexOf(' ');
-  const method = sp > 0 ? endpoint.slice(0, sp) : '';
-  const path = sp > 0 ? endpoint.slice(sp + 1) : endpoint;
   const q = new URLSearchParams({ tab: 'endpoints' });
-  setEndpointParams(q, { search: exactPattern(path), method });
+  setEndpointParams(q, endpointOnly(endpoint));
   return `?${q}`;
 }
 

@@ -2,6 +2,7 @@
 // a copied link reopens the same view and back/forward restore the previous one. Pure: the page
 // writes and reads the URL; this only translates.
 import type { SessionFilter, SessionSort } from '../worker/api';
+import { ENDPOINT_PARAMS, cleanEndpointQuery, endpointQueryFromParams, setEndpointParams, type EndpointQuery } from './endpoint-query';
 import { SORT_KEYS, TIME_PRESETS, type SortKey } from './filters';
 
 /** The page's views (SPEC §5), one shown at a time; 'sessions' is the plain page. */
@@ -15,6 +16,8 @@ export interface View {
   tab?: Tab;
   /** The id of the session whose detail is open (absent: none). */
   session?: string;
+  /** The endpoints view's filter and sort (absent: none, by requests); `ep…` parameters. */
+  endpoints?: EndpointQuery;
 }
 
 export const DEFAULT_SORT: SessionSort = 'start';
@@ -24,7 +27,7 @@ const TEXT_PARAMS = ['attack', 'label', 'endpoint', 'method', 'ip', 'user', 'hos
 type TextField = (typeof TEXT_PARAMS)[number];
 
 /** Every parameter this module owns; any other (e.g. `store=none`) is left as it is. */
-export const VIEW_PARAMS = [...TEXT_PARAMS, 'from', 'to', 'last', 'min-requests', 'min-risk', 'sort', 'tab', 'session'];
+export const VIEW_PARAMS = [...TEXT_PARAMS, 'from', 'to', 'last', 'min-requests', 'min-risk', 'sort', 'tab', 'session', ...ENDPOINT_PARAMS];
 
 /** The filter with empty, odd or out-of-range conditions dropped: plain data, fields in a fixed order. */
 export function cleanFilter(f: SessionFilter): SessionFilter {
@@ -95,6 +98,8 @@ export function viewFromQuery(search: string | URLSearchParams): View {
   if (tab !== 'sessions') view.tab = tab;
   const session = cleanSessionId(q.get('session'));
   if (session) view.session = session;
+  const endpoints = endpointQueryFromParams(q);
+  if (Object.keys(endpoints).length) view.endpoints = endpoints;
   return view;
 }
 
@@ -131,6 +136,8 @@ export function queryOfView(view: View, base: string | URLSearchParams = ''): st
   if (tab !== 'sessions') q.set('tab', tab);
   const session = cleanSessionId(view.session);
   if (session) q.set('session', session);
+  const endpoints = cleanEndpointQuery(view.endpoints);
+  if (Object.keys(endpoints).length) setEndpointParams(q, endpoints);
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -140,7 +147,7 @@ export function withView(base: string, query: string): string {
   return queryOfView(viewFromQuery(query), base);
 }
 
-/** Same filter, sort, tab and open session? */
+/** Same filter, sort, tab, open session and endpoint query? */
 export function sameView(a: View, b: View): boolean {
   return queryOfView(a) === queryOfView(b);
 }
