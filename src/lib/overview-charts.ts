@@ -15,6 +15,24 @@ const axis = (c: ChartColors, over: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
 /** Times in seconds since the epoch shown as UTC, whatever the browser's zone. */
 const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
 
+/**
+ * Tick labels in UTC, 24-hour: "HH:MM" between days (the date when it changes), dates for ticks a
+ * day or more apart ("YYYY-MM-DD").
+ */
+export function utcTicks(_u: unknown, splits: number[]): string[] {
+  const step = splits.length > 1 ? splits[1] - splits[0] : 0;
+  let day = '';
+  return splits.map((s) => {
+    const iso = new Date(s * 1000).toISOString();
+    if (step >= 86_400) return iso.slice(0, 10);
+    const d = iso.slice(0, 10);
+    const time = iso.slice(11, 16);
+    if (d === day) return time;
+    day = d;
+    return `${time}\n${d}`;
+  });
+}
+
 export interface LineSeries {
   label: string;
   color: string;
@@ -24,7 +42,7 @@ export interface LineSeries {
 
 /** Lines over time (x: seconds), one or two scales. */
 export function timeOptions(c: ChartColors, series: LineSeries[], leftLabel: string, rightLabel?: string): Options {
-  const axes: uPlot.Axis[] = [axis(c), axis(c, { scale: 'left', label: leftLabel, size: 60 })];
+  const axes: uPlot.Axis[] = [axis(c, { values: utcTicks, space: 70 }), axis(c, { scale: 'left', label: leftLabel, size: 60 })];
   if (rightLabel) axes.push(axis(c, { scale: 'right', label: rightLabel, side: 1, size: 60, grid: { show: false } }));
   return {
     tzDate: utc,
