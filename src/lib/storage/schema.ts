@@ -10,7 +10,9 @@
 //   more than ~32k sessions is cut into parts, keyed day + k/1024 for part k, so that no value is
 //   too large to write (IndexedDB holds a few copies of a value while it writes it). The parts of a
 //   day sort after it and before the next day: key ranges by day still take or drop whole days.
-// - endpointDays: endpoint statistics of one day's requests (merged across imports).
+// - endpointDays: endpoint statistics of one day's requests (merged across imports), and the
+//   day's requests per minute by status class (`traffic`, a field added without a new version:
+//   records without it are read as days whose minutes were not counted).
 // - orders: the session orders (by start, end, requests, IP, risk) of the sessions as the worker
 //   holds them (day blocks end to end), with the dataset's baseline and a generation number.
 // - imports: the ledger; meta: salt, grouping settings, retention, generation.
