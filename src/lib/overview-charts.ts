@@ -52,7 +52,7 @@ export function timeOptions(c: ChartColors, series: LineSeries[], leftLabel: str
     cursor: { drag: { x: false, y: false } },
     series: [
       { label: 'Time (UTC)' },
-      ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.right ? 'right' : 'left', points: { show: false } }))
+      ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.right ? 'right' : 'left' }))
     ]
   };
 }
