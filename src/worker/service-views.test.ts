@@ -10,8 +10,7 @@ import { generateLog } from '../../scripts/gen-log.js';
 import { SessionService } from './service';
 
 let n = 0;
-function realService() {
-  const name = `svc-views-${++n}`;
+function realService(name = `svc-views-${++n}`) {
   return new SessionService({
     analyse: async (sources, opts) => coreAnalyse(await core(), sources, opts),
     preview: async (sources, opts) => previewLogs(await core(), sources, opts),
@@ -19,10 +18,11 @@ function realService() {
   });
 }
 
-const TEXT = generateLog({ lines: 5000, seed: 7 });
+// ~5 hours from 22:00 UTC: two days
+const TEXT = generateLog({ lines: 5000, seed: 7, start: '2024-03-03T22:00:00Z' });
 
-async function imported() {
-  const service = realService();
+async function imported(name?: string) {
+  const service = realService(name);
   const res = await service.importSources([{ kind: 'file', file: new File([TEXT], 'gen.log') }]);
   if (!res.ok) throw new Error(res.error.message);
   const expected = await analysed([memorySource('gen.log', TEXT)]);
@@ -82,5 +82,43 @@ describe('SessionService: endpoints view and overview (real core)', () => {
     expect(w.windowed).toBe(true);
     expect(w.totals.sessions).toBe(overlapping);
     expect(w.from).toBe(mid);
+  });
+
+  it('counts the requests per minute of days stored before they were counted, once, at start-up upkeep', async () => {
+    const name = `svc-views-${++n}`;
+    const { expected } = await imported(name);
+    // as an older version stored them: endpoint figures without requests per minute
+    const db = await openStore(name);
+    const days = await db.getAll('endpointDays');
+    expect(days.every((d) => d.traffic instanceof Uint32Array)).toBe(true);
+    for (const d of days) await db.put('endpointDays', { day: d.day, stats: d.stats });
+    // and one day with more requests than its blocks hold (imported before requests were kept)
+    const odd = days[0];
+    await db.put('endpointDays', { day: odd.day, stats: odd.stats.map((e, k) => (k === 0 ? { ...e, requests: e.requests + 1 } : e)) });
+    db.close();
+
+    const service = realService(name);
+    expect((await service.overview()).estimated).toBe(true);
+    await service.maintain();
+    const o = await service.overview();
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    const oddRequests = odd.stats.reduce((s2, e) => s2 + e.requests, 0);
+    expect(days.length).toBe(2);
+    expect(o.estimated).toBe(true); // the odd day's
+
+    const after = await (await openStore(name)).getAll('endpointDays');
+    expect(after.map((d) => (d.day === odd.day ? d.traffic : d.traffic instanceof Uint32Array))).toEqual(after.map((d) => (d.day === odd.day ? null : true)));
+    // the filled days' minutes add up to their requests
+    const filled = after.filter((d) => d.traffic).reduce((s2, d) => s2 + d.traffic!.reduce((a, b) => a + b, 0), 0);
+    expect(filled).toBe(expected.summary.requests - oddRequests);
+    expect(filled).toBeGreaterThan(0);
+    // once: a second upkeep reads nothing again (the odd day stays null)
+    await service.maintain();
+    expect((await (await openStore(name)).getAll('endpointDays')).map((d) => d.traffic === null)).toEqual(after.map((d) => d.traffic === null));
+    // the filled day's buckets hold exactly its counted minutes (the odd day's are estimated)
+    const next = after.find((d) => d.traffic)!;
+    const inDay = o.times.map((t, k) => (Math.floor(t / 86_400_000) === next.day ? o.requests[k] : 0));
+    expect(o.bucketMs).toBeLessThan(86_400_000);
+    expect(sum(inDay)).toBe(next.traffic!.reduce((a, b) => a + b, 0));
   });
 });

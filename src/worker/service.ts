@@ -24,6 +24,7 @@ import {
   computeOrders,
   discardImport,
   discardPending,
+  fillTraffic,
   getRetention,
   getSalt,
   getSettings,
@@ -202,7 +203,10 @@ export class SessionService implements WorkerApi {
       const db = await this.#store();
       const discarded = await discardPending(db);
       const pruned = await this.#prune(db);
-      if (discarded > 0 && !pruned) this.#changed();
+      // days stored before their requests per minute were counted: counted once, for the overview
+      const filled = await fillTraffic(db).catch(() => 0);
+      if (filled > 0) this.#held = undefined;
+      if ((discarded > 0 || filled > 0) && !pruned) this.#changed();
       return { discarded, pruned };
     });
   }

@@ -85,8 +85,10 @@ export interface EndpointDay {
    * The day's requests per minute by status class (core/traffic.ts), for the overview. Absent on days
    * stored before it was counted (or merged with such a day): the overview then estimates them from
    * the sessions. A field of the record, not a store: no schema change, and it goes with its day.
+   * Null: counted from the stored requests (store.ts fillTraffic) and found incomplete (the day holds
+   * requests imported before requests were stored), so not tried again.
    */
-  traffic?: DayTraffic;
+  traffic?: DayTraffic | null;
 }
 
 /** Row orders of the held session table (sessionDays end to end, days ascending). */
