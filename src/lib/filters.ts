@@ -3,16 +3,20 @@
 
 /**
  * A text search: case-insensitive, "contains", `*` matching any run of characters
- * ("/api/*\/orders" finds "GET /api/v2/orders/{int}"). Null for an empty pattern (no condition).
+ * ("/api/*\/orders" finds "GET /api/v2/orders/{int}"); in double quotes, the whole text must match,
+ * case and all (`"/api/users/{int}"` is that path and no longer one). Null for an empty pattern (no condition).
  */
 export function wildcard(pattern: string): RegExp | null {
-  const p = pattern.trim();
-  if (p === '' || /^\*+$/.test(p)) return null;
+  let p = pattern.trim();
+  // "…" in double quotes: the whole text, not a part of it (a link to one endpoint, say)
+  const whole = p.length > 2 && p.startsWith('"') && p.endsWith('"');
+  if (whole) p = p.slice(1, -1);
+  if (p === '' || (!whole && /^\*+$/.test(p))) return null;
   const body = p
     .split('*')
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
-  return new RegExp(body, 'i');
+  return whole ? new RegExp(`^(?:${body})$`) : new RegExp(body, 'i');
 }
 
 /** An address as bytes: 4 for IPv4, 16 for IPv6 (IPv4-mapped IPv6 read as IPv4). Null when not one. */

@@ -5,12 +5,15 @@ import type { SortKey } from '../lib/filters';
 import type { GroupingSettings } from '../lib/grouping';
 import type { ContextParam } from '../lib/core/context';
 import type { ImportRecord, Retention } from '../lib/storage/store';
+import type { EndpointQuery, EndpointSort } from '../lib/endpoint-query';
 import type { Pruned } from './commit';
 import type { ActorSessions, Distribution, Distributions, SessionProfile, Share, Timeline } from './session-profile';
+import type { ActorIp, LatencyFigures, Overview, SessionBrief } from './overview';
 import type { StorageMode } from './storage-mode';
 
 export type { StorageMode };
 export type { ActorSessions, Distribution, Distributions, Share, Timeline };
+export type { ActorIp, EndpointQuery, EndpointSort, LatencyFigures, Overview, SessionBrief };
 export type { AttackType, EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, Label, LabelName, ParsedRequest, Progress, Pruned, Result, Retention, RiskPart, Session, Summary };
 
 export interface ImportOptions {
@@ -114,7 +117,9 @@ export type EndpointRow = Omit<EndpointStats, 'sketch'>;
 export interface EndpointPage {
   /** Endpoints stored in total. */
   total: number;
-  /** The requested rows, by requests (most first; ties by endpoint). */
+  /** Endpoints that pass the query (all stored when there is none). */
+  matched: number;
+  /** The requested rows, in the query's order (default: by requests, most first; ties by endpoint). */
   rows: EndpointRow[];
 }
 
@@ -216,8 +221,18 @@ export interface WorkerApi {
    */
   listSessions(offset: number, limit: number, filter?: SessionFilter, sort?: SessionSort): Promise<SessionPage>;
   sessionTotal(): Promise<number>;
-  /** Stored endpoint statistics `offset .. offset+limit`, by requests. */
-  listEndpoints(offset: number, limit: number): Promise<EndpointPage>;
+  /**
+   * Rows `offset .. offset+limit` of the stored endpoints that pass `query` (text search with `*`
+   * wildcards or a `"…"` whole path, method, status class, attacked only, least requests), in its
+   * sort (default: by requests, most first). Sorts are computed once per stored data and kept.
+   */
+  listEndpoints(offset: number, limit: number, query?: EndpointQuery): Promise<EndpointPage>;
+  /**
+   * The overview's figures (sessions and requests over time, status mix, top actors, attacks,
+   * latency), over the sessions overlapping the filter's time window (`from`, `to`, `last`; its
+   * other conditions are not applied), or all data. Kept per stored data and window.
+   */
+  overview(filter?: SessionFilter): Promise<Overview>;
   /** The import ledger, oldest first (counts and file names only). */
   listImports(): Promise<ImportRecord[]>;
   /** The grouping settings the next imports use (and the stored sessions were made with). */

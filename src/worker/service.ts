@@ -9,6 +9,7 @@ import { parseKeys } from '../lib/core/keys';
 import { checkContext, columnName, type ContextParam } from '../lib/core/context';
 import { addEndpointStats, splitRequestsByDay, type EndpointDraft } from '../lib/core/request-rows';
 import { releaseRequests, type RequestColumns } from '../lib/core/requests';
+import { addTraffic, type DayTraffic } from '../lib/core/traffic';
 import { dayOf } from '../lib/core/session-rows';
 import { sessionAt } from '../lib/core/sessions';
 import type { EndpointStats, InputError, Progress, Result, Session, SessionColumns, Summary } from '../lib/core/types';
@@ -24,6 +25,7 @@ import {
   computeOrders,
   discardImport,
   discardPending,
+  fillTraffic,
   getRetention,
   getContext,
   getSalt,
@@ -46,6 +48,9 @@ import {
 } from '../lib/storage/store';
 import type {
   EndpointPage,
+  EndpointQuery,
+  EndpointRow,
+  Overview,
   FormatChoice,
   ImportOptions,
   ImportReport,
@@ -62,7 +67,10 @@ import type {
 import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type Pruned } from './commit';
 import { fail, isFileChanged, isQuotaError, messageOf } from './errors';
 import { localQueue, type ChangeMessage, type Lock } from './locks';
-import { selectSessions, selectionKey } from './select';
+import { checkFilter, selectSessions, selectionKey } from './select';
+import { selectEndpoints } from './endpoint-select';
+import { computeOverview } from './overview';
+import { cleanEndpointQuery } from '../lib/endpoint-query';
 import type { StorageMode } from './storage-mode';
 import { filterRequests, gatherRequests, requestRow, type Gathered } from './session-requests';
 import { actorSessions, profileOf } from './session-profile';
@@ -137,6 +145,10 @@ export class SessionService implements WorkerApi {
   #selection: Selection | undefined;
   /** Session id → row of the held table, made on first use. */
   #rowOf: { sessions: SessionColumns; map: Map<string, number> } | undefined;
+  /** The endpoints view's last query, for its next page (it follows the held list). */
+  #endpointSelection: { list: EndpointStats[]; key: string; rows: Uint32Array } | undefined;
+  /** The last overview, for the same held data and window. */
+  #overview: { held: HeldData; key: string; value: Overview } | undefined;
   /** The last session whose requests were gathered (paging through them reads the store once). */
   #gathered: { sessions: SessionColumns; id: string; requests: Promise<Gathered> } | undefined;
 
@@ -196,7 +208,10 @@ export class SessionService implements WorkerApi {
       const db = await this.#store();
       const discarded = await discardPending(db);
       const pruned = await this.#prune(db);
-      if (discarded > 0 && !pruned) this.#changed();
+      // days stored before their requests per minute were counted: counted once, for the overview
+      const filled = await fillTraffic(db).catch(() => 0);
+      if (filled > 0) this.#held = undefined;
+      if ((discarded > 0 || filled > 0) && !pruned) this.#changed();
       return { discarded, pruned };
     });
   }
@@ -281,10 +296,32 @@ export class SessionService implements WorkerApi {
     return (await this.#load()).sessions?.count ?? 0;
   }
 
-  async listEndpoints(offset: number, limit: number): Promise<EndpointPage> {
+  async listEndpoints(offset: number, limit: number, query?: EndpointQuery): Promise<EndpointPage> {
     const { endpoints } = await this.#load();
-    const [from, to] = range(offset, limit, endpoints.length);
-    return { total: endpoints.length, rows: endpoints.slice(from, to).map(({ sketch, ...row }) => (void sketch, row)) };
+    const key = JSON.stringify(cleanEndpointQuery(query));
+    if (this.#endpointSelection?.list !== endpoints || this.#endpointSelection.key !== key) {
+      this.#endpointSelection = { list: endpoints, key, rows: selectEndpoints(endpoints, query) };
+    }
+    const picked = this.#endpointSelection.rows;
+    const [from, to] = range(offset, limit, picked.length);
+    const rows: EndpointRow[] = [];
+    for (let k = from; k < to; k++) {
+      const { sketch, ...row } = endpoints[picked[k]];
+      void sketch;
+      rows.push(row);
+    }
+    return { total: endpoints.length, matched: picked.length, rows };
+  }
+
+  async overview(filter?: SessionFilter): Promise<Overview> {
+    const held = await this.#load();
+    const f = checkFilter(filter, held.sessions ?? undefined);
+    const key = `${f.from},${f.to}`;
+    const cached = this.#overview;
+    if (cached && cached.held === held && cached.key === key) return cached.value;
+    const value = computeOverview(held.sessions, held.endpointDays, { from: f.from, to: f.to });
+    this.#overview = { held, key, value };
+    return value;
   }
 
   async listImports(): Promise<ImportRecord[]> {
@@ -408,6 +445,7 @@ export class SessionService implements WorkerApi {
 
       // Requests are written as they come, one write in flight while the next chunk is parsed.
       const days = new Map<number, Map<string, EndpointDraft>>();
+      const traffic = new Map<number, DayTraffic>();
       let writing: Promise<void> | undefined;
       const stage = db;
       const id = importId;
@@ -418,6 +456,7 @@ export class SessionService implements WorkerApi {
           if (!m) days.set(day, (m = new Map()));
           addEndpointStats(m, requests);
         }
+        addTraffic(traffic, block);
         if (writing) await writing;
         writing = putRequestBlocksGuarded(stage, id, parts);
         // put() has copied them: their memory goes back now rather than at the next full GC
@@ -460,7 +499,7 @@ export class SessionService implements WorkerApi {
       const plan = (stored: Stored) => {
         // Another tab changed the settings since the analysis began: its sessions would not merge.
         if (!sameGrouping(stored.settings, settings)) throw new SettingsChanged();
-        return planCommit(stored, { sessions, endpointDays: days }, now());
+        return planCommit(stored, { sessions, endpointDays: days, traffic }, now());
       };
       // the held table, when loaded, is what is stored: the commit need not read it again
       const { plan: done, generation } = await commitImport(db, importId, { files, summary, ms }, plan, this.#heldNow());

@@ -2,7 +2,10 @@
 // they never talk to the worker themselves.
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type {
+  EndpointPage,
+  EndpointQuery,
   EndpointRow,
+  Overview,
   FilePreview,
   FormatChoice,
   GroupingSettings,
@@ -33,6 +36,7 @@ import { ProgressTracker, type ProgressFigures } from '../progress';
 import { keepNothingAsked, startWorker } from '../worker-start';
 import { listenForChanges } from './changes';
 import { cleanFilter, cleanSort, queryOfView, sameView, viewFromQuery, type Tab, type View } from '../view-query';
+import { cleanEndpointQuery } from '../endpoint-query';
 
 /**
  * Rows asked of the worker at once. The table is virtualised (SPEC §5): it asks for the pages its
@@ -96,6 +100,8 @@ export class AppState {
   #only = $state<string | undefined>(undefined);
   /** The view shown (SPEC §5): sessions, endpoints, overview or settings. */
   #tab = $state<Tab>('sessions');
+  /** The endpoints view's filter and sort (in the URL beside the sessions filter). */
+  #endpointQuery = $state.raw<EndpointQuery>({});
   #listSeq = 0;
   /** Listings shown so far: the page marks its list with it, so a benchmark or test can tell a new one arrived. */
   #listed = $state(0);
@@ -206,7 +212,7 @@ export class AppState {
 
   /** The view in force, as the URL holds it. */
   #view(): View {
-    return { filter: this.#filter, sort: this.#sort, tab: this.#tab, session: this.#openId, only: this.#only };
+    return { filter: this.#filter, sort: this.#sort, tab: this.#tab, session: this.#openId, only: this.#only, endpoints: this.#endpointQuery };
   }
 
   /** The URL query of this view with some of it changed (for links: a tab, an open session). */
@@ -532,6 +538,37 @@ export class AppState {
     return this.#show({ ...this.#view(), filter: {} }, '');
   }
 
+  /** The endpoints view's filter and sort. */
+  get endpointQuery(): EndpointQuery {
+    return this.#endpointQuery;
+  }
+
+  /**
+   * Changes the endpoints view's filter and sort (the given fields; undefined drops one): into the
+   * URL, typing in one field refining one history step. The view lists through `listEndpoints`.
+   */
+  setEndpointQuery(change: EndpointQuery): void {
+    const next = cleanEndpointQuery({ ...this.#endpointQuery, ...change });
+    if (JSON.stringify(next) === JSON.stringify(this.#endpointQuery)) return;
+    this.#endpointQuery = next;
+    const field = `ep:${Object.keys(change).join(',')}`;
+    const now = Date.now();
+    const replace = this.#lastEdit?.field === field && now - this.#lastEdit.at < TYPING_MS;
+    this.#lastEdit = { field, at: now };
+    this.#navigate?.(this.query, replace);
+  }
+
+  /** A page of the stored endpoints that pass `query`, in its order (the worker filters and sorts). */
+  listEndpoints(offset: number, limit: number, query: EndpointQuery = this.#endpointQuery): Promise<EndpointPage> {
+    return this.#remote().listEndpoints(offset, limit, query);
+  }
+
+  /** The overview's figures, over the session filter's time window (its other conditions aside). */
+  overview(): Promise<Overview> {
+    const { from, to, last } = this.#filter;
+    return this.#remote().overview({ from, to, last });
+  }
+
   /** Shows another view (a step in the history). */
   setTab(tab: Tab): void {
     if (tab === this.#tab) return;
@@ -564,6 +601,7 @@ export class AppState {
     this.#sort = view.sort;
     this.#tab = view.tab ?? 'sessions';
     this.#only = view.only;
+    this.#endpointQuery = view.endpoints ?? {};
     this.#lastEdit = null;
     const reopen = view.session !== this.#openId;
     this.#openId = view.session;
