@@ -114,11 +114,11 @@ describe('an analyst’s path', () => {
     // Copy its link, open it in a new page: the same session, the same requests shown.
     await page.locator('[data-testid="copy-link"]').click();
     await expect.poll(() => text(page, '[data-testid="copied"]')).toBe('Link copied');
-    const link = await page.evaluate(() => navigator.clipboard.readText());
-    expect(new URL(link).searchParams.get('session')).toBe(id);
+    const copiedLink = await page.evaluate(() => navigator.clipboard.readText());
+    expect(new URL(copiedLink).searchParams.get('session')).toBe(id);
     const other = await context.newPage();
     errors.push(...watchErrors(other));
-    await other.goto(link);
+    await other.goto(copiedLink);
     await other.locator('[data-testid="session-detail"]').waitFor({ timeout: 30_000 });
     expect(await text(other, '[data-testid="detail-id"]')).toBe(id);
     await expect.poll(() => count(other), { timeout: 30_000 }).toBe(`${big.status['4xx']} of ${big.requests}`);
@@ -146,6 +146,14 @@ describe('an analyst’s path', () => {
     // back: 4xx again
     await page.goBack();
     await expect.poll(() => count(page)).toBe(`${big.status['4xx']} of ${big.requests}`);
+
+    // An endpoint of the session, in the endpoints view: its own figures.
+    const link = page.locator('[data-testid="dist-endpoints"] [data-testid="dist-endpoint-link"]').first();
+    const endpoint = (await link.textContent())!.trim();
+    await link.click();
+    await page.locator('[data-testid="tab-endpoints"][aria-current="page"]').waitFor();
+    await expect.poll(() => page.locator('[data-testid="endpoint-row"]').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.locator('[data-testid="endpoint-row"]').first().textContent()).toContain(endpoint.slice(endpoint.indexOf(' ') + 1));
   });
 
   it.skipIf(!HAVE)('an actor’s sessions, one after another: previous and next by start, each a step in the URL', async () => {
