@@ -57,7 +57,13 @@ async function main() {
     for (const tab of ['endpoints', 'overview', 'settings']) {
       await page.locator(`[data-testid="tab-${tab}"]`).click();
       await page.locator(`[data-testid="tab-${tab}"][aria-current="page"]`).waitFor();
-      await shot(tab, page.locator('main'));
+      // the view only: from its tabs to the end of the page
+      const nav = await page.locator('nav.tabs').boundingBox();
+      const main = await page.locator('main').boundingBox();
+      if (!nav || !main) throw new Error('no view to shoot');
+      await page.waitForTimeout(400);
+      await page.screenshot({ path: path.join(OUT, `${tab}.png`), fullPage: true, clip: { x: main.x, y: nav.y, width: main.width, height: main.y + main.height - nav.y } });
+      console.log(`wrote docs/screenshots/${tab}.png`);
     }
   } finally {
     await context.close();

@@ -13,11 +13,11 @@ const axis = (c: ChartColors, over: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
 });
 
 /** Times in seconds since the epoch shown as UTC, whatever the browser's zone. */
-const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
+export const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
 
 /**
- * Tick labels in UTC, 24-hour: "HH:MM" between days (the date when it changes), dates for ticks a
- * day or more apart ("YYYY-MM-DD").
+ * Tick labels in UTC, 24-hour: "HH:MM" between days (the date when it changes; "HH:MM:SS" for ticks
+ * under a minute apart), dates for ticks a day or more apart ("YYYY-MM-DD").
  */
 export function utcTicks(_u: unknown, splits: number[]): string[] {
   const step = splits.length > 1 ? splits[1] - splits[0] : 0;
@@ -26,7 +26,7 @@ export function utcTicks(_u: unknown, splits: number[]): string[] {
     const iso = new Date(s * 1000).toISOString();
     if (step >= 86_400) return iso.slice(0, 10);
     const d = iso.slice(0, 10);
-    const time = iso.slice(11, 16);
+    const time = iso.slice(11, step < 60 ? 19 : 16);
     if (d === day) return time;
     day = d;
     return `${time}\n${d}`;
