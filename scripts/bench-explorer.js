@@ -136,7 +136,20 @@ async function main() {
     const t0 = Date.now();
     await page.locator('input[type="file"]').first().setInputFiles(log);
     await page.locator('[data-testid="import-confirm"]').click({ timeout: 120_000 });
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="session-total"]')?.textContent?.replace(/\D/g, '')) === n, o.sessions, { timeout: 1_800_000, polling: 500 });
+    // stored, or refused: say which (and what the page shows) rather than wait on
+    const outcome = await page.waitForFunction(
+      (n) => {
+        const error = document.querySelector('[data-testid="import-error"]')?.textContent?.trim();
+        if (error) return `error: ${error}`;
+        const total = Number(document.querySelector('[data-testid="session-total"]')?.textContent?.replace(/\D/g, ''));
+        const busy = document.querySelector('[data-testid="import-progress"]') !== null;
+        return total === n || (!busy && total > 0 && total !== n) ? `stored ${total}` : null;
+      },
+      o.sessions,
+      { timeout: 1_800_000, polling: 500 }
+    );
+    const said = await outcome.jsonValue();
+    if (said !== `stored ${o.sessions}`) throw new Error(`the import ended with "${said}", not ${o.sessions} sessions stored`);
     console.log(`imported ${o.sessions} sessions in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const home = page.url().split('?')[0];
