@@ -1,4 +1,4 @@
-// 64-bit hashing of byte ranges: 8 bytes per step, finished with the murmur3 fmix64 mixer.
+// 64-bit hashing of byte ranges: xxHash64's lanes and finish (the last 1..7 bytes read as one lane).
 // Reads up to 7 bytes past the range (masked off), which PAD makes safe.
 
 const K: u64 = 0x9e3779b97f4a7c15;
@@ -13,28 +13,65 @@ const K: u64 = 0x9e3779b97f4a7c15;
 }
 
 export function hashBytes(p: usize, n: usize, seed: u64): u64 {
-  let h = seed ^ (<u64>n * K);
+  // xxHash64's rounds (each lane multiplied, rotated and multiplied again before it meets the
+  // state): a lane's difference reaches every bit. The earlier one-multiply-per-lane mix let
+  // differences in a lane's top byte cancel against the next lane's (10.0.168.102 and 10.0.160.109
+  // hashed alike), which merged actors and swapped their addresses in large logs.
+  let h: u64;
+  let len = <u64>n;
   if (n >= 32) {
-    // two independent lanes: the multiplies overlap (user agents are 100+ bytes)
-    let h2 = h ^ 0x2545f4914f6cdd1d;
-    while (n >= 16) {
-      h = rotl<u64>((h ^ load<u64>(p)) * K, 29);
-      h2 = rotl<u64>((h2 ^ load<u64>(p, 8)) * K, 29);
-      p += 16;
-      n -= 16;
+    let v1 = seed + P1 + P2;
+    let v2 = seed + P2;
+    let v3 = seed;
+    let v4 = seed - P1;
+    while (n >= 32) {
+      v1 = round(v1, load<u64>(p));
+      v2 = round(v2, load<u64>(p, 8));
+      v3 = round(v3, load<u64>(p, 16));
+      v4 = round(v4, load<u64>(p, 24));
+      p += 32;
+      n -= 32;
     }
-    h ^= mix64(h2);
+    h = rotl<u64>(v1, 1) + rotl<u64>(v2, 7) + rotl<u64>(v3, 12) + rotl<u64>(v4, 18);
+    h = mergeRound(h, v1);
+    h = mergeRound(h, v2);
+    h = mergeRound(h, v3);
+    h = mergeRound(h, v4);
+  } else {
+    h = seed + P5;
   }
+  h += len;
   while (n >= 8) {
-    h = rotl<u64>((h ^ load<u64>(p)) * K, 29);
+    h ^= round(0, load<u64>(p));
+    h = rotl<u64>(h, 27) * P1 + P4;
     p += 8;
     n -= 8;
   }
   if (n > 0) {
-    let w = load<u64>(p) & ((<u64>1 << (<u64>n << 3)) - 1);
-    h = rotl<u64>((h ^ w) * K, 29);
+    // the last 1..7 bytes as one lane (the length, mixed in above, tells "a" from "a\0")
+    h ^= round(0, load<u64>(p) & ((<u64>1 << (<u64>n << 3)) - 1));
+    h = rotl<u64>(h, 27) * P1 + P4;
   }
-  return mix64(h);
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  h ^= h >> 32;
+  return h;
+}
+
+const P1: u64 = 0x9e3779b185ebca87;
+const P2: u64 = 0xc2b2ae3d27d4eb4f;
+const P3: u64 = 0x165667b19e3779f9;
+const P4: u64 = 0x85ebca77c2b2ae63;
+const P5: u64 = 0x27d4eb2f165667c5;
+
+@inline function round(acc: u64, lane: u64): u64 {
+  return rotl<u64>(acc + lane * P2, 31) * P1;
+}
+
+@inline function mergeRound(acc: u64, v: u64): u64 {
+  return (acc ^ round(0, v)) * P1 + P4;
 }
 
 /** Combines two hashes in an order-sensitive way. */
