@@ -361,17 +361,17 @@ export function resetPieces(): void {
 }
 
 /**
- * Stable sort of u32 values [lo, hi) at a by `before` (merge sort through tmp; small runs by
- * insertion). Used per piece, never per line: the indirect call is cheap.
+ * Sorts the u32 values [lo, hi) at a ascending (merge sort through tmp; small runs by insertion).
+ * Compared inline: an indirect comparator call per step cost more than the sort itself.
  */
-function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u32) => bool): void {
+function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
   let n = hi - lo;
   if (n < 2) return;
   if (n <= 16) {
     for (let i = lo + 1; i < hi; i++) {
       let v = load<u32>(a + (<usize>i << 2));
       let j = i - 1;
-      while (j >= lo && before(v, load<u32>(a + (<usize>j << 2)))) {
+      while (j >= lo && v < load<u32>(a + (<usize>j << 2))) {
         store<u32>(a + (<usize>(j + 1) << 2), load<u32>(a + (<usize>j << 2)));
         j--;
       }
@@ -380,12 +380,14 @@ function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u
     return;
   }
   let mid = lo + (n >> 1);
-  mergeSort(a, tmp, lo, mid, before);
-  mergeSort(a, tmp, mid, hi, before);
+  sortU32(a, tmp, lo, mid);
+  sortU32(a, tmp, mid, hi);
+  // already in order across the halves (ids mostly arrive ascending): nothing to merge
+  if (load<u32>(a + (<usize>(mid - 1) << 2)) <= load<u32>(a + (<usize>mid << 2))) return;
   let i = lo, j = mid, k = lo;
   while (i < mid && j < hi) {
     let vi = load<u32>(a + (<usize>i << 2)), vj = load<u32>(a + (<usize>j << 2));
-    if (before(vj, vi)) { store<u32>(tmp + (<usize>k << 2), vj); j++; } else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
+    if (vj < vi) { store<u32>(tmp + (<usize>k << 2), vj); j++; } else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
     k++;
   }
   while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>i << 2))); i++; k++; }
@@ -393,13 +395,11 @@ function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u
   memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
-function ascending(x: u32, y: u32): bool { return x < y; }
-
 /** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
 function sealSet(c: i32, which: i32, ids: Vec): void {
   let n = ids.len;
   if (sortTmp.cap < n) sortTmp.grow(n);
-  mergeSort(ids.ptr, sortTmp.ptr, 0, n, ascending);
+  sortU32(ids.ptr, sortTmp.ptr, 0, n);
   let off = setArena.len;
   setArena.reserve(n);
   memory.copy(setArena.ptr + (<usize>off << 2), ids.ptr, <usize>n << 2);
