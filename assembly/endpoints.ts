@@ -10,7 +10,7 @@ import { probeBits } from './detect';
 
 export const templates = new Interner();
 /**
- * Raw (method, path) hash → endpoint id and path verdict. Lossy and fixed (2^16 slots, 768 KiB): ids
+ * Raw (method, path) hash → endpoint id and path verdict. Lossy and fixed (2^16 slots, 1 MiB): ids
  * in paths make raw paths as many as requests, and a map of them all grew with the input.
  */
 const rawCache = new LossyCache(1 << 16);

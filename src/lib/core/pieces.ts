@@ -143,8 +143,9 @@ export class PieceStore {
     const start = flat('start', Float64Array);
     const end = flat('end', Float64Array);
     // by key, then start; ties keep the order the pieces were closed in (all sorts here are stable)
-    const order = radixOrder(n, [(g) => key[2 * g], (g) => key[2 * g + 1]]);
-    sortRuns(order, (a, b) => key[2 * a] === key[2 * b] && key[2 * a + 1] === key[2 * b + 1], start);
+    const keyHi = new Float64Array(n);
+    for (let g = 0; g < n; g++) keyHi[g] = key[2 * g + 1];
+    const order = sortedBy(keyHi, (a, b) => key[2 * a] - key[2 * b] || start[a] - start[b]);
     // groups: runs of one key whose pieces touch or bridge the running end within the timeout
     const groupFrom: number[] = [];
     let cur = -1;
@@ -171,14 +172,9 @@ export class PieceStore {
     const id = flat('id', Uint32Array, 2);
     const leaderOf = new Uint32Array(groups);
     for (let k = 0; k < groups; k++) leaderOf[k] = order[groupFrom[k]];
-    // the starts' bits, read as u64 words whose order is the numbers' (orderedHigh/Low)
-    const startBits = new Uint32Array(start.buffer, start.byteOffset, 2 * n);
-    const rank = radixOrder(groups, [
-      (k) => id[2 * leaderOf[k]],
-      (k) => id[2 * leaderOf[k] + 1],
-      (k) => orderedLow(startBits, leaderOf[k]),
-      (k) => orderedHigh(startBits, leaderOf[k])
-    ]);
+    const leaderStart = new Float64Array(groups);
+    for (let k = 0; k < groups; k++) leaderStart[k] = start[leaderOf[k]];
+    const rank = sortedBy(leaderStart, (a, b) => id[2 * leaderOf[a] + 1] - id[2 * leaderOf[b] + 1] || id[2 * leaderOf[a]] - id[2 * leaderOf[b]]);
     // session r: pieces order[from[r] .. to[r]), the first its leader
     const from = new Uint32Array(groups), to = new Uint32Array(groups), lead = new Uint32Array(groups);
     for (let r = 0; r < groups; r++) {
@@ -191,7 +187,7 @@ export class PieceStore {
       ids[r] = hexPair(id, lead[r]);
       keyHashes[r] = hexPair(key, lead[r]);
     }
-    detach([key.buffer, id.buffer, rank.buffer, leaderOf.buffer] as ArrayBuffer[]);
+    detach([key.buffer, keyHi.buffer, id.buffer, rank.buffer, leaderOf.buffer, leaderStart.buffer] as ArrayBuffer[]);
 
     const ips = compact(tables[0]), uas = compact(tables[1]), users = compact(tables[2]), hosts = compact(tables[3]), eps = compact(tables[4]);
     const cols = emptyColumns(0, { ips: ips.out, userAgents: uas.out, users: users.out, hosts: hosts.out, endpoints: eps.out });
@@ -392,66 +388,51 @@ export class PieceStore {
 type ColumnName = Exclude<keyof Take, 'n'>;
 
 /**
- * The indices 0..n-1 stably sorted by u32 keys, the least significant key first (LSD radix sort,
- * 16 bits a pass): no comparator calls, which dominated the merge with Array.prototype.sort.
+ * The indices 0..n-1 sorted by `major`, then by `tie`, then by index. The major key and the index
+ * are packed into one double and sorted natively (no comparator calls: run once per import, a
+ * comparator sort or a radix sort in JS ran mostly unoptimised and dominated the merge); only runs
+ * of equal major keys, short in practice, are sorted by comparator.
  */
-function radixOrder(n: number, keys: ((i: number) => number)[]): Uint32Array {
-  let a = new Uint32Array(n);
-  let b = new Uint32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  const vals = new Uint32Array(n);
-  const count = new Uint32Array(1 << 16);
-  for (const key of keys) {
-    for (let i = 0; i < n; i++) vals[i] = key(i) >>> 0;
-    for (let shift = 0; shift < 32; shift += 16) {
-      count.fill(0);
-      for (let i = 0; i < n; i++) count[(vals[i] >>> shift) & 0xffff]++;
-      if (count[(vals[0] >>> shift) & 0xffff] === n) continue; // one bucket: nothing moves
-      for (let d = 0, sum = 0; d < count.length; d++) {
-        const c = count[d];
-        count[d] = sum;
-        sum += c;
-      }
-      for (let i = 0; i < n; i++) {
-        const v = a[i];
-        b[count[(vals[v] >>> shift) & 0xffff]++] = v;
-      }
-      [a, b] = [b, a];
-    }
+function sortedBy(major: Float64Array, tie: (a: number, b: number) => number): Uint32Array {
+  const n = major.length;
+  const order = new Uint32Array(n);
+  let min = Infinity, max = -Infinity, integral = true;
+  for (let i = 0; i < n; i++) {
+    const v = major[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (!Number.isInteger(v)) integral = false;
   }
-  return a;
-}
-
-/** Sorts each run of `order` whose members `same` groups by `by`, stably. */
-function sortRuns(order: Uint32Array, same: (a: number, b: number) => boolean, by: Float64Array): void {
-  for (let i = 0; i < order.length; ) {
+  const IDX = 2 ** 21;
+  const byAll = (a: number, b: number) => major[a] - major[b] || tie(a, b) || a - b;
+  // (major - min) * 2^21 + index stays below 2^53, exact in a double
+  if (n === 0 || !integral || n >= IDX || max - min >= 2 ** 32) {
+    order.set(Array.from({ length: n }, (_, i) => i).sort(byAll));
+    return order;
+  }
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = (major[i] - min) * IDX + i;
+  packed.sort();
+  for (let i = 0; i < n; i++) order[i] = packed[i] % IDX;
+  for (let i = 0; i < n; ) {
     let j = i + 1;
-    while (j < order.length && same(order[i], order[j])) j++;
-    if (j - i <= 32) {
-      for (let k = i + 1; k < j; k++) {
-        const v = order[k];
-        let m = k - 1;
-        while (m >= i && by[order[m]] > by[v]) {
-          order[m + 1] = order[m];
-          m--;
+    while (j < n && major[order[j]] === major[order[i]]) j++;
+    if (j - i > 1) {
+      if (j - i <= 32) {
+        for (let k = i + 1; k < j; k++) {
+          const v = order[k];
+          let m = k - 1;
+          while (m >= i && byAll(order[m], v) > 0) {
+            order[m + 1] = order[m];
+            m--;
+          }
+          order[m + 1] = v;
         }
-        order[m + 1] = v;
-      }
-    } else {
-      // Array.prototype.sort is stable
-      order.set(Array.from(order.subarray(i, j)).sort((x, y) => by[x] - by[y]), i);
+      } else order.set(Array.from(order.subarray(i, j)).sort(byAll), i);
     }
     i = j;
   }
-}
-
-/** Word pair g of f64 bits as a u64 that sorts as the numbers do: its low and high u32. */
-function orderedHigh(bits: Uint32Array, g: number): number {
-  const hi = bits[2 * g + 1];
-  return hi & 0x80000000 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
-}
-function orderedLow(bits: Uint32Array, g: number): number {
-  return bits[2 * g + 1] & 0x80000000 ? ~bits[2 * g] >>> 0 : bits[2 * g];
+  return order;
 }
 
 /** The sorted union of some sorted id lists. */
