@@ -189,7 +189,10 @@ export class PieceStore {
     }
     detach([key.buffer, keyHi.buffer, id.buffer, rank.buffer, leaderOf.buffer, leaderStart.buffer] as ArrayBuffer[]);
 
-    const ips = compact(tables[0]), uas = compact(tables[1]), users = compact(tables[2]), hosts = compact(tables[3]), eps = compact(tables[4]);
+    // Every IP, host and endpoint the core interned came with a request, so is in some session's
+    // set: those tables are kept whole, ids as the core's (no remapping of every set member).
+    // User agents and users are only referred to by some sessions (their first): cut to those.
+    const ips = whole(tables[0]), uas = compact(tables[1]), users = compact(tables[2]), hosts = whole(tables[3]), eps = whole(tables[4]);
     const cols = emptyColumns(0, { ips: ips.out, userAgents: uas.out, users: users.out, hosts: hosts.out, endpoints: eps.out });
     cols.count = groups;
     /** The leader's value of a column. */
@@ -291,11 +294,7 @@ export class PieceStore {
     cols.attacks = counts('attacks', 7);
     // table indices last (the tables are cut to what is referred to)
     const firstIp = first('firstIp'), firstUa = first('firstUa'), firstEp = first('firstEp');
-    // (one table at a time: the order of first reference is the tables' order)
-    for (let r = 0; r < groups; r++) firstIp[r] = ips.ref(firstIp[r]);
     for (let r = 0; r < groups; r++) firstUa[r] = uas.ref(firstUa[r]);
-    for (let r = 0; r < groups; r++) firstEp[r] = eps.ref(firstEp[r]);
-    for (let r = 0; r < groups; r++) lastEp[r] = eps.ref(lastEp[r]);
     cols.ip = firstIp;
     cols.userAgent = firstUa;
     cols.firstEndpoint = firstEp;
@@ -306,7 +305,6 @@ export class PieceStore {
     const names = ['ipSet', 'endpointSet', 'hostSet', 'idPathSet'] as const;
     const counted = names.map(() => new Uint32Array(groups));
     for (let s = 0; s < 4; s++) {
-      const ref = s === 0 ? ips.ref : s === 1 ? eps.ref : s === 2 ? (v: number) => hosts.ref(v - 1) : (v: number) => v;
       const starts = new Uint32Array(groups + 1);
       // merged sessions' unions, made once
       const unions = new Map<number, Uint32Array>();
@@ -324,17 +322,15 @@ export class PieceStore {
       }
       const values = new Uint32Array(size);
       for (let r = 0; r < groups; r++) {
-        const u = unions.get(r);
+        const u = to[r] - from[r] > 1 ? unions.get(r) : undefined;
         const src = u ?? arena;
         const off = u ? 0 : sets[8 * lead[r] + 2 * s];
-        const len = counted[s][r];
-        const at = starts[r];
-        for (let q = 0; q < len; q++) {
-          const v = src[off + q];
-          values[at + q] = ref(v);
-          if (s === 1) sessionsPerEndpoint[v]++;
-        }
+        // copied by hand: a subarray per session made the garbage collector work hard
+        for (let q = 0, at = starts[r], len = counted[s][r]; q < len; q++) values[at + q] = src[off + q];
       }
+      // hosts are kept as table index + 1 (0: none)
+      if (s === 2) for (let q = 0; q < size; q++) values[q]--;
+      if (s === 1) for (let q = 0; q < size; q++) sessionsPerEndpoint[values[q]]++;
       cols[names[s]] = values;
       cols[`${names[s]}Start`] = starts;
     }
@@ -449,6 +445,11 @@ function union(members: Uint32Array, list: (g: number) => Uint32Array): Uint32Ar
   let out = 0;
   for (let k = 0; k < all.length; k++) if (k === 0 || all[k] !== all[k - 1]) all[out++] = all[k];
   return all.subarray(0, out);
+}
+
+/** A core table whole, decoded. */
+function whole(table: CoreTable): { out: string[] } {
+  return { out: Array.from({ length: table.size }, (_, i) => table.get(i)) };
 }
 
 /** A core table cut to the entries referred to, in order of first reference. */
