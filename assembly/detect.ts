@@ -568,12 +568,14 @@ memory.fill(queryCache, 0, <usize>SLOTS * 12);
 /**
  * Raw bytes with nothing an attack needs: no quote, bracket, shell sign, escape, percent, "@",
  * "..", "://" (with `urls`), "+" (with `urls`: an encoded space), control or 8-bit byte.
- * 16 bytes at a time (SIMD): it runs on most queries and referrers.
+ * 16 bytes at a time (SIMD): it runs on most paths, queries and referrers.
  */
 function plainRaw(s: usize, e: usize, urls: bool): bool {
   let p = s;
-  let bad = i8x16.splat(0);
-  while (p + 16 <= e) {
+  // byte pairs that start a needle of the exact checks below ("..", "0x", "etc/", ".ini",
+  // "passwd", "WEB-INF", "web-inf", "://"): without any, those checks cannot match
+  let pairs = i8x16.splat(0);
+  while (p < e) {
     let v = v128.load(p);
     let m = v128.or(i8x16.eq(v, i8x16.splat(0x25)), i8x16.eq(v, i8x16.splat(0x27)));
     m = v128.or(m, i8x16.eq(v, i8x16.splat(0x22)));
@@ -590,15 +592,32 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
     // control bytes and 8-bit bytes: signed < 0x20
     m = v128.or(m, i8x16.lt_s(v, i8x16.splat(0x20)));
     if (urls) m = v128.or(m, i8x16.eq(v, i8x16.splat(0x2b)));
-    bad = v128.or(bad, m);
-    if (v128.any_true(bad)) return false;
+    let w = v128.load(p + 1);
+    let q = v128.and(i8x16.eq(v, i8x16.splat(0x2e)), i8x16.eq(w, i8x16.splat(0x2e)));
+    if (urls) {
+      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x30)), i8x16.eq(w, i8x16.splat(0x78))));
+      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x74)), i8x16.eq(w, i8x16.splat(0x63))));
+      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x2e)), i8x16.eq(w, i8x16.splat(0x69))));
+      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x70)), i8x16.eq(w, i8x16.splat(0x61))));
+      // "EB" and "eb" at once: the letters' case bit set
+      q = v128.or(q, v128.and(i8x16.eq(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x65)), i8x16.eq(v128.or(w, i8x16.splat(0x20)), i8x16.splat(0x62))));
+      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x3a)), i8x16.eq(w, i8x16.splat(0x2f))));
+    }
+    let left = e - p;
+    if (left < 16) {
+      // the tail: lanes past `end` do not count; DEL is bad here too (as it always was in the tail)
+      m = v128.or(m, i8x16.eq(v, i8x16.splat(0x7f)));
+      let lanes = (<i32>1 << <i32>left) - 1;
+      if (i8x16.bitmask(m) & lanes) return false;
+      pairs = v128.or(pairs, v128.and(q, i8x16.lt_u(IOTA, i8x16.splat(<i8>(left - 1)))));
+      break;
+    }
+    if (v128.any_true(m)) return false;
+    // a pair's second byte must be inside the range too
+    pairs = v128.or(pairs, left > 16 ? q : v128.and(q, i8x16.lt_u(IOTA, i8x16.splat(15))));
     p += 16;
   }
-  for (; p < e; p++) {
-    let c = load<u8>(p);
-    if (c == 0x25 || c == 0x27 || c == 0x22 || c == 0x3c || c == 0x3e || c == 0x28 || c == 0x3b || c == 0x7c || c == 0x60 || c == 0x24 || c == 0x7b || c == 0x5c || c == 0x40 || c == 0x2b && urls) return false;
-    if (c < 0x20 || c >= 0x7f) return false;
-  }
+  if (!v128.any_true(pairs)) return true;
   // ".." and "://", rare enough for a plain search
   let d = findByte(s, e, 0x2e);
   while (d < e) {
@@ -617,6 +636,9 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
   }
   return true;
 }
+
+/** Lane numbers 0..15, to mask lanes past the end of a range. */
+const IOTA: v128 = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 
 /** Whether the raw bytes [s, e) contain the ASCII needle (case as written). */
 function rawHas(s: usize, e: usize, needle: string): bool {

@@ -10,7 +10,7 @@ import { probeBits } from './detect';
 
 export const templates = new Interner();
 /**
- * Raw (method, path) hash → endpoint id and path verdict. Lossy and fixed (2^16 slots, 768 KiB): ids
+ * Raw (method, path) hash → endpoint id and path verdict. Lossy and fixed (2^16 slots, 1 MiB): ids
  * in paths make raw paths as many as requests, and a map of them all grew with the input.
  */
 const rawCache = new LossyCache(1 << 16);
@@ -87,17 +87,6 @@ function isUuid(s: usize, e: usize): bool {
   return true;
 }
 
-function isLongHex(s: usize, e: usize): bool {
-  if (e - s < 12) return false;
-  let digits = 0;
-  for (let p = s; p < e; p++) {
-    let c = <u32>load<u8>(p);
-    if (!isHex(c)) return false;
-    if (c - 48 <= 9) digits++;
-  }
-  return digits > 0;
-}
-
 function isDate(s: usize, e: usize): bool {
   let n = e - s;
   if (n != 10 && n != 8) return false;
@@ -125,19 +114,6 @@ function isEmail(s: usize, e: usize): bool {
   return at > s && findByte(at, e, 0x2e) < e - 1;
 }
 
-/** Long opaque values: 20+ chars of letters, digits and -_.~=+% mixing letters and digits. */
-function isToken(s: usize, e: usize): bool {
-  if (e - s < 20) return false;
-  let digits = 0, letters = 0;
-  for (let p = s; p < e; p++) {
-    let c = <u32>load<u8>(p);
-    if (c - 48 <= 9) digits++;
-    else if ((c | 0x20) - 97 <= 25) letters++;
-    else if (c != 0x2d && c != 0x5f && c != 0x2e && c != 0x7e && c != 0x3d && c != 0x2b && c != 0x25) return false;
-  }
-  return digits > 0 && letters > 0;
-}
-
 /** Where a short extension (".jpg", ".json") starts in [s, e), or e. */
 function extensionStart(s: usize, e: usize): usize {
   let p = e;
@@ -150,25 +126,46 @@ function extensionStart(s: usize, e: usize): usize {
   return e;
 }
 
-/** Digits with separators ("12345-4", "2024_1"): an id. */
-function isNumberish(s: usize, e: usize): bool {
-  if (s >= e || <u32>load<u8>(s) - 48 > 9) return false;
-  for (let p = s; p < e; p++) {
-    let c = <u32>load<u8>(p);
-    if (c - 48 > 9 && c != 0x2d && c != 0x5f && c != 0x2e) return false;
-  }
-  return true;
+// Byte classes for classify(), one pass a segment: bits a byte has when it may be in a hex id, a
+// number with separators, a token; is a digit, a letter; is "@" or "%" (an e-mail, maybe).
+const HEX_OK: u8 = 1, NUM_OK: u8 = 2, TOKEN_OK: u8 = 4, DIGIT: u8 = 8, LETTER: u8 = 16, AT: u8 = 32, PERCENT: u8 = 64;
+const classes = heap.alloc(256);
+for (let c = 0; c < 256; c++) {
+  let f: u8 = 0;
+  let digitC = <u32>c - 48 <= 9;
+  let letter = (<u32>c | 0x20) - 97 <= 25;
+  if (digitC || (<u32>c | 0x20) - 97 <= 5) f |= HEX_OK;
+  if (digitC || c == 0x2d || c == 0x5f || c == 0x2e) f |= NUM_OK;
+  if (digitC || letter || c == 0x2d || c == 0x5f || c == 0x2e || c == 0x7e || c == 0x3d || c == 0x2b || c == 0x25) f |= TOKEN_OK;
+  if (digitC) f |= DIGIT;
+  if (letter) f |= LETTER;
+  if (c == 0x40) f |= AT;
+  if (c == 0x25) f |= PERCENT;
+  store<u8>(classes + <usize>c, f);
 }
 
-/** 0: a name to keep; else the placeholder: 1 int, 2 uuid, 3 date, 4 email, 5 hex, 6 token. */
+/**
+ * 0: a name to keep; else the placeholder: 1 int, 2 uuid, 3 date, 4 email, 5 hex, 6 token.
+ * int: a digit then digits and separators ("12345-4", "2024_1"); hex: 12+ hex digits, one a
+ * digit at least; token: 20+ chars of letters, digits and -_.~=+% mixing letters and digits.
+ */
 function classify(s: usize, e: usize): i32 {
   if (s >= e) return 0;
   if (isDate(s, e)) return 3;
-  if (isDigits(s, e) || isNumberish(s, e)) return 1;
+  let all: u32 = 0xff, any: u32 = 0, digits: u32 = 0, letters: u32 = 0;
+  for (let p = s; p < e; p++) {
+    let f = <u32>load<u8>(classes + <usize>load<u8>(p));
+    all &= f;
+    any |= f;
+    digits += (f >> 3) & 1;
+    letters += (f >> 4) & 1;
+  }
+  let n = e - s;
+  if (<u32>load<u8>(s) - 48 <= 9 && (all & NUM_OK)) return 1;
   if (isUuid(s, e)) return 2;
-  if (isEmail(s, e)) return 4;
-  if (isLongHex(s, e)) return 5;
-  if (isToken(s, e)) return 6;
+  if ((any & (AT | PERCENT)) && isEmail(s, e)) return 4;
+  if (n >= 12 && (all & HEX_OK) && digits > 0) return 5;
+  if (n >= 20 && (all & TOKEN_OK) && digits > 0 && letters > 0) return 6;
   return 0;
 }
 

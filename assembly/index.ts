@@ -178,6 +178,27 @@ function keepSample(s: usize, e: usize, reason: i32): void {
   return Reason.NoFields;
 }
 
+// The previous request's client IP and user agent (in the input buffer), their hashes and IP id.
+let prevValid = false;
+let prevIpS: usize = 0, prevUaS: usize = 0;
+let prevIpLen: i32 = 0, prevUaLen: i32 = 0;
+let prevTag: u8 = 0;
+let prevHIp: u64 = 0, prevHUa: u64 = 0;
+let prevIp: i32 = 0;
+
+/** Whether the n bytes at a and b are equal (16 at a time; PAD makes the overrun safe). */
+function sameBytes(a: usize, b: usize, n: i32): bool {
+  let i = 0;
+  while (i + 16 <= n) {
+    if (!i8x16.all_true(i8x16.eq(v128.load(a + <usize>i), v128.load(b + <usize>i)))) return false;
+    i += 16;
+  }
+  if (i == n) return true;
+  let m = i8x16.bitmask(i8x16.eq(v128.load(a + <usize>i), v128.load(b + <usize>i)));
+  let lanes = (<i32>1 << (n - i)) - 1;
+  return (m & lanes) == lanes;
+}
+
 function handleLine(s: usize, e: usize): void {
   lineNo++;
   count(0);
@@ -211,10 +232,28 @@ function handleLine(s: usize, e: usize): void {
   let ipLen = f.has(Slot.Ip) ? <i32>(f.end(Slot.Ip) - ipS) : 0;
   let uaS = f.has(Slot.UserAgent) ? f.start(Slot.UserAgent) : s;
   let uaLen = f.has(Slot.UserAgent) ? <i32>(f.end(Slot.UserAgent) - uaS) : 0;
-  let hIp = hashBytes(ipS, ipLen, salt);
-  let hUa = hashBytes(uaS, uaLen, salt);
+  // a visitor's lines come in bursts (a page, then its assets): the same IP and agent as the line
+  // before reuse its hashes and IP id (compared in place: valid within one parse call)
+  let hIp: u64, hUa: u64, ip: i32;
+  if (prevValid && ipLen == prevIpLen && uaLen == prevUaLen && tag == prevTag && sameBytes(ipS, prevIpS, ipLen) && sameBytes(uaS, prevUaS, uaLen)) {
+    hIp = prevHIp;
+    hUa = prevHUa;
+    ip = prevIp;
+  } else {
+    hIp = hashBytes(ipS, ipLen, salt);
+    hUa = hashBytes(uaS, uaLen, salt);
+    ip = ips.intern(hIp, tag, ipS, ipLen, 0, -1);
+    prevHIp = hIp;
+    prevHUa = hUa;
+    prevIp = ip;
+    prevIpLen = ipLen;
+    prevUaLen = uaLen;
+    prevTag = tag;
+  }
+  prevIpS = ipS;
+  prevUaS = uaS;
+  prevValid = true;
   decide(hIp, hUa, salt);
-  let ip = ips.intern(hIp, tag, ipS, ipLen, 0, -1);
   setAgent(uaS, uaLen, hUa, tag);
   let user = 0;
   if (f.has(Slot.User)) {
@@ -271,6 +310,8 @@ function handleLine(s: usize, e: usize): void {
  */
 export function parse(len: i32, final: bool): i32 {
   let end = input + <usize>len;
+  // the previous line's bytes move (the carry) or go
+  prevValid = false;
   // Keep the padding after the data zeroed so 16-byte loads find no stray newline.
   memory.fill(end, 0, PAD);
   let p = input;

@@ -5,9 +5,11 @@ import { Vec } from './vec';
 // chance of a collision among a million keys is about 3e-8, far below any other error in a log.
 
 export class Interner {
-  /** Open-addressing table: slot -> hash (0 = empty) and slot -> id. */
-  private keys: usize = 0;
-  private ids: usize = 0;
+  /**
+   * Open-addressing table of 16-byte slots: hash (0 = empty) and id side by side, so a lookup
+   * touches one cache line (the tables outgrow the caches: one miss a lookup, not two).
+   */
+  private slots: usize = 0;
   private mask: u32 = 0;
   count: i32 = 0;
   /** Per id: the hash, and [offset, length] of its bytes in `arena`. */
@@ -21,9 +23,8 @@ export class Interner {
 
   private alloc(slots: u32): void {
     this.mask = slots - 1;
-    this.keys = heap.alloc(<usize>slots << 3);
-    this.ids = heap.alloc(<usize>slots << 2);
-    memory.fill(this.keys, 0, <usize>slots << 3);
+    this.slots = heap.alloc(<usize>slots << 4);
+    memory.fill(this.slots, 0, <usize>slots << 4);
   }
 
 
@@ -36,13 +37,13 @@ export class Interner {
     let h = hash | 1;
     let i = <u32>h & this.mask;
     while (true) {
-      let slot = this.keys + (<usize>i << 3);
+      let slot = this.slots + (<usize>i << 4);
       let k = load<u64>(slot);
-      if (k == h) return load<i32>(this.ids + (<usize>i << 2));
+      if (k == h) return load<i32>(slot, 8);
       if (k == 0) {
         let id = this.count++;
         store<u64>(slot, h);
-        store<i32>(this.ids + (<usize>i << 2), id);
+        store<i32>(slot, id, 8);
         this.hashes.pushU64(hash);
         let off = this.arena.len;
         store<u8>(this.arena.reserve(1), tag);
@@ -63,20 +64,18 @@ export class Interner {
   }
 
   private rehash(): void {
-    let oldKeys = this.keys;
-    let oldIds = this.ids;
+    let old = this.slots;
     let oldSlots = this.mask + 1;
     this.alloc(oldSlots << 1);
     for (let j: u32 = 0; j < oldSlots; j++) {
-      let k = load<u64>(oldKeys + (<usize>j << 3));
+      let k = load<u64>(old + (<usize>j << 4));
       if (k == 0) continue;
       let i = <u32>k & this.mask;
-      while (load<u64>(this.keys + (<usize>i << 3)) != 0) i = (i + 1) & this.mask;
-      store<u64>(this.keys + (<usize>i << 3), k);
-      store<i32>(this.ids + (<usize>i << 2), load<i32>(oldIds + (<usize>j << 2)));
+      while (load<u64>(this.slots + (<usize>i << 4)) != 0) i = (i + 1) & this.mask;
+      store<u64>(this.slots + (<usize>i << 4), k);
+      store<i32>(this.slots + (<usize>i << 4), load<i32>(old + (<usize>j << 4), 8), 8);
     }
-    heap.free(oldKeys);
-    heap.free(oldIds);
+    heap.free(old);
   }
 }
 
@@ -85,8 +84,8 @@ export class Interner {
  * sessions by key.
  */
 export class U64Map {
-  private keys: usize = 0;
-  private vals: usize = 0;
+  /** 16-byte slots: hash (0 = empty) and value side by side (one cache line a probe). */
+  private slots: usize = 0;
   private mask: u32 = 0;
   size: i32 = 0;
 
@@ -96,17 +95,18 @@ export class U64Map {
 
   private alloc(slots: u32): void {
     this.mask = slots - 1;
-    this.keys = heap.alloc(<usize>slots << 3);
-    this.vals = heap.alloc(<usize>slots << 2);
-    memory.fill(this.keys, 0, <usize>slots << 3);
+    this.slots = heap.alloc(<usize>slots << 4);
+    memory.fill(this.slots, 0, <usize>slots << 4);
   }
+
+  @inline private at(i: u32): usize { return this.slots + (<usize>i << 4); }
 
   get(hash: u64): i32 {
     let h = hash | 1;
     let i = <u32>h & this.mask;
     while (true) {
-      let k = load<u64>(this.keys + (<usize>i << 3));
-      if (k == h) return load<i32>(this.vals + (<usize>i << 2));
+      let k = load<u64>(this.at(i));
+      if (k == h) return load<i32>(this.at(i), 8);
       if (k == 0) return -1;
       i = (i + 1) & this.mask;
     }
@@ -116,15 +116,15 @@ export class U64Map {
     let h = hash | 1;
     let i = <u32>h & this.mask;
     while (true) {
-      let slot = this.keys + (<usize>i << 3);
+      let slot = this.at(i);
       let k = load<u64>(slot);
       if (k == h) {
-        store<i32>(this.vals + (<usize>i << 2), v);
+        store<i32>(slot, v, 8);
         return;
       }
       if (k == 0) {
         store<u64>(slot, h);
-        store<i32>(this.vals + (<usize>i << 2), v);
+        store<i32>(slot, v, 8);
         this.size++;
         if (<u32>this.size * 2 > this.mask) this.rehash();
         return;
@@ -137,7 +137,7 @@ export class U64Map {
     let h = hash | 1;
     let i = <u32>h & this.mask;
     while (true) {
-      let k = load<u64>(this.keys + (<usize>i << 3));
+      let k = load<u64>(this.at(i));
       if (k == 0) return;
       if (k == h) break;
       i = (i + 1) & this.mask;
@@ -147,33 +147,31 @@ export class U64Map {
     let j = i;
     while (true) {
       j = (j + 1) & this.mask;
-      let k = load<u64>(this.keys + (<usize>j << 3));
+      let k = load<u64>(this.at(j));
       if (k == 0) break;
       let home = <u32>k & this.mask;
       // k may move to the hole if its home is not in (hole, j]
       let between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!between) {
-        store<u64>(this.keys + (<usize>hole << 3), k);
-        store<i32>(this.vals + (<usize>hole << 2), load<i32>(this.vals + (<usize>j << 2)));
+        store<u64>(this.at(hole), k);
+        store<i32>(this.at(hole), load<i32>(this.at(j), 8), 8);
         hole = j;
       }
     }
-    store<u64>(this.keys + (<usize>hole << 3), 0);
+    store<u64>(this.at(hole), 0);
     this.size--;
   }
 
   private rehash(): void {
-    let oldKeys = this.keys;
-    let oldVals = this.vals;
+    let old = this.slots;
     let oldSlots = this.mask + 1;
     this.alloc(oldSlots << 1);
     this.size = 0;
     for (let j: u32 = 0; j < oldSlots; j++) {
-      let k = load<u64>(oldKeys + (<usize>j << 3));
-      if (k != 0) this.set(k, load<i32>(oldVals + (<usize>j << 2)));
+      let k = load<u64>(old + (<usize>j << 4));
+      if (k != 0) this.set(k, load<i32>(old + (<usize>j << 4), 8));
     }
-    heap.free(oldKeys);
-    heap.free(oldVals);
+    heap.free(old);
   }
 }
 
@@ -183,30 +181,29 @@ export class U64Map {
  * distinct raw paths); the hot ones (assets, fixed routes) stay cached.
  */
 export class LossyCache {
-  private keys: usize;
-  private vals: usize;
+  /** 16-byte slots: hash and value side by side (one cache line a probe). */
+  private slots: usize;
   private mask: u32;
 
   constructor(slots: u32) {
     this.mask = slots - 1;
-    this.keys = heap.alloc(<usize>slots << 3);
-    this.vals = heap.alloc(<usize>slots << 2);
-    memory.fill(this.keys, 0, <usize>slots << 3);
+    this.slots = heap.alloc(<usize>slots << 4);
+    memory.fill(this.slots, 0, <usize>slots << 4);
   }
 
-  @inline private slot(h: u64): u32 {
-    return <u32>(h ^ (h >> 32)) & this.mask;
+  @inline private slot(h: u64): usize {
+    return this.slots + (<usize>(<u32>(h ^ (h >> 32)) & this.mask) << 4);
   }
 
   /** The value cached for `hash`, or -1. */
   get(hash: u64): i32 {
-    let i = this.slot(hash | 1);
-    return load<u64>(this.keys + (<usize>i << 3)) == (hash | 1) ? load<i32>(this.vals + (<usize>i << 2)) : -1;
+    let p = this.slot(hash | 1);
+    return load<u64>(p) == (hash | 1) ? load<i32>(p, 8) : -1;
   }
 
   set(hash: u64, v: i32): void {
-    let i = this.slot(hash | 1);
-    store<u64>(this.keys + (<usize>i << 3), hash | 1);
-    store<i32>(this.vals + (<usize>i << 2), v);
+    let p = this.slot(hash | 1);
+    store<u64>(p, hash | 1);
+    store<i32>(p, v, 8);
   }
 }

@@ -17,8 +17,8 @@ import { agentId } from './tables';
 // - at the end, pieces of one key that touch or bridge within the timeout are merged (in JS), so
 //   the result does not depend on the order of lines or files. Requests that arrived behind the
 //   closing horizon are counted (`late`): they may have been merged into closed sessions.
-// The maximum session length, when set, cuts a session when a request comes more than that
-// after its start (in the stream's order; exact for logs in time order).
+// The maximum session length, when set, cuts a session when a request comes more than that after
+// its start, the requests of a key taken in time order (see "held" below: exact unless late).
 
 let inactivity: f64 = 30 * 60 * 1000;
 let allowance: f64 = 10 * 60 * 1000;
@@ -216,7 +216,8 @@ function dropOpen(o: i32): void {
 
 
 /** Folds one request into open session o. */
-function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32): void {
+/** `ua`: the agent's id, or -1 to intern the current request's only if the session shows it. */
+function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let r = orec(o);
   let n = load<u32>(r, 28);
   // behaviour counters: attacks by type, failed logins, not-found, the rhythm of arrivals
@@ -231,7 +232,7 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
   let flags = ep.epFlags.u32At(<i32>epId);
   if ((status == 401 || status == 403) && (flags & ep.FLAG_LOGIN)) store<u32>(r, load<u32>(r, 164) + 1, 164);
   if (status == 404) store<u32>(r, load<u32>(r, 168) + 1, 168);
-  if (ep.lastSlow) store<u32>(r, load<u32>(r, 200) + 1, 200);
+  if (slow) store<u32>(r, load<u32>(r, 200) + 1, 200);
   if (status >= 500 && status < 600) {
     let bs = load<f64>(r, 208);
     let bc = load<u32>(r, 216);
@@ -240,7 +241,7 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
     store<u32>(r, bc, 216);
     if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
   }
-  if (flags & ep.FLAG_ID) setAdd(load<i32>(r, 132), <u32>ep.lastRawHash);
+  if (flags & ep.FLAG_ID) setAdd(load<i32>(r, 132), <u32>rawHash);
   if (n > 0) {
     let last = load<f64>(r, 192);
     if (t > last) {
@@ -255,7 +256,7 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
     store<f64>(r, t);
     store<f64>(r, t, 8);
     store<u32>(r, ip, 60);
-    store<u32>(r, agentId(), 64);
+    store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
     store<u32>(r, epId, 80);
     store<u32>(r, epId, 84);
   } else {
@@ -263,7 +264,7 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
     if (t < load<f64>(r)) {
       store<f64>(r, t);
       store<u32>(r, ip, 60);
-      store<u32>(r, agentId(), 64);
+      store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
       store<u32>(r, epId, 80);
     }
     if (t >= load<f64>(r, 8)) {
@@ -361,17 +362,17 @@ export function resetPieces(): void {
 }
 
 /**
- * Stable sort of u32 values [lo, hi) at a by `before` (merge sort through tmp; small runs by
- * insertion). Used per piece, never per line: the indirect call is cheap.
+ * Sorts the u32 values [lo, hi) at a ascending (merge sort through tmp; small runs by insertion).
+ * Compared inline: an indirect comparator call per step cost more than the sort itself.
  */
-function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u32) => bool): void {
+function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
   let n = hi - lo;
   if (n < 2) return;
   if (n <= 16) {
     for (let i = lo + 1; i < hi; i++) {
       let v = load<u32>(a + (<usize>i << 2));
       let j = i - 1;
-      while (j >= lo && before(v, load<u32>(a + (<usize>j << 2)))) {
+      while (j >= lo && v < load<u32>(a + (<usize>j << 2))) {
         store<u32>(a + (<usize>(j + 1) << 2), load<u32>(a + (<usize>j << 2)));
         j--;
       }
@@ -380,12 +381,14 @@ function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u
     return;
   }
   let mid = lo + (n >> 1);
-  mergeSort(a, tmp, lo, mid, before);
-  mergeSort(a, tmp, mid, hi, before);
+  sortU32(a, tmp, lo, mid);
+  sortU32(a, tmp, mid, hi);
+  // already in order across the halves (ids mostly arrive ascending): nothing to merge
+  if (load<u32>(a + (<usize>(mid - 1) << 2)) <= load<u32>(a + (<usize>mid << 2))) return;
   let i = lo, j = mid, k = lo;
   while (i < mid && j < hi) {
     let vi = load<u32>(a + (<usize>i << 2)), vj = load<u32>(a + (<usize>j << 2));
-    if (before(vj, vi)) { store<u32>(tmp + (<usize>k << 2), vj); j++; } else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
+    if (vj < vi) { store<u32>(tmp + (<usize>k << 2), vj); j++; } else { store<u32>(tmp + (<usize>k << 2), vi); i++; }
     k++;
   }
   while (i < mid) { store<u32>(tmp + (<usize>k << 2), load<u32>(a + (<usize>i << 2))); i++; k++; }
@@ -393,13 +396,11 @@ function mergeSort(a: usize, tmp: usize, lo: i32, hi: i32, before: (x: u32, y: u
   memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
-function ascending(x: u32, y: u32): bool { return x < y; }
-
 /** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
 function sealSet(c: i32, which: i32, ids: Vec): void {
   let n = ids.len;
   if (sortTmp.cap < n) sortTmp.grow(n);
-  mergeSort(ids.ptr, sortTmp.ptr, 0, n, ascending);
+  sortU32(ids.ptr, sortTmp.ptr, 0, n);
   let off = setArena.len;
   setArena.reserve(n);
   memory.copy(setArena.ptr + (<usize>off << 2), ids.ptr, <usize>n << 2);
@@ -450,8 +451,20 @@ function close(o: i32): void {
   dropOpen(o);
 }
 
-/** One request: its key, time and the ids of its fields. */
+/** One request: its key, time and the ids of its fields (and ep.lastSlow, ep.lastRawHash). */
 export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32): void {
+  let isLate = arrive(t);
+  if (maxLength > 0 && !isLate) {
+    hold(key, kind, t, ip, user, epId, host, status, bytes, dur, attacks);
+  } else {
+    place(key, kind, t, ip, user, epId, host, status, bytes, dur, attacks, -1, ep.lastSlow, ep.lastRawHash);
+  }
+  if (maxLength > 0) release(maxTime - inactivity - allowance);
+  if (++sinceSweep >= 8192) sweep(false);
+}
+
+/** Folds a request into its key's open session, closing that one first when the request starts the next. */
+function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let o = open.get(key);
   if (o >= 0) {
     let r = orec(o);
@@ -462,28 +475,128 @@ export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, 
     } else if (s - t > inactivity) {
       // an earlier session's request, come late: a piece of its own, merged at the end
       let piece = newOpen(key, kind, false);
-      absorb(piece, t, ip, user, epId, host, status, bytes, dur, attacks);
+      absorb(piece, t, ip, user, epId, host, status, bytes, dur, attacks, ua, slow, rawHash);
       close(piece);
-      track(t);
       return;
     }
   } else {
     o = newOpen(key, kind);
   }
-  absorb(o, t, ip, user, epId, host, status, bytes, dur, attacks);
-  track(t);
+  absorb(o, t, ip, user, epId, host, status, bytes, dur, attacks, ua, slow, rawHash);
 }
 
-@inline function track(t: f64): void {
+/** The stream's clock: true when t is behind it by more than the timeout and the allowance (late). */
+@inline function arrive(t: f64): bool {
   if (t > maxTime) maxTime = t;
-  else if (maxTime - t > inactivity + allowance) late++;
-  if (++sinceSweep >= 8192) sweep(false);
+  else if (maxTime - t > inactivity + allowance) {
+    late++;
+    return true;
+  }
+  return false;
+}
+
+// ---- with a maximum session length: requests held, then placed in time order ------------------
+
+// Where a session is cut depends on its start, so on every earlier request of its key: placed in
+// the order read, out-of-order lines would move the cut (SPEC §2 wants the same sessions whatever
+// the order). With a maximum length set, each request is held until the stream's clock is past
+// it by the timeout plus the disorder allowance — the horizon behind which a request counts as
+// late — and the held ones are placed oldest first: the sessions are exact unless requests came
+// late (counted in `late`; they are placed as they come and their pieces merged at the end by
+// src/lib/core/pieces.ts). What is held is the traffic of that window, not the input.
+// A held request, 80 bytes: key u64 @0, t f64 @8, bytes f64 @16, dur f64 @24, raw path hash u64
+// @32, kind @40, ip @44, user @48, endpoint @52, host @56, status @60, attacks @64, agent @68,
+// slow @72, next free @76.
+const HELD: usize = 80;
+const held = new Vec(<i32>HELD, 1024);
+let freeHeld: i32 = -1;
+/** Min-heap of the held requests by (time, arrival): per entry t f64, arrival u32, record u32. */
+const queue = new Vec(16, 1024);
+let arrivals: u32 = 0;
+
+@inline function hrec(i: i32): usize { return held.ptr + <usize>i * HELD; }
+@inline function qat(i: i32): usize { return queue.ptr + (<usize>i << 4); }
+
+@inline function before(a: usize, b: usize): bool {
+  let ta = load<f64>(a), tb = load<f64>(b);
+  return ta < tb || (ta == tb && load<u32>(a, 8) < load<u32>(b, 8));
+}
+
+@inline function swap16(a: usize, b: usize): void {
+  let x = v128.load(a);
+  v128.store(a, v128.load(b));
+  v128.store(b, x);
+}
+
+function hold(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32): void {
+  let i: i32;
+  if (freeHeld >= 0) {
+    i = freeHeld;
+    freeHeld = load<i32>(hrec(i), 76);
+  } else {
+    held.reserve(1);
+    i = held.len++;
+  }
+  let r = hrec(i);
+  store<u64>(r, key);
+  store<f64>(r, t, 8);
+  store<f64>(r, bytes, 16);
+  store<f64>(r, dur, 24);
+  store<u64>(r, ep.lastRawHash, 32);
+  store<i32>(r, kind, 40);
+  store<u32>(r, ip, 44);
+  store<u32>(r, user, 48);
+  store<u32>(r, epId, 52);
+  store<u32>(r, host, 56);
+  store<i32>(r, status, 60);
+  store<u32>(r, attacks, 64);
+  // the agent's bytes are gone by the time the request is placed: its id now
+  store<u32>(r, agentId(), 68);
+  store<u32>(r, ep.lastSlow ? 1 : 0, 72);
+  queue.reserve(1);
+  let k = queue.len++;
+  let e = qat(k);
+  store<f64>(e, t);
+  store<u32>(e, arrivals++, 8);
+  store<u32>(e, <u32>i, 12);
+  while (k > 0) {
+    let parent = (k - 1) >> 1;
+    if (!before(qat(k), qat(parent))) break;
+    swap16(qat(k), qat(parent));
+    k = parent;
+  }
+}
+
+/** Places the held requests older than `horizon`, oldest first. */
+function release(horizon: f64): void {
+  while (queue.len > 0 && load<f64>(qat(0)) < horizon) {
+    let i = <i32>load<u32>(qat(0), 12);
+    // pop: the last entry to the root, sifted down
+    queue.len--;
+    if (queue.len > 0) {
+      v128.store(qat(0), v128.load(qat(queue.len)));
+      let k = 0;
+      while (true) {
+        let l = 2 * k + 1;
+        if (l >= queue.len) break;
+        let m = l + 1 < queue.len && before(qat(l + 1), qat(l)) ? l + 1 : l;
+        if (!before(qat(m), qat(k))) break;
+        swap16(qat(m), qat(k));
+        k = m;
+      }
+    }
+    let r = hrec(i);
+    place(load<u64>(r), load<i32>(r, 40), load<f64>(r, 8), load<u32>(r, 44), load<u32>(r, 48), load<u32>(r, 52), load<u32>(r, 56), load<i32>(r, 60), load<f64>(r, 16), load<f64>(r, 24), load<u32>(r, 64), load<i32>(r, 68), load<u32>(r, 72) != 0, load<u64>(r, 32));
+    store<i32>(r, freeHeld, 76);
+    freeHeld = i;
+  }
 }
 
 /** Closes the sessions the stream's time has left behind (all of them with `all`). */
 export function sweep(all: bool): void {
   sinceSweep = 0;
-  let horizon = maxTime - inactivity - allowance;
+  // held requests are placed up to a timeout behind the clock: a session still open then may get one
+  let horizon = maxTime - inactivity - allowance - (maxLength > 0 ? inactivity : 0);
   let i = 0;
   while (i < oList.len) {
     let o = <i32>oList.u32At(i);
@@ -494,6 +607,7 @@ export function sweep(all: bool): void {
 
 /** The end of the input: every open session becomes a piece (for JS to take and merge). */
 export function finishSessions(): i32 {
+  release(Infinity);
   sweep(true);
   return cStart.len;
 }

@@ -47,8 +47,26 @@ let cachedDayMs: f64 = NaN;
 /** Length of a CLF timestamp body `dd/Mon/yyyy:HH:MM:SS +hhmm`. */
 export const CLF_TIME_LEN: usize = 26;
 
+// Everything but the seconds ("dd/Mon/yyyy:HH:MM:" and " +hhmm") repeats for a minute of lines:
+// the last valid timestamp's bytes, and its time without the seconds.
+const minuteKey = heap.alloc(32);
+let minuteMs: f64 = NaN;
+
 /** Parses `dd/Mon/yyyy:HH:MM:SS +hhmm` at p (caller checked 26 bytes exist); NaN if invalid. */
 export function parseClfTime(p: usize): f64 {
+  if (!isNaN(minuteMs) && i8x16.all_true(i8x16.eq(v128.load(p), v128.load(minuteKey))) && load<u16>(p, 16) == load<u16>(minuteKey, 16) && (load<u64>(p, 18) & ~<u64>0xffff) == (load<u64>(minuteKey, 18) & ~<u64>0xffff)) {
+    let ss = two(p + 18);
+    return ss > 60 ? NaN : minuteMs + <f64>ss * 1000.0;
+  }
+  let t = parseClfTimeFully(p);
+  if (!isNaN(t)) {
+    memory.copy(minuteKey, p, 26);
+    minuteMs = t - <f64>two(p + 18) * 1000.0;
+  }
+  return t;
+}
+
+function parseClfTimeFully(p: usize): f64 {
   let lo = load<u64>(p);
   let hi = load<u32>(p + 8);
   let dayMs: f64;

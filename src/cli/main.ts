@@ -1,4 +1,5 @@
-import { readFile, stat, open } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
 import { sessionAt, sessionJson, endpointJson } from '../lib/core/sessions';
@@ -26,24 +27,30 @@ async function source(path: string): Promise<LogSource> {
 }
 
 /**
- * A file as a stream of READ_SIZE reads, pulled only as fast as the core takes them. A file that
- * grows or shrinks meanwhile (a live log, a rotation) is read up to where its end was met, and
- * the user is told so.
+ * A file as a stream of READ_SIZE reads, pulled only as fast as the core takes them. Read
+ * synchronously: the CLI has nothing else to do meanwhile, and an asynchronous read finishes on a
+ * thread-pool thread that, on a busy machine, waits for a CPU while the main thread idles. A file
+ * that grows or shrinks meanwhile (a live log, a rotation) is read up to where its end was met,
+ * and the user is told so.
  */
 function fileStream(path: string, sizeAtStat: number): ReadableStream<Uint8Array> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let fd: number | undefined;
   let read = 0;
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        handle ??= await open(path);
+      pull(controller) {
+        fd ??= openSync(path, 'r');
         // allocUnsafe: no zeroing, every byte handed on is written by the read
         const buf = Buffer.allocUnsafe(READ_SIZE);
-        const { bytesRead } = await handle.read(buf, 0, READ_SIZE, null);
+        const bytesRead = readSync(fd, buf, 0, READ_SIZE, null);
         read += bytesRead;
         if (bytesRead === 0) {
-          const now = (await handle.stat()).size;
-          await handle.close();
+          const now = fstatSync(fd).size;
+          close();
           if (read !== sizeAtStat || now !== read) {
             process.stderr.write(`sessionlens: warning: ${path} changed while it was read (${sizeAtStat} bytes at the start, ${now} at the end); the result covers the ${read} bytes read\n`);
           }
@@ -52,8 +59,8 @@ function fileStream(path: string, sizeAtStat: number): ReadableStream<Uint8Array
         }
         controller.enqueue(bytesRead === READ_SIZE ? buf : buf.subarray(0, bytesRead));
       },
-      async cancel() {
-        await handle?.close();
+      cancel() {
+        close();
       }
     },
     { highWaterMark: 1 }

@@ -107,6 +107,34 @@ describe('order independence against the brute-force reference', () => {
     expect(coreRows(sessions)).toEqual(sessionizeBy(referenceRequests(text), 30 * MIN, 20 * MIN));
   });
 
+  it('a maximum session length cuts where the sorted times say, whatever the order within the allowance', async () => {
+    // one actor at 0 s, 50 s, 65 s with a 60 s maximum: {0, 50} {65}. Read 0, 65, 50 the cut used
+    // to follow the reading (65 cut first, 50 then joined it): {0} {50, 65}.
+    const line = (s: number) => `10.0.0.1 - - [04/Mar/2024:10:0${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} +0000] "GET /a HTTP/1.1" 200 1 "-" "ua"`;
+    const text = [0, 65, 50].map(line).join('\n');
+    const { sessions, summary } = await ok([memorySource('a.log', text)], { maxSessionMs: 60_000 });
+    expect(summary.late).toBe(0);
+    expect(coreRows(sessions).map((r) => [r.start, r.end, r.requests])).toEqual([
+      [Date.UTC(2024, 2, 4, 10, 0, 0), Date.UTC(2024, 2, 4, 10, 0, 50), 2],
+      [Date.UTC(2024, 2, 4, 10, 1, 5), Date.UTC(2024, 2, 4, 10, 1, 5), 1]
+    ]);
+  });
+
+  it('a maximum session length: shuffled lines and files read in reverse give the sorted log\'s sessions when nothing is late', async () => {
+    const text = generateLog({ lines: 4000, seed: 9 });
+    const expected = sessionizeBy(referenceRequests(text), 30 * MIN, 20 * MIN);
+    const lines = text.trimEnd().split('\n');
+    // an allowance longer than the log: no request is late, whatever the order
+    const opts = { maxSessionMs: 20 * MIN, disorderMs: 10 * 24 * 60 * MIN };
+    const shuffled = await ok([memorySource('a.log', shuffle(lines, 4).join('\n'))], { ...opts, chunkSize: 4096 });
+    expect(shuffled.summary.late).toBe(0);
+    expect(coreRows(shuffled.sessions)).toEqual(expected);
+    const parts = [lines.slice(0, 1500), lines.slice(1500, 2500), lines.slice(2500)].map((p, i) => memorySource(`access.log.${i}`, p.join('\n') + '\n')).reverse();
+    const reversed = await ok(parts, opts);
+    expect(reversed.summary.late).toBe(0);
+    expect(coreRows(reversed.sessions)).toEqual(expected);
+  });
+
   it('holds only the open sessions: four days of log need no more than one', async () => {
     const day = (d: number) => generateLog({ lines: 15_000, seed: 2, start: new Date(Date.UTC(2024, 2, 4 + d)).toISOString() });
     const one = await ok([memorySource('a.log', day(0))], { chunkSize: 1 << 16 });

@@ -21,11 +21,17 @@ const HTTP_ISH = /\b(GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|PROPFIND)\b|
 export type Trial = (spec: FormatSpec, sample: Uint8Array) => number;
 
 function sampleLines(head: Uint8Array, complete: boolean): string[] {
-  // latin1 keeps one char per byte: the structure is ASCII, the rest does not matter here
-  const text = new TextDecoder('latin1').decode(head);
-  const lines = text.split('\n');
-  if (!complete && lines.length > 1) lines.pop();
-  return lines.map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(0, SAMPLE_LINES);
+  // The head may be a whole 8 MiB read: decode a growing prefix until it holds the sample's lines
+  // (the complete lines of a prefix are the first lines of the whole).
+  for (let size = DETECT_BYTES; ; size *= 4) {
+    const whole = size >= head.length;
+    // latin1 keeps one char per byte: the structure is ASCII, the rest does not matter here
+    const text = new TextDecoder('latin1').decode(whole ? head : head.subarray(0, size));
+    const lines = text.split('\n');
+    if (!(complete && whole) && lines.length > 1) lines.pop();
+    const sample = lines.map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(0, SAMPLE_LINES);
+    if (whole || sample.length === SAMPLE_LINES) return sample;
+  }
 }
 
 function jsonRecords(lines: string[]): unknown[] {

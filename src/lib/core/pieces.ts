@@ -126,27 +126,26 @@ export class PieceStore {
    */
   sessions(limits: MergeLimits, tables: CoreTables, sessionsPerEndpoint: Uint32Array): SessionColumns {
     const n = this.#count;
-    const takes = this.#takes;
-    // each piece's take and place in it, and the sort keys laid flat
-    const takeOf = new Uint32Array(n);
-    const at = new Uint32Array(n);
-    const keyLo = new Uint32Array(n), keyHi = new Uint32Array(n);
-    const start = new Float64Array(n), end = new Float64Array(n);
-    for (let t = 0, g = 0; t < takes.length; t++) {
-      const take = takes[t];
-      for (let i = 0; i < take.n; i++, g++) {
-        takeOf[g] = t;
-        at[g] = i;
-        keyLo[g] = take.key[2 * i];
-        keyHi[g] = take.key[2 * i + 1];
-        start[g] = take.start[i];
-        end[g] = take.end[i];
+    /** Column `name` of every piece, in take order (one array; the takes' copies are let go). */
+    const flat = <T extends Float64Array | Uint32Array>(name: ColumnName, Kind: { new (n: number): T }, per = 1): T => {
+      const takes = this.#takes;
+      if (takes.length === 1) return takes[0][name] as T;
+      const out = new Kind(n * per);
+      for (let t = 0, at = 0; t < takes.length; t++) {
+        const src = takes[t][name] as T;
+        out.set(src, at);
+        at += src.length;
       }
-    }
-    // by key, then start (stable: ties keep the order they were closed in)
-    const order = new Uint32Array(n);
-    for (let g = 0; g < n; g++) order[g] = g;
-    order.sort((a, b) => keyHi[a] - keyHi[b] || keyLo[a] - keyLo[b] || start[a] - start[b]);
+      this.#release(name);
+      return out;
+    };
+    const key = flat('key', Uint32Array, 2);
+    const start = flat('start', Float64Array);
+    const end = flat('end', Float64Array);
+    // by key, then start; ties keep the order the pieces were closed in (all sorts here are stable)
+    const keyHi = new Float64Array(n);
+    for (let g = 0; g < n; g++) keyHi[g] = key[2 * g + 1];
+    const order = sortedBy(keyHi, (a, b) => key[2 * a] - key[2 * b] || start[a] - start[b]);
     // groups: runs of one key whose pieces touch or bridge the running end within the timeout
     const groupFrom: number[] = [];
     let cur = -1;
@@ -155,8 +154,8 @@ export class PieceStore {
       const c = order[p];
       const joins =
         cur >= 0 &&
-        keyHi[c] === keyHi[cur] &&
-        keyLo[c] === keyLo[cur] &&
+        key[2 * c] === key[2 * cur] &&
+        key[2 * c + 1] === key[2 * cur + 1] &&
         start[c] - curEnd <= limits.inactivityMs &&
         (limits.maxSessionMs <= 0 || Math.max(end[c], curEnd) - start[cur] <= limits.maxSessionMs);
       if (joins) {
@@ -169,99 +168,98 @@ export class PieceStore {
     }
     const groups = groupFrom.length;
     groupFrom.push(n);
-    const take = (g: number) => takes[takeOf[g]];
     // sessions by start, then id (16 hex digits compare as the (high, low) words do)
-    const rank = new Uint32Array(groups);
-    for (let k = 0; k < groups; k++) rank[k] = k;
-    const idWord = (g: number, w: number) => take(g).id[2 * at[g] + w];
-    rank.sort((x, y) => {
-      const a = order[groupFrom[x]], b = order[groupFrom[y]];
-      return start[a] - start[b] || idWord(a, 1) - idWord(b, 1) || idWord(a, 0) - idWord(b, 0);
-    });
+    const id = flat('id', Uint32Array, 2);
+    const leaderOf = new Uint32Array(groups);
+    for (let k = 0; k < groups; k++) leaderOf[k] = order[groupFrom[k]];
+    const leaderStart = new Float64Array(groups);
+    for (let k = 0; k < groups; k++) leaderStart[k] = start[leaderOf[k]];
+    const rank = sortedBy(leaderStart, (a, b) => id[2 * leaderOf[a] + 1] - id[2 * leaderOf[b] + 1] || id[2 * leaderOf[a]] - id[2 * leaderOf[b]]);
     // session r: pieces order[from[r] .. to[r]), the first its leader
-    const from = new Uint32Array(groups), to = new Uint32Array(groups);
+    const from = new Uint32Array(groups), to = new Uint32Array(groups), lead = new Uint32Array(groups);
     for (let r = 0; r < groups; r++) {
       from[r] = groupFrom[rank[r]];
       to[r] = groupFrom[rank[r] + 1];
+      lead[r] = order[from[r]];
     }
     const ids = new Array<string>(groups), keyHashes = new Array<string>(groups);
-    const words = new Uint32Array(2);
     for (let r = 0; r < groups; r++) {
-      const g = order[from[r]];
-      ids[r] = hexPair(take(g).id, at[g]);
-      words[0] = keyLo[g];
-      words[1] = keyHi[g];
-      keyHashes[r] = hexPair(words, 0);
+      ids[r] = hexPair(id, lead[r]);
+      keyHashes[r] = hexPair(key, lead[r]);
     }
-    detach([keyLo.buffer, keyHi.buffer, rank.buffer]);
-    const release = (...names: (keyof Take)[]) => detach(takes.flatMap((t) => names.map((k) => (t[k] as ArrayBufferView).buffer as ArrayBuffer)));
-    release('key', 'id', 'start', 'end');
+    detach([key.buffer, keyHi.buffer, id.buffer, rank.buffer, leaderOf.buffer, leaderStart.buffer] as ArrayBuffer[]);
 
-    const ips = compact(tables[0]), uas = compact(tables[1]), users = compact(tables[2]), hosts = compact(tables[3]), eps = compact(tables[4]);
+    // Every IP, host and endpoint the core interned came with a request, so is in some session's
+    // set: those tables are kept whole, ids as the core's (no remapping of every set member).
+    // User agents and users are only referred to by some sessions (their first): cut to those.
+    const ips = whole(tables[0]), uas = compact(tables[1]), users = compact(tables[2]), hosts = whole(tables[3]), eps = whole(tables[4]);
     const cols = emptyColumns(0, { ips: ips.out, userAgents: uas.out, users: users.out, hosts: hosts.out, endpoints: eps.out });
     cols.count = groups;
-    /** A column of the sessions from one of the pieces': the first piece's value, or all folded in start order. */
-    const column = <T extends Float64Array | Uint32Array>(Kind: { new (n: number): T }, name: keyof Take, fold?: (acc: number, v: number) => number): T => {
+    /** The leader's value of a column. */
+    const first = (name: ColumnName): Uint32Array => {
+      const src = flat(name, Uint32Array);
+      const col = new Uint32Array(groups);
+      for (let r = 0; r < groups; r++) col[r] = src[lead[r]];
+      detach([src.buffer as ArrayBuffer]);
+      return col;
+    };
+    /** A column folded over the session's pieces: sum, or max. */
+    const fold = <T extends Float64Array | Uint32Array>(name: ColumnName, Kind: { new (n: number): T }, how: 'sum' | 'max'): T => {
+      const src = flat(name, Kind);
       const col = new Kind(groups);
       for (let r = 0; r < groups; r++) {
-        const g = order[from[r]];
-        const src = take(g)[name] as T;
-        let v = src[at[g]];
-        if (fold) {
-          for (let p = from[r] + 1; p < to[r]; p++) {
-            const h = order[p];
-            v = fold(v, (take(h)[name] as T)[at[h]]);
-          }
+        let v = src[lead[r]];
+        for (let p = from[r] + 1; p < to[r]; p++) {
+          const w = src[order[p]];
+          v = how === 'sum' ? v + w : w > v ? w : v;
         }
         col[r] = v;
       }
-      release(name);
+      detach([src.buffer as ArrayBuffer]);
       return col;
     };
-    const sum = (a: number, b: number) => a + b;
-    const max = (a: number, b: number) => (b > a ? b : a);
     /** Columns of `width` counts per piece, added up. */
     const counts = (name: 'status' | 'attacks', width: number): Uint32Array => {
+      const src = flat(name, Uint32Array, width);
       const col = new Uint32Array(groups * width);
       for (let r = 0; r < groups; r++) {
         for (let p = from[r]; p < to[r]; p++) {
           const h = order[p];
-          const src = take(h)[name];
-          for (let c = 0; c < width; c++) col[r * width + c] += src[at[h] * width + c];
+          for (let c = 0; c < width; c++) col[r * width + c] += src[h * width + c];
         }
       }
-      release(name);
+      detach([src.buffer as ArrayBuffer]);
       return col;
     };
 
     cols.id = ids;
     cols.keyHash = keyHashes;
-    cols.keyKind = Uint8Array.from(column(Uint32Array, 'kind'));
+    cols.keyKind = Uint8Array.from(first('kind'));
     cols.start = new Float64Array(groups);
     cols.end = new Float64Array(groups);
     // the last fields follow the latest end; the gaps that bridged pieces count too (as if read in one go)
+    const lastEpOf = flat('lastEp', Uint32Array), gapNOf = flat('gapN', Uint32Array);
+    const gapSumOf = flat('gapSum', Float64Array), gapSqOf = flat('gapSq', Float64Array);
     const lastEp = new Uint32Array(groups);
     const gapN = new Uint32Array(groups), gapSum = new Float64Array(groups), gapSq = new Float64Array(groups);
     for (let r = 0; r < groups; r++) {
-      const g = order[from[r]];
-      const t = take(g), i = at[g];
+      const g = lead[r];
       cols.start[r] = start[g];
       let lastEnd = end[g];
-      let ep = t.lastEp[i];
-      let gn = t.gapN[i], gs = t.gapSum[i], gq = t.gapSq[i];
+      let ep = lastEpOf[g];
+      let gn = gapNOf[g], gs = gapSumOf[g], gq = gapSqOf[g];
       for (let p = from[r] + 1; p < to[r]; p++) {
         const h = order[p];
-        const u = take(h), j = at[h];
         const before = lastEnd;
         if (end[h] >= lastEnd) {
           lastEnd = end[h];
-          ep = u.lastEp[j];
+          ep = lastEpOf[h];
         }
         const bridge = start[h] - before;
         const gap = bridge > 0 ? bridge : 0;
-        gn += u.gapN[j] + (bridge > 0 ? 1 : 0);
-        gs = gs + u.gapSum[j] + gap;
-        gq = gq + u.gapSq[j] + gap * gap;
+        gn += gapNOf[h] + (bridge > 0 ? 1 : 0);
+        gs = gs + gapSumOf[h] + gap;
+        gq = gq + gapSqOf[h] + gap * gap;
       }
       cols.end[r] = lastEnd;
       lastEp[r] = ep;
@@ -269,63 +267,103 @@ export class PieceStore {
       gapSum[r] = gs;
       gapSq[r] = gq;
     }
-    release('lastEp', 'gapN', 'gapSum', 'gapSq');
+    detach([lastEpOf, gapNOf, gapSumOf, gapSqOf, start, end].map((a) => a.buffer as ArrayBuffer));
     cols.gapCount = gapN;
     cols.gapSum = gapSum;
     cols.gapSumSq = gapSq;
-    const user = column(Uint32Array, 'user', (a, b) => (a === 0 ? b : a));
-    cols.requests = column(Uint32Array, 'count', sum);
-    cols.bytes = column(Float64Array, 'bytes', sum);
-    cols.durationSum = column(Float64Array, 'durSum', sum);
-    cols.durationCount = column(Uint32Array, 'durCount', sum);
-    cols.durationMax = column(Float64Array, 'durMax', max);
-    cols.authFailures = column(Uint32Array, 'authFail', sum);
-    cols.notFound = column(Uint32Array, 'notFound', sum);
-    cols.slowRequests = column(Uint32Array, 'slow', sum);
-    cols.errorBurst = column(Uint32Array, 'burst', max);
+    // the first remote user in start order
+    const userOf = flat('user', Uint32Array);
+    const user = new Int32Array(groups);
+    for (let r = 0; r < groups; r++) {
+      let v = 0;
+      for (let p = from[r]; p < to[r] && v === 0; p++) v = userOf[order[p]];
+      user[r] = v > 0 ? users.ref(v - 1) : -1;
+    }
+    detach([userOf.buffer as ArrayBuffer]);
+    cols.user = user;
+    cols.requests = fold('count', Uint32Array, 'sum');
+    cols.bytes = fold('bytes', Float64Array, 'sum');
+    cols.durationSum = fold('durSum', Float64Array, 'sum');
+    cols.durationCount = fold('durCount', Uint32Array, 'sum');
+    cols.durationMax = fold('durMax', Float64Array, 'max');
+    cols.authFailures = fold('authFail', Uint32Array, 'sum');
+    cols.notFound = fold('notFound', Uint32Array, 'sum');
+    cols.slowRequests = fold('slow', Uint32Array, 'sum');
+    cols.errorBurst = fold('burst', Uint32Array, 'max');
     cols.status = counts('status', 6);
     cols.attacks = counts('attacks', 7);
     // table indices last (the tables are cut to what is referred to)
-    const firstIp = column(Uint32Array, 'firstIp');
-    const firstUa = column(Uint32Array, 'firstUa');
-    const firstEp = column(Uint32Array, 'firstEp');
-    cols.ip = firstIp.map((v) => ips.ref(v));
-    cols.userAgent = firstUa.map((v) => uas.ref(v));
-    cols.user = Int32Array.from(user, (v) => (v > 0 ? users.ref(v - 1) : -1));
-    cols.firstEndpoint = firstEp.map((v) => eps.ref(v));
-    cols.lastEndpoint = lastEp.map((v) => eps.ref(v));
-    detach([firstIp, firstUa, firstEp, lastEp, user].map((a) => a.buffer));
+    const firstIp = first('firstIp'), firstUa = first('firstUa'), firstEp = first('firstEp');
+    for (let r = 0; r < groups; r++) firstUa[r] = uas.ref(firstUa[r]);
+    cols.ip = firstIp;
+    cols.userAgent = firstUa;
+    cols.firstEndpoint = firstEp;
+    cols.lastEndpoint = lastEp;
 
     // the distinct IPs, endpoints, hosts and object ids: a piece's own, or the sorted union of the session's
-    const set = (r: number, s: number): Uint32Array => {
-      if (to[r] - from[r] === 1) return setOf(take(order[from[r]]), at[order[from[r]]], s);
-      return union(order.subarray(from[r], to[r]), (g) => setOf(take(g), at[g], s));
-    };
-    const ref = [ips.ref, eps.ref, (v: number) => hosts.ref(v - 1), (v: number) => v];
-    const counted = [cols.distinctIps, cols.distinctEndpoints, cols.distinctHosts, cols.idPaths].map(() => new Uint32Array(groups));
+    const { sets, arena } = this.#flatSets(n);
     const names = ['ipSet', 'endpointSet', 'hostSet', 'idPathSet'] as const;
+    const counted = names.map(() => new Uint32Array(groups));
     for (let s = 0; s < 4; s++) {
       const starts = new Uint32Array(groups + 1);
+      // merged sessions' unions, made once
+      const unions = new Map<number, Uint32Array>();
       let size = 0;
       for (let r = 0; r < groups; r++) {
-        counted[s][r] = set(r, s).length;
-        starts[r + 1] = size += counted[s][r];
+        let len: number;
+        if (to[r] - from[r] === 1) len = sets[8 * lead[r] + 2 * s + 1];
+        else {
+          const u = union(order.subarray(from[r], to[r]), (g) => arena.subarray(sets[8 * g + 2 * s], sets[8 * g + 2 * s] + sets[8 * g + 2 * s + 1]));
+          unions.set(r, u);
+          len = u.length;
+        }
+        counted[s][r] = len;
+        starts[r + 1] = size += len;
       }
       const values = new Uint32Array(size);
       for (let r = 0; r < groups; r++) {
-        const ids = set(r, s);
-        for (let q = 0; q < ids.length; q++) {
-          values[starts[r] + q] = ref[s](ids[q]);
-          if (s === 1) sessionsPerEndpoint[ids[q]]++;
-        }
+        const u = to[r] - from[r] > 1 ? unions.get(r) : undefined;
+        const src = u ?? arena;
+        const off = u ? 0 : sets[8 * lead[r] + 2 * s];
+        // copied by hand: a subarray per session made the garbage collector work hard
+        for (let q = 0, at = starts[r], len = counted[s][r]; q < len; q++) values[at + q] = src[off + q];
       }
+      // hosts are kept as table index + 1 (0: none)
+      if (s === 2) for (let q = 0; q < size; q++) values[q]--;
+      if (s === 1) for (let q = 0; q < size; q++) sessionsPerEndpoint[values[q]]++;
       cols[names[s]] = values;
       cols[`${names[s]}Start`] = starts;
     }
     [cols.distinctIps, cols.distinctEndpoints, cols.distinctHosts, cols.idPaths] = counted;
-    detach([takeOf, at, start, end, order, from, to].map((a) => a.buffer));
+    detach([order, from, to, lead, sets, arena].map((a) => a.buffer as ArrayBuffer));
     this.release();
     return cols;
+  }
+
+  /** Lets the takes' copies of one column go (once it is flattened). */
+  #release(name: ColumnName): void {
+    detach(this.#takes.map((t) => t[name].buffer as ArrayBuffer));
+  }
+
+  /** The pieces' set offsets and lengths (offsets into the one arena returned) and that arena. */
+  #flatSets(n: number): { sets: Uint32Array; arena: Uint32Array } {
+    const takes = this.#takes;
+    if (takes.length === 1) return { sets: takes[0].sets, arena: takes[0].arena };
+    const sets = new Uint32Array(n * 8);
+    const arena = new Uint32Array(takes.reduce((s, t) => s + t.arena.length, 0));
+    for (let t = 0, at = 0, base = 0; t < takes.length; t++) {
+      const src = takes[t].sets;
+      for (let k = 0; k < src.length; k += 2) {
+        sets[at + k] = src[k] + base;
+        sets[at + k + 1] = src[k + 1];
+      }
+      at += src.length;
+      arena.set(takes[t].arena, base);
+      base += takes[t].arena.length;
+    }
+    this.#release('sets');
+    this.#release('arena');
+    return { sets, arena };
   }
 
   /**
@@ -343,10 +381,54 @@ export class PieceStore {
   }
 }
 
-/** Set s of piece i of a take: a sorted list of ids. */
-function setOf(t: Take, i: number, s: number): Uint32Array {
-  const off = t.sets[8 * i + 2 * s];
-  return t.arena.subarray(off, off + t.sets[8 * i + 2 * s + 1]);
+type ColumnName = Exclude<keyof Take, 'n'>;
+
+/**
+ * The indices 0..n-1 sorted by `major`, then by `tie`, then by index. The major key and the index
+ * are packed into one double and sorted natively (no comparator calls: run once per import, a
+ * comparator sort or a radix sort in JS ran mostly unoptimised and dominated the merge); only runs
+ * of equal major keys, short in practice, are sorted by comparator.
+ */
+function sortedBy(major: Float64Array, tie: (a: number, b: number) => number): Uint32Array {
+  const n = major.length;
+  const order = new Uint32Array(n);
+  let min = Infinity, max = -Infinity, integral = true;
+  for (let i = 0; i < n; i++) {
+    const v = major[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (!Number.isInteger(v)) integral = false;
+  }
+  const IDX = 2 ** 21;
+  const byAll = (a: number, b: number) => major[a] - major[b] || tie(a, b) || a - b;
+  // (major - min) * 2^21 + index stays below 2^53, exact in a double
+  if (n === 0 || !integral || n >= IDX || max - min >= 2 ** 32) {
+    order.set(Array.from({ length: n }, (_, i) => i).sort(byAll));
+    return order;
+  }
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = (major[i] - min) * IDX + i;
+  packed.sort();
+  for (let i = 0; i < n; i++) order[i] = packed[i] % IDX;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && major[order[j]] === major[order[i]]) j++;
+    if (j - i > 1) {
+      if (j - i <= 32) {
+        for (let k = i + 1; k < j; k++) {
+          const v = order[k];
+          let m = k - 1;
+          while (m >= i && byAll(order[m], v) > 0) {
+            order[m + 1] = order[m];
+            m--;
+          }
+          order[m + 1] = v;
+        }
+      } else order.set(Array.from(order.subarray(i, j)).sort(byAll), i);
+    }
+    i = j;
+  }
+  return order;
 }
 
 /** The sorted union of some sorted id lists. */
@@ -363,6 +445,11 @@ function union(members: Uint32Array, list: (g: number) => Uint32Array): Uint32Ar
   let out = 0;
   for (let k = 0; k < all.length; k++) if (k === 0 || all[k] !== all[k - 1]) all[out++] = all[k];
   return all.subarray(0, out);
+}
+
+/** A core table whole, decoded. */
+function whole(table: CoreTable): { out: string[] } {
+  return { out: Array.from({ length: table.size }, (_, i) => table.get(i)) };
 }
 
 /** A core table cut to the entries referred to, in order of first reference. */
