@@ -268,3 +268,23 @@ describe('selectSessions on the real core', () => {
     }
   });
 });
+
+describe('radixOrder', () => {
+  it('orders as a comparator sort does, ties by index, on random keys with negatives, zeros and Infinity', async () => {
+    const { radixOrder } = await import('./select');
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (const n of [0, 1, 2, 17, 5000]) {
+      const keys = Float64Array.from({ length: n }, () => {
+        const r = rnd();
+        if (r < 0.05) return Infinity;
+        if (r < 0.1) return 0;
+        if (r < 0.3) return Math.floor(rnd() * 10); // many ties
+        if (r < 0.5) return -rnd() * 1e6;
+        return rnd() * 1e15;
+      });
+      const want = Array.from({ length: n }, (_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+      expect([...radixOrder(Float64Array.from(keys))]).toEqual(want);
+    }
+  });
+});

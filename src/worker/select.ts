@@ -271,10 +271,54 @@ const KEY_OF: Partial<Record<SortKey, KeyFn>> = {
 function sortByKey(cols: SessionColumns, keyFn: KeyFn, desc: boolean): Uint32Array {
   const k = keyFn(cols);
   const sign = desc ? -1 : 1;
-  for (let i = 0; i < k.length; i++) k[i] = Number.isNaN(k[i]) ? Infinity : sign * k[i];
-  const rows = new Uint32Array(cols.count);
-  for (let i = 0; i < rows.length; i++) rows[i] = i;
-  return rows.sort((a, b) => k[a] - k[b] || a - b);
+  // + 0: -0 and 0 are one key (their bits differ)
+  for (let i = 0; i < k.length; i++) k[i] = Number.isNaN(k[i]) ? Infinity : sign * k[i] + 0;
+  return radixOrder(k);
+}
+
+/**
+ * Indices of `keys` in ascending order, ties in index order: a stable LSD radix sort on the keys'
+ * bits made order-preserving, 16 bits a pass (passes where every key has the same digit skipped).
+ * A million rows in a few tens of ms, where a comparator sort takes several hundred.
+ */
+export function radixOrder(keys: Float64Array): Uint32Array {
+  const n = keys.length;
+  const words = new Uint32Array(keys.buffer, keys.byteOffset, n * 2); // little-endian: [low, high]
+  const lo = new Uint32Array(n);
+  const hi = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + 1];
+    const l = words[2 * i];
+    // negative: all bits flipped; positive: the sign bit set
+    if (h & 0x80000000) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+  }
+  let rows = new Uint32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  let next = new Uint32Array(n);
+  const count = new Uint32Array(1 << 16);
+  for (const [word, shift] of [[lo, 0], [lo, 16], [hi, 0], [hi, 16]] as const) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(word[i] >>> shift) & 0xffff]++;
+    if (n === 0 || count[(word[0] >>> shift) & 0xffff] === n) continue; // one digit: nothing moves
+    let sum = 0;
+    for (let d = 0; d < count.length; d++) {
+      const c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (let j = 0; j < n; j++) {
+      const r = rows[j];
+      next[count[(word[r] >>> shift) & 0xffff]++] = r;
+    }
+    [rows, next] = [next, rows];
+  }
+  return rows;
 }
 
 /**
