@@ -1,0 +1,154 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { analyse as coreAnalyse, previewLogs } from '../lib/core/analyse';
+import { listImports, openStore, type Store } from '../lib/storage/store';
+import { core } from '../../tests/helpers/core';
+import { generateLog } from '../../scripts/gen-log.js';
+import type { GroupingSettings, ImportSource, RegroupProgress } from './api';
+import { SessionService, type Analyse } from './service';
+
+// Re-grouping the stored requests (regroup.ts) against the truth: a fresh import, in the same
+// database (same salt, so the same key hashes and ids), of the same log with the new settings.
+
+const MIN = 60_000;
+let n = 0;
+
+function realService(wrap?: (a: Analyse) => Analyse) {
+  const name = `regroup-${++n}`;
+  const base: Analyse = async (sources, opts) => coreAnalyse(await core(), sources, opts);
+  const make = () =>
+    new SessionService({
+      analyse: wrap ? wrap(base) : base,
+      preview: async (sources, opts) => previewLogs(await core(), sources, opts),
+      openStore: (onClose) => openStore(name, onClose)
+    });
+  return { service: make(), make, db: () => openStore(name) };
+}
+
+const file = (text: string, name = 'access.log'): ImportSource => ({ kind: 'file', file: new File([text], name) });
+
+async function mustImport(service: SessionService, text: string, name: string) {
+  const res = await service.importSources([file(text, name)], undefined, undefined, { force: true });
+  if (!res.ok) throw new Error(`import of ${name} failed: ${res.error.message}`);
+  return res.value;
+}
+
+/** Everything shown of the stored data: sessions, endpoints, and the requests of a few sessions. */
+async function shown(service: SessionService) {
+  const sessions = await service.listSessions(0, 1e9);
+  const picks = [0, 1, Math.floor(sessions.rows.length / 2), sessions.rows.length - 1].filter((i) => i >= 0 && i < sessions.rows.length);
+  const requests = [];
+  for (const i of picks) requests.push(await service.sessionRequests(sessions.rows[i].id, 0, 1e9));
+  return { sessions, endpoints: await service.listEndpoints(0, 1e9), requests };
+}
+
+async function freshImport(service: SessionService, settings: GroupingSettings, parts: [string, string][]) {
+  await service.clearData();
+  expect((await service.saveSettings(settings)).ok).toBe(true);
+  for (const [text, name] of parts) await mustImport(service, text, name);
+  return shown(service);
+}
+
+async function blockCount(db: Store) {
+  return (await db.getAllKeys('requestBlocks')).length;
+}
+
+describe('re-grouping the stored requests (real core)', () => {
+  const text = generateLog({ lines: 5000, seed: 7, flavour: 'nginx' });
+  const lines = text.trimEnd().split('\n');
+  const CUT = 2200;
+  const parts: [string, string][] = [
+    [lines.slice(CUT).join('\n') + '\n', 'later.log'],
+    [lines.slice(0, CUT).join('\n') + '\n', 'earlier.log']
+  ];
+
+  const changes: [GroupingSettings, GroupingSettings][] = [
+    [{ keys: 'ip+ua', inactivityMs: 30 * MIN }, { keys: 'ip+ua', inactivityMs: 5 * MIN }],
+    [{ keys: 'ip+ua', inactivityMs: 30 * MIN }, { keys: 'ip', inactivityMs: 30 * MIN }],
+    [{ keys: 'ip', inactivityMs: 10 * MIN }, { keys: 'ip+ua', inactivityMs: 45 * MIN }],
+    [{ keys: 'ip+ua', inactivityMs: 30 * MIN }, { keys: 'user,ip', inactivityMs: 20 * MIN }]
+  ];
+  for (const [before, after] of changes) {
+    it(`${before.keys} ${before.inactivityMs / MIN} min → ${after.keys} ${after.inactivityMs / MIN} min gives what a fresh import gives`, async () => {
+      const { service, make } = realService();
+      expect((await service.saveSettings(before)).ok).toBe(true);
+      for (const [t, name] of parts) await mustImport(service, t, name);
+      const ledgerBefore = await listImports(await openStore(`regroup-${n}`));
+      const progress: RegroupProgress[] = [];
+      const res = await service.saveSettings(after, (p) => progress.push(p));
+      if (!res.ok) throw new Error(res.error.message);
+      expect(res.value.regrouped).toMatchObject({ requests: lines.length, missing: 0 });
+      expect(progress.at(-1)).toMatchObject({ phase: 'writing', done: lines.length, total: lines.length, imports: 2 });
+      expect(await service.getSettings()).toEqual(after);
+      const regrouped = await shown(service);
+      expect(await shown(make()), 'after a reload').toEqual(regrouped);
+      // the ledger keeps its files and figures (under new ids)
+      const ledgerAfter = await listImports(await openStore(`regroup-${n}`));
+      expect(ledgerAfter.map(({ id, ...r }) => (void id, r))).toEqual(ledgerBefore.map(({ id, ...r }) => (void id, r)));
+
+      const fresh = await freshImport(service, after, parts);
+      expect(regrouped.sessions.total).toBe(fresh.sessions.total);
+      // A user agent the log wrote escaped (nginx's \x22) is hashed from its text: the key differs
+      // from the core's, the grouping does not (one actor's text is one text), and it is counted.
+      const escaped = (ua: string) => !/^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(ua);
+      const needsUa = after.keys.includes('ip+ua') && before.keys !== after.keys;
+      const approx = needsUa ? fresh.sessions.rows.filter((r) => escaped(r.userAgent)) : [];
+      expect(res.value.regrouped!.approximate).toBe(approx.reduce((s, r) => s + r.requests, 0));
+      const strip = (rows: typeof fresh.sessions.rows) =>
+        rows.map((r) => (needsUa && escaped(r.userAgent) ? { ...r, id: '', keyHash: '' } : r)).sort((a, b) => a.start - b.start || a.ip.localeCompare(b.ip) || a.userAgent.localeCompare(b.userAgent));
+      expect(strip(regrouped.sessions.rows)).toEqual(strip(fresh.sessions.rows));
+      if (approx.length === 0) expect(regrouped.sessions.rows).toEqual(fresh.sessions.rows);
+      expect(regrouped.endpoints).toEqual(fresh.endpoints);
+      expect(regrouped.requests).toEqual(fresh.requests);
+    });
+  }
+
+  it('a cookie whose values were not stored cannot be used: refused, with the files to import again, nothing changed', async () => {
+    const { service, db } = realService();
+    await mustImport(service, parts[1][0], 'earlier.log');
+    const before = await shown(service);
+    const check = await service.checkSettings({ keys: 'cookie:sid,ip+ua', inactivityMs: 30 * MIN });
+    expect(check).toEqual({ ok: true, value: { possible: false, unknownKeys: ['cookie:sid'], files: ['earlier.log'], reason: expect.stringContaining('cookie:sid') } });
+    const res = await service.saveSettings({ keys: 'cookie:sid,ip+ua', inactivityMs: 30 * MIN });
+    expect(res.ok).toBe(false);
+    if (res.ok) return;
+    expect(res.error.file).toBe('earlier.log');
+    expect(res.error.message).toMatch(/cookie:sid.*import the files again/s);
+    expect(await shown(service)).toEqual(before);
+    expect(await service.getSettings()).toEqual({ keys: 'ip+ua', inactivityMs: 30 * MIN });
+    expect((await service.checkSettings({ keys: 'ip', inactivityMs: 30 * MIN })).ok && (await service.checkSettings({ keys: 'ip', inactivityMs: 30 * MIN }))).toMatchObject({ value: { possible: true } });
+    void db;
+  });
+
+  it('cancelled midway, or failing in the core, it leaves the stored data and settings exactly as before', async () => {
+    let calls = 0;
+    let fail = false;
+    const { service, db } = realService((a) => async (sources, opts) => {
+      calls++;
+      if (fail) return { ok: false, error: { kind: 'read-failed', file: 'x', message: 'boom' } };
+      return a(sources, opts);
+    });
+    for (const [t, name] of parts) await mustImport(service, t, name);
+    const before = await shown(service);
+    const blocks = await blockCount(await db());
+    const ledger = await listImports(await db());
+    // cancelled when the second import is being read
+    const run = service.saveSettings({ keys: 'ip', inactivityMs: 30 * MIN }, (p) => {
+      if (p.importIndex === 1) void service.cancelRegroup();
+    });
+    const res = await run;
+    expect(res).toMatchObject({ ok: false, error: { kind: 'cancelled' } });
+    expect(calls).toBeGreaterThan(2);
+    expect(await shown(service)).toEqual(before);
+    expect(await blockCount(await db())).toBe(blocks);
+    expect(await listImports(await db())).toEqual(ledger);
+    expect(await service.getSettings()).toEqual({ keys: 'ip+ua', inactivityMs: 30 * MIN });
+
+    fail = true;
+    const failed = await service.saveSettings({ keys: 'ip', inactivityMs: 30 * MIN });
+    expect(failed).toMatchObject({ ok: false, error: { kind: 'read-failed' } });
+    expect(await shown(service)).toEqual(before);
+    expect(await blockCount(await db())).toBe(blocks);
+    expect(await listImports(await db())).toEqual(ledger);
+  });
+});
