@@ -152,3 +152,54 @@ describe('re-grouping the stored requests (real core)', () => {
     expect(await listImports(await db())).toEqual(ledger);
   });
 });
+
+describe('re-grouping with a cookie key (only its hash stored)', () => {
+  // JSON lines; a third of the visitors carry a session cookie, some a remote user.
+  const lines: string[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const v = i % 37;
+    const t = Date.UTC(2024, 2, 4) + i * 20_000 + (v % 5) * 1000;
+    const o: Record<string, unknown> = {
+      msec: (t / 1000).toFixed(3),
+      remote_addr: `10.0.${v % 7}.${v % 11}`,
+      request: `GET /api/items/${i % 50}?page=${i % 3} HTTP/1.1`,
+      status: i % 13 === 0 ? 404 : 200,
+      body_bytes_sent: 100 + i,
+      request_time: ((i % 9) / 100).toFixed(3),
+      http_user_agent: `agent-${v % 4}`
+    };
+    if (v % 3 === 0) o.http_cookie = `theme=dark; sid=s${v}-${Math.floor(i / 400)}`;
+    if (v % 4 === 1) o.remote_user = `user${v % 2}`;
+    lines.push(JSON.stringify(o));
+  }
+  const text = lines.join('\n') + '\n';
+  const changes: [string, string][] = [
+    ['cookie:sid,ip+ua', 'cookie:sid,ip'],
+    ['cookie:sid,ip+ua', 'user,cookie:sid,ip+ua'],
+    ['cookie:sid,ip', 'ip+ua']
+  ];
+  for (const [before, after] of changes) {
+    it(`${before} → ${after} gives what a fresh import gives`, async () => {
+      const { service } = realService();
+      expect((await service.saveSettings({ keys: before, inactivityMs: 30 * MIN })).ok).toBe(true);
+      await mustImport(service, text, 'app.json');
+      expect((await service.checkSettings({ keys: after, inactivityMs: 10 * MIN })).ok).toBe(true);
+      const res = await service.saveSettings({ keys: after, inactivityMs: 10 * MIN });
+      if (!res.ok) throw new Error(res.error.message);
+      expect(res.value.regrouped).toMatchObject({ approximate: 0, missing: 0, requests: lines.length });
+      const regrouped = await shown(service);
+      const fresh = await freshImport(service, { keys: after, inactivityMs: 10 * MIN }, [[text, 'app.json']]);
+      expect(regrouped.sessions.rows.filter((r) => r.key === 'cookie').length).toBe(after.includes('cookie') ? fresh.sessions.rows.filter((r) => r.key === 'cookie').length : 0);
+      expect(regrouped.sessions.rows).toEqual(fresh.sessions.rows);
+      expect(regrouped.requests).toEqual(fresh.requests);
+    });
+  }
+
+  it('a cookie after ip+ua never decided: its values are unknown', async () => {
+    const { service } = realService();
+    expect((await service.saveSettings({ keys: 'ip+ua,cookie:sid', inactivityMs: 30 * MIN })).ok).toBe(true);
+    await mustImport(service, text, 'app.json');
+    const check = await service.checkSettings({ keys: 'cookie:sid,ip+ua', inactivityMs: 30 * MIN });
+    expect(check).toMatchObject({ ok: true, value: { possible: false, unknownKeys: ['cookie:sid'], files: ['app.json'] } });
+  });
+});

@@ -28,7 +28,7 @@ import {
 import type { RegroupCheck, RegroupProgress, RegroupReport } from './api';
 import { planCommit, type Plan } from './commit';
 import { regroupKeys, type RegroupKeys } from './regroup-keys';
-import { GIVEN_KEYS, REPLAY_MAPPING, replaySources } from './replay';
+import { GIVEN_KEYS, durationUnitOf, replayMapping, replaySources } from './replay';
 import type { Analyse } from './service';
 
 /** Whether the stored sessions can be grouped again with `next`, and if not why and what to re-import. */
@@ -85,8 +85,6 @@ export async function regroup(deps: RegroupDeps, current: GroupingSettings, next
   const checked = await checkRegroup(db, current, next, deps.salt);
   if (!checked.possible || !checked.keys?.ok) throw new NotPossible(checked);
   const keyOf = checked.keys.keyOf;
-  const spec = jsonMappingSpec(REPLAY_MAPPING);
-  if (typeof spec === 'string') throw new Error(spec);
   const imports = (await listImports(db)).filter((r) => r.status === 'complete' && r.id !== undefined);
   const staged: number[] = [];
   const swaps: { from: number; to: number }[] = [];
@@ -107,7 +105,7 @@ export async function regroup(deps: RegroupDeps, current: GroupingSettings, next
     let merged: SessionColumns | null = null;
     for (const [n, rec] of imports.entries()) {
       progress('reading', n, true);
-      const sessions = await replayImport(deps, next, rec, spec, (r) => {
+      const sessions = await replayImport(deps, next, rec, (r) => {
         const k = keyOf(r);
         if (k.approximate) approximate++;
         return k;
@@ -144,19 +142,21 @@ async function replayImport(
   deps: RegroupDeps,
   next: GroupingSettings,
   rec: ImportRecord,
-  spec: Exclude<ReturnType<typeof jsonMappingSpec>, string>,
   keyOf: Parameters<typeof replaySources>[3]['keyOf'],
   onRows: (n: number) => void,
   staged: number[]
 ): Promise<SessionColumns> {
   const { db, signal } = deps;
+  const unit = durationUnitOf(rec.format);
+  const spec = jsonMappingSpec(replayMapping(unit));
+  if (typeof spec === 'string') throw new Error(spec);
   // files that turn out to have no stored rows (retention dropped them) are left out and retried
   const skip = new Set<number>();
   for (;;) {
     const id = await beginImport(db, rec.files, rec.forced === true);
     staged.push(id);
     const included = rec.files.map((_, i) => i).filter((i) => !skip.has(i));
-    const all = replaySources(db, rec.id!, rec.files.map((f, i) => `replay:${i}:${f.name}`), { keyOf, onRows, signal });
+    const all = replaySources(db, rec.id!, rec.files.map((f, i) => `replay:${i}:${f.name}`), { keyOf, unit, onRows, signal });
     const sources = included.map((i) => all[i]);
     let writing: Promise<void> | undefined;
     let rowsSeen = 0;

@@ -14,8 +14,21 @@ import type { NewKey, StoredRequest } from './regroup-keys';
 export const GIVEN_HEADER = 'x-sessionlens-key';
 export const GIVEN_KEYS: GroupingKey[] = [{ kind: 'given', name: GIVEN_HEADER }];
 
+/**
+ * The unit an import's log wrote durations in, guessed from its format's name: the core reads
+ * "0.010" s as 10.000000000000002 ms and "10" ms as 10, and the stored float32 keeps neither
+ * difference, so the replay writes the digits in the log's own unit to get the same figures.
+ */
+export type DurationUnit = 's' | 'ms' | 'us' | 'ns';
+export function durationUnitOf(format: string): DurationUnit {
+  if (format === 'w3c' || format === 'json:envoy') return 'ms';
+  if (format === 'json:traefik') return 'ns';
+  if (/^apache:.*%D/.test(format)) return 'us';
+  return 's';
+}
+
 /** The replay's fields, as a JSON mapping (formats/json.ts jsonMappingSpec). */
-export const REPLAY_MAPPING = [
+export const replayMapping = (unit: DurationUnit) => [
   'time_epoch=t',
   'ip=a',
   'user=u',
@@ -24,7 +37,7 @@ export const REPLAY_MAPPING = [
   'uri=q',
   'status=s',
   'bytes=b',
-  'duration_ms=d',
+  `duration_${unit}=d`,
   'user_agent=ua',
   'referer=r',
   `header:${GIVEN_HEADER}=k`
@@ -43,6 +56,7 @@ interface Group {
 /** What replaying tells its caller as it goes. */
 export interface ReplayTap {
   keyOf(r: StoredRequest): NewKey;
+  unit: DurationUnit;
   /** Rows written so far grew by n. */
   onRows(n: number): void;
   signal?: AbortSignal;
@@ -131,22 +145,41 @@ function textOf(b: RequestColumns): BlockText {
   };
 }
 
-/** A float32 duration as the shortest decimal that reads back to it (logs write a few digits). */
+const SHIFT: Record<DurationUnit, number> = { s: -3, ms: 0, us: 3, ns: 6 };
+
+/** A decimal string's point moved `k` places (k < 0: divided by 10^-k), without float arithmetic. */
+export function shiftDecimal(s: string, k: number): string {
+  if (k === 0 || /e/i.test(s)) return k === 0 ? s : String(Number(s) * 10 ** k);
+  const [int, frac = ''] = s.split('.');
+  const digits = int + frac;
+  let point = int.length + k;
+  let d = digits;
+  if (point <= 0) {
+    d = '0'.repeat(1 - point) + d;
+    point = 1;
+  } else if (point > d.length) d = d + '0'.repeat(point - d.length);
+  const whole = d.slice(0, point).replace(/^0+(?=\d)/, '');
+  const rest = d.slice(point).replace(/0+$/, '');
+  return rest ? `${whole}.${rest}` : whole;
+}
+
+/** A float32 duration (ms) as the shortest decimal that reads back to it, in the log's unit. */
 const durations = new Map<number, string>();
-function durationText(ms: number): string {
+function durationText(ms: number, unit: DurationUnit): string {
   let s = durations.get(ms);
-  if (s !== undefined) return s;
-  for (let p = 1; p <= 9; p++) {
-    s = String(Number(ms.toPrecision(p)));
-    if (Math.fround(Number(s)) === ms) break;
+  if (s === undefined) {
+    for (let p = 1; p <= 9; p++) {
+      s = String(Number(ms.toPrecision(p)));
+      if (Math.fround(Number(s)) === ms) break;
+    }
+    if (durations.size > 100_000) durations.clear();
+    durations.set(ms, s!);
   }
-  if (durations.size > 100_000) durations.clear();
-  durations.set(ms, s!);
-  return s!;
+  return shiftDecimal(s!, SHIFT[unit]);
 }
 
 /** One request as a replay line. */
-function lineOf(b: RequestColumns, t: BlockText, i: number, key: NewKey): string {
+function lineOf(b: RequestColumns, t: BlockText, i: number, key: NewKey, unit: DurationUnit): string {
   const parts = [`{"t":${b.time[i]}`];
   const ip = t.ipText[b.ip[i]];
   if (ip !== '') parts.push(`"a":${t.ip[b.ip[i]]}`);
@@ -157,7 +190,7 @@ function lineOf(b: RequestColumns, t: BlockText, i: number, key: NewKey): string
   parts.push(`"q":${JSON.stringify(targetAt(b, i))}`);
   if (b.status[i] !== 0) parts.push(`"s":${b.status[i]}`);
   if (b.bytes[i] > 0) parts.push(`"b":${b.bytes[i]}`);
-  if (!Number.isNaN(b.duration[i])) parts.push(`"d":${durationText(b.duration[i])}`);
+  if (!Number.isNaN(b.duration[i])) parts.push(`"d":${durationText(b.duration[i], unit)}`);
   if (t.uaText[b.userAgent[i]] !== '') parts.push(`"ua":${t.ua[b.userAgent[i]]}`);
   const ref = referrerAt(b, i);
   if (ref !== '') parts.push(`"r":${JSON.stringify(ref)}`);
@@ -215,7 +248,7 @@ export function replaySources(db: Store, importId: number, files: string[], tap:
                 userAgent: t.uaText[b.userAgent[i]],
                 user: u === 0 ? '' : t.userText[u - 1]
               });
-              out.push(lineOf(b, t, i, key), '\n');
+              out.push(lineOf(b, t, i, key, tap.unit), '\n');
             }
             tap.onRows(k - from);
             ctrl.enqueue(enc.encode(out.join('')));
