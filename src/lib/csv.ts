@@ -3,6 +3,7 @@
 // cell gets a leading apostrophe (shown as text, not evaluated); every cell is quoted when it needs to
 // be (RFC 4180).
 import type { RequestRow } from '../worker/api';
+import { displayIp } from './privacy';
 
 const FORMULA = /^[=+\-@\t\r]/;
 
@@ -20,8 +21,11 @@ export function csvLine(cells: (string | number | null | undefined)[]): string {
 
 export const REQUEST_COLUMNS = ['time', 'method', 'target', 'endpoint', 'status', 'bytes', 'duration_ms', 'ip', 'user_agent', 'referrer', 'host', 'user', 'attacks', 'file', 'line'];
 
-/** A session's requests as CSV: a header line, then one line per request (CRLF, as RFC 4180). */
-export function requestsCsv(rows: RequestRow[]): string {
+/**
+ * A session's requests as CSV: a header line, then one line per request (CRLF, as RFC 4180). With
+ * `maskIps` (privacy mode) the addresses are written as the page shows them (privacy.ts).
+ */
+export function requestsCsv(rows: RequestRow[], { maskIps = false } = {}): string {
   const lines = [csvLine(REQUEST_COLUMNS)];
   for (const r of rows) {
     lines.push(
@@ -33,7 +37,7 @@ export function requestsCsv(rows: RequestRow[]): string {
         r.status,
         r.bytes,
         r.durationMs,
-        r.ip,
+        displayIp(r.ip, maskIps),
         r.userAgent,
         r.referrer,
         r.host,
