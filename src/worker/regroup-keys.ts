@@ -11,6 +11,9 @@ import { KEY_KINDS } from '../lib/core/types';
 /** Kinds whose values are not stored: only their hash, where one decided. */
 const OPAQUE = new Set(['cookie', 'header', 'jwt', 'query']);
 
+/** Hashes of texts kept per kind of value (IPs; user agents and users): about 100 bytes each. */
+const MAX_CACHED = 200_000;
+
 const KIND_ID = (k: GroupingKey['kind']) => KEY_KINDS.indexOf(k as (typeof KEY_KINDS)[number]);
 
 /** What is known of one stored request. */
@@ -71,7 +74,11 @@ export function regroupKeys(oldKeys: GroupingKey[], newKeys: GroupingKey[], salt
   const textHashes = new Map<string, bigint>();
   const hashOf = (cache: Map<string, bigint>, text: string) => {
     let h = cache.get(text);
-    if (h === undefined) cache.set(text, (h = hashText(text, salt)));
+    if (h === undefined) {
+      // bounded: a big log's distinct user agents would otherwise all stay
+      if (cache.size >= MAX_CACHED) cache.clear();
+      cache.set(text, (h = hashText(text, salt)));
+    }
     return h;
   };
   const ipUaId = KIND_ID('ip+ua');

@@ -415,7 +415,7 @@ export class AppState {
     this.#stopListening ??= listenForChanges(own, () => {
       void this.#remote()
         .refresh()
-        .then(() => this.refresh());
+        .then(() => Promise.all([this.refresh(), this.#followSettings()]));
     });
   }
 
@@ -751,6 +751,18 @@ export class AppState {
       this.#settingsError = `Could not read the settings: ${messageOf(err)}`;
     } finally {
       this.#settingsLoaded = true;
+    }
+  }
+
+  /** Another tab may have changed the grouping (and re-grouped): take it, keeping a form being edited. */
+  async #followSettings(): Promise<void> {
+    try {
+      const s = await this.#remote().getSettings();
+      if (sameGrouping(s, this.#settings)) return;
+      if (this.groupingChanged) this.#settings = s;
+      else this.#setSettings(s);
+    } catch {
+      // the next change or a reload reads them again
     }
   }
 
