@@ -34,7 +34,9 @@ export const replayMapping = (unit: DurationUnit) => [
   'user=u',
   'host=h',
   'method=m',
-  'uri=q',
+  // as a path (split at '?' by the core), not a URI: a URI's absolute form ("http://host/p") would be
+  // cut to its path, which the combined format's own reading does not do
+  'path=q',
   'status=s',
   'bytes=b',
   `duration_${unit}=d`,
@@ -130,8 +132,13 @@ interface BlockText {
   host: string[];
 }
 
+/**
+ * A JSON string of the text. A lone "-" is written escaped: the JSON reader takes "-" for "not
+ * logged", while a combined log's "-" user agent is a value (kept, and hashed, as the text "-").
+ */
+const q = (s: string) => (s === '-' ? '"\\u002d"' : JSON.stringify(s));
+
 function textOf(b: RequestColumns): BlockText {
-  const q = (s: string) => JSON.stringify(s);
   const d = b.dict;
   return {
     method: d.endpoints.map((e) => q(e.slice(0, Math.max(0, e.indexOf(' '))))),
