@@ -4,7 +4,7 @@
 // by file and line, with blank lines where the log had lines that made no request, so the line
 // numbers stay the evidence's — and the key each request gets under the new keys given per line
 // (assembly/keys.ts KeyKind.Given). Blocks are read from the store one small group at a time.
-import { keyHashAt, referrerAt, targetAt, type RequestColumns } from '../lib/core/requests';
+import type { RequestColumns } from '../lib/core/requests';
 import type { LogSource } from '../lib/core/api';
 import type { GroupingKey } from '../lib/core/keys';
 import type { Store } from '../lib/storage/store';
@@ -121,6 +121,8 @@ function sortGroup(blocks: RequestColumns[]): Group {
 
 /** Per block, what its dictionaries give each row: made once per block. */
 interface BlockText {
+  target: (i: number) => string;
+  referrer: (i: number) => string;
   method: string[];
   /** JSON-quoted strings, made once per dictionary entry. */
   ip: string[];
@@ -138,9 +140,33 @@ interface BlockText {
  */
 const q = (s: string) => (s === '-' ? '"\\u002d"' : JSON.stringify(s));
 
+const utf8 = new TextDecoder();
+
+/**
+ * Row i's text of a byte arena (targets, referrers). Mostly ASCII: then the arena is decoded once and
+ * sliced (byte offsets are character offsets), rather than decoded a row at a time.
+ */
+function arenaText(bytes: Uint8Array, ends: Uint32Array): (i: number) => string {
+  let ascii = true;
+  for (let j = 0; j < bytes.length; j++) {
+    if (bytes[j] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii) return (i) => utf8.decode(bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]));
+  const all = utf8.decode(bytes);
+  return (i) => all.slice(i === 0 ? 0 : ends[i - 1], ends[i]);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex32 = (w: number) => HEX[w >>> 24] + HEX[(w >>> 16) & 255] + HEX[(w >>> 8) & 255] + HEX[w & 255];
+
 function textOf(b: RequestColumns): BlockText {
   const d = b.dict;
   return {
+    target: arenaText(b.target, b.targetEnd),
+    referrer: arenaText(b.referrer, b.referrerEnd),
     method: d.endpoints.map((e) => q(e.slice(0, Math.max(0, e.indexOf(' '))))),
     ip: d.ips.map(q),
     ipText: d.ips,
@@ -187,22 +213,20 @@ function durationText(ms: number, unit: DurationUnit): string {
 
 /** One request as a replay line. */
 function lineOf(b: RequestColumns, t: BlockText, i: number, key: NewKey, unit: DurationUnit): string {
-  const parts = [`{"t":${b.time[i]}`];
-  const ip = t.ipText[b.ip[i]];
-  if (ip !== '') parts.push(`"a":${t.ip[b.ip[i]]}`);
-  if (b.user[i] !== 0) parts.push(`"u":${t.user[b.user[i] - 1]}`);
-  if (b.host[i] !== 0) parts.push(`"h":${t.host[b.host[i] - 1]}`);
+  let s = `{"t":${b.time[i]}`;
+  if (t.ipText[b.ip[i]] !== '') s += `,"a":${t.ip[b.ip[i]]}`;
+  if (b.user[i] !== 0) s += `,"u":${t.user[b.user[i] - 1]}`;
+  if (b.host[i] !== 0) s += `,"h":${t.host[b.host[i] - 1]}`;
   const m = t.method[b.endpoint[i]];
-  if (m !== '""') parts.push(`"m":${m}`);
-  parts.push(`"q":${JSON.stringify(targetAt(b, i))}`);
-  if (b.status[i] !== 0) parts.push(`"s":${b.status[i]}`);
-  if (b.bytes[i] > 0) parts.push(`"b":${b.bytes[i]}`);
-  if (!Number.isNaN(b.duration[i])) parts.push(`"d":${durationText(b.duration[i], unit)}`);
-  if (t.uaText[b.userAgent[i]] !== '') parts.push(`"ua":${t.ua[b.userAgent[i]]}`);
-  const ref = referrerAt(b, i);
-  if (ref !== '') parts.push(`"r":${JSON.stringify(ref)}`);
-  parts.push(`"k":"${key.kind}:${key.hash}"}`);
-  return parts.join(',');
+  if (m !== '""') s += `,"m":${m}`;
+  s += `,"q":${JSON.stringify(t.target(i))}`;
+  if (b.status[i] !== 0) s += `,"s":${b.status[i]}`;
+  if (b.bytes[i] > 0) s += `,"b":${b.bytes[i]}`;
+  if (!Number.isNaN(b.duration[i])) s += `,"d":${durationText(b.duration[i], unit)}`;
+  if (t.uaText[b.userAgent[i]] !== '') s += `,"ua":${t.ua[b.userAgent[i]]}`;
+  const ref = t.referrer(i);
+  if (ref !== '') s += `,"r":${JSON.stringify(ref)}`;
+  return `${s},"k":"${key.kind}:${key.hash}"}\n`;
 }
 
 /**
@@ -250,12 +274,12 @@ export function replaySources(db: Store, importId: number, files: string[], tap:
               const u = b.user[i];
               const key = tap.keyOf({
                 keyKind: b.keyKind[i],
-                keyHash: keyHashAt(b, i),
+                keyHash: hex32(b.keyHash[2 * i + 1]) + hex32(b.keyHash[2 * i]),
                 ip: t.ipText[b.ip[i]],
                 userAgent: t.uaText[b.userAgent[i]],
                 user: u === 0 ? '' : t.userText[u - 1]
               });
-              out.push(lineOf(b, t, i, key, tap.unit), '\n');
+              out.push(lineOf(b, t, i, key, tap.unit));
             }
             tap.onRows(k - from);
             ctrl.enqueue(enc.encode(out.join('')));
