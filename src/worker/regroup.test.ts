@@ -242,3 +242,28 @@ describe('re-grouping real logs, against the CLI', () => {
     });
   }
 });
+
+describe('re-grouping what retention left', () => {
+  it("a file of an import whose requests are all gone is left out; the other keeps its name and line numbers", async () => {
+    const day1 = generateLog({ lines: 300, seed: 3, start: '2024-03-05T00:00:00Z' });
+    const day2 = generateLog({ lines: 300, seed: 4, start: '2024-03-09T00:00:00Z' });
+    const { service, db } = realService();
+    const res = await service.importSources([file(day1, 'old.log'), file(day2, 'new.log')]);
+    if (!res.ok) throw new Error(res.error.message);
+    // as if retention had dropped old.log's days while a session kept on: its blocks go, not its sessions
+    const store = await db();
+    for (const key of await store.getAllKeys('requestBlocks')) {
+      const b = await store.get('requestBlocks', key);
+      if (b && b.requests.file.every((f) => f === 0)) await store.delete('requestBlocks', key);
+    }
+    const saved = await service.saveSettings({ keys: 'ip', inactivityMs: 30 * MIN });
+    if (!saved.ok) throw new Error(saved.error.message);
+    expect(saved.value.regrouped).toMatchObject({ requests: 300, missing: 300 });
+    const after = await shown(service);
+    expect(after.sessions.rows.reduce((s, r) => s + r.requests, 0)).toBe(300);
+    for (const page of after.requests) for (const r of page.rows) expect(r.file).toBe('new.log');
+    const fresh = await freshImport(service, { keys: 'ip', inactivityMs: 30 * MIN }, [[day2, 'new.log']]);
+    expect(after.sessions.rows).toEqual(fresh.sessions.rows);
+    expect(after.requests.map((p) => p.rows.map((r) => r.line))).toEqual(fresh.requests.map((p) => p.rows.map((r) => r.line)));
+  });
+});
