@@ -107,11 +107,24 @@ describe('settings: re-grouping the stored requests', () => {
     await applyAndWait(cliSessions(REAL, ['--key', 'user,ip', '--inactivity', '10m']));
     expect(await current()).toBe('user,ip');
 
-    // Cancelled while it runs: the stored sessions and the settings stay as they were.
+    // Cancelled midway: the same log imported again on purpose three times (the same sessions, each
+    // request four times), so the re-grouping reads four imports; cancelled once the first is read
+    // back and staged, the stored sessions and the settings stay as they were.
     const before = cliSessions(REAL, ['--key', 'user,ip', '--inactivity', '10m']);
+    for (let i = 0; i < 3; i++) {
+      await fileInput(page).setInputFiles(REAL);
+      await confirmImport(page);
+      await expect.poll(() => page.locator('[data-testid="import-error"]').getAttribute('data-kind'), { timeout: 30_000 }).toBe('duplicate');
+      await page.locator('[data-testid="import-again"]').click();
+      await page.locator('[data-testid="import-summary"]').waitFor({ state: 'visible', timeout: 90_000 });
+    }
+    await showTab(page, 'sessions');
+    await expect.poll(() => readTotal(page)).toBe(before);
+    await showTab(page, 'settings');
     await page.locator('[data-testid="grouping-minutes"]').fill('45');
     await page.locator('[data-testid="grouping-apply"]').click();
-    await page.locator('[data-testid="regroup-cancel"]').click({ timeout: 30_000 });
+    await expect.poll(() => page.locator('[data-testid="regroup-figures"]').textContent(), { timeout: 60_000, interval: 20 }).toMatch(/\(import [2-4] of 4\)/);
+    await page.locator('[data-testid="regroup-cancel"]').click();
     await expect.poll(() => page.locator('[data-testid="settings-error"]').textContent(), { timeout: 30_000 }).toContain('cancelled');
     expect(await minutes()).toBe('10');
     expect(await current()).toBe('user,ip');

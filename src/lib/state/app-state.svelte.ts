@@ -700,6 +700,8 @@ export class AppState {
     this.#settingsError = null;
     this.#regrouped = null;
     const onProgress = proxy((p: RegroupProgress) => (this.#regroupProgress = p));
+    // shown (and cancellable) at once: the worker's first figures come after it has looked at the ledger
+    if (this.#total > 0 && !clearFirst) this.#regroupProgress = { phase: 'reading', done: 0, total: 0, imports: 0, importIndex: 0 };
     try {
       if (clearFirst) await this.#clear();
       const res = await this.#remote().saveSettings(checked.value, onProgress);
