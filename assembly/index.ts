@@ -24,6 +24,7 @@ import * as ep from './endpoints';
 import * as ses from './sessions';
 import { detect, computedPath } from './detect';
 import * as req from './requests';
+import * as ctx from './context';
 
 /** Lines longer than this are cut and counted (SPEC §1). */
 const MAX_LINE: i32 = 64 * 1024;
@@ -126,6 +127,11 @@ export function setColumns(separator: i32, quoted: bool, minColumns: i32, httpFi
 /** The grouping keys, as keys.ts reads them, at configPtr(). */
 export function setKeys(authorizationLabel: i32): void {
   configureKeys(config, authorizationLabel);
+}
+
+/** The context parameters, as context.ts reads them, at configPtr(); hashed ones use this salt. */
+export function setContext(saltLo: u32, saltHi: u32): void {
+  ctx.configure(config, (<u64>saltHi << 32) | <u64>saltLo);
 }
 
 /** A compiled template program at configPtr(). */

@@ -59,6 +59,8 @@ export function configureKeys(p: usize, authorizationLabel: i32): void {
 // the value found by the extractors below
 let vs: usize = 0;
 let ve: usize = 0;
+/** Whether the value is a JWT claim (decoded, in jwtBuf): JSON-escaped whatever the log's escapes. */
+export let fromJwt = false;
 
 @inline function namedValue(label: i32): bool {
   if (label < 0) return false;
@@ -93,13 +95,13 @@ function pairValue(s: usize, e: usize, name: usize, n: usize, sep: u8): bool {
   return false;
 }
 
-function cookieValue(i: i32): bool {
-  if (namedValue(load<i32>(labelIds + (<usize>i << 2)))) return true;
+function cookieValue(label: i32, name: usize, n: usize): bool {
+  if (namedValue(label)) return true;
   if (!f.has(Slot.Cookie)) return false;
-  return pairValue(f.start(Slot.Cookie), f.end(Slot.Cookie), names + <usize>i * 64, load<u8>(nameLens + <usize>i), 0x3b);
+  return pairValue(f.start(Slot.Cookie), f.end(Slot.Cookie), name, n, 0x3b);
 }
 
-function queryValue(i: i32): bool {
+function queryValue(name: usize, n: usize): bool {
   let s: usize, e: usize;
   if (f.has(Slot.Query)) {
     s = f.start(Slot.Query);
@@ -109,7 +111,7 @@ function queryValue(i: i32): bool {
     s = findByte(f.start(Slot.Uri), e, 0x3f) + 1;
     if (s > e) return false;
   } else return false;
-  return pairValue(s, e, names + <usize>i * 64, load<u8>(nameLens + <usize>i), 0x26);
+  return pairValue(s, e, name, n, 0x26);
 }
 
 // ---- JWT: base64url payload, one top-level claim --------------------------------------------
@@ -186,9 +188,7 @@ function jwtClaim(s: usize, e: usize, name: usize, n: usize): bool {
   return false;
 }
 
-function jwtValue(i: i32): bool {
-  let name = names + <usize>i * 64;
-  let n = <usize>load<u8>(nameLens + <usize>i);
+function jwtValue(label: i32, name: usize, n: usize): bool {
   // "claim\0cookie": the token is in that cookie
   let z = findByte(name, name + n, 0);
   if (z < name + n) {
@@ -197,7 +197,6 @@ function jwtValue(i: i32): bool {
     return jwtClaim(vs, ve, name, z - name);
   }
   // the label names where the token is: a header ("header:authorization") or a cookie
-  let label = load<i32>(labelIds + (<usize>i << 2));
   if (label < 0) label = authLabel;
   if (namedValue(label) && jwtClaim(vs, ve, name, n)) return true;
   if (label != authLabel && namedValue(authLabel) && jwtClaim(vs, ve, name, n)) return true;
@@ -227,6 +226,33 @@ function givenValue(): bool {
   return true;
 }
 
+/**
+ * Finds the value of a cookie, header, JWT claim, query parameter or the user of the current request
+ * (`label`: the named field carrying it, -1 none; `name`, `n`: its name as configureKeys keeps it),
+ * into valueStart/valueEnd. Grouping keys and context parameters (context.ts) read fields alike.
+ */
+export function fieldValue(k: i32, label: i32, name: usize, n: usize): bool {
+  fromJwt = false;
+  switch (k) {
+    case KeyKind.Cookie: return cookieValue(label, name, n);
+    case KeyKind.Header: return namedValue(label);
+    case KeyKind.Jwt: return (fromJwt = jwtValue(label, name, n));
+    case KeyKind.Query: return queryValue(name, n);
+    case KeyKind.User: {
+      if (f.has(Slot.User) && !f.isDash(f.start(Slot.User), f.end(Slot.User))) {
+        vs = f.start(Slot.User);
+        ve = f.end(Slot.User);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The value fieldValue found; a JWT claim's lies in a scratch buffer, JSON-escaped. */
+@inline export function valueStart(): usize { return vs; }
+@inline export function valueEnd(): usize { return ve; }
+
 /** Decides the key of the current request; `hIp` and `hUa` are the salted hashes of its IP and UA. */
 export function decide(hIp: u64, hUa: u64, salt: u64): void {
   for (let i = 0; i < keyCount; i++) {
@@ -237,18 +263,11 @@ export function decide(hIp: u64, hUa: u64, salt: u64): void {
         if (namedValue(load<i32>(labelIds + (<usize>i << 2))) && givenValue()) return;
         break;
       }
-      case KeyKind.Cookie: found = cookieValue(i); break;
-      case KeyKind.Header: found = namedValue(load<i32>(labelIds + (<usize>i << 2))); break;
-      case KeyKind.Jwt: found = jwtValue(i); break;
-      case KeyKind.Query: found = queryValue(i); break;
-      case KeyKind.User: {
-        if (f.has(Slot.User) && !f.isDash(f.start(Slot.User), f.end(Slot.User))) {
-          vs = f.start(Slot.User);
-          ve = f.end(Slot.User);
-          found = true;
-        }
-        break;
-      }
+      case KeyKind.Cookie:
+      case KeyKind.Header:
+      case KeyKind.Jwt:
+      case KeyKind.Query:
+      case KeyKind.User: found = fieldValue(k, load<i32>(labelIds + (<usize>i << 2)), names + <usize>i * 64, load<u8>(nameLens + <usize>i)); break;
       case KeyKind.IpUa: {
         kind = k;
         hash = combine(hIp, hUa);

@@ -3,6 +3,7 @@ import { findByte } from './scan';
 import * as f from './fields';
 import { Slot } from './fields';
 import { unescapeInto, utf8Boundary } from './unescape';
+import * as ctx from './context';
 
 // Every parsed request as packed columns, for the page to store (src/lib/core/requests.ts reads
 // them). Off by default: the CLI and the bench never fill them. JS takes the rows after each
@@ -37,6 +38,7 @@ export function reset(): void {
   time.len = kind.len = hash.len = ip.len = ua.len = user.len = host.len = endpoint.len = 0;
   status.len = bytes.len = duration.len = attacks.len = file.len = line.len = 0;
   target.len = targetEnd.len = referrer.len = referrerEnd.len = 0;
+  ctx.reset();
 }
 
 /** Appends the current request (fields.ts holds its slots and numbers). */
@@ -61,6 +63,7 @@ export function record(k: i32, h: u64, ipId: u32, uaId: u32, userId: u32, hostId
     append(referrer, f.start(Slot.Referer), f.end(Slot.Referer), TEXT_CAP);
   }
   referrerEnd.push<u32>(<u32>referrer.len);
+  if (ctx.count > 0) ctx.record();
 }
 
 /** Path and query as sent: the raw URI when logged (a path slot may be the server's normalised one). */
@@ -115,6 +118,9 @@ export function column(i: i32): usize {
     case 15: return targetEnd.ptr;
     case 16: return referrer.ptr;
     case 17: return referrerEnd.ptr;
+    // context parameters (context.ts): per row and parameter the end of its bytes, and the bytes
+    case 18: return ctx.ends.ptr;
+    case 19: return ctx.text.ptr;
   }
   return 0;
 }

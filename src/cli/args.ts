@@ -1,10 +1,11 @@
 import { formatByName } from '../lib/core/formats/index';
 import type { FormatSpec } from '../lib/core/formats/spec';
 import { parseKeys, type GroupingKey } from '../lib/core/keys';
+import { parseContextFlag, type ContextParam } from '../lib/core/context';
 
 // Command-line arguments of `sessionlens` (SPEC §6), parsed without a library: few flags, stable.
 
-export type Command = 'summary' | 'sessions' | 'endpoints' | 'preview';
+export type Command = 'summary' | 'sessions' | 'endpoints' | 'preview' | 'requests';
 
 export interface CliArgs {
   command: Command;
@@ -17,15 +18,24 @@ export interface CliArgs {
   limit: number;
   keys?: GroupingKey[];
   maxSessionMs?: number;
+  /** requests: the context parameters printed with each request. */
+  context: ContextParam[];
 }
 
-export const USAGE = `usage: sessionlens summary|sessions|endpoints|preview [options] FILE…
+export const USAGE = `usage: sessionlens summary|sessions|endpoints|requests|preview [options] FILE…
   FILE may be - for standard input; .gz files are decompressed; several files are one log.
   summary    one JSON object: files, bytes, lines, blank, requests, malformed, sessions, format
   sessions   NDJSON, one session per line, sorted by start
   endpoints  NDJSON, one endpoint (method + path template) per line, by requests
+  requests   NDJSON, one request per line in reading order, with its context parameters
   preview    NDJSON of the first requests as parsed, every field shown (--limit N, default 20)
 options:
+  --context P1,P2,…  requests: fields printed with each request under "context", each
+                   FIELD[=LABEL][:clear|:hashed] with FIELD cookie:NAME, header:NAME, query:NAME,
+                   jwt:CLAIM (jwt:CLAIM@cookie:NAME, jwt:CLAIM@header:NAME) or user; hashed (the
+                   default) prints a salted hash, never the value: equal values give equal hashes
+                   within one run (the salt is random per run); at most 8. Example:
+                   --context header:x-tenant=Tenant,cookie:role=Role:clear,jwt:sub
   --key K1,K2,…    grouping keys, first non-empty wins: cookie:NAME, header:NAME, jwt:CLAIM
                    (jwt:CLAIM@cookie:NAME for a token in a cookie), query:NAME, user, ip+ua, ip
                    (default ip+ua)
@@ -48,8 +58,8 @@ export function parseDuration(text: string): number | null {
 
 export function parseArgs(argv: string[]): CliArgs | string {
   const [command, ...rest] = argv;
-  if (command !== 'summary' && command !== 'sessions' && command !== 'endpoints' && command !== 'preview') return command ? `unknown command: ${command}` : 'no command given';
-  const args: CliArgs = { command, files: [], inactivityMs: 30 * 60_000, verbose: false, limit: 20 };
+  if (command !== 'summary' && command !== 'sessions' && command !== 'endpoints' && command !== 'preview' && command !== 'requests') return command ? `unknown command: ${command}` : 'no command given';
+  const args: CliArgs = { command, files: [], inactivityMs: 30 * 60_000, verbose: false, limit: 20, context: [] };
   let format: string | undefined;
   let mapping: string | undefined;
   for (let i = 0; i < rest.length; i++) {
@@ -69,6 +79,11 @@ export function parseArgs(argv: string[]): CliArgs | string {
       const keys = parseKeys(value() ?? '');
       if (typeof keys === 'string') return keys;
       args.keys = keys;
+    } else if (a === '--context' || a.startsWith('--context=')) {
+      if (command !== 'requests') return '--context applies to the requests command';
+      const context = parseContextFlag(value() ?? '');
+      if (typeof context === 'string') return `bad --context: ${context}`;
+      args.context = context;
     } else if (a === '--max-session' || a.startsWith('--max-session=')) {
       const ms = parseDuration(value() ?? '');
       if (ms === null) return 'bad --max-session value (examples: 4h, 90m)';

@@ -4,6 +4,8 @@ import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
 import { sessionAt, sessionJson, endpointJson } from '../lib/core/sessions';
 import type { LogSource } from '../lib/core/api';
 import { parseArgs, USAGE } from './args';
+import { requestLines } from './requests';
+import { randomBytes } from 'node:crypto';
 
 // `sessionlens`: the page's core in Node. dist/cli.js sits next to dist/core.wasm.
 
@@ -103,11 +105,30 @@ async function main(argv: string[]): Promise<number> {
     }
     return failed ? 1 : 0;
   }
-  const result = await analyse(module, sources, { inactivityMs: args.inactivityMs, format: args.format, keys: args.keys, maxSessionMs: args.maxSessionMs });
+  // requests: each block printed as it is read (the core keeps one chunk's rows at most)
+  const names = sources.map((s) => s.name);
+  const context = args.context;
+  const salt = randomBytes(8);
+  const onRequests =
+    args.command === 'requests'
+      ? (block: Parameters<typeof requestLines>[0]) => write(requestLines(block, names, context))
+      : undefined;
+  const result = await analyse(module, sources, {
+    inactivityMs: args.inactivityMs,
+    format: args.format,
+    keys: args.keys,
+    maxSessionMs: args.maxSessionMs,
+    onRequests,
+    context,
+    // the CLI has no database salt: a random one per run, so a printed hash cannot be looked up in a
+    // table made beforehand (a fixed, published salt would allow it)
+    contextSalt: [salt.readUInt32LE(0), salt.readUInt32LE(4)]
+  });
   if (!result.ok) {
     process.stderr.write(`sessionlens: ${result.error.message}\n`);
     return 1;
   }
+  if (args.command === 'requests') return 0;
   const { summary, sessions } = result.value;
   if (args.command === 'summary') {
     const { malformedSamples, truncated, ...counts } = summary;

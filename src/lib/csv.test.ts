@@ -18,6 +18,7 @@ const row = (over: Partial<RequestRow>): RequestRow => ({
   attacks: [],
   file: 'access.log',
   line: 1,
+  context: [],
   ...over
 });
 
@@ -51,5 +52,19 @@ describe('CSV export', () => {
     expect(cells[2][REQUEST_COLUMNS.indexOf('user')]).toBe("'@admin");
     expect(cells[2][REQUEST_COLUMNS.indexOf('attacks')]).toBe('xss sqli');
     expect(cells[1][REQUEST_COLUMNS.indexOf('time')]).toBe('2024-01-01T12:00:00.000Z');
+  });
+
+  it('adds a column per context parameter, headed by its label, neutralised like the rest', () => {
+    const context = [
+      { field: 'header:x-tenant', label: 'Tenant', hashed: false },
+      { field: 'cookie:role', label: '=Role', hashed: true }
+    ];
+    const text = requestsCsv([row({ context: ['=1+1', '0123456789abcdef'] }), row({ context: [null, null] }), row({})], context);
+    const cells = parseCsv(text);
+    expect(cells[0]).toEqual([...REQUEST_COLUMNS, 'Tenant', "'=Role"]);
+    expect(cells[1].slice(-2)).toEqual(["'=1+1", '0123456789abcdef']);
+    expect(cells[2].slice(-2)).toEqual(['', '']);
+    // a row read before the parameters existed (no context): empty cells, not a shifted line
+    expect(cells[3]).toHaveLength(REQUEST_COLUMNS.length + 2);
   });
 });

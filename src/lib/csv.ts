@@ -4,6 +4,7 @@
 // be (RFC 4180).
 import type { RequestRow } from '../worker/api';
 import { displayIp } from './privacy';
+import type { ContextParam } from './core/context';
 
 const FORMULA = /^[=+\-@\t\r]/;
 
@@ -22,11 +23,13 @@ export function csvLine(cells: (string | number | null | undefined)[]): string {
 export const REQUEST_COLUMNS = ['time', 'method', 'target', 'endpoint', 'status', 'bytes', 'duration_ms', 'ip', 'user_agent', 'referrer', 'host', 'user', 'attacks', 'file', 'line'];
 
 /**
- * A session's requests as CSV: a header line, then one line per request (CRLF, as RFC 4180). With
- * `maskIps` (privacy mode) the addresses are written as the page shows them (privacy.ts).
+ * A session's requests as CSV: a header line, then one line per request (CRLF, as RFC 4180). The
+ * context parameters (RequestPage.context) follow the fixed columns, headed by their labels; a hashed
+ * one holds its hash. With `maskIps` (privacy mode) the addresses are written as the page shows them
+ * (privacy.ts).
  */
-export function requestsCsv(rows: RequestRow[], { maskIps = false } = {}): string {
-  const lines = [csvLine(REQUEST_COLUMNS)];
+export function requestsCsv(rows: RequestRow[], context: readonly ContextParam[] = [], { maskIps = false } = {}): string {
+  const lines = [csvLine([...REQUEST_COLUMNS, ...context.map((p) => p.label)])];
   for (const r of rows) {
     lines.push(
       csvLine([
@@ -44,7 +47,8 @@ export function requestsCsv(rows: RequestRow[], { maskIps = false } = {}): strin
         r.user,
         r.attacks.join(' '),
         r.file,
-        r.line
+        r.line,
+        ...context.map((_, j) => r.context?.[j] ?? null)
       ])
     );
   }

@@ -3,19 +3,44 @@
 
 /**
  * A text search: case-insensitive, "contains", `*` matching any run of characters
- * ("/api/*\/orders" finds "GET /api/v2/orders/{int}"). Null for an empty pattern (no condition).
+ * ("/api/*\/orders" finds "GET /api/v2/orders/{int}"); in double quotes, the whole text must match,
+ * case and all (`"/api/users/{int}"` is that path and no longer one). Null for an empty pattern (no condition).
  */
 export function wildcard(pattern: string): RegExp | null {
-  const p = pattern.trim();
-  if (p === '' || /^\*+$/.test(p)) return null;
+  let p = pattern.trim();
+  // "…" in double quotes: the whole text, not a part of it (a link to one endpoint, say)
+  const whole = p.length > 2 && p.startsWith('"') && p.endsWith('"');
+  if (whole) p = p.slice(1, -1);
+  if (p === '' || (!whole && /^\*+$/.test(p))) return null;
   const body = p
     .split('*')
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
-  return new RegExp(body, 'i');
+  return whole ? new RegExp(`^(?:${body})$`) : new RegExp(body, 'i');
 }
 
 /** An address as bytes: 4 for IPv4, 16 for IPv6 (IPv4-mapped IPv6 read as IPv4). Null when not one. */
+/** A dotted-quad IPv4 address as an unsigned 32-bit integer, or -1 when `s` is not exactly one. */
+export function ipv4Int(s: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else return -1;
+  }
+  return dots === 3 && digits > 0 ? value * 256 + part : -1;
+}
+
 export function ipBytes(text: string): Uint8Array | null {
   const s = text.trim().toLowerCase().replace(/^\[|\]$/g, '');
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
@@ -67,7 +92,21 @@ export function ipMatcher(text: string): IpMatcher | null {
   const addr = ipBytes(slash >= 0 ? s.slice(0, slash) : s);
   const bits = slash >= 0 ? Number(s.slice(slash + 1)) : addr ? addr.length * 8 : NaN;
   if (addr && Number.isInteger(bits) && bits >= 0 && bits <= addr.length * 8 && (slash < 0 || /^\d+$/.test(s.slice(slash + 1)))) {
+    if (addr.length === 4) {
+      // IPv4, the common case, on a million addresses: read as an integer, no string or array made
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      const net = (((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) & mask) >>> 0;
+      return (ip) => {
+        let v = ipv4Int(ip);
+        if (v < 0 && ip.includes(':')) {
+          const b = ipBytes(ip); // an IPv4-mapped IPv6 address is its IPv4 one
+          if (b?.length === 4) v = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+        }
+        return v >= 0 && ((v & mask) >>> 0) === net;
+      };
+    }
     return (ip) => {
+      if (!ip.includes(':')) return false; // IPv4 never matches an IPv6 block
       const b = ipBytes(ip);
       if (!b || b.length !== addr.length) return false;
       const whole = bits >> 3;

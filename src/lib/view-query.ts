@@ -2,7 +2,9 @@
 // a copied link reopens the same view and back/forward restore the previous one. Pure: the page
 // writes and reads the URL; this only translates.
 import type { SessionFilter, SessionSort } from '../worker/api';
+import { ENDPOINT_PARAMS, cleanEndpointQuery, endpointQueryFromParams, setEndpointParams, type EndpointQuery } from './endpoint-query';
 import { SORT_KEYS, TIME_PRESETS, type SortKey } from './filters';
+import { cleanOnly } from './request-only';
 
 /** The page's views (SPEC §5), one shown at a time; 'sessions' is the plain page. */
 export const TABS = ['sessions', 'endpoints', 'overview', 'settings'] as const;
@@ -15,6 +17,10 @@ export interface View {
   tab?: Tab;
   /** The id of the session whose detail is open (absent: none). */
   session?: string;
+  /** Which of the open session's requests are shown (request-only.ts; absent: all). */
+  only?: string;
+  /** The endpoints view's filter and sort (absent: none, by requests); `ep…` parameters. */
+  endpoints?: EndpointQuery;
 }
 
 export const DEFAULT_SORT: SessionSort = 'start';
@@ -24,7 +30,7 @@ const TEXT_PARAMS = ['attack', 'label', 'endpoint', 'method', 'ip', 'user', 'hos
 type TextField = (typeof TEXT_PARAMS)[number];
 
 /** Every parameter this module owns; any other (e.g. `store=none`) is left as it is. */
-export const VIEW_PARAMS = [...TEXT_PARAMS, 'from', 'to', 'last', 'min-requests', 'min-risk', 'sort', 'tab', 'session'];
+export const VIEW_PARAMS = [...TEXT_PARAMS, 'from', 'to', 'last', 'min-requests', 'min-risk', 'sort', 'tab', 'session', 'only', ...ENDPOINT_PARAMS];
 
 /** The filter with empty, odd or out-of-range conditions dropped: plain data, fields in a fixed order. */
 export function cleanFilter(f: SessionFilter): SessionFilter {
@@ -95,6 +101,10 @@ export function viewFromQuery(search: string | URLSearchParams): View {
   if (tab !== 'sessions') view.tab = tab;
   const session = cleanSessionId(q.get('session'));
   if (session) view.session = session;
+  const only = session ? cleanOnly(q.get('only')) : undefined;
+  if (only) view.only = only;
+  const endpoints = endpointQueryFromParams(q);
+  if (Object.keys(endpoints).length) view.endpoints = endpoints;
   return view;
 }
 
@@ -131,6 +141,10 @@ export function queryOfView(view: View, base: string | URLSearchParams = ''): st
   if (tab !== 'sessions') q.set('tab', tab);
   const session = cleanSessionId(view.session);
   if (session) q.set('session', session);
+  const only = session ? cleanOnly(view.only) : undefined;
+  if (only) q.set('only', only);
+  const endpoints = cleanEndpointQuery(view.endpoints);
+  if (Object.keys(endpoints).length) setEndpointParams(q, endpoints);
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -140,7 +154,7 @@ export function withView(base: string, query: string): string {
   return queryOfView(viewFromQuery(query), base);
 }
 
-/** Same filter, sort, tab and open session? */
+/** Same filter, sort, tab, open session and endpoint query? */
 export function sameView(a: View, b: View): boolean {
   return queryOfView(a) === queryOfView(b);
 }

@@ -3,11 +3,17 @@ import type { FilePreview } from '../lib/core/analyse';
 import type { AttackType, EndpointStats, InputError, Label, LabelName, ParsedRequest, Progress, Result, RiskPart, Session, Summary } from '../lib/core/types';
 import type { SortKey } from '../lib/filters';
 import type { GroupingSettings } from '../lib/grouping';
+import type { ContextParam } from '../lib/core/context';
 import type { ImportRecord, Retention } from '../lib/storage/store';
+import type { EndpointQuery, EndpointSort } from '../lib/endpoint-query';
 import type { Pruned } from './commit';
+import type { ActorSessions, Distribution, Distributions, SessionProfile, Share, Timeline } from './session-profile';
+import type { ActorIp, LatencyFigures, Overview, SessionBrief } from './overview';
 import type { StorageMode } from './storage-mode';
 
 export type { StorageMode };
+export type { ActorSessions, Distribution, Distributions, Share, Timeline };
+export type { ActorIp, EndpointQuery, EndpointSort, LatencyFigures, Overview, SessionBrief };
 export type { AttackType, EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, Label, LabelName, ParsedRequest, Progress, Pruned, Result, Retention, RiskPart, Session, Summary };
 
 /** Whether the stored sessions can be grouped again with some settings (`checkSettings`). */
@@ -151,7 +157,9 @@ export type EndpointRow = Omit<EndpointStats, 'sketch'>;
 export interface EndpointPage {
   /** Endpoints stored in total. */
   total: number;
-  /** The requested rows, by requests (most first; ties by endpoint). */
+  /** Endpoints that pass the query (all stored when there is none). */
+  matched: number;
+  /** The requested rows, in the query's order (default: by requests, most first; ties by endpoint). */
   rows: EndpointRow[];
 }
 
@@ -176,6 +184,11 @@ export interface RequestRow {
   /** The file it was read from and its line: the evidence's address. */
   file: string;
   line: number;
+  /**
+   * Its value of each of RequestPage.context, in that order: the value (clear), the salted hash's
+   * 16 hex digits (hashed), or null when the request had none or was imported without that parameter.
+   */
+  context: (string | null)[];
 }
 
 /** Which of a session's requests to list. Empty or absent conditions are none. */
@@ -190,6 +203,12 @@ export interface RequestFilter {
   statuses?: number[];
   /** Only endpoints with a placeholder ({int}, {uuid}, …): requests for an object id. */
   idsOnly?: boolean;
+  /** From this client address. */
+  ip?: string;
+  /** With this method ("POST"). */
+  method?: string;
+  /** With this attack type (a name of ATTACK_TYPES; another name matches nothing). */
+  attack?: string;
 }
 
 export interface RequestPage {
@@ -203,6 +222,13 @@ export interface RequestPage {
    * or its earliest days pruned by retention.
    */
   partial: boolean;
+  /** The context parameters in force, a column each (RequestRow.context). */
+  context: ContextParam[];
+}
+
+/** A session's distributions and timeline (session-profile.ts), and where it is among its actor's sessions. */
+export interface SessionDetailData extends SessionProfile {
+  actor: ActorSessions;
 }
 
 export interface WorkerApi {
@@ -235,8 +261,18 @@ export interface WorkerApi {
    */
   listSessions(offset: number, limit: number, filter?: SessionFilter, sort?: SessionSort): Promise<SessionPage>;
   sessionTotal(): Promise<number>;
-  /** Stored endpoint statistics `offset .. offset+limit`, by requests. */
-  listEndpoints(offset: number, limit: number): Promise<EndpointPage>;
+  /**
+   * Rows `offset .. offset+limit` of the stored endpoints that pass `query` (text search with `*`
+   * wildcards or a `"…"` whole path, method, status class, attacked only, least requests), in its
+   * sort (default: by requests, most first). Sorts are computed once per stored data and kept.
+   */
+  listEndpoints(offset: number, limit: number, query?: EndpointQuery): Promise<EndpointPage>;
+  /**
+   * The overview's figures (sessions and requests over time, status mix, top actors, attacks,
+   * latency), over the sessions overlapping the filter's time window (`from`, `to`, `last`; its
+   * other conditions are not applied), or all data. Kept per stored data and window.
+   */
+  overview(filter?: SessionFilter): Promise<Overview>;
   /** The import ledger, oldest first (counts and file names only). */
   listImports(): Promise<ImportRecord[]>;
   /** The grouping settings the next imports use (and the stored sessions were made with). */
@@ -254,6 +290,13 @@ export interface WorkerApi {
   checkSettings(settings: GroupingSettings): Promise<Result<RegroupCheck>>;
   /** Stops a running re-grouping: the stored data stays as it was. */
   cancelRegroup(): Promise<void>;
+  /** The context parameters the next imports keep with each request (SPEC §5 Settings). */
+  getContext(): Promise<ContextParam[]>;
+  /**
+   * Checks and stores the context parameters (`checkContext`): never refused for stored data, as they
+   * change no session; requests imported before keep the parameters of their own import.
+   */
+  saveContext(params: ContextParam[]): Promise<Result<ContextParam[]>>;
   /** Empties the ledger, the sessions and the endpoint statistics (salt and settings stay). */
   clearData(): Promise<void>;
   /**
@@ -270,6 +313,11 @@ export interface WorkerApi {
    * unknown id gives an empty page.
    */
   sessionRequests(sessionId: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage>;
+  /**
+   * What a stored session's detail draws: the distributions of its stored requests, their timeline,
+   * and its actor's other sessions (previous and next by start). Null for an unknown id.
+   */
+  sessionProfile(sessionId: string): Promise<SessionDetailData | null>;
   /** Where data is kept: the browser's IndexedDB, or this worker's memory (nothing outlives the tab). */
   storageMode(): Promise<StorageMode>;
   getRetention(): Promise<Retention>;

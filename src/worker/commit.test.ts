@@ -8,6 +8,7 @@ import { DEFAULT_GROUPING } from '../lib/grouping';
 import { computeOrders } from '../lib/storage/orders';
 import { beginImport, commitImport, loadHeld, openStore, pruneBefore, type Stored } from '../lib/storage/store';
 import { makeColumns, makeSummary } from '../test-data/factories/sessions';
+import { emptyTraffic } from '../lib/core/traffic';
 import { PART_SESSIONS, planCommit } from './commit';
 
 const DAY0 = dayOf(Date.UTC(2024, 0, 1));
@@ -108,5 +109,25 @@ describe('planCommit', () => {
     ]);
     expect(fresh.requests.length).toBe(0);
     expect(rows(before)).toEqual(rows(oneDay(12, DAY0 - 1, 'e')));
+  });
+
+  it('adds the import’s requests per minute to its days, and leaves a day stored without them without', () => {
+    const traffic = (n: number) => {
+      const t = emptyTraffic();
+      t[1] = n;
+      return t;
+    };
+    const s: Stored = {
+      ...stored(),
+      endpointDays: new Map([
+        [DAY0, []],
+        [DAY0 + 1, []]
+      ]),
+      traffic: new Map([[DAY0, traffic(3)]])
+    };
+    const fresh = { sessions: oneDay(1, DAY0 + 2), endpointDays: new Map([DAY0, DAY0 + 1, DAY0 + 2].map((d) => [d, new Map()])), traffic: new Map([DAY0, DAY0 + 1, DAY0 + 2].map((d) => [d, traffic(2)])) };
+    const plan = planCommit(s, fresh, 0);
+    const byDay = new Map(plan.endpointDays.map((d) => [d.day, d.traffic?.[1]]));
+    expect([byDay.get(DAY0), byDay.get(DAY0 + 1), byDay.get(DAY0 + 2)]).toEqual([5, undefined, 2]);
   });
 });

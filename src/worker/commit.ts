@@ -5,6 +5,7 @@
 // blocks in their place (when nobody else holds them), and the held table is put back together
 // from those blocks, not read back from the store.
 import { endpointList, type EndpointDraft } from '../lib/core/request-rows';
+import { sumTraffic, type DayTraffic } from '../lib/core/traffic';
 import { mergeSessions, finishEndpoints, sumEndpoints } from '../lib/core/merge';
 import { scoreRows, scoreSessions, type Scores } from '../lib/core/labels';
 import { compactTables, concatSessions, cutSessions, dayOf } from '../lib/core/session-rows';
@@ -17,6 +18,8 @@ import type { CommitPlan, EndpointDay, Retention, Stored } from '../lib/storage/
 export interface Fresh {
   sessions: SessionColumns;
   endpointDays: Map<number, Map<string, EndpointDraft>>;
+  /** Its requests per minute by status class, by day (absent: not counted). */
+  traffic?: Map<number, DayTraffic>;
 }
 
 /** Days dropped by a commit or a prune, for the user: which, and how much went with them. */
@@ -66,8 +69,12 @@ export function planCommit(stored: Stored, fresh: Fresh, nowMs: number): Plan {
   // endpoint statistics of the days the import touched, added to what those days had
   const touched: EndpointDay[] = [];
   for (const [day, drafts] of fresh.endpointDays) {
-    const before = stored.endpointDays.get(day) ?? [];
-    touched.push({ day, stats: sumEndpoints([before, endpointList(drafts)]) });
+    const before = stored.endpointDays.get(day);
+    const stats = sumEndpoints([before ?? [], endpointList(drafts)]);
+    // a day stored without its traffic stays without: a part of it would read as the whole
+    const add = fresh.traffic?.get(day);
+    const had = stored.traffic?.get(day);
+    touched.push(add && (had || !before) ? { day, stats, traffic: sumTraffic(had, add) } : { day, stats });
   }
   const dayOfRow = new Float64Array(merged.count);
   for (let i = 0; i < merged.count; i++) dayOfRow[i] = dayOf(merged.end[i]);

@@ -198,6 +198,25 @@ describe('re-grouping with a cookie key (only its hash stored)', () => {
     });
   }
 
+  it('the context parameters kept with each request stay with it, hashed ones too', async () => {
+    const { service } = realService();
+    const context = [
+      { field: 'cookie:theme', label: 'Theme', hashed: false },
+      { field: 'cookie:sid', label: 'Sid', hashed: true }
+    ];
+    expect((await service.saveContext(context)).ok).toBe(true);
+    await mustImport(service, text, 'app.json');
+    const res = await service.saveSettings({ keys: 'ip', inactivityMs: 10 * MIN });
+    if (!res.ok) throw new Error(res.error.message);
+    const regrouped = await shown(service);
+    const values = regrouped.requests.flatMap((p) => p.rows.map((r) => r.context));
+    expect(values.some((v) => v?.[0] === 'dark')).toBe(true);
+    expect(values.some((v) => typeof v?.[1] === 'string' && /^[0-9a-f]{16}$/.test(v[1]))).toBe(true);
+    const fresh = await freshImport(service, { keys: 'ip', inactivityMs: 10 * MIN }, [[text, 'app.json']]);
+    expect(regrouped.sessions.rows).toEqual(fresh.sessions.rows);
+    expect(regrouped.requests).toEqual(fresh.requests);
+  });
+
   it('a cookie after ip+ua never decided: its values are unknown', async () => {
     const { service } = realService();
     expect((await service.saveSettings({ keys: 'ip+ua,cookie:sid', inactivityMs: 30 * MIN })).ok).toBe(true);

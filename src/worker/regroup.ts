@@ -28,6 +28,7 @@ import {
 import type { RegroupCheck, RegroupProgress, RegroupReport } from './api';
 import { planCommit, type Plan } from './commit';
 import { regroupKeys, type RegroupKeys } from './regroup-keys';
+import { ContextCarry } from './carry-context';
 import { GIVEN_KEYS, durationUnitOf, replayMapping, replaySources } from './replay';
 import type { Analyse } from './service';
 
@@ -156,13 +157,15 @@ async function replayImport(
     const id = await beginImport(db, rec.files, rec.forced === true);
     staged.push(id);
     const included = rec.files.map((_, i) => i).filter((i) => !skip.has(i));
-    const all = replaySources(db, rec.id!, rec.files.map((f, i) => `replay:${i}:${f.name}`), { keyOf, unit, onRows, signal });
+    const carry = new ContextCarry();
+    const all = replaySources(db, rec.id!, rec.files.map((f, i) => `replay:${i}:${f.name}`), { keyOf, unit, onRows, signal, onRow: (b, i) => carry.fed(b, i) });
     const sources = included.map((i) => all[i]);
     let writing: Promise<void> | undefined;
     let rowsSeen = 0;
     const onRequests = async (block: RequestColumns) => {
       // back to the import's own file numbers
       for (let i = 0; i < block.count; i++) block.file[i] = included[block.file[i]] ?? block.file[i];
+      carry.carry(block);
       rowsSeen += block.count;
       const parts = splitRequestsByDay(block);
       if (writing) await writing;

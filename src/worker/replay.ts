@@ -61,6 +61,8 @@ export interface ReplayTap {
   unit: DurationUnit;
   /** Rows written so far grew by n. */
   onRows(n: number): void;
+  /** Each row as it is written (for what the replay does not carry: context.ts columns). */
+  onRow?(block: RequestColumns, row: number): void;
   signal?: AbortSignal;
 }
 
@@ -280,6 +282,7 @@ export function replaySources(db: Store, importId: number, files: string[], tap:
                 user: u === 0 ? '' : t.userText[u - 1]
               });
               out.push(lineOf(b, t, i, key, tap.unit));
+              tap.onRow?.(b, i);
             }
             tap.onRows(k - from);
             ctrl.enqueue(enc.encode(out.join('')));

@@ -63,7 +63,7 @@ export function checkFilter(filter: SessionFilter | undefined, cols: SessionColu
   const method = text(filter?.method).toUpperCase();
   const endpoints =
     endpointRe || method
-      ? table(cols.endpoints, (e) => (!method || e.slice(0, e.indexOf(' ')).toUpperCase() === method) && (!endpointRe || endpointRe.test(e)))
+      ? table(cols.endpoints, (e) => (!method || e.slice(0, e.indexOf(' ')).toUpperCase() === method) && (!endpointRe || matchesTemplate(endpointRe, e)))
       : null;
   const ip = ipMatcher(text(filter?.ip));
   const userRe = wildcard(text(filter?.user));
@@ -82,6 +82,11 @@ export function checkFilter(filter: SessionFilter | undefined, cols: SessionColu
     status: parseStatus(text(filter?.status)),
     id: text(filter?.id).toLowerCase()
   };
+}
+
+/** A pattern matches "METHOD /path" or the path alone (so that a whole-text `"/path"` can match). */
+export function matchesTemplate(re: RegExp, endpoint: string): boolean {
+  return re.test(endpoint) || re.test(endpoint.slice(endpoint.indexOf(' ') + 1));
 }
 
 function finite(v: unknown): number | null {

@@ -464,7 +464,7 @@ describe('SessionService: grouping settings, salt and merging', () => {
     await service.clearData();
     expect(await service.sessionTotal()).toBe(0);
     expect(await service.listSessions(0, 10)).toEqual({ total: 0, matched: 0, rows: [] });
-    expect(await service.listEndpoints(0, 10)).toEqual({ total: 0, rows: [] });
+    expect(await service.listEndpoints(0, 10)).toEqual({ total: 0, matched: 0, rows: [] });
     expect(await service.listImports()).toEqual([]);
     expect(await snapshot(await db())).toEqual(EMPTY);
     expect(await getSalt(await db()), 'the salt stays').toBe(salt);

@@ -6,8 +6,10 @@ import type { FilePreview } from '../lib/core/analyse';
 import type { EngineOptions } from '../lib/core/engine';
 import { formatByName, type FormatSpec } from '../lib/core/formats/index';
 import { parseKeys } from '../lib/core/keys';
+import { checkContext, columnName, type ContextParam } from '../lib/core/context';
 import { addEndpointStats, splitRequestsByDay, type EndpointDraft } from '../lib/core/request-rows';
 import { releaseRequests, type RequestColumns } from '../lib/core/requests';
+import { addTraffic, type DayTraffic } from '../lib/core/traffic';
 import { dayOf } from '../lib/core/session-rows';
 import { sessionAt } from '../lib/core/sessions';
 import type { EndpointStats, InputError, Progress, Result, Session, SessionColumns, Summary } from '../lib/core/types';
@@ -24,13 +26,16 @@ import {
   DataChanged,
   discardImport,
   discardPending,
+  fillTraffic,
   getRetention,
+  getContext,
   getSalt,
   getSettings,
   listImports,
   loadHeld,
   pruneBefore,
   putOrders,
+  putContext,
   putRetention,
   putSettings,
   saltWords,
@@ -47,6 +52,9 @@ import type {
   RegroupProgress,
   SavedSettings,
   EndpointPage,
+  EndpointQuery,
+  EndpointRow,
+  Overview,
   FormatChoice,
   ImportOptions,
   ImportReport,
@@ -54,6 +62,7 @@ import type {
   MaintenanceReport,
   RequestFilter,
   RequestPage,
+  SessionDetailData,
   SessionFilter,
   SessionPage,
   SessionSort,
@@ -62,9 +71,13 @@ import type {
 import { cutoffDay, heldEndpoints, heldOf, isoDay, newestEnd, planCommit, type Pruned } from './commit';
 import { fail, isFileChanged, isQuotaError, messageOf } from './errors';
 import { localQueue, type ChangeMessage, type Lock } from './locks';
-import { selectSessions, selectionKey } from './select';
+import { checkFilter, selectSessions, selectionKey } from './select';
+import { selectEndpoints } from './endpoint-select';
+import { computeOverview } from './overview';
+import { cleanEndpointQuery } from '../lib/endpoint-query';
 import type { StorageMode } from './storage-mode';
 import { filterRequests, gatherRequests, requestRow, type Gathered } from './session-requests';
+import { actorSessions, profileOf } from './session-profile';
 import { openSources } from './sources';
 import { NotPossible, checkRegroup, regroup } from './regroup';
 
@@ -141,6 +154,10 @@ export class SessionService implements WorkerApi {
   #selection: Selection | undefined;
   /** Session id → row of the held table, made on first use. */
   #rowOf: { sessions: SessionColumns; map: Map<string, number> } | undefined;
+  /** The endpoints view's last query, for its next page (it follows the held list). */
+  #endpointSelection: { list: EndpointStats[]; key: string; rows: Uint32Array } | undefined;
+  /** The last overview, for the same held data and window. */
+  #overview: { held: HeldData; key: string; value: Overview } | undefined;
   /** The last session whose requests were gathered (paging through them reads the store once). */
   #gathered: { sessions: SessionColumns; id: string; requests: Promise<Gathered> } | undefined;
 
@@ -200,7 +217,10 @@ export class SessionService implements WorkerApi {
       const db = await this.#store();
       const discarded = await discardPending(db);
       const pruned = await this.#prune(db);
-      if (discarded > 0 && !pruned) this.#changed();
+      // days stored before their requests per minute were counted: counted once, for the overview
+      const filled = await fillTraffic(db).catch(() => 0);
+      if (filled > 0) this.#held = undefined;
+      if ((discarded > 0 || filled > 0) && !pruned) this.#changed();
       return { discarded, pruned };
     });
   }
@@ -236,24 +256,40 @@ export class SessionService implements WorkerApi {
   }
 
   async sessionRequests(sessionId: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage> {
+    const context = await getContext(await this.#store());
+    const found = await this.#gather(sessionId);
+    if (!found) return { total: 0, matched: 0, rows: [], partial: false, context };
+    const { session, g } = found;
+    const picked = filterRequests(g, filter);
+    const [from, to] = range(offset, limit, picked.length);
+    const names = new Map((await listImports(await this.#store())).map((r) => [r.id, r.files.map((f) => f.name)]));
+    const files = (id: number) => names.get(id) ?? [];
+    const columns = context.map(columnName);
+    const rows = picked.slice(from, to).map((k) => requestRow(g, k, files, columns));
+    const total = g.order.length / 2;
+    return { total, matched: picked.length, rows, partial: total < session.requests, context };
+  }
+
+  async sessionProfile(sessionId: string): Promise<SessionDetailData | null> {
+    const found = await this.#gather(sessionId);
+    if (!found) return null;
+    // A session of 100,000 requests is a 1.4 MB timeline: cloned, not worth a transfer list here.
+    return { ...profileOf(found.g), actor: actorSessions(found.sessions, found.row) };
+  }
+
+  /** A stored session and its requests, gathered once and kept while the same session is asked about. */
+  async #gather(sessionId: string): Promise<{ sessions: SessionColumns; row: number; session: Session; g: Gathered } | null> {
     const held = await this.#load();
     const sessions = held.sessions;
     const row = sessions ? this.#row(sessions, String(sessionId)) : undefined;
-    if (!sessions || row === undefined) return { total: 0, matched: 0, rows: [], partial: false };
+    if (!sessions || row === undefined) return null;
     const session = sessionAt(sessions, row);
     if (this.#gathered?.sessions !== sessions || this.#gathered.id !== session.id) {
       const db = await this.#store();
       this.#gathered = { sessions, id: session.id, requests: gatherRequests(db, session, held.complete) };
       this.#gathered.requests.catch(() => (this.#gathered = undefined));
     }
-    const g = await this.#gathered.requests;
-    const picked = filterRequests(g, filter);
-    const [from, to] = range(offset, limit, picked.length);
-    const names = new Map((await listImports(await this.#store())).map((r) => [r.id, r.files.map((f) => f.name)]));
-    const files = (id: number) => names.get(id) ?? [];
-    const rows = picked.slice(from, to).map((k) => requestRow(g, k, files));
-    const total = g.order.length / 2;
-    return { total, matched: picked.length, rows, partial: total < session.requests };
+    return { sessions, row, session, g: await this.#gathered.requests };
   }
 
   #row(sessions: SessionColumns, id: string): number | undefined {
@@ -269,10 +305,32 @@ export class SessionService implements WorkerApi {
     return (await this.#load()).sessions?.count ?? 0;
   }
 
-  async listEndpoints(offset: number, limit: number): Promise<EndpointPage> {
+  async listEndpoints(offset: number, limit: number, query?: EndpointQuery): Promise<EndpointPage> {
     const { endpoints } = await this.#load();
-    const [from, to] = range(offset, limit, endpoints.length);
-    return { total: endpoints.length, rows: endpoints.slice(from, to).map(({ sketch, ...row }) => (void sketch, row)) };
+    const key = JSON.stringify(cleanEndpointQuery(query));
+    if (this.#endpointSelection?.list !== endpoints || this.#endpointSelection.key !== key) {
+      this.#endpointSelection = { list: endpoints, key, rows: selectEndpoints(endpoints, query) };
+    }
+    const picked = this.#endpointSelection.rows;
+    const [from, to] = range(offset, limit, picked.length);
+    const rows: EndpointRow[] = [];
+    for (let k = from; k < to; k++) {
+      const { sketch, ...row } = endpoints[picked[k]];
+      void sketch;
+      rows.push(row);
+    }
+    return { total: endpoints.length, matched: picked.length, rows };
+  }
+
+  async overview(filter?: SessionFilter): Promise<Overview> {
+    const held = await this.#load();
+    const f = checkFilter(filter, held.sessions ?? undefined);
+    const key = `${f.from},${f.to}`;
+    const cached = this.#overview;
+    if (cached && cached.held === held && cached.key === key) return cached.value;
+    const value = computeOverview(held.sessions, held.endpointDays, { from: f.from, to: f.to });
+    this.#overview = { held, key, value };
+    return value;
   }
 
   async listImports(): Promise<ImportRecord[]> {
@@ -350,6 +408,20 @@ export class SessionService implements WorkerApi {
     for (const ctrl of this.#regroups) ctrl.abort();
   }
 
+  async getContext(): Promise<ContextParam[]> {
+    return getContext(await this.#store());
+  }
+
+  saveContext(next: ContextParam[]): Promise<Result<ContextParam[]>> {
+    return this.#lock(async () => {
+      const checked = checkContext(Array.isArray(next) ? next : []);
+      if (!checked.ok) return fail('bad-format', '', checked.error);
+      // no #changed(): no stored data changed, other tabs need not list again
+      await putContext(await this.#store(), checked.value);
+      return { ok: true, value: checked.value };
+    });
+  }
+
   async getRetention(): Promise<Retention> {
     return getRetention(await this.#store());
   }
@@ -398,7 +470,7 @@ export class SessionService implements WorkerApi {
     try {
       db = await this.#store();
       await discardPending(db);
-      const [settings, salt, ledger] = await Promise.all([getSettings(db), getSalt(db), listImports(db)]);
+      const [settings, salt, ledger, context] = await Promise.all([getSettings(db), getSalt(db), listImports(db), getContext(db)]);
       const keys = parseKeys(settings.keys);
       if (typeof keys === 'string') return fail('bad-format', label, `The stored grouping keys cannot be used: ${keys}. Change them in the settings.`);
 
@@ -428,6 +500,7 @@ export class SessionService implements WorkerApi {
 
       // Requests are written as they come, one write in flight while the next chunk is parsed.
       const days = new Map<number, Map<string, EndpointDraft>>();
+      const traffic = new Map<number, DayTraffic>();
       let writing: Promise<void> | undefined;
       const stage = db;
       const id = importId;
@@ -438,6 +511,7 @@ export class SessionService implements WorkerApi {
           if (!m) days.set(day, (m = new Map()));
           addEndpointStats(m, requests);
         }
+        addTraffic(traffic, block);
         if (writing) await writing;
         writing = putRequestBlocksGuarded(stage, id, parts);
         // put() has copied them: their memory goes back now rather than at the next full GC
@@ -447,6 +521,7 @@ export class SessionService implements WorkerApi {
       const res = await this.#deps.analyse(opened.value, {
         format: spec.value,
         keys,
+        context,
         inactivityMs: settings.inactivityMs,
         salt: saltWords(salt),
         signal: ctrl.signal,
@@ -479,7 +554,7 @@ export class SessionService implements WorkerApi {
       const plan = (stored: Stored) => {
         // Another tab changed the settings since the analysis began: its sessions would not merge.
         if (!sameGrouping(stored.settings, settings)) throw new SettingsChanged();
-        return planCommit(stored, { sessions, endpointDays: days }, now());
+        return planCommit(stored, { sessions, endpointDays: days, traffic }, now());
       };
       // the held table, when loaded, is what is stored: the commit need not read it again
       const { plan: done, generation } = await commitImport(db, importId, { files, summary, ms }, plan, this.#heldNow());

@@ -2,7 +2,7 @@
 // time lies in [start, end], gathered from the request blocks of its days. Blocks are read one at a
 // time and only the session's rows are kept, so a long day never sits in memory whole.
 import { pickRequests } from '../lib/core/request-rows';
-import { keyHashAt, referrerAt, targetAt, type RequestColumns } from '../lib/core/requests';
+import { contextAt, keyHashAt, referrerAt, targetAt, type RequestColumns } from '../lib/core/requests';
 import { dayOf } from '../lib/core/session-rows';
 import { ATTACK_TYPES, KEY_KINDS, type AttackType, type Session } from '../lib/core/types';
 import type { Store } from '../lib/storage/store';
@@ -46,6 +46,9 @@ export function filterRequests(g: Gathered, f: RequestFilter | undefined): numbe
   const out: number[] = [];
   const n = g.order.length / 2;
   const cls = f?.statusClass ? Number(f.statusClass[0]) : 0;
+  const type = f?.attack ? ATTACK_TYPES.indexOf(f.attack as AttackType) : -1;
+  if (f?.attack && type < 0) return out; // an unknown type matches nothing
+  const attackBit = type < 0 ? 0 : 1 << type;
   for (let k = 0; k < n; k++) {
     const r = g.parts[g.order[2 * k]].requests;
     const i = g.order[2 * k + 1];
@@ -54,13 +57,19 @@ export function filterRequests(g: Gathered, f: RequestFilter | undefined): numbe
     if (f?.endpoint && r.dict.endpoints[r.endpoint[i]] !== f.endpoint) continue;
     if (f?.statuses?.length && !f.statuses.includes(r.status[i])) continue;
     if (f?.idsOnly && !r.dict.endpoints[r.endpoint[i]]?.includes('{')) continue;
+    if (f?.ip && r.dict.ips[r.ip[i]] !== f.ip) continue;
+    if (f?.method && !r.dict.endpoints[r.endpoint[i]]?.startsWith(`${f.method} `)) continue;
+    if (attackBit && !(r.attacks[i] & attackBit)) continue;
     out.push(k);
   }
   return out;
 }
 
-/** Request k (a position in `g.order`) as a plain row; `files` names an import's files by index. */
-export function requestRow(g: Gathered, k: number, files: (importId: number) => string[]): RequestRow {
+/**
+ * Request k (a position in `g.order`) as a plain row; `files` names an import's files by index;
+ * `context` the block columns (columnName) of the context parameters shown.
+ */
+export function requestRow(g: Gathered, k: number, files: (importId: number) => string[], context: string[] = []): RequestRow {
   const part = g.parts[g.order[2 * k]];
   const r = part.requests;
   const i = g.order[2 * k + 1];
@@ -84,6 +93,7 @@ export function requestRow(g: Gathered, k: number, files: (importId: number) => 
     user: r.user[i] ? (r.dict.users[r.user[i] - 1] ?? null) : null,
     attacks,
     file: files(part.importId)[r.file[i]] ?? '',
-    line: r.line[i]
+    line: r.line[i],
+    context: context.map((name) => contextAt(r, name, i))
   };
 }

@@ -129,3 +129,47 @@ export async function keepEverything(page: Page): Promise<void> {
   await panel.locator('button[type="submit"]:disabled').waitFor({ timeout: 30_000 });
   await showTab(page, 'sessions');
 }
+
+/** A row of a session's request table as the page shows it. */
+export interface ShownRequest {
+  cells: string[];
+  attacks: string;
+  status: string;
+  attacked: boolean;
+}
+
+/**
+ * Every row of the open session's request table, in order: the table is virtualised, so it is
+ * scrolled from top to bottom a screen at a time, waiting for the rows in view to be drawn.
+ */
+export async function requestTable(page: Page): Promise<ShownRequest[]> {
+  const seen = new Map<number, ShownRequest>();
+  const scroller = page.locator('[data-testid="requests-scroll"]');
+  await scroller.evaluate((el) => (el.scrollTop = 0));
+  for (let guard = 0; guard < 5000; guard++) {
+    const step = await scroller.evaluate((el) => {
+      const rows = [...el.querySelectorAll('tr[data-testid="request-row"]')].map((tr) => {
+        const row = {
+          cells: [...tr.querySelectorAll('td')].map((c) => c.textContent ?? ''),
+          attacks: tr.getAttribute('data-attacks') ?? '',
+          status: tr.getAttribute('data-status') ?? '',
+          attacked: tr.classList.contains('attack')
+        };
+        return [Number(tr.getAttribute('aria-rowindex')), row] as const;
+      });
+      return { rows, loading: el.querySelector('tr.loading') !== null, end: el.scrollTop + el.clientHeight >= el.scrollHeight - 1 };
+    });
+    for (const [i, r] of step.rows) seen.set(i, r);
+    if (step.loading) {
+      await page.waitForTimeout(20); // a page of rows on its way from the worker
+      continue;
+    }
+    if (step.end) break;
+    // a screen down, and two frames for the page to draw the rows now in view
+    await scroller.evaluate(async (el) => {
+      el.scrollTop += el.clientHeight;
+      for (let f = 0; f < 2; f++) await new Promise(requestAnimationFrame);
+    });
+  }
+  return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+}

@@ -4,6 +4,7 @@ import { scoreSessions, endpointRisk } from './labels';
 import { markDisposable } from './columns';
 import { quantile, type Sketch } from './sketch';
 import { type GroupingKey, keyFieldDefs, encodeKeys } from './keys';
+import { type ContextParam, contextFieldDefs, encodeContext, columnName } from './context';
 import type { FormatSpec } from './formats/spec';
 import type { FieldDef } from './slots';
 import { CoreFormat, Enc, Slot, SLOTS } from './slots';
@@ -44,6 +45,7 @@ interface CoreExports {
   lateRequests(): number;
   openPeak(): number;
   setKeys(authorizationLabel: number): void;
+  setContext(saltLo: number, saltHi: number): void;
   tableCount(i: number): number;
   tableSpanPtr(i: number): number;
   tableArenaPtr(i: number): number;
@@ -89,6 +91,10 @@ export interface EngineOptions {
   disorderMs?: number;
   /** Keep every parsed request as columns, to be taken with takeRequests() (off: costs nothing). */
   requests?: boolean;
+  /** Context parameters kept with each request (with `requests`; none: costs nothing). */
+  context?: ContextParam[];
+  /** Salt of the hashed context values as [lo, hi] (default `salt`: a database hashes them like its keys). */
+  contextSalt?: [number, number];
 }
 
 export interface LineCounts {
@@ -125,6 +131,8 @@ export class Engine {
   #labels: string[] = [];
   #bytes = 0;
   #keys: GroupingKey[] = [];
+  #context: ContextParam[] = [];
+  #contextSalt: [number, number];
   /** Global → block-local string ids for takeRequests(), and the number of the last block. */
   #requestTables?: RequestTables;
   #block = 0;
@@ -142,6 +150,7 @@ export class Engine {
     this.#x = instance.exports as unknown as CoreExports;
     this.#chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
     const [lo, hi] = opts.salt ?? [0x5e551011, 0];
+    this.#contextSalt = opts.contextSalt ?? [lo, hi];
     this.#inactivityMs = opts.inactivityMs ?? DEFAULT_INACTIVITY_MS;
     this.#maxSessionMs = opts.maxSessionMs ?? 0;
     this.#x.init(
@@ -154,7 +163,10 @@ export class Engine {
       this.#maxSessionMs
     );
     this.#keys = opts.keys ?? [{ kind: 'ip+ua' }];
-    if (opts.requests) this.#x.enableRequests(1);
+    if (opts.requests) {
+      this.#x.enableRequests(1);
+      this.#context = opts.context ?? [];
+    }
   }
 
   /** Starts a file and sets its format up in the core (default: combined/common). */
@@ -192,7 +204,7 @@ export class Engine {
   #setFormat(spec: FormatSpec): void {
     this.#setFormatOnly(spec);
     // the fields the grouping keys read, in this format's names; then the keys themselves
-    const extra = keyFieldDefs(spec, this.#keys);
+    const extra = [...keyFieldDefs(spec, this.#keys), ...contextFieldDefs(spec, this.#context)];
     if (extra.length && spec.kind !== 'clf' && spec.kind !== 'template') {
       this.#defineNames(spec.kind === 'columns' ? extra.map((f) => ({ ...f, name: f.name.toLowerCase() })) : extra);
       if (spec.kind === 'columns') {
@@ -200,9 +212,15 @@ export class Engine {
         this.#x.setColumns(spec.separator === 'tab' ? 9 : 32, spec.quoted ? 1 : 0, spec.minColumns, spec.name === 'alb' ? 1 : 0, spec.anchored ? 1 : 0, len);
       }
     }
-    const len = this.#config(encodeKeys(this.#keys, (label) => this.#labelId(label)));
-    void len;
+    // both encoded before either is set: the context's labels may name the Authorization header too
+    const keys = encodeKeys(this.#keys, (label) => this.#labelId(label));
+    const context = this.#context.length ? encodeContext(this.#context, (label) => this.#labelId(label)) : null;
+    this.#config(keys);
     this.#x.setKeys(this.#labels.indexOf('header:authorization'));
+    if (context) {
+      this.#config(context);
+      this.#x.setContext(this.#contextSalt[0] >>> 0, this.#contextSalt[1] >>> 0);
+    }
   }
 
   #setFormatOnly(spec: FormatSpec): void {
@@ -423,7 +441,7 @@ export class Engine {
     const tables = [0, 1, 2, 3, 4].map((i) => this.#table(i));
     this.#requestTables ??= tables.map((table) => ({ table, local: new Int32Array(0), stamp: new Int32Array(0) }));
     this.#requestTables.forEach((t, i) => (t.table = tables[i]));
-    const block = takeRequests(x, n, ++this.#block, this.#requestTables);
+    const block = takeRequests(x, n, ++this.#block, this.#requestTables, this.#context.map(columnName));
     x.resetRequests();
     return block;
   }

@@ -55,7 +55,8 @@ export function pickRequests(r: RequestColumns, rows: ArrayLike<number>): Reques
     targetEnd,
     referrer,
     referrerEnd,
-    dict: r.dict
+    dict: r.dict,
+    ...(r.context ? { context: { names: r.context.names, values: r.context.values.map((v) => take(v, (m) => new Uint32Array(m))), dict: r.context.dict } } : {})
   };
 }
 

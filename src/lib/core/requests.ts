@@ -56,6 +56,19 @@ export interface RequestColumns {
   referrer: Uint8Array;
   referrerEnd: Uint32Array;
   dict: RequestDict;
+  /** The context parameters configured when the block was read (absent: none, or an older block). */
+  context?: RequestContext;
+}
+
+/**
+ * Context parameter columns (context.ts): per parameter, per row 0 = no value, k = dict[p][k - 1].
+ * A hashed parameter's strings are the salted hash's 16 hex digits, never the value.
+ */
+export interface RequestContext {
+  /** columnName() of each parameter: "header:x-tenant", "#cookie:role" (hashed). */
+  names: string[];
+  values: Uint32Array[];
+  dict: string[][];
 }
 
 /**
@@ -64,7 +77,17 @@ export interface RequestColumns {
  * runs only every ~64 MB of such blocks.
  */
 export function releaseRequests(r: RequestColumns): void {
-  detach(Object.values(r).filter(ArrayBuffer.isView).map((v) => v.buffer as ArrayBuffer));
+  const views = [...Object.values(r), ...(r.context?.values ?? [])].filter(ArrayBuffer.isView);
+  detach(views.map((v) => v.buffer as ArrayBuffer));
+}
+
+/** Row i's value of the context column `name` (columnName), null when it has none or the block lacks the column. */
+export function contextAt(r: RequestColumns, name: string, i: number): string | null {
+  const c = r.context;
+  const p = c ? c.names.indexOf(name) : -1;
+  if (!c || p < 0) return null;
+  const v = c.values[p][i];
+  return v ? (c.dict[p][v - 1] ?? null) : null;
 }
 
 const utf8 = new TextDecoder();

@@ -1,4 +1,4 @@
-import type { RequestColumns } from './requests';
+import type { RequestColumns, RequestContext } from './requests';
 
 // Copies the core's request columns (assembly/requests.ts) into a self-contained block: typed
 // arrays owned by JS (views on wasm memory go stale when it grows, and a block outlives the
@@ -20,7 +20,7 @@ export type RequestTables = TableRemap[];
 
 type ArrayKind<T> = { new (b: ArrayBufferLike, offset: number, length: number): T & { slice(): T } };
 
-export function takeRequests(x: RequestExports, n: number, block: number, tables: RequestTables): RequestColumns {
+export function takeRequests(x: RequestExports, n: number, block: number, tables: RequestTables, context: string[] = []): RequestColumns {
   const mem = x.memory.buffer;
   const col = <T>(i: number, Kind: ArrayKind<T>, len = n): T => new Kind(mem, x.requestColumn(i) >>> 0, len).slice();
   const targetEnd = col(15, Uint32Array);
@@ -30,7 +30,7 @@ export function takeRequests(x: RequestExports, n: number, block: number, tables
   const user = col(5, Uint32Array);
   const host = col(6, Uint32Array);
   const endpoint = col(7, Uint32Array);
-  return {
+  const out: RequestColumns = {
     count: n,
     time: col(0, Float64Array),
     keyKind: col(1, Uint8Array),
@@ -58,6 +58,37 @@ export function takeRequests(x: RequestExports, n: number, block: number, tables
       endpoints: renumber(endpoint, tables[4], block, false)
     }
   };
+  if (context.length) out.context = takeContext(mem, x, n, context);
+  return out;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * The context columns (assembly/context.ts: per row and parameter, row-major, the end of its bytes)
+ * as a dictionary per parameter: a tenant or a role repeats on every row, so each is stored once.
+ */
+function takeContext(mem: ArrayBuffer, x: RequestExports, n: number, names: string[]): RequestContext {
+  const p = names.length;
+  const ends = new Uint32Array(mem, x.requestColumn(18) >>> 0, n * p);
+  const text = new Uint8Array(mem, x.requestColumn(19) >>> 0, ends[n * p - 1]);
+  const values = names.map(() => new Uint32Array(n));
+  const dict: string[][] = names.map(() => []);
+  const index = names.map(() => new Map<string, number>());
+  let from = 0;
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < p; j++) {
+      const to = ends[r * p + j];
+      if (to > from) {
+        const s = utf8.decode(text.subarray(from, to));
+        let k = index[j].get(s);
+        if (k === undefined) index[j].set(s, (k = dict[j].push(s)));
+        values[j][r] = k;
+      }
+      from = to;
+    }
+  }
+  return { names: [...names], values, dict };
 }
 
 /**

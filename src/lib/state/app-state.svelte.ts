@@ -2,7 +2,10 @@
 // they never talk to the worker themselves.
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type {
+  EndpointPage,
+  EndpointQuery,
   EndpointRow,
+  Overview,
   FilePreview,
   FormatChoice,
   GroupingSettings,
@@ -21,17 +24,22 @@ import type {
   Retention,
   StorageMode,
   Session,
+  SessionDetailData,
   SessionFilter,
   SessionSort,
   WorkerApi
 } from '../../worker/api';
 import { clarifyFetchError } from '../fetch-error';
+import type { ContextParam } from '../core/context';
+import type { Result } from '../core/types';
 import { AUTO_DRAFT, choiceKey, choiceOf, importable, type FormatDraft } from '../format-choice';
 import { DEFAULT_GROUPING, checkGrouping, minutesOf, sameGrouping } from '../grouping';
+import { cleanOnly } from '../request-only';
 import { ProgressTracker, type ProgressFigures } from '../progress';
 import { keepNothingAsked, startWorker } from '../worker-start';
 import { listenForChanges } from './changes';
 import { cleanFilter, cleanSort, queryOfView, sameView, viewFromQuery, type Tab, type View } from '../view-query';
+import { cleanEndpointQuery } from '../endpoint-query';
 
 /**
  * Rows asked of the worker at once. The table is virtualised (SPEC §5): it asks for the pages its
@@ -91,9 +99,15 @@ export class AppState {
   #selected = $state.raw<Session | null>(null);
   /** The id of the session the URL opens (its detail shows once it is read from the worker). */
   #openId: string | undefined;
+  /** Which of the open session's requests are shown (request-only.ts), undefined for all. */
+  #only = $state<string | undefined>(undefined);
   /** The view shown (SPEC §5): sessions, endpoints, overview or settings. */
   #tab = $state<Tab>('sessions');
+  /** The endpoints view's filter and sort (in the URL beside the sessions filter). */
+  #endpointQuery = $state.raw<EndpointQuery>({});
   #listSeq = 0;
+  /** Listings shown so far: the page marks its list with it, so a benchmark or test can tell a new one arrived. */
+  #listed = $state(0);
   /** The stored data changed since the open detail was last matched to a listed row. */
   #selectionStale = false;
   #loaded = $state(false);
@@ -171,14 +185,42 @@ export class AppState {
   get query(): string {
     return queryOfView(this.#view());
   }
+  /** How many listings have been shown (each filter, sort or data change makes one). */
+  get listed(): number {
+    return this.#listed;
+  }
   /** The view shown: sessions, endpoints, overview or settings. */
   get tab(): Tab {
     return this.#tab;
   }
+  /** Which of the open session's requests are shown ("4xx", "ip:…"; undefined: all). */
+  get only(): string | undefined {
+    return this.#only;
+  }
+
+  /** Shows only some of the open session's requests (undefined: all): a step in the history. */
+  setOnly(only: string | undefined): void {
+    const next = cleanOnly(only);
+    if (next === this.#only || !this.#openId) return;
+    this.#only = next;
+    this.#lastEdit = null;
+    this.#navigate?.(this.query, false);
+  }
+
+  /** Opens a stored session by id (the actor's previous or next one): a step in the history. */
+  async openById(id: string): Promise<void> {
+    if (id === this.#openId) return;
+    this.#tab = 'sessions';
+    this.#openId = id;
+    this.#only = undefined;
+    this.#lastEdit = null;
+    this.#navigate?.(this.query, false);
+    await this.#reopen();
+  }
 
   /** The view in force, as the URL holds it. */
   #view(): View {
-    return { filter: this.#filter, sort: this.#sort, tab: this.#tab, session: this.#openId };
+    return { filter: this.#filter, sort: this.#sort, tab: this.#tab, session: this.#openId, only: this.#only, endpoints: this.#endpointQuery };
   }
 
   /** The URL query of this view with some of it changed (for links: a tab, an open session). */
@@ -464,6 +506,21 @@ export class AppState {
     }
   }
 
+  /** A stored session's distributions, timeline and actor's sessions (null when it is not stored). */
+  sessionProfile(id: string): Promise<SessionDetailData | null> {
+    return this.#remote().sessionProfile(id);
+  }
+
+  /** The stored context parameters (SPEC §5 Settings), for context-settings.svelte. */
+  async contextParams(): Promise<ContextParam[]> {
+    return this.#remote().getContext();
+  }
+
+  /** Stores context parameters; the worker's sentence when it refuses them. */
+  async saveContext(params: ContextParam[]): Promise<Result<ContextParam[]>> {
+    return this.#remote().saveContext(params);
+  }
+
   /** A page of a stored session's requests (SPEC §5 request table). */
   sessionRequests(id: string, offset: number, limit: number, filter?: RequestFilter): Promise<RequestPage> {
     return this.#remote().sessionRequests(id, offset, limit, filter);
@@ -522,6 +579,37 @@ export class AppState {
     return this.#show({ ...this.#view(), filter: {} }, '');
   }
 
+  /** The endpoints view's filter and sort. */
+  get endpointQuery(): EndpointQuery {
+    return this.#endpointQuery;
+  }
+
+  /**
+   * Changes the endpoints view's filter and sort (the given fields; undefined drops one): into the
+   * URL, typing in one field refining one history step. The view lists through `listEndpoints`.
+   */
+  setEndpointQuery(change: EndpointQuery): void {
+    const next = cleanEndpointQuery({ ...this.#endpointQuery, ...change });
+    if (JSON.stringify(next) === JSON.stringify(this.#endpointQuery)) return;
+    this.#endpointQuery = next;
+    const field = `ep:${Object.keys(change).join(',')}`;
+    const now = Date.now();
+    const replace = this.#lastEdit?.field === field && now - this.#lastEdit.at < TYPING_MS;
+    this.#lastEdit = { field, at: now };
+    this.#navigate?.(this.query, replace);
+  }
+
+  /** A page of the stored endpoints that pass `query`, in its order (the worker filters and sorts). */
+  listEndpoints(offset: number, limit: number, query: EndpointQuery = this.#endpointQuery): Promise<EndpointPage> {
+    return this.#remote().listEndpoints(offset, limit, query);
+  }
+
+  /** The overview's figures, over the session filter's time window (its other conditions aside). */
+  overview(): Promise<Overview> {
+    const { from, to, last } = this.#filter;
+    return this.#remote().overview({ from, to, last });
+  }
+
   /** Shows another view (a step in the history). */
   setTab(tab: Tab): void {
     if (tab === this.#tab) return;
@@ -537,6 +625,7 @@ export class AppState {
   showSessions(change: SessionFilter): Promise<void> {
     this.#tab = 'sessions';
     this.#openId = undefined;
+    this.#only = undefined;
     this.#selected = null;
     return this.#show({ ...this.#view(), filter: cleanFilter(change) }, '');
   }
@@ -552,6 +641,8 @@ export class AppState {
     this.#filter = view.filter;
     this.#sort = view.sort;
     this.#tab = view.tab ?? 'sessions';
+    this.#only = view.only;
+    this.#endpointQuery = view.endpoints ?? {};
     this.#lastEdit = null;
     const reopen = view.session !== this.#openId;
     this.#openId = view.session;
@@ -645,6 +736,7 @@ export class AppState {
     this.#selected = session;
     if (session?.id === this.#openId) return;
     this.#openId = session?.id;
+    this.#only = undefined;
     this.#lastEdit = null;
     this.#navigate?.(this.query, false);
   }
@@ -679,6 +771,7 @@ export class AppState {
     this.#matched = page.matched;
     this.#newest = newest;
     this.#cursor = Math.min(this.#cursor, page.matched - 1);
+    this.#listed++;
     const open = this.#selected;
     if (open) {
       const now = page.rows.find((r) => r.id === open.id);

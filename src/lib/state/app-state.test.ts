@@ -696,6 +696,36 @@ describe('AppState: the view in the URL, pages of rows, the keyboard row', () =>
     expect([app.filter, app.sort, app.query]).toEqual([{}, 'start', '']);
   });
 
+  it('keeps the endpoints view’s filter and sort in the URL beside the sessions filter; typing refines one step; a link restores it', async () => {
+    const { api, calls } = many(3);
+    const steps: [string, boolean][] = [];
+    const app = new AppState(api, { navigate: (q, replace) => steps.push([q, replace]) });
+    await app.start();
+    await app.setFilter({ attack: 'sqli' });
+    app.setTab('endpoints');
+    app.setEndpointQuery({ search: '/api' });
+    app.setEndpointQuery({ search: '/api/*/orders' });
+    app.setEndpointQuery({ method: 'post', sort: 'p99' });
+    app.setEndpointQuery({ method: 'POST' }); // the same: no step
+    expect(steps.slice(1)).toEqual([
+      ['?attack=sqli&tab=endpoints', false],
+      ['?attack=sqli&tab=endpoints&ep=%2Fapi', false],
+      ['?attack=sqli&tab=endpoints&ep=%2Fapi%2F*%2Forders', true],
+      ['?attack=sqli&tab=endpoints&ep=%2Fapi%2F*%2Forders&ep-method=POST&ep-sort=p99', false]
+    ]);
+    const listed = calls.list.length;
+    // another page opening the link: the same endpoint query; the sessions list is not listed again for it
+    const other = new AppState(many(3).api);
+    await other.applyQuery(app.query);
+    expect([other.tab, other.endpointQuery, other.filter]).toEqual(['endpoints', { search: '/api/*/orders', method: 'POST', sort: 'p99' }, { attack: 'sqli' }]);
+    await app.applyQuery('?attack=sqli&tab=endpoints&ep=%2Fapi');
+    expect(app.endpointQuery).toEqual({ search: '/api' });
+    expect(calls.list.length, 'the sessions filter did not change').toBe(listed);
+    // a session count's link: the sessions list filtered by that endpoint, the endpoint query kept for back
+    await app.showSessions({ endpoint: '"/api/{int}"', method: 'GET' });
+    expect(steps.at(-1)).toEqual(['?endpoint=%22%2Fapi%2F%7Bint%7D%22&method=GET&ep=%2Fapi', false]);
+  });
+
   it('reads a time preset as a window back from the newest stored end; a preset and a range exclude each other', async () => {
     const { api } = many(2);
     const app = new AppState(api);

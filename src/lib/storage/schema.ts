@@ -5,19 +5,24 @@
 // v3 (this one):
 // - requestBlocks: the parsed requests of one import and one day, ~one core chunk each (10k–100k
 //   rows), indexed by day and by import. Written while an import runs, tagged with its ledger id;
-//   they count only once the ledger says the import is 'complete' (see store.ts: staging).
+//   they count only once the ledger says the import is 'complete' (see store.ts: staging). A block
+//   carries the context parameters of its import as an optional `context` member (no version bump:
+//   blocks without it read as having none).
 // - sessionDays: all stored sessions, merged, one block per day of their last request; a day of
 //   more than ~32k sessions is cut into parts, keyed day + k/1024 for part k, so that no value is
 //   too large to write (IndexedDB holds a few copies of a value while it writes it). The parts of a
 //   day sort after it and before the next day: key ranges by day still take or drop whole days.
-// - endpointDays: endpoint statistics of one day's requests (merged across imports).
+// - endpointDays: endpoint statistics of one day's requests (merged across imports), and the
+//   day's requests per minute by status class (`traffic`, a field added without a new version:
+//   records without it are read as days whose minutes were not counted).
 // - orders: the session orders (by start, end, requests, IP, risk) of the sessions as the worker
 //   holds them (day blocks end to end), with the dataset's baseline and a generation number.
-// - imports: the ledger; meta: salt, grouping settings, retention, generation.
+// - imports: the ledger; meta: salt, grouping settings, context parameters, retention, generation.
 // Each version's step in `upgrade` is kept as it was; a new version adds a step, never edits one.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { RequestColumns } from '../core/requests';
 import { dayOf, splitByEndDay } from '../core/session-rows';
+import type { DayTraffic } from '../core/traffic';
 import type { Baseline, EndpointStats, FormatName, SessionColumns } from '../core/types';
 
 export const DB_NAME = 'sessionlens';
@@ -78,6 +83,14 @@ export interface SessionDay {
 export interface EndpointDay {
   day: number;
   stats: EndpointStats[];
+  /**
+   * The day's requests per minute by status class (core/traffic.ts), for the overview. Absent on days
+   * stored before it was counted (or merged with such a day): the overview then estimates them from
+   * the sessions. A field of the record, not a store: no schema change, and it goes with its day.
+   * Null: counted from the stored requests (store.ts fillTraffic) and found incomplete (the day holds
+   * requests imported before requests were stored), so not tried again.
+   */
+  traffic?: DayTraffic | null;
 }
 
 /** Row orders of the held session table (sessionDays end to end, days ascending). */

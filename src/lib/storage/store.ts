@@ -6,8 +6,10 @@
 // `discardPending` at the next start or import. So an import either counts whole or not at all.
 import type { RequestColumns } from '../core/requests';
 import { concatSessions } from '../core/session-rows';
+import { addTraffic, emptyTraffic, type DayTraffic } from '../core/traffic';
 import type { EndpointStats, SessionColumns, Summary } from '../core/types';
 import { DEFAULT_GROUPING, type GroupingSettings } from '../grouping';
+import { checkContext, type ContextParam } from '../core/context';
 import { computeOrders, type Orders } from './orders';
 import {
   abortQuietly,
@@ -63,6 +65,8 @@ export interface CommitPlan {
 export interface Stored {
   sessions: SessionColumns | null;
   endpointDays: Map<number, EndpointStats[]>;
+  /** The requests per minute of the stored days that have them (EndpointDay.traffic). */
+  traffic?: Map<number, DayTraffic>;
   settings: GroupingSettings;
   retention: Retention;
   ledger: ImportRecord[];
@@ -154,6 +158,7 @@ export async function commitImport<P extends CommitPlan>(
     const stored: Stored = {
       sessions: reuse ? known.sessions : days.length ? concatSessions(days.map((d) => d.sessions)) : null,
       endpointDays: new Map(endpointDays.map((d) => [d.day, d.stats])),
+      traffic: new Map(endpointDays.flatMap((d) => (d.traffic ? [[d.day, d.traffic] as const] : []))),
       settings,
       retention,
       ledger
@@ -382,6 +387,29 @@ export async function eachRequestBlock(
   }
 }
 
+/**
+ * Counts, from their request blocks, the requests per minute of stored days that lack them (days
+ * stored before they were counted at import), once: a day whose blocks hold all its requests (as
+ * many as its endpoint figures count) gets them; any other is marked null, not to be read again.
+ * Reads one day's blocks at a time. Call it under the import lock. Resolves to the days filled.
+ */
+export async function fillTraffic(db: Store): Promise<number> {
+  const [days, ledger] = await Promise.all([db.getAll('endpointDays'), db.getAll('imports')]);
+  const complete = new Set(ledger.filter((r) => r.status === 'complete').map((r) => r.id!));
+  let filled = 0;
+  for (const d of days) {
+    if (d.traffic !== undefined) continue;
+    const into = new Map<number, DayTraffic>();
+    await eachRequestBlock(db, d.day, d.day, complete, (r) => addTraffic(into, r));
+    const counted = into.get(d.day) ?? emptyTraffic();
+    const total = counted.reduce((a, b) => a + b, 0);
+    const whole = total === d.stats.reduce((n, e) => n + e.requests, 0);
+    await db.put('endpointDays', { ...d, traffic: whole ? counted : null });
+    if (whole) filled++;
+  }
+  return filled;
+}
+
 /** The import ledger, oldest first. */
 export function listImports(db: Store): Promise<ImportRecord[]> {
   return db.getAll('imports');
@@ -415,6 +443,22 @@ export async function getSettings(db: Store): Promise<GroupingSettings> {
 export async function putSettings(db: Store, s: GroupingSettings): Promise<void> {
   const tx = db.transaction('meta', 'readwrite');
   await Promise.all([tx.store.put({ key: 'keys', value: s.keys }), tx.store.put({ key: 'inactivityMs', value: s.inactivityMs }), tx.done]);
+}
+
+/**
+ * The context parameters in `meta` (none when none are stored). Kept apart from the grouping
+ * settings: they change no session, so they may change whatever is stored.
+ */
+export async function getContext(db: Store): Promise<ContextParam[]> {
+  const rec = await db.get('meta', 'context');
+  // checked again as read: a value written by another version must not reach the core unchecked
+  const checked = checkContext(Array.isArray(rec?.value) ? (rec.value as Partial<ContextParam>[]) : []);
+  return checked.ok ? checked.value : [];
+}
+
+/** Stores the context parameters (already checked by the caller) in `meta`. */
+export async function putContext(db: Store, params: ContextParam[]): Promise<void> {
+  await db.put('meta', { key: 'context', value: params.map(({ field, label, hashed }) => ({ field, label, hashed })) });
 }
 
 export async function getRetention(db: Store): Promise<Retention> {
