@@ -15,6 +15,12 @@ export const enum KeyKind {
   User = 5,
   IpUa = 6,
   Ip = 7,
+  /**
+   * Not a user's key: the key already decided, given per request as "K:HHHHHHHHHHHHHHHH" (kind
+   * digit, hash in hex) in a named field. Re-grouping stored requests (src/worker/regroup.ts) feeds
+   * them back with the keys it computed, so every figure comes from this same code.
+   */
+  Given = 8,
 }
 
 const MAX_KEYS: i32 = 16;
@@ -197,6 +203,29 @@ function jwtValue(label: i32, name: usize, n: usize): bool {
   return false;
 }
 
+@inline function hexDigit(c: u32): i32 {
+  if (c >= 0x30 && c <= 0x39) return <i32>c - 0x30;
+  c |= 0x20;
+  if (c >= 0x61 && c <= 0x66) return <i32>c - 0x61 + 10;
+  return -1;
+}
+
+/** A given key "K:HHHHHHHHHHHHHHHH" in [vs, ve) into kind and hash; false if it is not one. */
+function givenValue(): bool {
+  if (ve - vs != 18 || load<u8>(vs + 1) != 0x3a) return false;
+  let k = <i32>load<u8>(vs) - 0x30;
+  if (k < KeyKind.Cookie || k > KeyKind.Ip) return false;
+  let h: u64 = 0;
+  for (let p = vs + 2; p < ve; p++) {
+    let d = hexDigit(load<u8>(p));
+    if (d < 0) return false;
+    h = (h << 4) | <u64>d;
+  }
+  kind = k;
+  hash = h;
+  return true;
+}
+
 /**
  * Finds the value of a cookie, header, JWT claim, query parameter or the user of the current request
  * (`label`: the named field carrying it, -1 none; `name`, `n`: its name as configureKeys keeps it),
@@ -230,6 +259,10 @@ export function decide(hIp: u64, hUa: u64, salt: u64): void {
     let k = <i32>load<u8>(kinds + <usize>i);
     let found = false;
     switch (k) {
+      case KeyKind.Given: {
+        if (namedValue(load<i32>(labelIds + (<usize>i << 2))) && givenValue()) return;
+        break;
+      }
       case KeyKind.Cookie:
       case KeyKind.Header:
       case KeyKind.Jwt:

@@ -3,6 +3,7 @@
 // cell gets a leading apostrophe (shown as text, not evaluated); every cell is quoted when it needs to
 // be (RFC 4180).
 import type { RequestRow } from '../worker/api';
+import { displayIp } from './privacy';
 import type { ContextParam } from './core/context';
 
 const FORMULA = /^[=+\-@\t\r]/;
@@ -24,9 +25,10 @@ export const REQUEST_COLUMNS = ['time', 'method', 'target', 'endpoint', 'status'
 /**
  * A session's requests as CSV: a header line, then one line per request (CRLF, as RFC 4180). The
  * context parameters (RequestPage.context) follow the fixed columns, headed by their labels; a hashed
- * one holds its hash.
+ * one holds its hash. With `maskIps` (privacy mode) the addresses are written as the page shows them
+ * (privacy.ts).
  */
-export function requestsCsv(rows: RequestRow[], context: readonly ContextParam[] = []): string {
+export function requestsCsv(rows: RequestRow[], context: readonly ContextParam[] = [], { maskIps = false } = {}): string {
   const lines = [csvLine([...REQUEST_COLUMNS, ...context.map((p) => p.label)])];
   for (const r of rows) {
     lines.push(
@@ -38,7 +40,7 @@ export function requestsCsv(rows: RequestRow[], context: readonly ContextParam[]
         r.status,
         r.bytes,
         r.durationMs,
-        r.ip,
+        displayIp(r.ip, maskIps),
         r.userAgent,
         r.referrer,
         r.host,

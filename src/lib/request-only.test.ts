@@ -35,3 +35,11 @@ describe('show only', () => {
     expect(onlySlug(undefined)).toBe('');
   });
 });
+
+describe('only, in privacy mode', () => {
+  it('shows and names files with the masked address', () => {
+    expect(onlyLabel('ip:203.0.113.9', true)).toBe('IP 203.0.x.x');
+    expect(onlyLabel('ip:203.0.113.9')).toBe('IP 203.0.113.9');
+    expect(onlySlug('ip:203.0.113.9', true)).toBe('ip-203.0.x.x');
+  });
+});

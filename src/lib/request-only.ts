@@ -3,6 +3,7 @@
 // a method, a status code, an endpoint, an attack type). Written as one URL parameter, `only`, so a
 // copied link reopens the session with the same requests shown: "4xx", "ip:203.0.113.9",
 // "endpoint:GET /api/users/{int}".
+import { displayIp } from './privacy';
 import type { RequestFilter } from '../worker/api';
 import { filterOf, SHOW_NAMES, type Show } from './evidence';
 
@@ -45,12 +46,12 @@ export function onlyFilter(only: string | undefined): RequestFilter {
   return { [field]: value };
 }
 
-/** Words for `only`: "4xx", "IP 203.0.113.9". */
-export function onlyLabel(only: string | undefined): string {
+/** Words for `only`: "4xx", "IP 203.0.113.9" ("IP 203.0.x.x" with `maskIps`: privacy mode). */
+export function onlyLabel(only: string | undefined, maskIps = false): string {
   const t = cleanOnly(only);
   if (!t) return SHOW_NAMES.all;
   const f = split(t);
-  return f ? `${FIELD_NAMES[f[0]]} ${f[1]}` : SHOW_NAMES[t as Show];
+  return f ? `${FIELD_NAMES[f[0]]} ${f[0] === 'ip' ? displayIp(f[1], maskIps) : f[1]}` : SHOW_NAMES[t as Show];
 }
 
 /** Is `only` a preset (the request table's own choices) rather than a value picked in a distribution? */
@@ -59,8 +60,10 @@ export function isPreset(only: string | undefined): boolean {
   return !t || !split(t);
 }
 
-/** A file-name part for `only` ("4xx", "ip-203.0.113.9"): safe characters only. */
-export function onlySlug(only: string | undefined): string {
-  const t = cleanOnly(only);
+/** A file-name part for `only` ("4xx", "ip-203.0.113.9"; "ip-203.0.x.x" with `maskIps`): safe characters only. */
+export function onlySlug(only: string | undefined, maskIps = false): string {
+  let t = cleanOnly(only);
+  const f = t ? split(t) : null;
+  if (t && f && f[0] === 'ip') t = t.slice(0, t.length - f[1].length) + displayIp(f[1], maskIps);
   return t ? t.replace(/[^A-Za-z0-9.{}_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) : '';
 }

@@ -16,6 +16,46 @@ export type { ActorSessions, Distribution, Distributions, Share, Timeline };
 export type { ActorIp, EndpointQuery, EndpointSort, LatencyFigures, Overview, SessionBrief };
 export type { AttackType, EndpointStats, FilePreview, GroupingSettings, ImportRecord, InputError, Label, LabelName, ParsedRequest, Progress, Pruned, Result, Retention, RiskPart, Session, Summary };
 
+/** Whether the stored sessions can be grouped again with some settings (`checkSettings`). */
+export interface RegroupCheck {
+  possible: boolean;
+  /** The new keys whose values were not stored (cookie, header, jwt, query keys that did not decide). */
+  unknownKeys: string[];
+  /** Files of the stored imports: what to import again after clearing when it is not possible. */
+  files: string[];
+  /** Why not, as a sentence; '' when possible. */
+  reason: string;
+}
+
+/** How far a re-grouping is: requests read back of those stored, then the write. */
+export interface RegroupProgress {
+  phase: 'reading' | 'writing';
+  done: number;
+  total: number;
+  /** Imports re-read, and which one is being read (0-based). */
+  imports: number;
+  importIndex: number;
+}
+
+/** What a re-grouping did. */
+export interface RegroupReport {
+  sessionsBefore: number;
+  sessionsAfter: number;
+  /** Stored requests grouped again. */
+  requests: number;
+  /**
+   * Requests counted in the stored sessions but no longer stored (retention dropped their day while
+   * their session went on): those sessions were made again from the requests still stored.
+   */
+  missing: number;
+  /** Requests grouped by a user agent, IP or user that the log wrote escaped: hashed from its text. */
+  approximate: number;
+  ms: number;
+}
+
+/** Settings as stored, and what applying them to the stored sessions did (null: nothing was stored). */
+export type SavedSettings = GroupingSettings & { regrouped: RegroupReport | null };
+
 export interface ImportOptions {
   /** Import files whose fingerprint is already in the ledger (their requests then count twice). */
   force?: boolean;
@@ -238,12 +278,18 @@ export interface WorkerApi {
   /** The grouping settings the next imports use (and the stored sessions were made with). */
   getSettings(): Promise<GroupingSettings>;
   /**
-   * Checks and stores new grouping settings (keys as `parseKeys` reads them, the timeout in ms).
-   * Refused while sessions are stored, unless they are the settings already in force: sessions
-   * grouped otherwise cannot be merged with them (clear the data first). Resolves to the settings
-   * as stored (keys canonical) or to a 'bad-format' error with a sentence for the user.
+   * Checks and stores new grouping settings (keys as `parseKeys` reads them, the timeout in ms), and
+   * groups the stored requests again with them (`onProgress`, a comlink `proxy`, follows it;
+   * `cancelRegroup` stops it). Atomic: cancelled or failed, the stored sessions and settings are
+   * exactly as before. Resolves to the settings as stored (keys canonical) with what re-grouping
+   * did, or to an error: 'bad-format' for bad values, or for keys whose values were not stored (see
+   * `checkSettings`), 'cancelled', 'storage-full', 'read-failed'.
    */
-  saveSettings(settings: GroupingSettings): Promise<Result<GroupingSettings>>;
+  saveSettings(settings: GroupingSettings, onProgress?: (p: RegroupProgress) => void): Promise<Result<SavedSettings>>;
+  /** Whether `saveSettings` can group the stored requests with these settings ('bad-format' for bad values). */
+  checkSettings(settings: GroupingSettings): Promise<Result<RegroupCheck>>;
+  /** Stops a running re-grouping: the stored data stays as it was. */
+  cancelRegroup(): Promise<void>;
   /** The context parameters the next imports keep with each request (SPEC §5 Settings). */
   getContext(): Promise<ContextParam[]>;
   /**

@@ -443,18 +443,20 @@ describe('SessionService: grouping settings, salt and merging', () => {
     expect(await service.getSettings()).toEqual(DEFAULT_GROUPING);
 
     const res = await service.saveSettings({ keys: ' Cookie:sid , IP+UA ', inactivityMs: 10 * MIN });
-    expect(res).toEqual({ ok: true, value: { keys: 'cookie:sid,ip+ua', inactivityMs: 10 * MIN } });
+    expect(res).toEqual({ ok: true, value: { keys: 'cookie:sid,ip+ua', inactivityMs: 10 * MIN, regrouped: null } });
     expect(await service.getSettings()).toEqual({ keys: 'cookie:sid,ip+ua', inactivityMs: 10 * MIN });
     await service.importSources([file('a\n')]);
     expect(options[0]).toMatchObject({ keys: [{ kind: 'cookie', name: 'sid' }, { kind: 'ip+ua' }], inactivityMs: 10 * MIN });
   });
 
-  it('refuses other settings while sessions are stored, and takes them once the data is cleared', async () => {
+  it('refuses other settings while sessions are stored without their requests (nothing to re-group), and takes them once the data is cleared', async () => {
+    // the fake core streams no requests: like sessions imported before requests were kept
     const { service, make, db } = setup(ok(makeColumns(3), [endpointStats('GET /', 9)]));
     await service.importSources([file('a\n')]);
-    expect(await service.saveSettings(DEFAULT_GROUPING)).toEqual({ ok: true, value: DEFAULT_GROUPING });
+    expect(await service.saveSettings(DEFAULT_GROUPING)).toEqual({ ok: true, value: { ...DEFAULT_GROUPING, regrouped: null } });
     const refused = await service.saveSettings({ keys: 'ip', inactivityMs: 30 * MIN });
-    expect(refused.ok === false && refused.error.message).toContain('Clear all data first');
+    expect(refused.ok === false && refused.error).toMatchObject({ file: 'access.log', message: expect.stringContaining('before requests were kept') });
+    expect(refused.ok === false && refused.error.message).toContain('Clear all data');
     expect((await service.saveSettings({ keys: 'ip+ua', inactivityMs: 45 * MIN })).ok).toBe(false);
     expect(await service.getSettings()).toEqual(DEFAULT_GROUPING);
 
@@ -468,7 +470,7 @@ describe('SessionService: grouping settings, salt and merging', () => {
     expect(await getSalt(await db()), 'the salt stays').toBe(salt);
     expect(await make().sessionTotal()).toBe(0);
 
-    expect(await service.saveSettings({ keys: 'ip', inactivityMs: 30 * MIN })).toEqual({ ok: true, value: { keys: 'ip', inactivityMs: 30 * MIN } });
+    expect(await service.saveSettings({ keys: 'ip', inactivityMs: 30 * MIN })).toEqual({ ok: true, value: { keys: 'ip', inactivityMs: 30 * MIN, regrouped: null } });
     expect(await make().getSettings()).toEqual({ keys: 'ip', inactivityMs: 30 * MIN });
   });
 

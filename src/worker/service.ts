@@ -23,6 +23,7 @@ import {
   clearData,
   commitImport,
   computeOrders,
+  DataChanged,
   discardImport,
   discardPending,
   fillTraffic,
@@ -47,6 +48,9 @@ import {
   type Store
 } from '../lib/storage/store';
 import type {
+  RegroupCheck,
+  RegroupProgress,
+  SavedSettings,
   EndpointPage,
   EndpointQuery,
   EndpointRow,
@@ -75,6 +79,9 @@ import type { StorageMode } from './storage-mode';
 import { filterRequests, gatherRequests, requestRow, type Gathered } from './session-requests';
 import { actorSessions, profileOf } from './session-profile';
 import { openSources } from './sources';
+import { NotPossible, checkRegroup, regroup } from './regroup';
+
+const REGROUP_CANCELLED = 'Re-grouping cancelled: the stored sessions and settings are as before.';
 
 export type Analyse = (
   sources: LogSource[],
@@ -138,6 +145,8 @@ export class SessionService implements WorkerApi {
   #id = Math.random().toString(36).slice(2);
   /** Imports asked for and not finished (waiting for the lock, or running): a cancel stops them all. */
   #aborts = new Set<AbortController>();
+  /** Re-groupings asked for and not finished (cancelRegroup stops them). */
+  #regroups = new Set<AbortController>();
   /** The stored data, loaded on first listing and replaced after each committed write. */
   #held: HeldData | undefined;
   #loading: Promise<HeldData> | undefined;
@@ -332,25 +341,71 @@ export class SessionService implements WorkerApi {
     return getSettings(await this.#store());
   }
 
-  saveSettings(next: GroupingSettings): Promise<Result<GroupingSettings>> {
-    return this.#lock(async () => {
-      const checked = checkGrouping(String(next?.keys ?? ''), Number(next?.inactivityMs) / 60_000);
-      if (!checked.ok) return fail('bad-format', '', checked.error);
-      const db = await this.#store();
-      const current = await getSettings(db);
-      if (sameGrouping(current, checked.value)) return { ok: true, value: current };
-      this.#held = undefined; // read afresh: another tab may have imported
-      if ((await this.sessionTotal()) > 0) {
-        return fail(
-          'bad-format',
-          '',
-          'Sessions are stored that were grouped with the current settings; sessions grouped otherwise cannot be merged with them. Clear all data first, then change the settings.'
-        );
-      }
+  saveSettings(next: GroupingSettings, onProgress?: (p: RegroupProgress) => void): Promise<Result<SavedSettings>> {
+    const ctrl = new AbortController();
+    this.#regroups.add(ctrl);
+    return this.#lock(() => this.#saveSettings(next, onProgress, ctrl)).finally(() => this.#regroups.delete(ctrl));
+  }
+
+  async #saveSettings(next: GroupingSettings, onProgress: ((p: RegroupProgress) => void) | undefined, ctrl: AbortController): Promise<Result<SavedSettings>> {
+    const checked = checkGrouping(String(next?.keys ?? ''), Number(next?.inactivityMs) / 60_000);
+    if (!checked.ok) return fail('bad-format', '', checked.error);
+    const db = await this.#store();
+    const current = await getSettings(db);
+    if (sameGrouping(current, checked.value)) return { ok: true, value: { ...current, regrouped: null } };
+    if (ctrl.signal.aborted) return fail('cancelled', '', REGROUP_CANCELLED);
+    await discardPending(db);
+    this.#held = undefined; // read afresh: another tab may have imported
+    const held = await this.#load();
+    if (!held.sessions || held.sessions.count === 0) {
       await putSettings(db, checked.value);
       this.#changed();
-      return { ok: true, value: checked.value };
-    });
+      return { ok: true, value: { ...checked.value, regrouped: null } };
+    }
+    let heldRequests = 0;
+    for (let i = 0; i < held.sessions.count; i++) heldRequests += held.sessions.requests[i];
+    try {
+      const { plan, generation, report } = await regroup(
+        {
+          db,
+          analyse: this.#deps.analyse,
+          salt: await getSalt(db),
+          generation: held.generation,
+          heldRequests,
+          sessionsBefore: held.sessions.count,
+          now: this.#deps.now ?? Date.now,
+          signal: ctrl.signal,
+          onProgress
+        },
+        current,
+        checked.value
+      );
+      const written = { generation, sessions: plan.table(), orders: plan.orders };
+      this.#held = undefined;
+      await this.#load(written);
+      this.#changed();
+      return { ok: true, value: { ...checked.value, regrouped: report } };
+    } catch (err) {
+      this.#held = undefined;
+      if (err instanceof NotPossible) return fail('bad-format', err.check.files.join(', '), `${err.check.reason} Clear all data, apply the settings, then import the files again.`);
+      if (ctrl.signal.aborted) return fail('cancelled', '', REGROUP_CANCELLED);
+      if (isQuotaError(err)) return fail('storage-full', '', "The browser's storage for this page is full: the sessions could not be grouped again, and the stored data is unchanged. Free space by keeping fewer days.");
+      if (err instanceof DataChanged) return fail('read-failed', '', 'The stored data changed while it was grouped again (another tab?); nothing was changed. Try again.');
+      return fail('read-failed', '', `The sessions could not be grouped again (${messageOf(err)}); the stored data is unchanged.`);
+    }
+  }
+
+  async checkSettings(next: GroupingSettings): Promise<Result<RegroupCheck>> {
+    const checked = checkGrouping(String(next?.keys ?? ''), Number(next?.inactivityMs) / 60_000);
+    if (!checked.ok) return fail('bad-format', '', checked.error);
+    const db = await this.#store();
+    const [current, salt] = await Promise.all([getSettings(db), getSalt(db)]);
+    const { possible, unknownKeys, files, reason } = await checkRegroup(db, current, checked.value, salt);
+    return { ok: true, value: { possible, unknownKeys, files, reason } };
+  }
+
+  async cancelRegroup(): Promise<void> {
+    for (const ctrl of this.#regroups) ctrl.abort();
   }
 
   async getContext(): Promise<ContextParam[]> {

@@ -1,7 +1,8 @@
 // Imports merge with what is stored (SPEC §2 order independence, issue 4): a real log split in two at a
 // line boundary, the later half imported first, stores the sessions the whole log gives — as the CLI
-// counts them, and exactly as one import of the whole shows them. Grouping settings ask to clear the
-// stored data before they change. Needs build/ (`npm run build`), Chromium and ../shared/data.
+// counts them, and exactly as one import of the whole shows them. Grouping keys whose values were not
+// stored ask to clear the stored data first (re-grouping: settings.test.ts). Needs build/
+// (`npm run build`), Chromium and ../shared/data.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,18 +118,22 @@ describe('imports merged with what is stored', () => {
     await waitForTotal(page);
     expect(await shown(), 'after a reload').toEqual(inParts);
 
-    // Another timeout cannot apply to the stored sessions: it asks to clear them first. Declined, nothing changes.
+    // A cookie key cannot apply to the stored requests (its values were not stored): it asks to
+    // clear them first and names the file to import again. Declined, nothing changes.
     await showTab(page, 'settings');
+    await page.locator('[data-testid="grouping-keys"]').fill('cookie:sid,ip+ua');
     await page.locator('[data-testid="grouping-minutes"]').fill('45');
     await page.locator('[data-testid="grouping-needs-clear"]').waitFor({ state: 'visible' });
+    expect(await page.locator('[data-testid="grouping-reimport-files"]').textContent()).toBe('access-part2.log, access-part1.log');
     let asked = '';
     page.once('dialog', (d) => {
       asked = d.message();
       void d.dismiss();
     });
     await page.locator('[data-testid="grouping-apply"]').click();
-    await expect.poll(() => asked).toContain('cannot be merged');
+    await expect.poll(() => asked).toContain('cookie:sid were not stored');
     expect(await page.locator('[data-testid="grouping-current-minutes"]').textContent()).toBe('30');
+    expect(await page.locator('[data-testid="grouping-current"]').textContent()).toBe('ip+ua');
     await showTab(page, 'sessions');
     expect(await readTotal(page)).toBe(expected);
     await showTab(page, 'settings');

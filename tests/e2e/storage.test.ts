@@ -150,7 +150,8 @@ describe('imports never lose data', () => {
 
     // The storage panel: what is used of what is available, and the ledger with the forced import.
     await showTab(page, 'settings');
-    await page.locator('[data-testid="storage-panel"] summary').click();
+    // shown open in the settings view
+    expect(await page.locator('[data-testid="storage-panel"]').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
     await expect.poll(() => page.locator('[data-testid="storage-use"]').textContent()).toMatch(/Using \d[\d.]* [KMG]?i?B of \d[\d.]* [KMGT]?i?B available/);
     expect(await page.locator('[data-testid="import-ledger"]').textContent()).toMatch(/copy-of-small\.log \(imported again\)/);
   });

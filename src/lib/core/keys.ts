@@ -12,9 +12,14 @@ export type GroupingKey =
   | { kind: 'query'; name: string }
   | { kind: 'user' }
   | { kind: 'ip+ua' }
-  | { kind: 'ip' };
+  | { kind: 'ip' }
+  /**
+   * Internal, never parsed from text: the key already decided per request, read as "K:HEX16" from
+   * the named header (see assembly/keys.ts KeyKind.Given; used to re-group stored requests).
+   */
+  | { kind: 'given'; name: string };
 
-const KIND_IDS = { cookie: 1, header: 2, jwt: 3, query: 4, user: 5, 'ip+ua': 6, ip: 7 } as const;
+const KIND_IDS = { cookie: 1, header: 2, jwt: 3, query: 4, user: 5, 'ip+ua': 6, ip: 7, given: 8 } as const;
 
 /** "cookie:sid,jwt:sub@cookie:token,ip+ua" → keys, or an error sentence. */
 export function parseKeys(text: string): GroupingKey[] | string {
@@ -52,6 +57,7 @@ export function keysToString(keys: GroupingKey[]): string {
         case 'cookie':
         case 'header':
         case 'query':
+        case 'given':
           return `${k.kind}:${k.name}`;
         case 'jwt':
           return `jwt:${k.claim}${k.from ? `@${k.from.kind}:${k.from.name}` : ''}`;
@@ -66,7 +72,7 @@ export function keysToString(keys: GroupingKey[]): string {
 function headersOf(keys: GroupingKey[]): string[] {
   const out = new Set<string>();
   for (const k of keys) {
-    if (k.kind === 'header') out.add(k.name);
+    if (k.kind === 'header' || k.kind === 'given') out.add(k.name);
     if (k.kind === 'jwt') out.add(k.from?.kind === 'header' ? k.from.name : 'authorization');
   }
   return [...out];
@@ -120,6 +126,9 @@ export function encodeKeys(keys: GroupingKey[], labelId: (label: string) => numb
         break;
       case 'query':
         name = k.name;
+        break;
+      case 'given':
+        label = labelId(`header:${k.name}`);
         break;
       case 'jwt':
         if (k.from?.kind === 'cookie') {

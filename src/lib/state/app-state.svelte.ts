@@ -16,6 +16,9 @@ import type {
   MaintenanceReport,
   Progress,
   Pruned,
+  RegroupCheck,
+  RegroupProgress,
+  RegroupReport,
   RequestFilter,
   RequestPage,
   Retention,
@@ -125,6 +128,11 @@ export class AppState {
   #settingsLoaded = $state(false);
   #settingsBusy = $state(false);
   #settingsError = $state<string | null>(null);
+  /** A re-grouping of the stored requests running (its progress), what the last one did, and whether the form's settings allow one. */
+  #regroupProgress = $state.raw<RegroupProgress | null>(null);
+  #regrouped = $state.raw<RegroupReport | null>(null);
+  #regroupCheck = $state.raw<RegroupCheck | null>(null);
+  #checkSeq = 0;
 
   #retention = $state.raw<Retention>({ days: 7, anchor: 'data' });
   /** What upkeep, an import or a retention change removed last, for the user; null when nothing. */
@@ -325,7 +333,40 @@ export class AppState {
   }
   /** Applying the form needs the stored data cleared first: sessions grouped otherwise cannot merge. */
   get groupingNeedsClear(): boolean {
-    return this.groupingChanged && this.#total > 0;
+    return this.groupingChanged && this.#total > 0 && this.#regroupCheck?.possible === false;
+  }
+  /** How far the running re-grouping of the stored requests is, or null. */
+  get regroupProgress(): RegroupProgress | null {
+    return this.#regroupProgress;
+  }
+  /** What the last re-grouping did (until the next settings change). */
+  get regrouped(): RegroupReport | null {
+    return this.#regrouped;
+  }
+  /** Whether the stored requests can be grouped with the form's settings (null: not asked, or nothing stored). */
+  get regroupCheck(): RegroupCheck | null {
+    return this.#regroupCheck;
+  }
+
+  /** Asks the worker whether the form's settings can re-group what is stored (the view calls it as the form changes). */
+  async checkGroupingDraft(): Promise<void> {
+    const seq = ++this.#checkSeq;
+    const checked = this.#groupingCheck;
+    if (!checked.ok || !this.groupingChanged || this.#total === 0 || !this.#api) {
+      this.#regroupCheck = null;
+      return;
+    }
+    try {
+      const res = await this.#remote().checkSettings(checked.value);
+      if (seq === this.#checkSeq) this.#regroupCheck = res.ok ? res.value : null;
+    } catch {
+      if (seq === this.#checkSeq) this.#regroupCheck = null;
+    }
+  }
+
+  /** Stops the running re-grouping: the stored sessions stay as they were. */
+  cancelRegroup(): void {
+    if (this.#regroupProgress || this.#settingsBusy) void this.#remote().cancelRegroup();
   }
   /**
    * True once the settings in force have been read at start-up: the form is not editable before, or
@@ -416,7 +457,7 @@ export class AppState {
     this.#stopListening ??= listenForChanges(own, () => {
       void this.#remote()
         .refresh()
-        .then(() => this.refresh());
+        .then(() => Promise.all([this.refresh(), this.#followSettings()]));
     });
   }
 
@@ -741,22 +782,33 @@ export class AppState {
   }
 
   /**
-   * Applies the grouping form to the next imports. With `clearFirst`, empties the stored data first
-   * (the view asks the user before): the worker refuses other settings while sessions are stored.
+   * Applies the grouping form: the worker groups the stored requests again with it (progress in
+   * `regroupProgress`, `cancelRegroup` stops it). With `clearFirst`, empties the stored data first
+   * (the view asks the user before): for keys whose values were not stored.
    */
   async applyGrouping(clearFirst = false): Promise<void> {
     const checked = this.#groupingCheck;
     if (!checked.ok || !this.#settingsLoaded || this.#busy || this.#settingsBusy) return;
     this.#settingsBusy = true;
     this.#settingsError = null;
+    this.#regrouped = null;
+    const onProgress = proxy((p: RegroupProgress) => (this.#regroupProgress = p));
+    // shown (and cancellable) at once: the worker's first figures come after it has looked at the ledger
+    if (this.#total > 0 && !clearFirst) this.#regroupProgress = { phase: 'reading', done: 0, total: 0, imports: 0, importIndex: 0 };
     try {
       if (clearFirst) await this.#clear();
-      const res = await this.#remote().saveSettings(checked.value);
-      if (res.ok) this.#setSettings(res.value);
-      else this.#settingsError = res.error.message;
+      const res = await this.#remote().saveSettings(checked.value, onProgress);
+      if (res.ok) {
+        const { keys, inactivityMs, regrouped } = res.value;
+        this.#setSettings({ keys, inactivityMs });
+        this.#regrouped = regrouped;
+        this.#regroupCheck = null;
+        if (regrouped) await this.refresh();
+      } else this.#settingsError = res.error.message;
     } catch (err) {
       this.#settingsError = `Could not change the settings: ${messageOf(err)}`;
     } finally {
+      this.#regroupProgress = null;
       this.#settingsBusy = false;
     }
   }
@@ -794,6 +846,18 @@ export class AppState {
       this.#settingsError = `Could not read the settings: ${messageOf(err)}`;
     } finally {
       this.#settingsLoaded = true;
+    }
+  }
+
+  /** Another tab may have changed the grouping (and re-grouped): take it, keeping a form being edited. */
+  async #followSettings(): Promise<void> {
+    try {
+      const s = await this.#remote().getSettings();
+      if (sameGrouping(s, this.#settings)) return;
+      if (this.groupingChanged) this.#settings = s;
+      else this.#setSettings(s);
+    } catch {
+      // the next change or a reload reads them again
     }
   }
 

@@ -9,6 +9,9 @@ import type {
   ImportReport,
   ImportSource,
   Progress,
+  RegroupCheck,
+  RegroupProgress,
+  SavedSettings,
   Result,
   Session,
   SessionFilter,
@@ -119,17 +122,26 @@ function fakeApi(importSources: WorkerApi['importSources'], previewSources?: Wor
     },
     listImports: async () => [...imports],
     getSettings: async () => settings,
-    // As the worker: checked, canonical, refused while sessions are stored.
-    saveSettings: async (next: GroupingSettings): Promise<Result<GroupingSettings>> => {
+    // As the worker: checked, canonical; with sessions stored, re-grouped (progress first), but
+    // cookie keys (whose values were not stored) are refused.
+    saveSettings: async (next: GroupingSettings, onProgress?: (p: RegroupProgress) => void): Promise<Result<SavedSettings>> => {
       calls.settings.push(next);
       const c = checkGrouping(next.keys, next.inactivityMs / 60_000);
       if (!c.ok) return { ok: false, error: { kind: 'bad-format', file: '', message: c.error } };
-      if (stored.length > 0 && (c.value.keys !== settings.keys || c.value.inactivityMs !== settings.inactivityMs)) {
-        return { ok: false, error: { kind: 'bad-format', file: '', message: 'Clear all data first.' } };
+      const changed = c.value.keys !== settings.keys || c.value.inactivityMs !== settings.inactivityMs;
+      if (stored.length > 0 && changed && c.value.keys.includes('cookie')) {
+        return { ok: false, error: { kind: 'bad-format', file: 'a.log', message: 'Clear all data, apply the settings, then import the files again.' } };
       }
       settings = c.value;
-      return { ok: true, value: settings };
+      if (stored.length === 0 || !changed) return { ok: true, value: { ...settings, regrouped: null } };
+      onProgress?.({ phase: 'reading', done: 1, total: 2, imports: 1, importIndex: 0 });
+      return { ok: true, value: { ...settings, regrouped: { sessionsBefore: stored.length, sessionsAfter: stored.length, requests: 2, missing: 0, approximate: 0, ms: 5 } } };
     },
+    checkSettings: async (next: GroupingSettings): Promise<Result<RegroupCheck>> => {
+      const possible = !next.keys.includes('cookie');
+      return { ok: true, value: { possible, unknownKeys: possible ? [] : ['cookie:sid'], files: ['a.log'], reason: possible ? '' : 'The values of cookie:sid were not stored.' } };
+    },
+    cancelRegroup: async () => {},
     clearData: async () => {
       calls.cleared++;
       stored.length = 0;
@@ -431,19 +443,33 @@ describe('AppState: endpoints, grouping settings, clearing', () => {
     expect(app.settingsError).toBeNull();
   });
 
-  it('with sessions stored, other settings need the data cleared first', async () => {
+  it('with sessions stored, other settings re-group them; keys whose values were not stored need the data cleared first', async () => {
     const { api, calls, stored } = fakeApi(ok);
     const app = new AppState(api);
     await app.start();
     await app.importFiles([new File(['a'], 'a.log')]);
     expect(app.total).toBe(1);
+    app.grouping.minutes = 20;
+    await app.checkGroupingDraft();
+    expect(app.regroupCheck).toMatchObject({ possible: true });
+    expect(app.groupingNeedsClear).toBe(false);
+    await app.applyGrouping();
+    expect(app.settings.inactivityMs).toBe(20 * 60_000);
+    expect(app.regrouped).toMatchObject({ requests: 2, sessionsAfter: 1 });
+    expect(app.regroupProgress, 'gone once done').toBeNull();
+    expect(stored).toHaveLength(1);
+    expect(calls.cleared).toBe(0);
+
+    app.grouping.keys = 'cookie:sid,ip+ua';
     app.grouping.minutes = 45;
+    await app.checkGroupingDraft();
     expect(app.groupingNeedsClear).toBe(true);
+    expect(app.regroupCheck).toMatchObject({ possible: false, files: ['a.log'] });
 
     // Without clearing, the worker refuses and says why.
     await app.applyGrouping();
-    expect(app.settingsError).toBe('Clear all data first.');
-    expect(app.settings.inactivityMs).toBe(30 * 60_000);
+    expect(app.settingsError).toContain('import the files again');
+    expect(app.settings.inactivityMs).toBe(20 * 60_000);
     expect(stored).toHaveLength(1);
 
     await app.applyGrouping(true);
@@ -456,7 +482,7 @@ describe('AppState: endpoints, grouping settings, clearing', () => {
 
     app.grouping.keys = 'ip';
     app.resetGrouping();
-    expect({ ...app.grouping }).toEqual({ keys: 'ip+ua', minutes: 45 });
+    expect({ ...app.grouping }).toEqual({ keys: 'cookie:sid,ip+ua', minutes: 45 });
   });
 
   it('clears all data and shows the empty store', async () => {

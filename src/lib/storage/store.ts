@@ -223,6 +223,85 @@ export async function commitImport<P extends CommitPlan>(
   }
 }
 
+/** The stored data changed between the start of a re-grouping and its commit. */
+export class DataChanged extends Error {}
+
+/**
+ * The last transaction of a re-grouping (src/worker/regroup.ts): every complete import `from` is
+ * replaced by the staged import `to` that re-read its requests (the ledger record keeps its files,
+ * figures and time under the new id; the old request blocks go), the session days are replaced by
+ * the plan's, and the new grouping settings stored — all at once, or (if `plan` throws, a write
+ * fails, or the generation is no longer `generation`) nothing. Endpoint figures do not depend on the
+ * grouping: they stay (but for days the plan's retention cut drops).
+ */
+export async function commitRegroup<P extends CommitPlan>(
+  db: Store,
+  swaps: { from: number; to: number }[],
+  settings: GroupingSettings,
+  generation: number,
+  plan: (stored: Stored) => P
+): Promise<{ plan: P; generation: number }> {
+  const tx = db.transaction(['imports', 'requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
+  try {
+    const meta = tx.objectStore('meta');
+    if ((await readGeneration(meta)) !== generation) throw new DataChanged('the stored data changed meanwhile');
+    const [endpointDays, retention, ledger] = await Promise.all([tx.objectStore('endpointDays').getAll(), readRetention(meta), tx.objectStore('imports').getAll()]);
+    const result = plan({ sessions: null, endpointDays: new Map(endpointDays.map((d) => [d.day, d.stats])), settings, retention, ledger });
+    const imports = tx.objectStore('imports');
+    const blocks = tx.objectStore('requestBlocks');
+    const writes: Promise<unknown>[] = [];
+    const track = (p: Promise<unknown>) => {
+      p.catch(() => {});
+      return p;
+    };
+    for (const { from, to } of swaps) {
+      const old = ledger.find((r) => r.id === from);
+      if (!old) throw new DataChanged(`import ${from} is no longer stored`);
+      for (const id of await blocks.index('byImport').getAllKeys(from)) writes.push(track(blocks.delete(id)));
+      writes.push(track(imports.delete(from)));
+      writes.push(track(imports.put({ ...old, id: to, status: 'complete' })));
+    }
+    const sessionDays = tx.objectStore('sessionDays');
+    writes.push(track(sessionDays.clear()));
+    for (const d of result.sessionDays) await track(sessionDays.put(d));
+    const eps = tx.objectStore('endpointDays');
+    for (const d of result.endpointDays) writes.push(track(eps.put(d)));
+    if (result.cutoffDay !== null) {
+      const before = IDBKeyRange.upperBound(result.cutoffDay, true);
+      writes.push(track(eps.delete(before)));
+      for (const id of await blocks.index('byDay').getAllKeys(before)) writes.push(track(blocks.delete(id)));
+    }
+    writes.push(track(meta.put({ key: 'keys', value: settings.keys })), track(meta.put({ key: 'inactivityMs', value: settings.inactivityMs })));
+    const next = generation + 1;
+    writes.push(track(meta.put({ key: 'generation', value: next })));
+    if (result.held && result.orders) writes.push(track(tx.objectStore('orders').put(ordersRecord(next, result.held, result.orders))));
+    else writes.push(track(tx.objectStore('orders').clear()));
+    await Promise.all([...writes, tx.done]);
+    return { plan: result, generation: next };
+  } catch (err) {
+    abortQuietly(tx);
+    tx.done.catch(() => {});
+    throw (err as Error)?.name === 'AbortError' && tx.error ? tx.error : err;
+  }
+}
+
+/** The generation of the stored data: it grows with every write of sessions. */
+export async function getGeneration(db: Store): Promise<number> {
+  const tx = db.transaction('meta', 'readonly');
+  const g = await readGeneration(tx.store);
+  await tx.done;
+  return g;
+}
+
+/** Ledger ids of the imports that have request blocks stored. */
+export async function importsWithBlocks(db: Store): Promise<Set<number>> {
+  const ids = new Set<number>();
+  const tx = db.transaction('requestBlocks', 'readonly');
+  for (let c = await tx.store.index('byImport').openKeyCursor(null, 'nextunique'); c; c = await c.continue()) ids.add(c.key as number);
+  await tx.done;
+  return ids;
+}
+
 /** Drops whole days before `cutoffDay`: their sessions (by last request), requests and endpoint figures. */
 export async function pruneBefore(db: Store, cutoffDay: number): Promise<number> {
   const tx = db.transaction(['requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
