@@ -157,15 +157,16 @@ describe('imports never lose data', () => {
   });
 
   it('an import that fills the quota is rolled back and says so; what was stored stays', async () => {
-    // The quota for this site cut to 2 MiB before the site first stores anything (Chromium takes the
-    // override only then, and for as long as the session that made it): a small import fits, the
-    // big one's request blocks (a few MB per transaction) do not.
+    // The quota for this site cut to 4 MiB before the site first stores anything (Chromium takes the
+    // override only then, and for as long as the session that made it): the offline cache of the
+    // site's own files (~1.6 MB) and a small import fit, the big one's request blocks (a few MB per
+    // transaction) do not.
     await context.close();
     context = await browser.newContext();
     page = await context.newPage();
     errors = watchErrors(page);
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(site.url).origin, quotaSize: 2 * 1024 * 1024 });
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(site.url).origin, quotaSize: 4 * 1024 * 1024 });
     await page.goto(site.url);
     await importFile(page, small);
     const total = await waitForTotal(page);
