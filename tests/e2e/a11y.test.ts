@@ -2,34 +2,13 @@
 // imported and a session open: each control has a name a screen reader reads; each chart has a text
 // label; headings do not skip levels; Tab reaches the controls in the order they are shown; the
 // theme choice switches the colour scheme and is kept across a reload.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, showTab, startSite, waitForTotal, watchErrors } from './browser';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { showTab, waitForTotal, usePage } from './browser';
 
-let site: { url: string; close: () => Promise<void> };
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let errors: string[];
-
-beforeAll(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-beforeEach(async () => {
-  context = await browser.newContext();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(site.url);
-});
-afterEach(async () => {
-  await context?.close();
-  expect(errors, 'console errors or uncaught exceptions in the page').toEqual([]);
-});
+usePage((s) => ({ page, errors } = s));
 
 /** Visible controls without an accessible name, and charts without a label, described. */
 function unnamed(p: Page): Promise<string[]> {

@@ -3,12 +3,12 @@
 // its link → open the link in a new page and see the same view → download the CSV and check its rows
 // against the table; then an actor's sessions one after another. The CLI (same core, in Node) is the
 // oracle of the counts. Needs build/, Chromium and ../shared/data.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCsv, REQUEST_COLUMNS } from '../../src/lib/csv';
-import { SHARED, cli, confirmImport, requestTable, fileInput, keepEverything, launchBrowser, startSite, waitForTotal, watchErrors } from './browser';
+import { SHARED, cli, confirmImport, requestTable, fileInput, keepEverything, waitForTotal, watchErrors, usePage } from './browser';
 
 const HONEYNET = path.join(SHARED, 'access/honeynet-2004/honeynet-redhat71_httpd_access_log_2004-04-21_to_2004-10-11.log.gz');
 const HAVE = existsSync(HONEYNET);
@@ -24,40 +24,19 @@ interface CliSession {
   attacks: Record<string, number>;
 }
 
-let site: { url: string; close: () => Promise<void> };
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
 let cliRows: CliSession[] = [];
 
-beforeAll(async () => {
+beforeAll(() => {
   if (HAVE)
     cliRows = cli(['sessions', HONEYNET])
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as CliSession);
-  site = await startSite();
-  browser = await launchBrowser();
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext({ acceptDownloads: true });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(site.url).origin });
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(site.url);
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(errors, 'console errors or uncaught exceptions in the page').toEqual([]);
-});
+usePage((s) => ({ context, page, errors } = s), { acceptDownloads: true, permissions: ['clipboard-read', 'clipboard-write'] });
 
 async function importHoneynet(p: Page): Promise<void> {
   await waitForTotal(p, -1);

@@ -1,6 +1,7 @@
 // Helpers of the end-to-end tests: the built site behind scripts/serve.js, Debian's Chromium
 // through playwright-core, the CLI as the oracle, and a watch on the page's errors.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -172,4 +173,44 @@ export async function requestTable(page: Page): Promise<ShownRequest[]> {
     });
   }
   return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+}
+
+/** What a test of the page works with: the served site, the browser, a fresh context and page. */
+export interface PageSession {
+  site: { url: string; close: () => Promise<void> };
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught exceptions of the page (push other pages' too): none allowed. */
+  errors: string[];
+}
+
+/**
+ * The usual hooks of a file of page tests: one site and browser for the file; before each test a
+ * new context (empty IndexedDB, no service worker) and page, opened at the site and handed to
+ * `set`; after it, the context closed and no console error allowed.
+ */
+export function usePage(set: (s: PageSession) => void, options: BrowserContextOptions = {}): void {
+  let site: PageSession['site'] | undefined;
+  let browser: Browser | undefined;
+  let session: PageSession | undefined;
+  beforeAll(async () => {
+    site = await startSite();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+  beforeEach(async () => {
+    const context = await browser!.newContext(options);
+    const page = await context.newPage();
+    session = { site: site!, browser: browser!, context, page, errors: watchErrors(page) };
+    set(session);
+    await page.goto(site!.url);
+  });
+  afterEach(async () => {
+    await session?.context.close();
+    expect(session?.errors, 'console errors or uncaught exceptions in the page').toEqual([]);
+  });
 }

@@ -2,42 +2,20 @@
 // import of a JSON log with a tenant header and a role cookie, shown as columns of a session's request
 // table and its CSV — the clear one as its text (a hostile value as text), the hashed one as a hash,
 // its value nowhere in the page or in IndexedDB. Needs build/ and Chromium; the fixture is ours.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, confirmImport, fileInput, launchBrowser, showTab, startSite, waitForTotal, watchErrors } from './browser';
+import { ROOT, confirmImport, fileInput, showTab, waitForTotal, type PageSession, usePage } from './browser';
 
 const FIXTURE = path.join(ROOT, 'tests/fixtures/context-headers.jsonl');
 const HOSTILE = '<img src=x onerror=alert(1)>globex';
 
-let site: { url: string; close: () => Promise<void> };
-let browser: Browser;
+let site: PageSession['site'];
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
-
-beforeAll(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext({ acceptDownloads: true });
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(site.url);
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(errors, 'console errors or uncaught exceptions in the page').toEqual([]);
-});
+usePage((s) => ({ site, context, page, errors } = s), { acceptDownloads: true });
 
 /** Every string in every IndexedDB store of the page's database (typed arrays hold numbers only). */
 function storedStrings(p: Page): Promise<string> {

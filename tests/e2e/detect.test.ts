@@ -3,12 +3,12 @@
 // worker and count what passes; a session's detail gives its labels with their evidence, its attacks
 // and its risk as the parts that add up to it. The CLI (same core, in Node) is the oracle of every
 // count. Needs build/ (`npm run build`), Chromium and ../shared/data.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCsv, REQUEST_COLUMNS } from '../../src/lib/csv';
 import path from 'node:path';
-import { SHARED, cli, confirmImport, requestTable, fileInput, keepEverything, launchBrowser, readTotal, showTab, startSite, waitForTotal, watchErrors } from './browser';
+import { SHARED, cli, confirmImport, requestTable, fileInput, keepEverything, readTotal, showTab, waitForTotal, type PageSession, usePage } from './browser';
 
 const HONEYNET = path.join(SHARED, 'access/honeynet-2004/honeynet-redhat71_httpd_access_log_2004-04-21_to_2004-10-11.log.gz');
 const HACKERS = path.join(SHARED, 'access/logparser/hackers-access.log');
@@ -35,33 +35,11 @@ const FILTERED = '[data-testid="filtered-total"]';
 const ROWS = '[data-testid="session-row"]';
 const DETAIL = '[data-testid="session-detail"]';
 
-let site: { url: string; close: () => Promise<void> };
-let browser: Browser;
+let site: PageSession['site'];
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
-
-beforeAll(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(site.url);
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(errors, 'console errors or uncaught exceptions in the page').toEqual([]);
-});
+usePage((s) => ({ site, context, page, errors } = s));
 
 async function importFile(file: string, expected: number): Promise<void> {
   // honeynet-2004 spans six months: keep them all

@@ -2,11 +2,11 @@
 // new page, or reloaded, shows the same count and rows; back restores the previous filter; j/k/Enter
 // and /; a column header sorts; the virtualised list scrolls to its last session with few DOM rows.
 // The CLI (same core, in Node) is the oracle of the counts. Needs build/, Chromium and ../shared/data.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { SHARED, cli, confirmImport, fileInput, keepEverything, launchBrowser, readTotal, startSite, waitForTotal, watchErrors } from './browser';
+import { SHARED, cli, confirmImport, fileInput, keepEverything, readTotal, waitForTotal, watchErrors, type PageSession, usePage } from './browser';
 
 const HACKERS = path.join(SHARED, 'access/logparser/hackers-access.log');
 if (!existsSync(HACKERS)) console.warn(`e2e explorer: ${HACKERS} is missing (no ../shared/data): its test is skipped`);
@@ -20,33 +20,11 @@ interface CliSession {
 const FILTERED = '[data-testid="filtered-total"]';
 const ROWS = '[data-testid="session-row"]';
 
-let site: { url: string; close: () => Promise<void> };
-let browser: Browser;
+let site: PageSession['site'];
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
-
-beforeAll(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(site.url);
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(errors, 'console errors or uncaught exceptions in the page').toEqual([]);
-});
+usePage((s) => ({ site, context, page, errors } = s));
 
 const filtered = (p: Page = page) => async () => Number(((await p.locator(FILTERED).textContent()) ?? '').replace(/\D/g, ''));
 const ids = (p: Page) => p.locator(ROWS).evaluateAll((rows) => rows.slice(0, 8).map((r) => r.getAttribute('data-session-id')));

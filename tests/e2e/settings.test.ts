@@ -3,45 +3,23 @@
 // with those options; keys are reordered with the list's buttons; a cancelled re-grouping leaves
 // everything as it was; privacy mode masks IPs in the list, the detail and the CSV, and survives a
 // reload while filtering by IP still matches real addresses. Needs build/, Chromium and ../shared/data.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCsv } from '../../src/lib/csv';
-import { SHARED, cliSessions, confirmImport, fileInput, launchBrowser, readTotal, showTab, startSite, waitForTotal, watchErrors } from './browser';
+import { SHARED, cliSessions, confirmImport, fileInput, readTotal, showTab, waitForTotal, type PageSession, usePage } from './browser';
 
 /** 10,000 lines of real combined log over four days (SOURCES.md 1.1). */
 const REAL = path.join(SHARED, 'access/elastic-examples/apache_logs');
 const HAVE_DATA = existsSync(REAL);
 if (!HAVE_DATA) console.warn(`e2e settings: ${REAL} is missing (no ../shared/data): the re-grouping tests are skipped`);
 
-let site: { url: string; close: () => Promise<void> };
-let browser: Browser;
+let site: PageSession['site'];
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
-
-beforeAll(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext({ acceptDownloads: true });
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(site.url);
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(errors, 'console errors or uncaught exceptions in the page').toEqual([]);
-});
+usePage((s) => ({ site, context, page, errors } = s), { acceptDownloads: true });
 
 const current = () => page.locator('[data-testid="grouping-current"]').textContent();
 const minutes = () => page.locator('[data-testid="grouping-current-minutes"]').textContent();

@@ -3,11 +3,11 @@
 // alike; the URL restores the view (a new page, back); a session count lists exactly that endpoint's
 // sessions; the overview's totals and attack counts are the CLI's; the charts draw in both themes.
 // Needs build/, Chromium and ../shared/data.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { SHARED, cli, confirmImport, fileInput, keepEverything, launchBrowser, showTab, startSite, waitForTotal, watchErrors } from './browser';
+import { SHARED, cli, confirmImport, fileInput, keepEverything, showTab, waitForTotal, watchErrors, type PageSession, usePage } from './browser';
 
 /** Six months of a honeypot's traffic: 2,248 endpoints, most of them attacked, many methods. */
 const HONEYNET = path.join(SHARED, 'access/honeynet-2004/honeynet-redhat71_httpd_access_log_2004-04-21_to_2004-10-11.log.gz');
@@ -33,33 +33,11 @@ interface CliSummary {
 
 const ROWS = '[data-testid="endpoint-row"]';
 
-let site: { url: string; close: () => Promise<void> };
-let browser: Browser;
+let site: PageSession['site'];
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
-
-beforeAll(async () => {
-  site = await startSite();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-beforeEach(async () => {
-  context = await browser.newContext();
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(site.url);
-});
-
-afterEach(async () => {
-  await context?.close();
-  expect(errors, 'console errors or uncaught exceptions in the page').toEqual([]);
-});
+usePage((s) => ({ site, context, page, errors } = s));
 
 const endpointsOf = (file: string) =>
   cli(['endpoints', file])
