@@ -210,6 +210,13 @@ describe('imports never lose data', () => {
     // the session detail and its requests work from memory too
     await page.locator('[data-testid="session-open"]').first().click();
     await expect.poll(() => page.locator('[data-testid="request-row"]').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // every link and step of the page keeps the tab that keeps nothing
+    expect(new URL(page.url()).searchParams.get('store')).toBe('none');
+    expect(await page.locator('[data-testid="tab-overview"]').getAttribute('href')).toContain('store=none');
+    await page.locator('[data-testid="dist-endpoint-link"]').first().click();
+    await page.locator('[data-testid="tab-endpoints"][aria-current="page"]').waitFor();
+    expect(new URL(page.url()).searchParams.get('store')).toBe('none');
+    await showTab(page, 'sessions');
     const names = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
     expect(names).not.toContain('sessionlens');
     await page.reload();

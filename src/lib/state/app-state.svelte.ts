@@ -223,9 +223,12 @@ export class AppState {
     return { filter: this.#filter, sort: this.#sort, tab: this.#tab, session: this.#openId, only: this.#only, endpoints: this.#endpointQuery };
   }
 
-  /** The URL query of this view with some of it changed (for links: a tab, an open session). */
+  /**
+   * The URL query of this view with some of it changed (for links: a tab, an open session), keeping
+   * the page's own other parameters (`store=none`: a link must not leave the tab that keeps nothing).
+   */
   queryWith(change: Partial<View>): string {
-    return queryOfView({ ...this.#view(), ...change });
+    return queryOfView({ ...this.#view(), ...change }, typeof location === 'undefined' ? '' : location.search);
   }
   /** Sessions stored in total. */
   get total(): number {
