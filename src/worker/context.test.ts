@@ -1,25 +1,13 @@
 // Context parameters through the worker (real core, fake-indexeddb): kept in meta, applied by the next
 // import, stored with its request blocks and shown per request — a hashed one never in clear.
 import 'fake-indexeddb/auto';
+import { coreService, fileSource } from '../../tests/helpers/service';
 import { describe, expect, it } from 'vitest';
-import { analyse, previewLogs } from '../lib/core/analyse';
-import { openStore, putRetention, type Store } from '../lib/storage/store';
+import { putRetention, type Store } from '../lib/storage/store';
 import { core } from '../../tests/helpers/core';
-import type { ImportSource } from './api';
-import { SessionService } from './service';
 
-let n = 0;
-function service() {
-  const name = `svc-ctx-${++n}`;
-  const make = () =>
-    new SessionService({
-      analyse: async (sources, opts) => analyse(await core(), sources, opts),
-      preview: async (sources, opts) => previewLogs(await core(), sources, opts),
-      openStore: (onClose) => openStore(name, onClose)
-    });
-  return { service: make(), make, db: () => openStore(name) };
-}
-const file = (text: string, name: string): ImportSource => ({ kind: 'file', file: new File([text], name) });
+const service = () => coreService('svc-ctx');
+const file = fileSource;
 
 /** A JSON log (nginx variable names) of two actors, with a tenant header and a role cookie. */
 function log(day: string, tenants: [string, string], roles: [string, string]): string {

@@ -1,13 +1,13 @@
 import 'fake-indexeddb/auto';
+import { coreService, fileSource } from '../../tests/helpers/service';
 import { describe, expect, it } from 'vitest';
-import { analyse as coreAnalyse, previewLogs } from '../lib/core/analyse';
 import { listImports, openStore, type Store } from '../lib/storage/store';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { sessionJson } from '../lib/core/sessions';
 import { core, root, sharedData } from '../../tests/helpers/core';
 import { generateLog } from '../../scripts/gen-log.js';
-import type { GroupingSettings, ImportSource, RegroupProgress } from './api';
+import type { GroupingSettings, RegroupProgress } from './api';
 import { SessionService, type Analyse } from './service';
 
 // Re-grouping the stored requests (regroup.ts) against the truth: a fresh import, in the same
@@ -16,19 +16,8 @@ import { SessionService, type Analyse } from './service';
 const MIN = 60_000;
 let n = 0;
 
-function realService(wrap?: (a: Analyse) => Analyse) {
-  const name = `regroup-${++n}`;
-  const base: Analyse = async (sources, opts) => coreAnalyse(await core(), sources, opts);
-  const make = () =>
-    new SessionService({
-      analyse: wrap ? wrap(base) : base,
-      preview: async (sources, opts) => previewLogs(await core(), sources, opts),
-      openStore: (onClose) => openStore(name, onClose)
-    });
-  return { service: make(), make, db: () => openStore(name) };
-}
-
-const file = (text: string, name = 'access.log'): ImportSource => ({ kind: 'file', file: new File([text], name) });
+const realService = (wrap?: (a: Analyse) => Analyse) => coreService('regroup', wrap);
+const file = fileSource;
 
 async function mustImport(service: SessionService, text: string, name: string) {
   const res = await service.importSources([file(text, name)], undefined, undefined, { force: true });

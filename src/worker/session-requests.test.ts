@@ -1,25 +1,13 @@
 // A stored session's requests, read back from the request blocks (real core, fake-indexeddb).
 import 'fake-indexeddb/auto';
+import { coreService, fileSource } from '../../tests/helpers/service';
 import { describe, expect, it } from 'vitest';
-import { analyse, previewLogs } from '../lib/core/analyse';
-import { putRetention, openStore } from '../lib/storage/store';
+import { putRetention } from '../lib/storage/store';
 import { generateLog } from '../../scripts/gen-log.js';
 import { core } from '../../tests/helpers/core';
-import type { ImportSource } from './api';
-import { SessionService } from './service';
 
-let n = 0;
-function service() {
-  const name = `svc-req-${++n}`;
-  const make = () =>
-    new SessionService({
-      analyse: async (sources, opts) => analyse(await core(), sources, opts),
-      preview: async (sources, opts) => previewLogs(await core(), sources, opts),
-      openStore: (onClose) => openStore(name, onClose)
-    });
-  return { service: make(), make, db: () => openStore(name) };
-}
-const file = (text: string, name: string): ImportSource => ({ kind: 'file', file: new File([text], name) });
+const service = () => coreService('svc-req');
+const file = fileSource;
 
 describe('session requests', () => {
   const text = generateLog({ lines: 6000, seed: 11 });

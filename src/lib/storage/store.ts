@@ -142,7 +142,7 @@ export async function commitImport<P extends CommitPlan>(
   plan: (stored: Stored) => P,
   known?: KnownHeld
 ): Promise<{ plan: P; generation: number }> {
-  const tx = db.transaction(['imports', 'requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
+  const tx = commitTx(db);
   try {
     const meta = tx.objectStore('meta');
     const generation = await readGeneration(meta);
@@ -196,31 +196,52 @@ export async function commitImport<P extends CommitPlan>(
       if (old.status === 'needs-reimport' && old.id !== undefined && covered) writes.push(track(imports.delete(old.id)));
     }
     writes.push(track(imports.put(record)));
-    const sessionDays = tx.objectStore('sessionDays');
-    writes.push(track(sessionDays.clear()));
-    // One at a time: IndexedDB holds a copy or two of a value until it is written (the pieces of
-    // a large day would otherwise all be held at once).
-    for (const d of result.sessionDays) await track(sessionDays.put(d));
-    const eps = tx.objectStore('endpointDays');
-    for (const d of result.endpointDays) writes.push(track(eps.put(d)));
-    if (result.cutoffDay !== null) {
-      const before = IDBKeyRange.upperBound(result.cutoffDay, true);
-      writes.push(track(eps.delete(before)));
-      const blocks = tx.objectStore('requestBlocks');
-      for (const id of await blocks.index('byDay').getAllKeys(before)) writes.push(track(blocks.delete(id)));
-    }
-    const next = generation + 1;
-    writes.push(track(meta.put({ key: 'generation', value: next })));
-    if (result.held && result.orders) writes.push(track(tx.objectStore('orders').put(ordersRecord(next, result.held, result.orders))));
-    else writes.push(track(tx.objectStore('orders').clear()));
+    const next = await writePlan(tx, result, generation, writes, track);
     await Promise.all([...writes, tx.done]);
     return { plan: result, generation: next };
   } catch (err) {
-    abortQuietly(tx);
-    // tx.done rejects once aborted; it has been superseded by `err` (or by the transaction's own error).
-    tx.done.catch(() => {});
-    throw (err as Error)?.name === 'AbortError' && tx.error ? tx.error : err;
+    throw failed(tx, err);
   }
+}
+
+/** The transaction a commit writes in: every store it touches. */
+function commitTx(db: Store) {
+  return db.transaction(['imports', 'requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
+}
+type WriteTx = ReturnType<typeof commitTx>;
+
+/**
+ * The part of a commit that imports and re-grouping share: the session days replaced, the endpoint
+ * days written, the days past retention dropped, the generation bumped and the orders stored.
+ * Queues its writes on `writes`; returns the new generation.
+ */
+async function writePlan(tx: WriteTx, result: CommitPlan, generation: number, writes: Promise<unknown>[], track: (p: Promise<unknown>) => Promise<unknown>): Promise<number> {
+  const sessionDays = tx.objectStore('sessionDays');
+  writes.push(track(sessionDays.clear()));
+  // One at a time: IndexedDB holds a copy or two of a value until it is written (the pieces of
+  // a large day would otherwise all be held at once).
+  for (const d of result.sessionDays) await track(sessionDays.put(d));
+  const eps = tx.objectStore('endpointDays');
+  for (const d of result.endpointDays) writes.push(track(eps.put(d)));
+  if (result.cutoffDay !== null) {
+    const before = IDBKeyRange.upperBound(result.cutoffDay, true);
+    writes.push(track(eps.delete(before)));
+    const blocks = tx.objectStore('requestBlocks');
+    for (const id of await blocks.index('byDay').getAllKeys(before)) writes.push(track(blocks.delete(id)));
+  }
+  const next = generation + 1;
+  writes.push(track(tx.objectStore('meta').put({ key: 'generation', value: next })));
+  if (result.held && result.orders) writes.push(track(tx.objectStore('orders').put(ordersRecord(next, result.held, result.orders))));
+  else writes.push(track(tx.objectStore('orders').clear()));
+  return next;
+}
+
+/** A commit's transaction aborted; the error to report (the transaction's own, if an abort hid it). */
+function failed(tx: WriteTx, err: unknown): unknown {
+  abortQuietly(tx);
+  // tx.done rejects once aborted; it has been superseded by `err` (or by the transaction's own error).
+  tx.done.catch(() => {});
+  return (err as Error)?.name === 'AbortError' && tx.error ? tx.error : err;
 }
 
 /** The stored data changed between the start of a re-grouping and its commit. */
@@ -241,7 +262,7 @@ export async function commitRegroup<P extends CommitPlan>(
   generation: number,
   plan: (stored: Stored) => P
 ): Promise<{ plan: P; generation: number }> {
-  const tx = db.transaction(['imports', 'requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
+  const tx = commitTx(db);
   try {
     const meta = tx.objectStore('meta');
     if ((await readGeneration(meta)) !== generation) throw new DataChanged('the stored data changed meanwhile');
@@ -261,27 +282,12 @@ export async function commitRegroup<P extends CommitPlan>(
       writes.push(track(imports.delete(from)));
       writes.push(track(imports.put({ ...old, id: to, status: 'complete' })));
     }
-    const sessionDays = tx.objectStore('sessionDays');
-    writes.push(track(sessionDays.clear()));
-    for (const d of result.sessionDays) await track(sessionDays.put(d));
-    const eps = tx.objectStore('endpointDays');
-    for (const d of result.endpointDays) writes.push(track(eps.put(d)));
-    if (result.cutoffDay !== null) {
-      const before = IDBKeyRange.upperBound(result.cutoffDay, true);
-      writes.push(track(eps.delete(before)));
-      for (const id of await blocks.index('byDay').getAllKeys(before)) writes.push(track(blocks.delete(id)));
-    }
     writes.push(track(meta.put({ key: 'keys', value: settings.keys })), track(meta.put({ key: 'inactivityMs', value: settings.inactivityMs })));
-    const next = generation + 1;
-    writes.push(track(meta.put({ key: 'generation', value: next })));
-    if (result.held && result.orders) writes.push(track(tx.objectStore('orders').put(ordersRecord(next, result.held, result.orders))));
-    else writes.push(track(tx.objectStore('orders').clear()));
+    const next = await writePlan(tx, result, generation, writes, track);
     await Promise.all([...writes, tx.done]);
     return { plan: result, generation: next };
   } catch (err) {
-    abortQuietly(tx);
-    tx.done.catch(() => {});
-    throw (err as Error)?.name === 'AbortError' && tx.error ? tx.error : err;
+    throw failed(tx, err);
   }
 }
 
@@ -417,7 +423,7 @@ export function listImports(db: Store): Promise<ImportRecord[]> {
 
 /** Empties the ledger and every block in one transaction. The salt and the settings stay. */
 export async function clearData(db: Store): Promise<void> {
-  const tx = db.transaction(['imports', 'requestBlocks', 'sessionDays', 'endpointDays', 'orders', 'meta'], 'readwrite');
+  const tx = commitTx(db);
   const meta = tx.objectStore('meta');
   const generation = await readGeneration(meta);
   await Promise.all([
