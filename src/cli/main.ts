@@ -3,14 +3,14 @@ import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
 import { sessionAt, sessionJson, endpointJson } from '../lib/core/sessions';
-import type { LogSource } from '../lib/core/api';
+import type { LogSource, DirectReader } from '../lib/core/api';
 import { parseArgs, USAGE } from './args';
 import { requestLines } from './requests';
 import { randomBytes } from 'node:crypto';
 
 // `sessionlens`: the page's core in Node. dist/cli.js sits next to dist/core.wasm.
 
-/** Node streams files in 8 MiB reads: the size the core takes per call. */
+/** Streamed files (gzip) are read 8 MiB at a time: the size the core takes per call. */
 const READ_SIZE = 8 << 20;
 
 async function source(path: string): Promise<LogSource> {
@@ -22,45 +22,58 @@ async function source(path: string): Promise<LogSource> {
   return {
     name: path,
     size: info.size,
-    stream: () => fileStream(path, info.size)
+    stream: () => fileStream(path, info.size),
+    readAt: (offset) => fileReader(path, info.size, offset)
   };
 }
 
 /**
- * A file as a stream of READ_SIZE reads, pulled only as fast as the core takes them. Read
- * synchronously: the CLI has nothing else to do meanwhile, and an asynchronous read finishes on a
- * thread-pool thread that, on a busy machine, waits for a CPU while the main thread idles. A file
- * that grows or shrinks meanwhile (a live log, a rotation) is read up to where its end was met,
- * and the user is told so.
+ * A file read synchronously from `offset` into the caller's buffer. Read synchronously: the CLI
+ * has nothing else to do meanwhile, and an asynchronous read finishes on a thread-pool thread
+ * that, on a busy machine, waits for a CPU while the main thread idles. A file that grows or
+ * shrinks meanwhile (a live log, a rotation) is read up to where its end was met, and the user is
+ * told so.
  */
-function fileStream(path: string, sizeAtStat: number): ReadableStream<Uint8Array> {
-  let fd: number | undefined;
-  let read = 0;
+function fileReader(path: string, sizeAtStat: number, offset: number): DirectReader {
+  let fd: number | undefined = openSync(path, 'r');
+  let position = offset;
   const close = () => {
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
   };
+  return {
+    read(into) {
+      if (fd === undefined) return 0;
+      const n = readSync(fd, into, 0, into.length, position);
+      position += n;
+      if (n === 0) {
+        const now = fstatSync(fd).size;
+        close();
+        if (position !== sizeAtStat || now !== position) {
+          process.stderr.write(`sessionlens: warning: ${path} changed while it was read (${sizeAtStat} bytes at the start, ${now} at the end); the result covers the ${position} bytes read\n`);
+        }
+      }
+      return n;
+    },
+    close
+  };
+}
+
+/** A file as a stream of READ_SIZE reads (its head, and gzip files), pulled only as fast as the core takes them. */
+function fileStream(path: string, sizeAtStat: number): ReadableStream<Uint8Array> {
+  let reader: DirectReader | undefined;
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        fd ??= openSync(path, 'r');
+        reader ??= fileReader(path, sizeAtStat, 0);
         // allocUnsafe: no zeroing, every byte handed on is written by the read
         const buf = Buffer.allocUnsafe(READ_SIZE);
-        const bytesRead = readSync(fd, buf, 0, READ_SIZE, null);
-        read += bytesRead;
-        if (bytesRead === 0) {
-          const now = fstatSync(fd).size;
-          close();
-          if (read !== sizeAtStat || now !== read) {
-            process.stderr.write(`sessionlens: warning: ${path} changed while it was read (${sizeAtStat} bytes at the start, ${now} at the end); the result covers the ${read} bytes read\n`);
-          }
-          controller.close();
-          return;
-        }
-        controller.enqueue(bytesRead === READ_SIZE ? buf : buf.subarray(0, bytesRead));
+        const n = reader.read(buf);
+        if (n === 0) controller.close();
+        else controller.enqueue(n === READ_SIZE ? buf : buf.subarray(0, n));
       },
       cancel() {
-        close();
+        reader?.close();
       }
     },
     { highWaterMark: 1 }

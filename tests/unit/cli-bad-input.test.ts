@@ -243,22 +243,37 @@ describe('bad input on the command line: a clear message naming the file, never 
       bigLines = 400_000;
     }, 60_000);
 
-    /** The read position of `pid`'s open `file` (Linux /proc), or -1 while it is not open. */
-    function position(pid: number, file: string): number {
+    /** Whether `pid` has `file` open (Linux /proc). */
+    function isOpen(pid: number, file: string): boolean {
       try {
         for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-          let target = '';
           try {
-            target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+            if (readlinkSync(`/proc/${pid}/fd/${fd}`) === file) return true;
           } catch {
             continue;
           }
-          if (target === file) return Number(/pos:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))![1]);
         }
       } catch {
         // the process is gone
       }
-      return -1;
+      return false;
+    }
+
+    /** Bytes `pid` has read so far, by any read call (Linux /proc: the CLI reads at offsets, so its file position says nothing), or -1. */
+    function bytesRead(pid: number): number {
+      try {
+        return Number(/rchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+      } catch {
+        return -1;
+      }
+    }
+
+    /** How far `pid` has read since `file` was first seen open (at most its read position), or -1 while it is not open. */
+    function readProgress(pid: number, file: string, base: { at: number }): number {
+      if (!isOpen(pid, file)) return -1;
+      const now = bytesRead(pid);
+      if (base.at < 0) base.at = now;
+      return now - base.at;
     }
 
     /** Runs the CLI on a copy of `source` and calls `change` once it has read some but not all. */
@@ -271,8 +286,9 @@ describe('bad input on the command line: a clear message naming the file, never 
         limitMs: 60_000,
         whileRunning: async (pid) => {
           const t0 = Date.now();
+          const base = { at: -1 };
           for (let at = -1; Date.now() - t0 < 20_000; await new Promise((res) => setTimeout(res, 1))) {
-            at = position(pid, file);
+            at = readProgress(pid, file, base);
             if (at > 0 && at < size) {
               change(file, at);
               changedAt = at;

@@ -132,6 +132,11 @@ export async function analyse(
       await deliver().catch((e: unknown) => Promise.reject(new ConsumerFailure(e)));
     }
   };
+  /** Hands over bytes read into the engine's window(); with a consumer, its rows too. */
+  const commit = async (n: number) => {
+    engine.commit(n);
+    if (onRequests) await deliver().catch((e: unknown) => Promise.reject(new ConsumerFailure(e)));
+  };
   const bytesTotal = sources.reduce((n, s) => n + (s.size ?? 0), 0);
   let bytesBefore = 0;
   for (const [fileIndex, source] of sources.entries()) {
@@ -149,42 +154,61 @@ export async function analyse(
     let fileBytes = head.length;
     let sinceProgress = head.length;
     let progressAt = performance.now();
+    // a plain file the platform can read synchronously goes straight into the core's buffer
+    const direct = !o.value.done && o.value.compression === 'none' && source.readAt ? source.readAt(head.length) : null;
+    if (direct) await reader.cancel().catch(() => {});
+    const stop = () => (direct ? Promise.resolve(direct.close()) : reader.cancel());
+    const raw = () => (direct ? fileBytes : rawRead());
     try {
       await feed(head);
       for (let done = o.value.done; !done; ) {
-        const r = await reader.read();
-        if (r.done) break;
-        if (opts.signal?.aborted) {
-          await reader.cancel();
-          return cancelled(name);
+        let n: number;
+        if (direct) {
+          if (opts.signal?.aborted) {
+            await stop();
+            return cancelled(name);
+          }
+          n = direct.read(engine.window());
+          if (n === 0) break;
+          await commit(n);
+        } else {
+          const r = await reader.read();
+          if (r.done) break;
+          if (opts.signal?.aborted) {
+            await stop();
+            return cancelled(name);
+          }
+          n = r.value.length;
+          await feed(r.value);
         }
-        fileBytes += r.value.length;
-        await feed(r.value);
-        sinceProgress += r.value.length;
+        fileBytes += n;
+        sinceProgress += n;
         const due = performance.now() - progressAt >= PROGRESS_MS;
         if (sinceProgress >= PROGRESS_EVERY) {
           sinceProgress = 0;
           const verdict = earlyVerdict(name, engine.fileCounts());
           if (verdict) {
-            await reader.cancel();
+            await stop();
             return { ok: false, error: verdict };
           }
         }
         if (due || sinceProgress === 0) {
           progressAt = performance.now();
-          opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore + rawRead(), bytesTotal, lines: engine.totals().lines });
+          opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore + raw(), bytesTotal, lines: engine.totals().lines });
         }
       }
+      direct?.close();
     } catch (e) {
+      direct?.close();
       if (!(e instanceof ConsumerFailure)) return fail('read-failed', name, `${name}: cannot read: ${describe(e, o.value.compression)}`);
-      await reader.cancel().catch(() => {});
+      if (!direct) await reader.cancel().catch(() => {});
       throw e.cause;
     }
     const counts = engine.endFile();
     await deliver();
     const verdict = finalVerdict(name, counts, fileBytes, engine.fileFormats.at(-1) ?? '');
     if (verdict) return { ok: false, error: verdict };
-    bytesBefore += rawRead();
+    bytesBefore += raw();
     opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore, bytesTotal, lines: engine.totals().lines });
   }
   const sessions = engine.sessions();

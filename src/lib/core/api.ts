@@ -8,6 +8,19 @@ export interface LogSource {
   /** Size in bytes when known (for progress); compressed size for .gz. */
   size?: number;
   stream(): ReadableStream<Uint8Array>;
+  /**
+   * Where the platform can (the CLI's files): reads the raw bytes on from `offset` synchronously
+   * straight into the caller's buffer, which for a plain (not gzip) log spares a buffer per read
+   * and a copy through the stream. The stream still opens the file (compression, format).
+   */
+  readAt?(offset: number): DirectReader;
+}
+
+/** A synchronous reader of raw bytes (see LogSource.readAt). */
+export interface DirectReader {
+  /** Reads into `into`; returns how many bytes, 0 at the end of the file. */
+  read(into: Uint8Array): number;
+  close(): void;
 }
 
 export interface AnalyseOptions {

@@ -12,7 +12,7 @@ import { reasonName } from './reasons';
 import { valueText, rawText } from './unescape';
 import type { RequestColumns } from './requests';
 import { takeRequests, type RequestTables } from './take-requests';
-import { PieceStore, type CoreTables } from './pieces';
+import { mergedSessions, type CoreTables } from './pieces';
 
 // A thin wrapper over one instance of the wasm core (assembly/index.ts). One Engine serves one
 // import and is then dropped, which frees all of its memory at once.
@@ -37,11 +37,14 @@ interface CoreExports {
   previewTextPtr(): number;
   parse(len: number, final: number): number;
   finish(): number;
-  pieceCount(): number;
-  pieceColumn(i: number): number;
-  setArenaPtr(): number;
-  setArenaLength(): number;
-  resetPieces(): void;
+  mergeSessions(inactivityMs: number, maxSessionMs: number): number;
+  mergedColumn(i: number): number;
+  mergedSetLength(): number;
+  mergedSetStartsPtr(): number;
+  mergedSetSizesPtr(): number;
+  keptCount(i: number): number;
+  keptPtr(i: number): number;
+  endpointSessionsPtr(): number;
   lateRequests(): number;
   openPeak(): number;
   setKeys(authorizationLabel: number): void;
@@ -136,8 +139,6 @@ export class Engine {
   /** Global → block-local string ids for takeRequests(), and the number of the last block. */
   #requestTables?: RequestTables;
   #block = 0;
-  /** Session pieces taken out of the core after every parse call (see pieces.ts). */
-  #pieces = new PieceStore();
   #inactivityMs: number;
   #maxSessionMs: number;
   /** Sessions per core endpoint, counted when the sessions are made. */
@@ -278,6 +279,22 @@ export class Engine {
     }
   }
 
+  /**
+   * The free room of the chunk being filled, inside the core's buffer: bytes read straight into it
+   * and then handed over by commit() need no copy (a fresh view: the memory may have grown).
+   */
+  window(): Uint8Array {
+    return new Uint8Array(this.#x.memory.buffer, this.#x.inputPtr() + this.#fill, this.#chunk - this.#pending);
+  }
+
+  /** Hands over `n` bytes read into window(), parsing them when the chunk is full. */
+  commit(n: number): void {
+    this.#bytes += n;
+    this.#fill += n;
+    this.#pending += n;
+    if (this.#pending >= this.#chunk) this.#flush(false);
+  }
+
   /** Bytes per parse call: a push of at most this many parses at most one chunk. */
   get chunkSize(): number {
     return this.#chunk;
@@ -286,7 +303,6 @@ export class Engine {
   #flush(final: boolean): void {
     this.#fill = this.#x.parse(this.#fill, final ? 1 : 0) >>> 0;
     this.#pending = 0;
-    this.#pieces.take(this.#x);
   }
 
   /** Parses what is left of the current file, its unterminated last line included. */
@@ -470,11 +486,9 @@ export class Engine {
   /** Closes and merges every session; returns them as columns sorted by (start, id). */
   sessions(): SessionColumns {
     this.#x.finish();
-    this.#pieces.take(this.#x);
     this.#epSessions = new Uint32Array(this.#x.tableCount(4));
-    const tables = [0, 1, 2, 3, 4].map((i) => this.#table(i)) as CoreTables;
-    const cols = this.#pieces.sessions({ inactivityMs: this.#inactivityMs, maxSessionMs: this.#maxSessionMs }, tables, this.#epSessions);
-    this.#pieces.release();
+    const tables = () => [0, 1, 2, 3, 4].map((i) => this.#table(i)) as CoreTables;
+    const cols = mergedSessions(this.#x, { inactivityMs: this.#inactivityMs, maxSessionMs: this.#maxSessionMs }, tables, this.#epSessions);
     // the caller's alone: the page's commit cuts it into day blocks in its place (commit.ts)
     return markDisposable(scoreSessions(cols));
   }
