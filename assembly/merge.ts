@@ -12,7 +12,7 @@ import { templates } from './endpoints';
 // copy of the result. Done here, not in JS: it runs once per import over every piece, and JS run
 // once stays mostly in the interpreter (~7 µs a session, against well under 1 µs here).
 
-/** Merged sessions: how many, and per session (in output order) its pieces order[from, to). */
+/** Merged sessions: how many, and per session (in output order) its pieces order[from, to) (addresses). */
 let count: u32 = 0;
 let order: usize = 0;
 let spans: usize = 0;
@@ -20,6 +20,7 @@ let spans: usize = 0;
 let scratch: usize = 0;
 /** A set column's values, start offsets and sizes. */
 export const setValues = new Vec(4, 1024);
+const unionTmp = new Vec(4, 1024);
 let setStarts: usize = 0;
 let setSizes: usize = 0;
 /** The user agents and users the sessions refer to, in order of first reference (table ids). */
@@ -38,42 +39,37 @@ export const enum Col {
 export function setStartsPtr(): usize { return setStarts; }
 export function setSizesPtr(): usize { return setSizes; }
 
-@inline function f64At(field: usize, i: u32): f64 { return load<f64>(s.prec(i) + field); }
-@inline function u32At(field: usize, i: u32): u32 { return load<u32>(s.prec(i) + field); }
-@inline function u64At(field: usize, i: u32): u64 { return load<u64>(s.prec(i) + field); }
+/** Fields of the piece at address a (sessions.ts P_…). */
+@inline function f64At(field: usize, a: u32): f64 { return load<f64>(<usize>a + field); }
+@inline function u32At(field: usize, a: u32): u32 { return load<u32>(<usize>a + field); }
+@inline function u64At(field: usize, a: u32): u64 { return load<u64>(<usize>a + field); }
 @inline function u32Of(a: usize, i: u32): u32 { return load<u32>(a + (<usize>i << 2)); }
+@inline function u64Of(a: usize, i: u32): u64 { return load<u64>(a + (<usize>i << 3)); }
 @inline function putU32(a: usize, i: u32, v: u32): void { store<u32>(a + (<usize>i << 2), v); }
+@inline function putU64(a: usize, i: u32, v: u64): void { store<u64>(a + (<usize>i << 3), v); }
 @inline function putF64(a: usize, i: u32, v: f64): void { store<f64>(a + (<usize>i << 3), v); }
 
-function zeroed(bytes: usize): usize {
-  let p = heap.alloc(bytes + 8);
-  memory.fill(p, 0, bytes + 8);
-  return p;
+/** A double's bits, made to sort as unsigned integers in the double's order. */
+@inline function ordered(x: f64): u64 {
+  let b = reinterpret<u64>(x);
+  return b >> 63 ? ~b : b | 0x8000000000000000;
 }
 
-// ---- two stable merge sorts of index lists, their comparisons inline --------------------------
+// ---- a stable merge sort of indices by two u64 keys held in arrays beside them ----------------
 
-/** Piece x before piece y: by key, then start (ties keep the order the pieces were closed in). */
-@inline function pieceBefore(x: u32, y: u32): bool {
-  let kx = u64At(s.P_KEY, x), ky = u64At(s.P_KEY, y);
-  if (kx != ky) return kx < ky;
-  return f64At(s.P_START, x) < f64At(s.P_START, y);
+@inline function before(major: usize, minor: usize, x: u32, y: u32): bool {
+  let a = u64Of(major, x), b = u64Of(major, y);
+  return a != b ? a < b : u64Of(minor, x) < u64Of(minor, y);
 }
 
-/** Session of leader x before that of leader y: by start, then id. */
-@inline function leaderBefore(x: u32, y: u32): bool {
-  let sx = f64At(s.P_START, x), sy = f64At(s.P_START, y);
-  if (sx != sy) return sx < sy;
-  return u64At(s.P_ID, x) < u64At(s.P_ID, y);
-}
-
-function sortPieces(a: usize, tmp: usize, lo: u32, hi: u32, leaders: bool): void {
+/** Sorts the indices [lo, hi) at `a` by (major, minor); equal ones keep their order. */
+function sortBy(a: usize, tmp: usize, lo: u32, hi: u32, major: usize, minor: usize): void {
   let n = hi - lo;
   if (n <= 12) {
     for (let i = lo + 1; i < hi; i++) {
       let v = u32Of(a, i);
       let j = <i32>i - 1;
-      while (j >= <i32>lo && (leaders ? leaderBefore(v, u32Of(a, <u32>j)) : pieceBefore(v, u32Of(a, <u32>j)))) {
+      while (j >= <i32>lo && before(major, minor, v, u32Of(a, <u32>j))) {
         putU32(a, <u32>j + 1, u32Of(a, <u32>j));
         j--;
       }
@@ -82,14 +78,13 @@ function sortPieces(a: usize, tmp: usize, lo: u32, hi: u32, leaders: bool): void
     return;
   }
   let mid = lo + (n >> 1);
-  sortPieces(a, tmp, lo, mid, leaders);
-  sortPieces(a, tmp, mid, hi, leaders);
-  let l = u32Of(a, mid - 1), r = u32Of(a, mid);
-  if (!(leaders ? leaderBefore(r, l) : pieceBefore(r, l))) return;
+  sortBy(a, tmp, lo, mid, major, minor);
+  sortBy(a, tmp, mid, hi, major, minor);
+  if (!before(major, minor, u32Of(a, mid), u32Of(a, mid - 1))) return;
   let i = lo, j = mid, k = lo;
   while (i < mid && j < hi) {
     let vi = u32Of(a, i), vj = u32Of(a, j);
-    if (leaders ? leaderBefore(vj, vi) : pieceBefore(vj, vi)) { putU32(tmp, k, vj); j++; } else { putU32(tmp, k, vi); i++; }
+    if (before(major, minor, vj, vi)) { putU32(tmp, k, vj); j++; } else { putU32(tmp, k, vi); i++; }
     k++;
   }
   while (i < mid) putU32(tmp, k++, u32Of(a, i++));
@@ -105,10 +100,19 @@ function sortPieces(a: usize, tmp: usize, lo: u32, hi: u32, leaders: bool): void
  */
 export function merge(inactivity: f64, maxLength: f64): i32 {
   let n = s.pieceCount;
+  // pieces by key, then start (ties keep the order they were closed in), then as addresses
+  let major = heap.alloc((<usize>n << 3) + 8);
+  let minor = heap.alloc((<usize>n << 3) + 8);
   order = heap.alloc((<usize>n << 2) + 8);
   let tmp = heap.alloc((<usize>n << 2) + 8);
-  for (let i: u32 = 0; i < n; i++) putU32(order, i, i);
-  sortPieces(order, tmp, 0, n, false);
+  for (let i: u32 = 0; i < n; i++) {
+    let rec = s.prec(i);
+    putU64(major, i, load<u64>(rec + s.P_KEY));
+    putU64(minor, i, ordered(load<f64>(rec + s.P_START)));
+    putU32(order, i, i);
+  }
+  sortBy(order, tmp, 0, n, major, minor);
+  for (let p: u32 = 0; p < n; p++) putU32(order, p, <u32>s.prec(u32Of(order, p)));
 
   // groups: runs of one key whose pieces touch or bridge the running end within the timeout
   let groupFrom = new Vec(4, 1024);
@@ -130,24 +134,25 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
   groupFrom.pushU32(n);
   count = groups;
 
-  // sessions by start, then id: their leaders (first pieces) sorted, each one's group found back
-  let leaders = heap.alloc((<usize>groups << 2) + 8);
-  let groupOf = heap.alloc((<usize>n << 2) + 8);
+  // sessions by their first piece's start, then id
+  let ranked = heap.alloc((<usize>groups << 2) + 8);
   for (let k: u32 = 0; k < groups; k++) {
     let lead = u32Of(order, groupFrom.u32At(<i32>k));
-    putU32(leaders, k, lead);
-    putU32(groupOf, lead, k);
+    putU64(major, k, ordered(f64At(s.P_START, lead)));
+    putU64(minor, k, u64At(s.P_ID, lead));
+    putU32(ranked, k, k);
   }
-  sortPieces(leaders, tmp, 0, groups, true);
+  sortBy(ranked, tmp, 0, groups, major, minor);
   spans = heap.alloc((<usize>groups << 3) + 8);
   for (let r: u32 = 0; r < groups; r++) {
-    let k = u32Of(groupOf, u32Of(leaders, r));
+    let k = u32Of(ranked, r);
     putU32(spans, 2 * r, groupFrom.u32At(<i32>k));
     putU32(spans, 2 * r + 1, groupFrom.u32At(<i32>k + 1));
   }
+  heap.free(major);
+  heap.free(minor);
   heap.free(tmp);
-  heap.free(leaders);
-  heap.free(groupOf);
+  heap.free(ranked);
   heap.free(groupFrom.ptr);
   scratch = heap.alloc(<usize>groups * 28 + 8);
   setStarts = heap.alloc((<usize>groups << 2) + 8);
@@ -157,7 +162,7 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
 
 @inline function fromOf(r: u32): u32 { return u32Of(spans, 2 * r); }
 @inline function toOf(r: u32): u32 { return u32Of(spans, 2 * r + 1); }
-/** Piece p of the merge order. */
+/** Address of piece p of the merge order. */
 @inline function piece(p: u32): u32 { return u32Of(order, p); }
 
 /** Sums of a u32 column over session r's pieces. */
@@ -216,7 +221,7 @@ function counts(field: usize, width: u32): void {
   for (let r: u32 = 0; r < count; r++) {
     let out = scratch + <usize>r * row;
     for (let p = fromOf(r), to = toOf(r); p < to; p++) {
-      let src = s.prec(piece(p)) + field;
+      let src = <usize>piece(p) + field;
       for (let c: u32 = 0; c < width; c++) putU32(out, c, u32Of(out, c) + u32Of(src, c));
     }
   }
@@ -250,7 +255,7 @@ function sets(t: i32): void {
     let from = fromOf(r), to = toOf(r);
     for (let p = from; p < to; p++) {
       // the piece's lists lie one after the other: list t follows the ones before it
-      let rec = s.prec(piece(p));
+      let rec = <usize>piece(p);
       let list = <usize>load<u32>(rec, s.P_LISTS);
       for (let k = 0; k < t; k++) list += <usize>load<u32>(rec + s.P_LENGTHS + (<usize>k << 2)) << 2;
       let len = <i32>load<u32>(rec + s.P_LENGTHS + (<usize>t << 2));
@@ -260,9 +265,8 @@ function sets(t: i32): void {
     }
     if (to - from > 1) {
       let all = out.len - at;
-      let tmp = heap.alloc((<usize>all << 2) + 8);
-      sortU32(out.ptr + (<usize>at << 2), tmp, 0, all);
-      heap.free(tmp);
+      if (unionTmp.cap < all) unionTmp.grow(all);
+      sortU32(out.ptr + (<usize>at << 2), unionTmp.ptr, 0, all);
       let w = at;
       for (let q = at; q < out.len; q++) {
         let v = out.u32At(q);

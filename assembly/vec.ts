@@ -24,14 +24,6 @@ export class Vec {
     this.cap = cap;
   }
 
-  /** Holds exactly `n` elements, all of them in use, their values undefined (what was there goes). */
-  exact(n: i32): void {
-    heap.free(this.ptr);
-    this.ptr = heap.alloc(<usize>n * this.elemSize + 16);
-    this.cap = n;
-    this.len = n;
-  }
-
   /** Appends one element of type T (sizeof<T>() must be elemSize). */
   @inline push<T>(v: T): void {
     store<T>(this.reserve(1), v);
