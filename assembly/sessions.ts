@@ -93,7 +93,13 @@ function setAdd(i: i32, id: u32): bool {
   let n = load<u32>(r, 4);
   let cap = load<u32>(r, 8);
   if (load<u32>(r, 12) == 0) {
-    for (let k: u32 = 0; k < n; k++) if (load<u32>(data + (<usize>k << 2)) == id) return false;
+    // linear: its 16 slots compared four at a time (those past n may hold anything: masked off)
+    let needle = i32x4.splat(id);
+    let hits = i32x4.bitmask(i32x4.eq(v128.load(data), needle)) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 16), needle)) << 4) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 32), needle)) << 8) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 48), needle)) << 12);
+    if (hits & ((<u32>1 << n) - 1)) return false;
     if (n < cap) {
       store<u32>(data + (<usize>n << 2), id);
       store<u32>(r, n + 1, 4);
@@ -217,6 +223,10 @@ function dropOpen(o: i32): void {
 function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let r = orec(o);
   let n = load<u32>(r, 28);
+  // the first IP and the first and last endpoints are in the sets already: no lookup for them
+  // (a session's requests mostly come from one address, often to the endpoint of the last)
+  let ipKnown = n > 0 && ip == load<u32>(r, 60);
+  let epKnown = n > 0 && (epId == load<u32>(r, 80) || epId == load<u32>(r, 84));
   // behaviour counters: attacks by type, failed logins, not-found, the rhythm of arrivals
   if (attacks != 0) {
     for (let k = 0; k < 7; k++) {
@@ -283,8 +293,8 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
     store<u32>(r, user, 68);
     store<f64>(r, t, 72);
   }
-  setAdd(load<i32>(r, 120), ip);
-  setAdd(load<i32>(r, 124), epId);
+  if (!ipKnown) setAdd(load<i32>(r, 120), ip);
+  if (!epKnown) setAdd(load<i32>(r, 124), epId);
   if (host != 0) setAdd(load<i32>(r, 128), host);
 }
 

@@ -56,17 +56,17 @@ const perMinute = (requests: number, start: number, end: number) => requests / M
 
 /** The dataset's 99th percentiles of session size, rate and bytes (of the given rows; default all). */
 export function baselineOf(cols: Pick<SessionColumns, 'count' | 'requests' | 'bytes' | 'start' | 'end'>, rows?: ArrayLike<number>): Baseline {
+  // one plain loop, no call per session: this runs once per import, mostly in the interpreter
   const n = rows ? rows.length : cols.count;
-  const scratch = new Float64Array(n);
-  const p99 = (value: (i: number) => number) => {
-    for (let k = 0; k < n; k++) scratch[k] = value(rows ? rows[k] : k);
-    return percentile(scratch, 0.99);
-  };
-  return {
-    requestsP99: p99((i) => cols.requests[i]),
-    rateP99: p99((i) => perMinute(cols.requests[i], cols.start[i], cols.end[i])),
-    bytesP99: p99((i) => cols.bytes[i])
-  };
+  const requests = new Float64Array(n), rate = new Float64Array(n), bytes = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = rows ? rows[k] : k;
+    const r = cols.requests[i];
+    requests[k] = r;
+    rate[k] = perMinute(r, cols.start[i], cols.end[i]);
+    bytes[k] = cols.bytes[i];
+  }
+  return { requestsP99: percentile(requests, 0.99), rateP99: percentile(rate, 0.99), bytesP99: percentile(bytes, 0.99) };
 }
 
 /** What a user agent says of its sender: judged once per distinct agent, not once per session. */
@@ -167,7 +167,7 @@ export function riskOf(cols: SessionColumns, i: number, labels: Label[]): { risk
   return { risk, parts };
 }
 
-/** Baseline, label bits and risk of some rows of `cols` (in that order), judged among those rows alone. */
+/** Baseline, label bits and risk of some rows of `cols` (in that order; default all), judged among those rows alone. */
 export interface Scores {
   baseline: Baseline;
   labelBits: Uint16Array;
@@ -178,38 +178,39 @@ export interface Scores {
  * Scores the given rows as scoreSessions would score a table of them alone, without making one:
  * the baseline is theirs, the labels and risk as riskOf(labelsOf()) gives them.
  */
-export function scoreRows(cols: SessionColumns, rows: ArrayLike<number>): Scores {
-  const n = rows.length;
+export function scoreRows(cols: SessionColumns, rows?: ArrayLike<number>): Scores {
+  const n = rows ? rows.length : cols.count;
   const baseline = baselineOf(cols, rows);
   const labelBits = new Uint16Array(n);
   const risk = new Uint8Array(n);
   const agents: (AgentFacts | undefined)[] = [];
-  const bitOf = Object.fromEntries(LABELS.map((l, k) => [l, 1 << k])) as Record<LabelName, number>;
   let bits = 0;
   let points = 0;
   const emit = (name: LabelName) => {
-    bits |= bitOf[name];
+    bits |= LABEL_BIT[name];
     points += LABEL_POINTS[name];
   };
   for (let k = 0; k < n; k++) {
-    const i = rows[k];
+    const i = rows ? rows[k] : k;
     const ua = cols.userAgent[i];
     const agent = (agents[ua] ??= agentFacts(cols.userAgents[ua] ?? ''));
     bits = 0;
     points = 0;
     judge(cols, i, baseline, agent, emit);
-    for (let j = 0; j < ATTACK_TYPES.length; j++) if (cols.attacks[i * 7 + j] > 0) points += ATTACK_POINTS[ATTACK_TYPES[j]];
+    for (let j = 0; j < ATTACK_COUNT; j++) if (cols.attacks[i * ATTACK_COUNT + j] > 0) points += ATTACK_POINTS_BY_INDEX[j];
     labelBits[k] = bits;
-    risk[k] = Math.min(100, points);
+    risk[k] = points < 100 ? points : 100;
   }
   return { baseline, labelBits, risk };
 }
 
+const LABEL_BIT = Object.fromEntries(LABELS.map((l, k) => [l, 1 << k])) as Record<LabelName, number>;
+const ATTACK_COUNT = ATTACK_TYPES.length;
+const ATTACK_POINTS_BY_INDEX = ATTACK_TYPES.map((t) => ATTACK_POINTS[t]);
+
 /** Sets baseline, labelBits and risk of every session. Call after building or merging columns. */
 export function scoreSessions(cols: SessionColumns): SessionColumns {
-  const all = new Uint32Array(cols.count);
-  for (let i = 0; i < cols.count; i++) all[i] = i;
-  const s = scoreRows(cols, all);
+  const s = scoreRows(cols);
   cols.baseline = s.baseline;
   cols.labelBits = s.labelBits;
   cols.risk = s.risk;
