@@ -33,3 +33,29 @@ describe('hashing of sequential addresses', () => {
     expect(new Set(res.value.sessions.keyHash).size).toBe(n);
   }, 60_000);
 });
+
+// The core remembers the hashes of long user agents (assembly/memo.ts), found again by a probe of
+// their length and three of their words, then checked byte for byte. Agents alike in all of those
+// and different elsewhere must stay different actors, however often each comes back.
+describe('remembered user-agent hashes', () => {
+  it('agents alike in length, head, middle and tail stay apart', async () => {
+    const base = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36';
+    // one byte changed at each of several places outside the probed words (0..8, n/2..n/2+8, n-8..n)
+    const spots = [9, 20, 30, 45, 60, 75, 90];
+    const agents = [base, ...spots.map((i) => base.slice(0, i) + (base[i] === 'x' ? 'y' : 'x') + base.slice(i + 1))];
+    expect(new Set(agents).size).toBe(agents.length);
+    const lines: string[] = [];
+    for (let round = 0; round < 50; round++) {
+      const sec = String(round % 60).padStart(2, '0');
+      agents.forEach((ua, k) => lines.push(`10.9.9.9 - - [06/May/2024:10:00:${sec} +0000] "GET /a/${k} HTTP/1.1" 200 5 "-" "${ua}"`));
+    }
+    const res = await analyse(await core(), [memorySource('agents.log', lines.join('\n') + '\n')]);
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    const s = res.value.sessions;
+    expect(s.count, 'one session per agent (ip+ua key)').toBe(agents.length);
+    const shown = Array.from({ length: s.count }, (_, i) => s.userAgents[s.userAgent[i]]).sort();
+    expect(shown).toEqual([...agents].sort());
+    for (let i = 0; i < s.count; i++) expect(s.requests[i]).toBe(50);
+  });
+});
