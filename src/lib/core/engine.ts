@@ -9,10 +9,10 @@ import type { FormatSpec } from './formats/spec';
 import type { FieldDef } from './slots';
 import { CoreFormat, Enc, Slot, SLOTS } from './slots';
 import { reasonName } from './reasons';
-import { valueText, rawText } from './unescape';
+import { valueText, rawText, plainText } from './unescape';
 import type { RequestColumns } from './requests';
 import { takeRequests, type RequestTables } from './take-requests';
-import { mergedSessions, type CoreTables } from './pieces';
+import { mergedSessions, type CoreTable, type CoreTables } from './pieces';
 
 // A thin wrapper over one instance of the wasm core (assembly/index.ts). One Engine serves one
 // import and is then dropped, which frees all of its memory at once.
@@ -464,24 +464,28 @@ export class Engine {
 
   /**
    * String table i of the core, decoded lazily: only the entries asked for cost a decode, once per
-   * import (request blocks each name the IPs and agents they hold, again and again).
+   * import (request blocks each name the IPs and agents they hold, again and again). all() decodes
+   * every entry, in one call when the table is plain text (see plainText).
    */
-  #table(i: number): { size: number; get(k: number): string } {
+  #table(i: number): CoreTable {
     const x = this.#x;
     const n = x.tableCount(i);
     const mem = x.memory.buffer;
     const spans = new Uint32Array(mem, x.tableSpanPtr(i), n * 2);
     const arena = new Uint8Array(mem, x.tableArenaPtr(i));
     const decoded = (this.#decoded[i] ??= []);
+    // [escaping tag][bytes]
+    const get = (k: number): string => (decoded[k] ??= valueText(arena[spans[2 * k]], arena.subarray(spans[2 * k] + 1, spans[2 * k] + spans[2 * k + 1])));
     return {
       size: n,
-      get(k: number): string {
-        // [escaping tag][bytes]
-        return (decoded[k] ??= valueText(arena[spans[2 * k]], arena.subarray(spans[2 * k] + 1, spans[2 * k] + spans[2 * k + 1])));
+      get,
+      all(): string[] {
+        const text = n ? plainText(arena.subarray(0, spans[2 * n - 2] + spans[2 * n - 1])) : '';
+        if (text === null) return Array.from({ length: n }, (_, k) => get(k));
+        return Array.from({ length: n }, (_, k) => (decoded[k] ??= text.slice(spans[2 * k] + 1, spans[2 * k] + spans[2 * k + 1])));
       }
     };
   }
-
 
   /** Closes and merges every session; returns them as columns sorted by (start, id). */
   sessions(): SessionColumns {

@@ -24,6 +24,8 @@ export interface MergeExports {
 export interface CoreTable {
   size: number;
   get(k: number): string;
+  /** Every entry, decoded (in one go where it can be). */
+  all(): string[];
 }
 
 /** The core's string tables: IPs, user agents, users, hosts, endpoints. */
@@ -99,21 +101,16 @@ export function mergedSessions(x: MergeExports, limits: MergeLimits, tablesOf: (
   }
   // the strings last, over views of the memory as it now is
   const tables = tablesOf();
-  cols.ips = whole(tables[0]);
+  cols.ips = tables[0].all();
   cols.userAgents = Array.from(agentIds, (k) => tables[1].get(k));
   cols.users = Array.from(userIds, (k) => tables[2].get(k));
-  cols.hosts = whole(tables[3]);
-  cols.endpoints = whole(tables[4]);
+  cols.hosts = tables[3].all();
+  cols.endpoints = tables[4].all();
   for (let r = 0; r < n; r++) {
     cols.id[r] = hexPair(ids, r);
     cols.keyHash[r] = hexPair(keys, r);
   }
   return cols;
-}
-
-/** A core table whole, decoded. */
-function whole(table: CoreTable): string[] {
-  return Array.from({ length: table.size }, (_, i) => table.get(i));
 }
 
 /**

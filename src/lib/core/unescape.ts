@@ -44,6 +44,24 @@ export function logText(src: Uint8Array): string {
   return decoder.decode(unescapeLogBytes(src));
 }
 
+const strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes that every escaping reads as themselves — ASCII without a backslash, `+` or `%` — as text, or
+ * null: a string table of such entries (IPs, templates, most agents) is decoded in one call and
+ * cut, instead of a call per entry. ASCII is told by the length: any other UTF-8 is shorter as
+ * text, and invalid UTF-8 throws.
+ */
+export function plainText(src: Uint8Array): string | null {
+  if (src.indexOf(0x5c) >= 0 || src.indexOf(0x2b) >= 0 || src.indexOf(0x25) >= 0) return null;
+  try {
+    const text = strict.decode(src);
+    return text.length === src.length ? text : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Raw bytes to text, invalid UTF-8 replaced. */
 export function rawText(src: Uint8Array): string {
   return decoder.decode(src);
