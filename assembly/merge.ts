@@ -9,18 +9,28 @@ import { templates } from './endpoints';
 // stay within it) are one session, with exact figures, as if every line had been read in time
 // order (SPEC §2). The sessions come out sorted by (start, id), a column at a time into one
 // scratch buffer that JS copies out (src/lib/core/pieces.ts), so the core never holds a second
-// copy of the result. Done here, not in JS: it runs once per import over every piece, and JS run
+// copy of the result. A column is read from the pieces in the order they lie in memory (most
+// sessions are one piece each, written to their place in the scratch), not in the sessions'
+// order: that would cost a cache miss a piece, a column at a time. Done here, not in JS: it runs once per import over every piece, and JS run
 // once stays mostly in the interpreter (~7 µs a session, against well under 1 µs here).
 
-/** Merged sessions: how many, and per session (in output order) its pieces order[from, to) (addresses). */
+/**
+ * Merged sessions: how many; per session (in output order) its pieces order[from, to) (piece
+ * numbers); per piece its session, or NONE when that has more pieces (listed in `several`).
+ */
 let count: u32 = 0;
 let order: usize = 0;
 let spans: usize = 0;
+let sessionOf: usize = 0;
+const several = new Vec(4, 256);
+const NONE: u32 = 0xffffffff;
 /** One column's values, reused by every column. */
 let scratch: usize = 0;
 /** A set column's values, start offsets and sizes. */
 export const setValues = new Vec(4, 1024);
 const unionTmp = new Vec(4, 1024);
+/** The unions of the sets of sessions of several pieces, before they go to their places. */
+const unionValues = new Vec(4, 1024);
 let setStarts: usize = 0;
 let setSizes: usize = 0;
 /** The user agents and users the sessions refer to, in order of first reference (table ids). */
@@ -39,12 +49,9 @@ export const enum Col {
 export function setStartsPtr(): usize { return setStarts; }
 export function setSizesPtr(): usize { return setSizes; }
 
-/** Fields of the piece at address a (sessions.ts P_…). */
-@inline function f64At(field: usize, a: u32): f64 { return load<f64>(<usize>a + field); }
-@inline function u32At(field: usize, a: u32): u32 { return load<u32>(<usize>a + field); }
-@inline function u64At(field: usize, a: u32): u64 { return load<u64>(<usize>a + field); }
 @inline function u32Of(a: usize, i: u32): u32 { return load<u32>(a + (<usize>i << 2)); }
 @inline function u64Of(a: usize, i: u32): u64 { return load<u64>(a + (<usize>i << 3)); }
+@inline function f64Of(a: usize, i: u32): f64 { return load<f64>(a + (<usize>i << 3)); }
 @inline function putU32(a: usize, i: u32, v: u32): void { store<u32>(a + (<usize>i << 2), v); }
 @inline function putU64(a: usize, i: u32, v: u64): void { store<u64>(a + (<usize>i << 3), v); }
 @inline function putF64(a: usize, i: u32, v: f64): void { store<f64>(a + (<usize>i << 3), v); }
@@ -55,41 +62,51 @@ export function setSizesPtr(): usize { return setSizes; }
   return b >> 63 ? ~b : b | 0x8000000000000000;
 }
 
-// ---- a stable merge sort of indices by two u64 keys held in arrays beside them ----------------
+// ---- a stable LSD radix sort of indices by two u64 keys held in arrays beside them ------------
 
-@inline function before(major: usize, minor: usize, x: u32, y: u32): bool {
-  let a = u64Of(major, x), b = u64Of(major, y);
-  return a != b ? a < b : u64Of(minor, x) < u64Of(minor, y);
+const DIGIT_BITS: u64 = 11;
+const BUCKETS: u32 = 1 << 11;
+const counts = heap.alloc(<usize>BUCKETS << 2);
+
+/** One pass of 11 bits of `keys` from src into dst; false (and nothing moved) when every index has the same digit. */
+function radixPass(src: usize, dst: usize, n: u32, keys: usize, shift: u64): bool {
+  memory.fill(counts, 0, <usize>BUCKETS << 2);
+  let mask: u64 = <u64>BUCKETS - 1;
+  for (let i: u32 = 0; i < n; i++) {
+    let d = <u32>((u64Of(keys, u32Of(src, i)) >> shift) & mask);
+    putU32(counts, d, u32Of(counts, d) + 1);
+  }
+  let sum: u32 = 0;
+  for (let d: u32 = 0; d < BUCKETS; d++) {
+    let c = u32Of(counts, d);
+    if (c == n) return false;
+    putU32(counts, d, sum);
+    sum += c;
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    let v = u32Of(src, i);
+    let d = <u32>((u64Of(keys, v) >> shift) & mask);
+    let at = u32Of(counts, d);
+    putU32(counts, d, at + 1);
+    putU32(dst, at, v);
+  }
+  return true;
 }
 
-/** Sorts the indices [lo, hi) at `a` by (major, minor); equal ones keep their order. */
-function sortBy(a: usize, tmp: usize, lo: u32, hi: u32, major: usize, minor: usize): void {
-  let n = hi - lo;
-  if (n <= 12) {
-    for (let i = lo + 1; i < hi; i++) {
-      let v = u32Of(a, i);
-      let j = <i32>i - 1;
-      while (j >= <i32>lo && before(major, minor, v, u32Of(a, <u32>j))) {
-        putU32(a, <u32>j + 1, u32Of(a, <u32>j));
-        j--;
+/** Sorts the n indices at `a` by (major, minor); equal ones keep their order. `tmp` holds n. */
+function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize): void {
+  let src = a, dst = tmp;
+  for (let k = 0; k < 2; k++) {
+    let keys = k == 0 ? minor : major;
+    for (let shift: u64 = 0; shift < 64; shift += DIGIT_BITS) {
+      if (radixPass(src, dst, n, keys, shift)) {
+        let t = src;
+        src = dst;
+        dst = t;
       }
-      putU32(a, <u32>(j + 1), v);
     }
-    return;
   }
-  let mid = lo + (n >> 1);
-  sortBy(a, tmp, lo, mid, major, minor);
-  sortBy(a, tmp, mid, hi, major, minor);
-  if (!before(major, minor, u32Of(a, mid), u32Of(a, mid - 1))) return;
-  let i = lo, j = mid, k = lo;
-  while (i < mid && j < hi) {
-    let vi = u32Of(a, i), vj = u32Of(a, j);
-    if (before(major, minor, vj, vi)) { putU32(tmp, k, vj); j++; } else { putU32(tmp, k, vi); i++; }
-    k++;
-  }
-  while (i < mid) putU32(tmp, k++, u32Of(a, i++));
-  while (j < hi) putU32(tmp, k++, u32Of(a, j++));
-  memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
+  if (src != a) memory.copy(a, src, <usize>n << 2);
 }
 
 // ---- the merge -----------------------------------------------------------------------------------
@@ -100,19 +117,23 @@ function sortBy(a: usize, tmp: usize, lo: u32, hi: u32, major: usize, minor: usi
  */
 export function merge(inactivity: f64, maxLength: f64): i32 {
   let n = s.pieceCount;
-  // pieces by key, then start (ties keep the order they were closed in), then as addresses
+  // pieces by key, then start (ties keep the order they were closed in); what the grouping reads
+  // lies beside, by piece number
   let major = heap.alloc((<usize>n << 3) + 8);
   let minor = heap.alloc((<usize>n << 3) + 8);
+  let starts = heap.alloc((<usize>n << 3) + 8);
+  let ends = heap.alloc((<usize>n << 3) + 8);
   order = heap.alloc((<usize>n << 2) + 8);
   let tmp = heap.alloc((<usize>n << 2) + 8);
   for (let i: u32 = 0; i < n; i++) {
     let rec = s.prec(i);
     putU64(major, i, load<u64>(rec + s.P_KEY));
     putU64(minor, i, ordered(load<f64>(rec + s.P_START)));
+    putF64(starts, i, load<f64>(rec + s.P_START));
+    putF64(ends, i, load<f64>(rec + s.P_END));
     putU32(order, i, i);
   }
-  sortBy(order, tmp, 0, n, major, minor);
-  for (let p: u32 = 0; p < n; p++) putU32(order, p, <u32>s.prec(u32Of(order, p)));
+  sortBy(order, tmp, n, major, minor);
 
   // groups: runs of one key whose pieces touch or bridge the running end within the timeout
   let groupFrom = new Vec(4, 1024);
@@ -120,13 +141,14 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
   let curEnd: f64 = 0;
   for (let p: u32 = 0; p < n; p++) {
     let c = u32Of(order, p);
-    let joins = p > 0 && u64At(s.P_KEY, c) == u64At(s.P_KEY, cur) && f64At(s.P_START, c) - curEnd <= inactivity &&
-      (maxLength <= 0 || max(f64At(s.P_END, c), curEnd) - f64At(s.P_START, cur) <= maxLength);
+    let start = f64Of(starts, c), end = f64Of(ends, c);
+    let joins = p > 0 && u64Of(major, c) == u64Of(major, cur) && start - curEnd <= inactivity &&
+      (maxLength <= 0 || max(end, curEnd) - f64Of(starts, cur) <= maxLength);
     if (joins) {
-      if (f64At(s.P_END, c) >= curEnd) curEnd = f64At(s.P_END, c);
+      if (end >= curEnd) curEnd = end;
     } else {
       cur = c;
-      curEnd = f64At(s.P_END, c);
+      curEnd = end;
       groupFrom.pushU32(p);
     }
   }
@@ -138,19 +160,29 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
   let ranked = heap.alloc((<usize>groups << 2) + 8);
   for (let k: u32 = 0; k < groups; k++) {
     let lead = u32Of(order, groupFrom.u32At(<i32>k));
-    putU64(major, k, ordered(f64At(s.P_START, lead)));
-    putU64(minor, k, u64At(s.P_ID, lead));
+    putU64(major, k, ordered(f64Of(starts, lead)));
+    putU64(minor, k, load<u64>(s.prec(lead) + s.P_ID));
     putU32(ranked, k, k);
   }
-  sortBy(ranked, tmp, 0, groups, major, minor);
+  sortBy(ranked, tmp, groups, major, minor);
   spans = heap.alloc((<usize>groups << 3) + 8);
+  sessionOf = heap.alloc((<usize>n << 2) + 8);
+  several.len = 0;
   for (let r: u32 = 0; r < groups; r++) {
     let k = u32Of(ranked, r);
-    putU32(spans, 2 * r, groupFrom.u32At(<i32>k));
-    putU32(spans, 2 * r + 1, groupFrom.u32At(<i32>k + 1));
+    let from = groupFrom.u32At(<i32>k), to = groupFrom.u32At(<i32>k + 1);
+    putU32(spans, 2 * r, from);
+    putU32(spans, 2 * r + 1, to);
+    if (to - from == 1) putU32(sessionOf, u32Of(order, from), r);
+    else {
+      several.pushU32(r);
+      for (let p = from; p < to; p++) putU32(sessionOf, u32Of(order, p), NONE);
+    }
   }
   heap.free(major);
   heap.free(minor);
+  heap.free(starts);
+  heap.free(ends);
   heap.free(tmp);
   heap.free(ranked);
   heap.free(groupFrom.ptr);
@@ -163,74 +195,121 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
 @inline function fromOf(r: u32): u32 { return u32Of(spans, 2 * r); }
 @inline function toOf(r: u32): u32 { return u32Of(spans, 2 * r + 1); }
 /** Address of piece p of the merge order. */
-@inline function piece(p: u32): u32 { return u32Of(order, p); }
+@inline function piece(p: u32): usize { return s.prec(u32Of(order, p)); }
 
-/** Sums of a u32 column over session r's pieces. */
-function sumU32(v: usize, r: u32): u32 {
-  let x: u32 = 0;
-  for (let p = fromOf(r), to = toOf(r); p < to; p++) x += u32At(v, piece(p));
-  return x;
-}
-
-/** A f64 column summed (or its maximum) over session r's pieces, in their order: float sums come out alike however the pieces were cut. */
-function foldF64(v: usize, r: u32, maximum: bool): f64 {
-  let from = fromOf(r), to = toOf(r);
-  let x = f64At(v, piece(from));
-  for (let p = from + 1; p < to; p++) {
-    let y = f64At(v, piece(p));
-    x = maximum ? (y > x ? y : x) : x + y;
+/** Column c's value for session r, made of the one piece at `rec`. */
+function single(c: i32, rec: usize, r: u32, out: usize): void {
+  switch (c) {
+    case Col.Start: putF64(out, r, load<f64>(rec + s.P_START)); break;
+    case Col.End: putF64(out, r, load<f64>(rec + s.P_END)); break;
+    case Col.LastEp: putU32(out, r, load<u32>(rec + s.P_LAST_EP)); break;
+    case Col.GapN: putU32(out, r, load<u32>(rec + s.P_GAP_N)); break;
+    case Col.GapSum: putF64(out, r, load<f64>(rec + s.P_GAP_SUM)); break;
+    case Col.GapSq: putF64(out, r, load<f64>(rec + s.P_GAP_SQ)); break;
+    case Col.Requests: putU32(out, r, load<u32>(rec + s.P_COUNT)); break;
+    case Col.DurCount: putU32(out, r, load<u32>(rec + s.P_DUR_COUNT)); break;
+    case Col.AuthFail: putU32(out, r, load<u32>(rec + s.P_AUTH_FAIL)); break;
+    case Col.NotFound: putU32(out, r, load<u32>(rec + s.P_NOT_FOUND)); break;
+    case Col.Slow: putU32(out, r, load<u32>(rec + s.P_SLOW)); break;
+    case Col.Burst: putU32(out, r, load<u32>(rec + s.P_BURST)); break;
+    case Col.Bytes: putF64(out, r, load<f64>(rec + s.P_BYTES)); break;
+    case Col.DurSum: putF64(out, r, load<f64>(rec + s.P_DUR_SUM)); break;
+    case Col.DurMax: putF64(out, r, load<f64>(rec + s.P_DUR_MAX)); break;
+    case Col.Status: memory.copy(out + <usize>r * 24, rec + s.P_STATUS, 24); break;
+    case Col.Attacks: memory.copy(out + <usize>r * 28, rec + s.P_ATTACKS, 28); break;
+    case Col.FirstIp: putU32(out, r, load<u32>(rec + s.P_FIRST_IP)); break;
+    case Col.FirstEp: putU32(out, r, load<u32>(rec + s.P_FIRST_EP)); break;
+    case Col.Kind: store<u8>(out + <usize>r, <u8>load<u32>(rec + s.P_KIND)); break;
+    case Col.Id: store<u64>(out + (<usize>r << 3), load<u64>(rec + s.P_ID)); break;
+    case Col.Key: store<u64>(out + (<usize>r << 3), load<u64>(rec + s.P_KEY)); break;
+    case Col.FirstUa: putU32(out, r, load<u32>(rec + s.P_FIRST_UA)); break;
+    case Col.User: putU32(out, r, load<u32>(rec + s.P_USER)); break;
   }
-  return x;
 }
 
-// session r's end, last endpoint and arrival gaps (those that bridged its pieces count too)
-let wEnd: f64 = 0, wGapSum: f64 = 0, wGapSq: f64 = 0;
-let wLastEp: u32 = 0, wGapN: u32 = 0;
-
-function walk(r: u32): void {
+/**
+ * Column c's value for session r of several pieces: sums and maxima in the pieces' order (float
+ * sums come out alike however the pieces were cut); the end, last endpoint and arrival gaps
+ * follow the latest end, and the gaps that bridged pieces count too; first fields are the first
+ * piece's; the user the first piece's that has one.
+ */
+function folded(c: i32, r: u32, out: usize): void {
   let from = fromOf(r), to = toOf(r);
   let lead = piece(from);
-  let lastEnd = f64At(s.P_END, lead);
-  let ep = u32At(s.P_LAST_EP, lead);
-  let gn = u32At(s.P_GAP_N, lead);
-  let gs = f64At(s.P_GAP_SUM, lead), gq = f64At(s.P_GAP_SQ, lead);
-  for (let p = from + 1; p < to; p++) {
-    let h = piece(p);
-    let before = lastEnd;
-    if (f64At(s.P_END, h) >= lastEnd) {
-      lastEnd = f64At(s.P_END, h);
-      ep = u32At(s.P_LAST_EP, h);
+  switch (c) {
+    case Col.End: case Col.LastEp: case Col.GapN: case Col.GapSum: case Col.GapSq: {
+      let lastEnd = load<f64>(lead + s.P_END);
+      let ep = load<u32>(lead + s.P_LAST_EP);
+      let gn = load<u32>(lead + s.P_GAP_N);
+      let gs = load<f64>(lead + s.P_GAP_SUM), gq = load<f64>(lead + s.P_GAP_SQ);
+      for (let p = from + 1; p < to; p++) {
+        let h = piece(p);
+        let before = lastEnd;
+        if (load<f64>(h + s.P_END) >= lastEnd) {
+          lastEnd = load<f64>(h + s.P_END);
+          ep = load<u32>(h + s.P_LAST_EP);
+        }
+        let bridge = load<f64>(h + s.P_START) - before;
+        let gap = bridge > 0 ? bridge : 0;
+        gn += load<u32>(h + s.P_GAP_N) + (bridge > 0 ? 1 : 0);
+        gs = gs + load<f64>(h + s.P_GAP_SUM) + gap;
+        gq = gq + load<f64>(h + s.P_GAP_SQ) + gap * gap;
+      }
+      if (c == Col.End) putF64(out, r, lastEnd);
+      else if (c == Col.LastEp) putU32(out, r, ep);
+      else if (c == Col.GapN) putU32(out, r, gn);
+      else if (c == Col.GapSum) putF64(out, r, gs);
+      else putF64(out, r, gq);
+      return;
     }
-    let bridge = f64At(s.P_START, h) - before;
-    let gap = bridge > 0 ? bridge : 0;
-    gn += u32At(s.P_GAP_N, h) + (bridge > 0 ? 1 : 0);
-    gs = gs + f64At(s.P_GAP_SUM, h) + gap;
-    gq = gq + f64At(s.P_GAP_SQ, h) + gap * gap;
-  }
-  wEnd = lastEnd;
-  wLastEp = ep;
-  wGapN = gn;
-  wGapSum = gs;
-  wGapSq = gq;
-}
-
-/** `width` counts per piece at `field` (status classes, attack types), added up per session. */
-function counts(field: usize, width: u32): void {
-  let row = <usize>width << 2;
-  memory.fill(scratch, 0, <usize>count * row);
-  for (let r: u32 = 0; r < count; r++) {
-    let out = scratch + <usize>r * row;
-    for (let p = fromOf(r), to = toOf(r); p < to; p++) {
-      let src = <usize>piece(p) + field;
-      for (let c: u32 = 0; c < width; c++) putU32(out, c, u32Of(out, c) + u32Of(src, c));
+    case Col.Requests: case Col.DurCount: case Col.AuthFail: case Col.NotFound: case Col.Slow: {
+      let field = c == Col.Requests ? s.P_COUNT : c == Col.DurCount ? s.P_DUR_COUNT : c == Col.AuthFail ? s.P_AUTH_FAIL : c == Col.NotFound ? s.P_NOT_FOUND : s.P_SLOW;
+      let x: u32 = 0;
+      for (let p = from; p < to; p++) x += load<u32>(piece(p) + field);
+      putU32(out, r, x);
+      return;
+    }
+    case Col.Burst: {
+      let x: u32 = 0;
+      for (let p = from; p < to; p++) x = max(x, load<u32>(piece(p) + s.P_BURST));
+      putU32(out, r, x);
+      return;
+    }
+    case Col.Bytes: case Col.DurSum: case Col.DurMax: {
+      let field = c == Col.Bytes ? s.P_BYTES : c == Col.DurSum ? s.P_DUR_SUM : s.P_DUR_MAX;
+      let x = load<f64>(lead + field);
+      for (let p = from + 1; p < to; p++) {
+        let y = load<f64>(piece(p) + field);
+        x = c == Col.DurMax ? (y > x ? y : x) : x + y;
+      }
+      putF64(out, r, x);
+      return;
+    }
+    case Col.Status: case Col.Attacks: {
+      let width: u32 = c == Col.Status ? 6 : 7;
+      let field = c == Col.Status ? s.P_STATUS : s.P_ATTACKS;
+      let row = out + <usize>r * (<usize>width << 2);
+      memory.fill(row, 0, <usize>width << 2);
+      for (let p = from; p < to; p++) {
+        let src = piece(p) + field;
+        for (let k: u32 = 0; k < width; k++) putU32(row, k, u32Of(row, k) + u32Of(src, k));
+      }
+      return;
+    }
+    case Col.User: {
+      let user: u32 = 0;
+      for (let p = from; p < to && user == 0; p++) user = load<u32>(piece(p) + s.P_USER);
+      putU32(out, r, user);
+      return;
     }
   }
+  single(c, lead, r, out);
 }
 
 /** A string table id as the index among the ids kept so far (in order of first reference). */
 @inline function keep(map: usize, kept: Vec, id: u32): u32 {
   let k = u32Of(map, id);
-  if (k == 0xffffffff) {
+  if (k == NONE) {
     k = <u32>kept.len;
     putU32(map, id, k);
     kept.pushU32(id);
@@ -238,55 +317,95 @@ function counts(field: usize, width: u32): void {
   return k;
 }
 
-/** A map of `n` table ids, all unset. */
-function idMap(n: i32): usize {
-  let m = heap.alloc(<usize>n * 4 + 8);
-  memory.fill(m, 0xff, <usize>n * 4);
-  return m;
+/** The table ids in `out` made indices among the ids kept (in the sessions' order); `plusOne`: ids there are id + 1, 0 for none (→ -1). */
+function keepAll(out: usize, kept: Vec, tableSize: i32, plusOne: bool): void {
+  let map = heap.alloc(<usize>tableSize * 4 + 8);
+  memory.fill(map, 0xff, <usize>tableSize * 4);
+  kept.len = 0;
+  for (let r: u32 = 0; r < count; r++) {
+    let id = u32Of(out, r);
+    if (plusOne) putU32(out, r, id > 0 ? keep(map, kept, id - 1) : NONE);
+    else putU32(out, r, keep(map, kept, id));
+  }
+  heap.free(map);
 }
 
-/** Set t (0 IPs, 1 endpoints, 2 hosts, 3 object ids) of every session: a piece's own list, or the sorted union of its pieces'. */
+/** The length of list t of the piece at rec, and where it starts (the lists lie one after the other). */
+@inline function listLength(rec: usize, t: i32): u32 { return load<u32>(rec + s.P_LENGTHS + (<usize>t << 2)); }
+function listAt(rec: usize, t: i32): usize {
+  let list = <usize>load<u32>(rec, s.P_LISTS);
+  for (let k = 0; k < t; k++) list += <usize>listLength(rec, k) << 2;
+  return list;
+}
+
+/**
+ * Set t (0 IPs, 1 endpoints, 2 hosts, 3 object ids) of every session: a piece's own list, or the
+ * sorted union of its pieces'. Sizes first (the unions made aside), then the lists copied in.
+ */
 function sets(t: i32): void {
-  let out = setValues;
-  out.len = 0;
+  let n = s.pieceCount;
+  let unions = unionValues;
+  unions.len = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let r = u32Of(sessionOf, i);
+    if (r != NONE) putU32(setSizes, r, listLength(s.prec(i), t));
+  }
+  for (let k = 0; k < several.len; k++) {
+    let r = several.u32At(k);
+    let at = unions.len;
+    for (let p = fromOf(r), to = toOf(r); p < to; p++) {
+      let rec = piece(p);
+      let len = <i32>listLength(rec, t);
+      unions.reserve(len);
+      memory.copy(unions.ptr + (<usize>unions.len << 2), listAt(rec, t), <usize>len << 2);
+      unions.len += len;
+    }
+    let all = unions.len - at;
+    if (all > 1) {
+      if (unionTmp.cap < all) unionTmp.grow(all);
+      sortU32(unions.ptr + (<usize>at << 2), unionTmp.ptr, 0, all);
+      let kept = at + 1;
+      for (let q = at + 1; q < unions.len; q++) {
+        let v = unions.u32At(q);
+        if (v != unions.u32At(kept - 1)) putU32(unions.ptr, <u32>(kept++), v);
+      }
+      unions.len = kept;
+    }
+    putU32(setSizes, r, <u32>(unions.len - at));
+  }
+  let total: u32 = 0;
   store<u32>(setStarts, 0);
   for (let r: u32 = 0; r < count; r++) {
-    let at = out.len;
-    let from = fromOf(r), to = toOf(r);
-    for (let p = from; p < to; p++) {
-      // the piece's lists lie one after the other: list t follows the ones before it
-      let rec = <usize>piece(p);
-      let list = <usize>load<u32>(rec, s.P_LISTS);
-      for (let k = 0; k < t; k++) list += <usize>load<u32>(rec + s.P_LENGTHS + (<usize>k << 2)) << 2;
-      let len = <i32>load<u32>(rec + s.P_LENGTHS + (<usize>t << 2));
-      out.reserve(len);
-      memory.copy(out.ptr + (<usize>out.len << 2), list, <usize>len << 2);
-      out.len += len;
+    total += u32Of(setSizes, r);
+    putU32(setStarts, r + 1, total);
+  }
+  setValues.len = 0;
+  setValues.reserve(<i32>total);
+  setValues.len = <i32>total;
+  let base = setValues.ptr;
+  // hosts are kept as table index + 1 (0: none); endpoints count their sessions
+  let shift: u32 = t == 2 ? 1 : 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let r = u32Of(sessionOf, i);
+    if (r == NONE) continue;
+    let rec = s.prec(i);
+    let len = listLength(rec, t);
+    let list = listAt(rec, t);
+    let w = u32Of(setStarts, r);
+    for (let q: u32 = 0; q < len; q++) putU32(base, w + q, u32Of(list, q) - shift);
+  }
+  for (let k = 0, from: u32 = 0; k < several.len; k++) {
+    let r = several.u32At(k);
+    let len = u32Of(setSizes, r);
+    let w = u32Of(setStarts, r);
+    for (let q: u32 = 0; q < len; q++) putU32(base, w + q, unions.u32At(<i32>(from + q)) - shift);
+    from += len;
+  }
+  if (t == 1) {
+    for (let q: u32 = 0; q < total; q++) {
+      let e = u32Of(base, q);
+      putU32(endpointSessions, e, u32Of(endpointSessions, e) + 1);
     }
-    if (to - from > 1) {
-      let all = out.len - at;
-      if (unionTmp.cap < all) unionTmp.grow(all);
-      sortU32(out.ptr + (<usize>at << 2), unionTmp.ptr, 0, all);
-      let w = at;
-      for (let q = at; q < out.len; q++) {
-        let v = out.u32At(q);
-        if (q == at || v != out.u32At(w - 1)) {
-          putU32(out.ptr, <u32>w, v);
-          w++;
-        }
-      }
-      out.len = w;
-    }
-    // hosts are kept as table index + 1 (0: none)
-    if (t == 2) for (let q = at; q < out.len; q++) putU32(out.ptr, <u32>q, out.u32At(q) - 1);
-    if (t == 1) {
-      for (let q = at; q < out.len; q++) {
-        let e = out.u32At(q);
-        putU32(endpointSessions, e, u32Of(endpointSessions, e) + 1);
-      }
-    }
-    putU32(setStarts, r + 1, <u32>out.len);
-    putU32(setSizes, r, <u32>(out.len - at));
   }
 }
 
@@ -297,54 +416,9 @@ function sets(t: i32): void {
 export function column(c: i32): usize {
   let out = scratch;
   switch (c) {
-    case Col.Start: for (let r: u32 = 0; r < count; r++) putF64(out, r, f64At(s.P_START, piece(fromOf(r)))); break;
-    case Col.End: for (let r: u32 = 0; r < count; r++) { walk(r); putF64(out, r, wEnd); } break;
-    case Col.LastEp: for (let r: u32 = 0; r < count; r++) { walk(r); putU32(out, r, wLastEp); } break;
-    case Col.GapN: for (let r: u32 = 0; r < count; r++) { walk(r); putU32(out, r, wGapN); } break;
-    case Col.GapSum: for (let r: u32 = 0; r < count; r++) { walk(r); putF64(out, r, wGapSum); } break;
-    case Col.GapSq: for (let r: u32 = 0; r < count; r++) { walk(r); putF64(out, r, wGapSq); } break;
-    case Col.Requests: for (let r: u32 = 0; r < count; r++) putU32(out, r, sumU32(s.P_COUNT, r)); break;
-    case Col.DurCount: for (let r: u32 = 0; r < count; r++) putU32(out, r, sumU32(s.P_DUR_COUNT, r)); break;
-    case Col.AuthFail: for (let r: u32 = 0; r < count; r++) putU32(out, r, sumU32(s.P_AUTH_FAIL, r)); break;
-    case Col.NotFound: for (let r: u32 = 0; r < count; r++) putU32(out, r, sumU32(s.P_NOT_FOUND, r)); break;
-    case Col.Slow: for (let r: u32 = 0; r < count; r++) putU32(out, r, sumU32(s.P_SLOW, r)); break;
-    case Col.Burst: {
-      for (let r: u32 = 0; r < count; r++) {
-        let x: u32 = 0;
-        for (let p = fromOf(r), to = toOf(r); p < to; p++) x = max(x, u32At(s.P_BURST, piece(p)));
-        putU32(out, r, x);
-      }
-      break;
-    }
-    case Col.Bytes: for (let r: u32 = 0; r < count; r++) putF64(out, r, foldF64(s.P_BYTES, r, false)); break;
-    case Col.DurSum: for (let r: u32 = 0; r < count; r++) putF64(out, r, foldF64(s.P_DUR_SUM, r, false)); break;
-    case Col.DurMax: for (let r: u32 = 0; r < count; r++) putF64(out, r, foldF64(s.P_DUR_MAX, r, true)); break;
-    case Col.Status: counts(s.P_STATUS, 6); break;
-    case Col.Attacks: counts(s.P_ATTACKS, 7); break;
-    case Col.FirstIp: for (let r: u32 = 0; r < count; r++) putU32(out, r, u32At(s.P_FIRST_IP, piece(fromOf(r)))); break;
-    case Col.FirstEp: for (let r: u32 = 0; r < count; r++) putU32(out, r, u32At(s.P_FIRST_EP, piece(fromOf(r)))); break;
-    case Col.Kind: for (let r: u32 = 0; r < count; r++) store<u8>(out + <usize>r, <u8>u32At(s.P_KIND, piece(fromOf(r)))); break;
-    case Col.Id: for (let r: u32 = 0; r < count; r++) store<u64>(out + (<usize>r << 3), u64At(s.P_ID, piece(fromOf(r)))); break;
-    case Col.Key: for (let r: u32 = 0; r < count; r++) store<u64>(out + (<usize>r << 3), u64At(s.P_KEY, piece(fromOf(r)))); break;
-    case Col.FirstUa: {
-      // the first user agent, as an index among the agents kept
-      let map = idMap(agents.count);
-      keptAgents.len = 0;
-      for (let r: u32 = 0; r < count; r++) putU32(out, r, keep(map, keptAgents, u32At(s.P_FIRST_UA, piece(fromOf(r)))));
-      heap.free(map);
-      break;
-    }
-    case Col.User: {
-      // the first remote user in start order, as an index among the users kept (-1: none)
-      let map = idMap(users.count);
-      keptUsers.len = 0;
-      for (let r: u32 = 0; r < count; r++) {
-        let user: u32 = 0;
-        for (let p = fromOf(r), to = toOf(r); p < to && user == 0; p++) user = u32At(s.P_USER, piece(p));
-        putU32(out, r, user > 0 ? keep(map, keptUsers, user - 1) : 0xffffffff);
-      }
-      heap.free(map);
-      break;
+    case Col.IpSet: case Col.HostSet: case Col.IdSet: {
+      sets(c - Col.IpSet);
+      return setValues.ptr;
     }
     case Col.EndpointSet: {
       if (endpointSessions != 0) heap.free(endpointSessions);
@@ -353,11 +427,17 @@ export function column(c: i32): usize {
       sets(1);
       return setValues.ptr;
     }
-    case Col.IpSet: case Col.HostSet: case Col.IdSet: {
-      sets(c - Col.IpSet);
-      return setValues.ptr;
-    }
-    default: return 0;
   }
+  if (c < Col.Start || c > Col.Key) return 0;
+  // pieces as they lie in memory, each to its session's place; then the sessions of several
+  let n = s.pieceCount;
+  for (let i: u32 = 0; i < n; i++) {
+    let r = u32Of(sessionOf, i);
+    if (r != NONE) single(c, s.prec(i), r, out);
+  }
+  for (let k = 0; k < several.len; k++) folded(c, several.u32At(k), out);
+  // the first user agent and the first remote user, as indices among the ones kept
+  if (c == Col.FirstUa) keepAll(out, keptAgents, agents.count, false);
+  if (c == Col.User) keepAll(out, keptUsers, users.count, true);
   return out;
 }
