@@ -350,7 +350,7 @@ export function mergeSessions(inactivity: f64, maxLength: f64): i32 {
 /** Makes merged-session column i (merge.Col order) and returns where it is, until the next call. */
 export function mergedColumn(i: i32): usize { return merge.column(i); }
 /** After a set column: how many values, and per session its start offset (one more) and size. */
-export function mergedSetLength(): i32 { return merge.setValues.len; }
+export function mergedSetLength(): i32 { return <i32>merge.setLength; }
 export function mergedSetStartsPtr(): usize { return merge.setStartsPtr(); }
 export function mergedSetSizesPtr(): usize { return merge.setSizesPtr(); }
 /** After the user agent (0) or user (1) column: the table ids kept, in order of first reference. */

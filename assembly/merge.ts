@@ -26,13 +26,17 @@ const several = new Vec(4, 256);
 const NONE: u32 = 0xffffffff;
 /** One column's values, reused by every column. */
 let scratch: usize = 0;
-/** A set column's values, start offsets and sizes. */
-export const setValues = new Vec(4, 1024);
+/**
+ * A set column's values (allocated at its exact size, the previous one's freed) and how many;
+ * its start offsets and sizes per session.
+ */
+let setValues: usize = 0;
+export let setLength: u32 = 0;
+let setStarts: usize = 0;
+let setSizes: usize = 0;
 const unionTmp = new Vec(4, 1024);
 /** The unions of the sets of sessions of several pieces, before they go to their places. */
 const unionValues = new Vec(4, 1024);
-let setStarts: usize = 0;
-let setSizes: usize = 0;
 /** The user agents and users the sessions refer to, in order of first reference (table ids). */
 export const keptAgents = new Vec(4, 1024);
 export const keptUsers = new Vec(4, 1024);
@@ -51,7 +55,6 @@ export function setSizesPtr(): usize { return setSizes; }
 
 @inline function u32Of(a: usize, i: u32): u32 { return load<u32>(a + (<usize>i << 2)); }
 @inline function u64Of(a: usize, i: u32): u64 { return load<u64>(a + (<usize>i << 3)); }
-@inline function f64Of(a: usize, i: u32): f64 { return load<f64>(a + (<usize>i << 3)); }
 @inline function putU32(a: usize, i: u32, v: u32): void { store<u32>(a + (<usize>i << 2), v); }
 @inline function putU64(a: usize, i: u32, v: u64): void { store<u64>(a + (<usize>i << 3), v); }
 @inline function putF64(a: usize, i: u32, v: f64): void { store<f64>(a + (<usize>i << 3), v); }
@@ -117,20 +120,15 @@ function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize): void 
  */
 export function merge(inactivity: f64, maxLength: f64): i32 {
   let n = s.pieceCount;
-  // pieces by key, then start (ties keep the order they were closed in); what the grouping reads
-  // lies beside, by piece number
+  // pieces by key, then start (ties keep the order they were closed in)
   let major = heap.alloc((<usize>n << 3) + 8);
   let minor = heap.alloc((<usize>n << 3) + 8);
-  let starts = heap.alloc((<usize>n << 3) + 8);
-  let ends = heap.alloc((<usize>n << 3) + 8);
   order = heap.alloc((<usize>n << 2) + 8);
   let tmp = heap.alloc((<usize>n << 2) + 8);
   for (let i: u32 = 0; i < n; i++) {
     let rec = s.prec(i);
     putU64(major, i, load<u64>(rec + s.P_KEY));
     putU64(minor, i, ordered(load<f64>(rec + s.P_START)));
-    putF64(starts, i, load<f64>(rec + s.P_START));
-    putF64(ends, i, load<f64>(rec + s.P_END));
     putU32(order, i, i);
   }
   sortBy(order, tmp, n, major, minor);
@@ -141,9 +139,10 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
   let curEnd: f64 = 0;
   for (let p: u32 = 0; p < n; p++) {
     let c = u32Of(order, p);
-    let start = f64Of(starts, c), end = f64Of(ends, c);
+    let rec = s.prec(c);
+    let start = load<f64>(rec + s.P_START), end = load<f64>(rec + s.P_END);
     let joins = p > 0 && u64Of(major, c) == u64Of(major, cur) && start - curEnd <= inactivity &&
-      (maxLength <= 0 || max(end, curEnd) - f64Of(starts, cur) <= maxLength);
+      (maxLength <= 0 || max(end, curEnd) - load<f64>(s.prec(cur) + s.P_START) <= maxLength);
     if (joins) {
       if (end >= curEnd) curEnd = end;
     } else {
@@ -160,7 +159,7 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
   let ranked = heap.alloc((<usize>groups << 2) + 8);
   for (let k: u32 = 0; k < groups; k++) {
     let lead = u32Of(order, groupFrom.u32At(<i32>k));
-    putU64(major, k, ordered(f64Of(starts, lead)));
+    putU64(major, k, ordered(load<f64>(s.prec(lead) + s.P_START)));
     putU64(minor, k, load<u64>(s.prec(lead) + s.P_ID));
     putU32(ranked, k, k);
   }
@@ -181,8 +180,6 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
   }
   heap.free(major);
   heap.free(minor);
-  heap.free(starts);
-  heap.free(ends);
   heap.free(tmp);
   heap.free(ranked);
   heap.free(groupFrom.ptr);
@@ -379,10 +376,10 @@ function sets(t: i32): void {
     total += u32Of(setSizes, r);
     putU32(setStarts, r + 1, total);
   }
-  setValues.len = 0;
-  setValues.reserve(<i32>total);
-  setValues.len = <i32>total;
-  let base = setValues.ptr;
+  if (setValues != 0) heap.free(setValues);
+  setValues = heap.alloc((<usize>total << 2) + 8);
+  setLength = total;
+  let base = setValues;
   // hosts are kept as table index + 1 (0: none); endpoints count their sessions
   let shift: u32 = t == 2 ? 1 : 0;
   for (let i: u32 = 0; i < n; i++) {
@@ -418,14 +415,14 @@ export function column(c: i32): usize {
   switch (c) {
     case Col.IpSet: case Col.HostSet: case Col.IdSet: {
       sets(c - Col.IpSet);
-      return setValues.ptr;
+      return setValues;
     }
     case Col.EndpointSet: {
       if (endpointSessions != 0) heap.free(endpointSessions);
       endpointSessions = heap.alloc(<usize>templates.count * 4 + 8);
       memory.fill(endpointSessions, 0, <usize>templates.count * 4);
       sets(1);
-      return setValues.ptr;
+      return setValues;
     }
   }
   if (c < Col.Start || c > Col.Key) return 0;
