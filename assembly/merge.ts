@@ -24,7 +24,7 @@ let spans: usize = 0;
 let sessionOf: usize = 0;
 const several = new Vec(4, 256);
 const NONE: u32 = 0xffffffff;
-/** One column's values, reused by every column. */
+/** One column's values (up to 32 bytes a session), reused by every column. */
 let scratch: usize = 0;
 /**
  * A set column's values (allocated at its exact size, the previous one's freed) and how many;
@@ -46,7 +46,7 @@ export let endpointSessions: usize = 0;
 /** Output columns; the sets (IpSet…) fill setValues, setStarts and setSizes at once. */
 export const enum Col {
   Start, End, Requests, Bytes, DurSum, DurCount, DurMax, AuthFail, NotFound, Slow, Burst,
-  Status, Attacks, GapN, GapSum, GapSq, FirstIp, FirstUa, User, FirstEp, LastEp, Kind, Id, Key,
+  Status, Attacks, GapN, GapSum, GapSq, FirstIp, FirstUa, User, FirstEp, LastEp, Kind, Ids,
   IpSet, EndpointSet, HostSet, IdSet
 }
 
@@ -183,7 +183,7 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
   heap.free(tmp);
   heap.free(ranked);
   heap.free(groupFrom.ptr);
-  scratch = heap.alloc(<usize>groups * 28 + 8);
+  scratch = heap.alloc(<usize>groups * 32 + 8);
   setStarts = heap.alloc((<usize>groups << 2) + 8);
   setSizes = heap.alloc((<usize>groups << 2) + 8);
   return <i32>groups;
@@ -193,6 +193,13 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
 @inline function toOf(r: u32): u32 { return u32Of(spans, 2 * r + 1); }
 /** Address of piece p of the merge order. */
 @inline function piece(p: u32): usize { return s.prec(u32Of(order, p)); }
+
+const DIGITS = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
+
+/** v as 16 lower-case hex digits at `at`. */
+@inline function hex(at: usize, v: u64): void {
+  for (let k: usize = 0; k < 16; k++) store<u8>(at + k, load<u8>(DIGITS + <usize>((v >> ((15 - <u64>k) << 2)) & 15)));
+}
 
 /** Column c's value for session r, made of the one piece at `rec`. */
 function single(c: i32, rec: usize, r: u32, out: usize): void {
@@ -217,8 +224,12 @@ function single(c: i32, rec: usize, r: u32, out: usize): void {
     case Col.FirstIp: putU32(out, r, load<u32>(rec + s.P_FIRST_IP)); break;
     case Col.FirstEp: putU32(out, r, load<u32>(rec + s.P_FIRST_EP)); break;
     case Col.Kind: store<u8>(out + <usize>r, <u8>load<u32>(rec + s.P_KIND)); break;
-    case Col.Id: store<u64>(out + (<usize>r << 3), load<u64>(rec + s.P_ID)); break;
-    case Col.Key: store<u64>(out + (<usize>r << 3), load<u64>(rec + s.P_KEY)); break;
+    case Col.Ids: {
+      // the session id and the key hash as 16 hex digits each: JS cuts its strings from one decode
+      hex(out + (<usize>r << 5), load<u64>(rec + s.P_ID));
+      hex(out + (<usize>r << 5) + 16, load<u64>(rec + s.P_KEY));
+      break;
+    }
     case Col.FirstUa: putU32(out, r, load<u32>(rec + s.P_FIRST_UA)); break;
     case Col.User: putU32(out, r, load<u32>(rec + s.P_USER)); break;
   }
@@ -425,7 +436,7 @@ export function column(c: i32): usize {
       return setValues;
     }
   }
-  if (c < Col.Start || c > Col.Key) return 0;
+  if (c < Col.Start || c > Col.Ids) return 0;
   // pieces as they lie in memory, each to its session's place; then the sessions of several
   let n = s.pieceCount;
   for (let i: u32 = 0; i < n; i++) {
