@@ -1,5 +1,5 @@
 import { Vec } from './vec';
-import { findByte } from './scan';
+import { findByte, copyBytes } from './scan';
 import { hashBytes } from './hash';
 import { Interner, LossyCache } from './intern';
 import { probeBits } from './detect';
@@ -181,7 +181,7 @@ function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
   let limit = scratch + 8000;
   let mn = me - ms;
   if (mn > 32) mn = 32;
-  memory.copy(out, ms, mn);
+  copyBytes(out, ms, mn);
   out += mn;
   store<u8>(out++, 0x20);
   let p = ps;
@@ -201,11 +201,11 @@ function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
       kind = classify(p, se);
     }
     if (kind == 0) {
-      memory.copy(out, p, se - p);
+      copyBytes(out, p, se - p);
       out += se - p;
     } else {
       out = put(out, kind == 1 ? '{int}' : kind == 2 ? '{uuid}' : kind == 3 ? '{date}' : kind == 4 ? '{email}' : kind == 5 ? '{hex}' : '{token}');
-      memory.copy(out, stem, se - stem);
+      copyBytes(out, stem, se - stem);
       out += se - stem;
     }
     p = se;
