@@ -178,7 +178,12 @@ export function parseClf(s: usize, e: usize): i32 {
       p++;
     } else {
       let start = p;
-      let n: f64 = 0;
+      // in integers while exact (15 digits are below 2^53, where the f64 sum is exact too), so
+      // the digits do not wait on a float multiply and add each; a longer run goes on in f64
+      let v: u64 = 0;
+      let cut = start + 15 < e ? start + 15 : e;
+      while (p < cut && digit(p) <= 9) { v = v * 10 + <u64>digit(p); p++; }
+      let n = <f64>v;
       while (p < e && digit(p) <= 9) { n = n * 10 + <f64>digit(p); p++; }
       if (p == start) return Reason.BadBytes;
       bytes = n;
