@@ -38,12 +38,21 @@ function indexPairs(): void {
   }
 }
 
+/** Code unit k of a needle (the needles are static ASCII strings; k < length, unchecked). */
+@inline function code(needle: string, k: i32): u32 {
+  return <u32>load<u16>(changetype<usize>(needle) + (<usize>k << 1));
+}
+
+@inline function pairSeen(a: u32, b: u32): bool {
+  let h = pairBit(a, b);
+  return (load<u32>(pairs + (<usize>(h >> 5) << 2)) & (<u32>1 << (h & 31))) != 0;
+}
+
 /** False when the needle surely is not in the text (a byte pair of it is absent). */
 function maybeHas(needle: string): bool {
   let n = needle.length;
   for (let k = 0; k + 1 < n; k++) {
-    let h = pairBit(<u32>needle.charCodeAt(k), <u32>needle.charCodeAt(k + 1));
-    if ((load<u32>(pairs + (<usize>(h >> 5) << 2)) & (<u32>1 << (h & 31))) == 0) return false;
+    if (!pairSeen(code(needle, k), code(needle, k + 1))) return false;
   }
   return true;
 }
@@ -178,7 +187,7 @@ function find(needle: string, from: i32 = 0, to: i32 = -1): i32 {
   let n = needle.length;
   if (n == 0) return from;
   if (!maybeHas(needle)) return -1;
-  let first = <u8>needle.charCodeAt(0);
+  let first = <u8>code(needle, 0);
   let p = buf + <usize>from;
   let end = buf + <usize>to;
   while (p + <usize>n <= end) {
@@ -186,7 +195,7 @@ function find(needle: string, from: i32 = 0, to: i32 = -1): i32 {
     if (q + <usize>n > end) return -1;
     let ok = true;
     for (let k = 1; k < n; k++) {
-      if (load<u8>(q + <usize>k) != <u8>needle.charCodeAt(k)) { ok = false; break; }
+      if (<u32>load<u8>(q + <usize>k) != code(needle, k)) { ok = false; break; }
     }
     if (ok) return <i32>(q - buf);
     p = q + 1;
@@ -194,7 +203,13 @@ function find(needle: string, from: i32 = 0, to: i32 = -1): i32 {
   return -1;
 }
 
-@inline function has(needle: string): bool { return find(needle) >= 0; }
+/**
+ * Whether buf holds the needle. Its first byte pair is tested here, inline: most of the hundreds
+ * of searches a text gets end there, and a call to find costs more than the test.
+ */
+@inline function has(needle: string): bool {
+  return (needle.length < 2 || pairSeen(code(needle, 0), code(needle, 1))) && find(needle, 0, -1) >= 0;
+}
 
 @inline function at(i: i32): u32 { return i >= 0 && i < len ? <u32>load<u8>(buf + <usize>i) : 0; }
 @inline function isWord(c: u32): bool { return c - 97 <= 25 || c - 48 <= 9 || c == 0x5f; }
@@ -572,43 +587,30 @@ memory.fill(queryCache, 0, <usize>SLOTS * 12);
  */
 function plainRaw(s: usize, e: usize, urls: bool): bool {
   let p = s;
-  // byte pairs that start a needle of the exact checks below ("..", "0x", "etc/", ".ini",
-  // "passwd", "WEB-INF", "web-inf", "://"): without any, those checks cannot match
+  // Byte classes by table lookups on the high and low nibble (two swizzles a table), not a
+  // compare per byte value: the bad bytes, and the first and second bytes of the pairs that
+  // start a needle of the exact checks below ("..", "0x", "etc/", ".ini", "passwd", "WEB-INF",
+  // "web-inf", "://"): without any such pair, those checks cannot match. Tables: see below.
+  let badLo = urls ? BAD_LO_URLS : BAD_LO;
+  let firstLo = urls ? FIRST_LO_URLS : FIRST_LO;
+  let nib = i8x16.splat(0x0f);
   let pairs = i8x16.splat(0);
   while (p < e) {
     let v = v128.load(p);
-    let m = v128.or(i8x16.eq(v, i8x16.splat(0x25)), i8x16.eq(v, i8x16.splat(0x27)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x22)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x3c)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x3e)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x28)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x3b)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x7c)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x60)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x24)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x7b)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x5c)));
-    m = v128.or(m, i8x16.eq(v, i8x16.splat(0x40)));
-    // control bytes and 8-bit bytes: signed < 0x20
-    m = v128.or(m, i8x16.lt_s(v, i8x16.splat(0x20)));
-    if (urls) m = v128.or(m, i8x16.eq(v, i8x16.splat(0x2b)));
     let w = v128.load(p + 1);
-    let q = v128.and(i8x16.eq(v, i8x16.splat(0x2e)), i8x16.eq(w, i8x16.splat(0x2e)));
-    if (urls) {
-      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x30)), i8x16.eq(w, i8x16.splat(0x78))));
-      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x74)), i8x16.eq(w, i8x16.splat(0x63))));
-      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x2e)), i8x16.eq(w, i8x16.splat(0x69))));
-      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x70)), i8x16.eq(w, i8x16.splat(0x61))));
-      // "EB" and "eb" at once: the letters' case bit set
-      q = v128.or(q, v128.and(i8x16.eq(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x65)), i8x16.eq(v128.or(w, i8x16.splat(0x20)), i8x16.splat(0x62))));
-      q = v128.or(q, v128.and(i8x16.eq(v, i8x16.splat(0x3a)), i8x16.eq(w, i8x16.splat(0x2f))));
-    }
+    let vLo = v128.and(v, nib), vHi = i8x16.shr_u(v, 4);
+    let wLo = v128.and(w, nib), wHi = i8x16.shr_u(w, 4);
+    let m = v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(BAD_HI, vHi));
+    let q = v128.and(
+      v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(FIRST_HI, vHi)),
+      v128.and(i8x16.swizzle(SECOND_LO, wLo), i8x16.swizzle(SECOND_HI, wHi))
+    );
     let left = e - p;
     if (left < 16) {
       // the tail: lanes past `end` do not count; DEL is bad here too (as it always was in the tail)
-      m = v128.or(m, i8x16.eq(v, i8x16.splat(0x7f)));
+      let bad = v128.or(i8x16.ne(m, i8x16.splat(0)), i8x16.eq(v, i8x16.splat(0x7f)));
       let lanes = (<i32>1 << <i32>left) - 1;
-      if (i8x16.bitmask(m) & lanes) return false;
+      if (i8x16.bitmask(bad) & lanes) return false;
       pairs = v128.or(pairs, v128.and(q, i8x16.lt_u(IOTA, i8x16.splat(<i8>(left - 1)))));
       break;
     }
@@ -639,6 +641,24 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
 
 /** Lane numbers 0..15, to mask lanes past the end of a range. */
 const IOTA: v128 = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+// plainRaw's byte classes: a byte b is in a class when LO[b & 15] & HI[b >> 4] != 0; a bit per
+// high nibble (or group of them) in HI, set in LO for the low nibbles that belong with it.
+// Bad bytes: bit 0 every byte of 0x0_, 0x1_ (control) and 0x8_..0xf_ (8-bit); bit 1 of 0x2_:
+// " $ % ' ( and, in URLs, + (an encoded space); bit 2 of 0x3_: ; < >; bit 3 @; bit 4 \; bit 5 `;
+// bit 6 { |.
+const BAD_LO: v128 = i8x16(41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 69, 85, 1, 5, 1);
+const BAD_LO_URLS: v128 = i8x16(41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 71, 85, 1, 5, 1);
+const BAD_HI: v128 = i8x16(1, 1, 2, 4, 8, 16, 32, 64, 1, 1, 1, 1, 1, 1, 1, 1);
+// Needle pairs, a bit each, as first byte / second byte: 0 "..", then in URLs 1 "0x", 2 "tc",
+// 3 ".i", 4 "pa", 5 "eb" in either case, 6 ":/".
+//   first:  0 . (2e)  1 0 (30)  2 t (74)  3 . (2e)  4 p (70)  5 e E (65 45)  6 : (3a)
+//   second: 0 . (2e)  1 x (78)  2 c (63)  3 i (69)  4 a (61)  5 b B (62 42)  6 / (2f)
+const FIRST_LO: v128 = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0);
+const FIRST_LO_URLS: v128 = i8x16(2 | 16, 0, 0, 0, 4, 32, 0, 0, 0, 0, 64, 0, 0, 0, 1 | 8, 0);
+const FIRST_HI: v128 = i8x16(0, 0, 1 | 8, 2 | 64, 32, 0, 32, 4 | 16, 0, 0, 0, 0, 0, 0, 0, 0);
+const SECOND_LO: v128 = i8x16(0, 16, 32, 4, 0, 0, 0, 0, 2, 8, 0, 0, 0, 0, 1, 64);
+const SECOND_HI: v128 = i8x16(0, 0, 1 | 64, 0, 32, 0, 4 | 8 | 16 | 32, 2, 0, 0, 0, 0, 0, 0, 0, 0);
 
 /** Whether the raw bytes [s, e) contain the ASCII needle (case as written). */
 function rawHas(s: usize, e: usize, needle: string): bool {

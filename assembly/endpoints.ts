@@ -1,5 +1,5 @@
 import { Vec } from './vec';
-import { findByte } from './scan';
+import { findByte, findEither, copyBytes } from './scan';
 import { hashBytes } from './hash';
 import { Interner, LossyCache } from './intern';
 import { probeBits } from './detect';
@@ -151,7 +151,12 @@ for (let c = 0; c < 256; c++) {
  */
 function classify(s: usize, e: usize): i32 {
   if (s >= e) return 0;
-  if (isDate(s, e)) return 3;
+  let n = e - s;
+  // Most segments are short names ("api", "v1", "products"): below 12 bytes and not opening
+  // with a digit, only an e-mail can be a placeholder (the others need a digit first or more
+  // bytes), and it needs an "@" or a "%" ("%40").
+  if (n < 12 && <u32>load<u8>(s) - 48 > 9) return findEither(s, e, 0x40, 0x25) < e && isEmail(s, e) ? 4 : 0;
+  if ((n == 8 || n == 10) && isDate(s, e)) return 3;
   let all: u32 = 0xff, any: u32 = 0, digits: u32 = 0, letters: u32 = 0;
   for (let p = s; p < e; p++) {
     let f = <u32>load<u8>(classes + <usize>load<u8>(p));
@@ -160,9 +165,8 @@ function classify(s: usize, e: usize): i32 {
     digits += (f >> 3) & 1;
     letters += (f >> 4) & 1;
   }
-  let n = e - s;
   if (<u32>load<u8>(s) - 48 <= 9 && (all & NUM_OK)) return 1;
-  if (isUuid(s, e)) return 2;
+  if (n == 36 && isUuid(s, e)) return 2;
   if ((any & (AT | PERCENT)) && isEmail(s, e)) return 4;
   if (n >= 12 && (all & HEX_OK) && digits > 0) return 5;
   if (n >= 20 && (all & TOKEN_OK) && digits > 0 && letters > 0) return 6;
@@ -181,7 +185,7 @@ function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
   let limit = scratch + 8000;
   let mn = me - ms;
   if (mn > 32) mn = 32;
-  memory.copy(out, ms, mn);
+  copyBytes(out, ms, mn);
   out += mn;
   store<u8>(out++, 0x20);
   let p = ps;
@@ -201,11 +205,11 @@ function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
       kind = classify(p, se);
     }
     if (kind == 0) {
-      memory.copy(out, p, se - p);
+      copyBytes(out, p, se - p);
       out += se - p;
     } else {
       out = put(out, kind == 1 ? '{int}' : kind == 2 ? '{uuid}' : kind == 3 ? '{date}' : kind == 4 ? '{email}' : kind == 5 ? '{hex}' : '{token}');
-      memory.copy(out, stem, se - stem);
+      copyBytes(out, stem, se - stem);
       out += se - stem;
     }
     p = se;

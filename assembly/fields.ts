@@ -290,6 +290,10 @@ function trimAbsoluteUri(): void {
   else set(Slot.Uri, slash, e);
 }
 
+@inline function hasZeroByte(x: u64): bool {
+  return ((x - 0x0101010101010101) & ~x & 0x8080808080808080) != 0;
+}
+
 /** Splits "METHOD URI PROTOCOL" into its slots (a missing protocol is HTTP/0.9 style). */
 export function splitRequest(s: usize, e: usize): void {
   while (e > s && load<u8>(e - 1) == 0x20) e--;
@@ -300,7 +304,10 @@ export function splitRequest(s: usize, e: usize): void {
   let us = sp + 1;
   // The protocol is the last word when it is "HTTP/…": a URI may hold raw spaces (scanners' probes).
   let last = e;
-  while (last > us && load<u8>(last - 1) != 0x20) last--;
+  // most requests end " HTTP/1.1": its 8 bytes tested for a space at once (a zero byte of the
+  // word XOR spaces), else a walk back
+  if (e - us >= 9 && load<u8>(e - 9) == 0x20 && !hasZeroByte(load<u64>(e - 8) ^ 0x2020202020202020)) last = e - 8;
+  else while (last > us && load<u8>(last - 1) != 0x20) last--;
   if (last > us && e - last >= 5 && (load<u8>(last) | 0x20) == 0x68 && load<u8>(last + 4) == 0x2f) {
     set(Slot.Uri, us, last - 1);
     set(Slot.Protocol, last, e);
