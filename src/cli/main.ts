@@ -19,22 +19,24 @@ async function source(path: string): Promise<LogSource> {
   }
   const info = await stat(path);
   if (info.isDirectory()) throw new Error(`${path}: is a directory`);
+  // a pipe or a device (`<(zcat …)`, /dev/stdin) is read in order, its size unknown
+  const regular = info.isFile();
   return {
     name: path,
-    size: info.size,
-    stream: () => fileStream(path, info.size),
-    readAt: (offset) => fileReader(path, info.size, offset)
+    size: regular ? info.size : undefined,
+    stream: () => fileStream(path, regular ? info.size : null),
+    readAt: regular ? (offset) => fileReader(path, info.size, offset) : undefined
   };
 }
 
 /**
- * A file read synchronously from `offset` into the caller's buffer. Read synchronously: the CLI
- * has nothing else to do meanwhile, and an asynchronous read finishes on a thread-pool thread
- * that, on a busy machine, waits for a CPU while the main thread idles. A file that grows or
- * shrinks meanwhile (a live log, a rotation) is read up to where its end was met, and the user is
- * told so.
+ * A file read synchronously from `offset` into the caller's buffer (`sizeAtStat` null: a pipe,
+ * read in order from its start). Read synchronously: the CLI has nothing else to do meanwhile,
+ * and an asynchronous read finishes on a thread-pool thread that, on a busy machine, waits for a
+ * CPU while the main thread idles. A regular file that grows or shrinks meanwhile (a live log, a
+ * rotation) is read up to where its end was met, and the user is told so.
  */
-function fileReader(path: string, sizeAtStat: number, offset: number): DirectReader {
+function fileReader(path: string, sizeAtStat: number | null, offset: number): DirectReader {
   let fd: number | undefined = openSync(path, 'r');
   let position = offset;
   const close = () => {
@@ -44,12 +46,12 @@ function fileReader(path: string, sizeAtStat: number, offset: number): DirectRea
   return {
     read(into) {
       if (fd === undefined) return 0;
-      const n = readSync(fd, into, 0, into.length, position);
+      const n = readSync(fd, into, 0, into.length, sizeAtStat === null ? null : position);
       position += n;
       if (n === 0) {
         const now = fstatSync(fd).size;
         close();
-        if (position !== sizeAtStat || now !== position) {
+        if (sizeAtStat !== null && (position !== sizeAtStat || now !== position)) {
           process.stderr.write(`sessionlens: warning: ${path} changed while it was read (${sizeAtStat} bytes at the start, ${now} at the end); the result covers the ${position} bytes read\n`);
         }
       }
@@ -59,8 +61,8 @@ function fileReader(path: string, sizeAtStat: number, offset: number): DirectRea
   };
 }
 
-/** A file as a stream of READ_SIZE reads (its head, and gzip files), pulled only as fast as the core takes them. */
-function fileStream(path: string, sizeAtStat: number): ReadableStream<Uint8Array> {
+/** A file as a stream of READ_SIZE reads (its head, gzip files, pipes), pulled only as fast as the core takes them. */
+function fileStream(path: string, sizeAtStat: number | null): ReadableStream<Uint8Array> {
   let reader: DirectReader | undefined;
   return new ReadableStream<Uint8Array>(
     {

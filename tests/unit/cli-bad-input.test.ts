@@ -3,7 +3,7 @@
 // a bad file after a good one prints nothing on stdout. Inputs are made in a temp dir at test time
 // (tests/helpers/bad-inputs.ts); the 200 MB line is read with its peak memory measured.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, createWriteStream, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
@@ -228,6 +228,28 @@ describe('bad input on the command line: a clear message naming the file, never 
       expect(r.ms).toBeLessThan(30_000);
       console.log(`200 MB line between good lines: peak RSS ${Math.round(r.rssMb)} MB, ${Math.round(r.ms)} ms`);
     });
+  });
+
+  it.runIf(process.platform === 'linux')('a named pipe (what `<(zcat log.gz)` passes): read in order to its end, plain or gzip, with no warning', async () => {
+    // more than the 8 MiB read for the head, so the rest is read as a pipe is: in order, size unknown
+    const log = join(dir, 'piped.log');
+    const out = createWriteStream(log);
+    await writeLog({ lines: 60_000, seed: 5 }, out);
+    out.end();
+    await finished(out);
+    const file = summaryOf(await cli(['summary', log]));
+    expect(file.lines).toBe(60_000);
+    for (const [name, body] of [['plain', readFileSync(log)], ['gzip', gzipSync(readFileSync(log))]] as const) {
+      const fifo = join(dir, `pipe-${name}`);
+      execFileSync('mkfifo', [fifo]);
+      const writer = createWriteStream(fifo);
+      writer.on('error', () => {});
+      writer.end(body);
+      const r = await cli(['summary', fifo]);
+      expect(r.err, name).toBe('');
+      const piped = summaryOf(r);
+      expect({ ...piped, files: 0 }, name).toEqual({ ...file, files: 0 });
+    }
   });
 
   describe('a file that changes while it is read', () => {
