@@ -4,9 +4,10 @@
 // beginFile() and the format set-up (setFormat and the name table or program it needs); then it
 // copies bytes to inputPtr() after the `carry` bytes left by the previous call and calls
 // parse(length, final). parse() handles every complete line, moves the unfinished tail to the
-// start of the buffer and returns its length (the next carry). At the end finish() closes the
-// open sessions and mergeSessions() makes the sessions of the pieces. Results are read as typed
-// arrays over the pointers below. No per-line calls cross the boundary.
+// start of the buffer and returns its length (the next carry). After each call JS takes the
+// session pieces closed so far (pieceColumn, resetPieces); finish() closes the rest. At the end JS
+// hands the pieces back to the merge a few columns at a time (mergeInput, mergeGroup,
+// mergedColumn). Results are read as typed arrays over the pointers below. No per-line calls cross the boundary.
 
 import { PAD, findByte } from './scan';
 import { hashBytes, combine } from './hash';
@@ -340,12 +341,53 @@ export function finish(): i32 {
 export function lateRequests(): i32 { return ses.late; }
 export function openPeak(): i32 { return ses.openPeak; }
 
-/** Merges the pieces into sessions (after finish); returns how many (see merge.ts, pieces.ts). */
-export function mergeSessions(inactivity: f64, maxLength: f64): i32 {
+/** Session pieces closed since the last resetPieces() (src/lib/core/pieces.ts takes them). */
+export function pieceCount(): i32 { return ses.cStart.len; }
+export function setArenaPtr(): usize { return ses.setArena.ptr; }
+export function setArenaLength(): i32 { return ses.setArena.len; }
+export function resetPieces(): void { ses.resetPieces(); }
+
+/** Pointers of the piece columns, in this order (see src/lib/core/pieces.ts). */
+export function pieceColumn(i: i32): usize {
+  switch (i) {
+    case 0: return ses.cStart.ptr;
+    case 1: return ses.cEnd.ptr;
+    case 2: return ses.cCount.ptr;
+    case 3: return ses.cKey.ptr;
+    case 4: return ses.cKind.ptr;
+    case 5: return ses.cFirstIp.ptr;
+    case 6: return ses.cFirstUa.ptr;
+    case 7: return ses.cUser.ptr;
+    case 8: return ses.cBytes.ptr;
+    case 9: return ses.cStatus.ptr;
+    case 10: return ses.cDurSum.ptr;
+    case 11: return ses.cDurCount.ptr;
+    case 12: return ses.cDurMax.ptr;
+    case 13: return ses.cFirstEp.ptr;
+    case 14: return ses.cLastEp.ptr;
+    case 15: return ses.cSets.ptr;
+    case 16: return ses.cId.ptr;
+    case 17: return ses.cAttacks.ptr;
+    case 18: return ses.cAuthFail.ptr;
+    case 19: return ses.cNotFound.ptr;
+    case 20: return ses.cGapN.ptr;
+    case 21: return ses.cGapSum.ptr;
+    case 22: return ses.cGapSq.ptr;
+    case 23: return ses.cSlow.ptr;
+    case 24: return ses.cBurst.ptr;
+  }
+  return 0;
+}
+
+// The merge (merge.ts; its protocol there, driven by src/lib/core/pieces.ts).
+/** Input slot i of the merge, with room for `bytes`. */
+export function mergeInput(i: i32, bytes: i32): usize { return merge.input(i, bytes); }
+/** Groups the n pieces in slots 0..3 into sessions; returns how many. */
+export function mergeGroup(n: i32, inactivity: f64, maxLength: f64): i32 {
   // the input buffer is done with: its room goes to the merge
-  heap.free(input);
+  if (input != 0) heap.free(input);
   input = 0;
-  return merge.merge(inactivity, maxLength);
+  return merge.group(<u32>n, inactivity, maxLength);
 }
 /** Makes merged-session column i (merge.Col order) and returns where it is, until the next call. */
 export function mergedColumn(i: i32): usize { return merge.column(i); }
@@ -358,6 +400,8 @@ export function keptCount(i: i32): i32 { return i == 0 ? merge.keptAgents.len : 
 export function keptPtr(i: i32): usize { return i == 0 ? merge.keptAgents.ptr : merge.keptUsers.ptr; }
 /** After the endpoint set column: sessions per endpoint (by table id). */
 export function endpointSessionsPtr(): usize { return merge.endpointSessions; }
+/** The merge's inputs let go. */
+export function mergeRelease(): void { merge.release(); }
 
 /** String tables: 0 IPs, 1 user agents, 2 users, 3 hosts, 4 endpoints. */
 function table(i: i32): Interner {

@@ -1,23 +1,46 @@
-import * as s from './sessions';
 import { sortU32 } from './sessions';
 import { Vec } from './vec';
 import { agents, users } from './tables';
 import { templates } from './endpoints';
 
-// The end of an import: the pieces sessions.ts closed are merged into sessions. Pieces of one key
-// that touch or bridge the running end within the inactivity timeout (and, with a maximum length,
-// stay within it) are one session, with exact figures, as if every line had been read in time
-// order (SPEC §2). The sessions come out sorted by (start, id), a column at a time into one
-// scratch buffer that JS copies out (src/lib/core/pieces.ts), so the core never holds a second
-// copy of the result. A column is read from the pieces in the order they lie in memory (most
-// sessions are one piece each, written to their place in the scratch), not in the sessions'
-// order: that would cost a cache miss a piece, a column at a time. Done here, not in JS: it runs once per import over every piece, and JS run
-// once stays mostly in the interpreter (~7 µs a session, against well under 1 µs here).
+// The end of an import: the pieces sessions.ts closed (and JS took out after every chunk) are
+// merged into sessions. Pieces of one key that touch or bridge the running end within the
+// inactivity timeout (and, with a maximum length, stay within it) are one session, with exact
+// figures, as if every line had been read in time order (SPEC §2).
+// JS hands the pieces' columns back a few at a time into input slots (src/lib/core/pieces.ts),
+// and each output column is made into one scratch buffer that JS copies out: the core never holds
+// every piece, nor the result, at once (a wasm memory never shrinks, and lives until the instance
+// is collected). Done here, not in JS: it runs once per import over every piece, and JS run once
+// stays mostly in the interpreter (~7 µs a session, against well under 1 µs here).
+//
+// Protocol: input(0..3) ← key, start, end, id of every piece (in the order taken); group();
+// column(Ids), column(Start); input(4..7) ← last endpoint, gap count, sum, sum of squares;
+// column(End … GapSq); then for every other column input(0) ← its piece column, column(c); for
+// the sets input(0) ← the pieces' [offset, length]×4, input(1) ← the id arena, column(IpSet …).
+
+/** Output columns. */
+export const enum Col {
+  Ids, Start, End, LastEp, GapN, GapSum, GapSq,
+  Requests, DurCount, AuthFail, NotFound, Slow, Burst, Bytes, DurSum, DurMax, Status, Attacks,
+  FirstIp, FirstEp, Kind, FirstUa, User,
+  IpSet, EndpointSet, HostSet, IdSet
+}
+
+const SLOTS = 8;
+const slots = new StaticArray<usize>(SLOTS);
+
+/** Input slot i, made room for `bytes` (what it held goes): JS copies a column of the pieces in. */
+export function input(i: i32, bytes: i32): usize {
+  if (slots[i] != 0) heap.free(slots[i]);
+  slots[i] = heap.alloc(<usize>bytes + 16);
+  return slots[i];
+}
 
 /**
- * Merged sessions: how many; per session (in output order) its pieces order[from, to) (piece
- * numbers); per piece its session, or NONE when that has more pieces (listed in `several`).
+ * Sessions: how many; per session (in output order) its pieces order[from, to) (piece numbers);
+ * per piece its session, or NONE when that has more pieces (listed in `several`).
  */
+let pieces: u32 = 0;
 let count: u32 = 0;
 let order: usize = 0;
 let spans: usize = 0;
@@ -43,18 +66,12 @@ export const keptUsers = new Vec(4, 1024);
 /** Sessions per endpoint (table id), counted when the endpoint sets are made. */
 export let endpointSessions: usize = 0;
 
-/** Output columns; the sets (IpSet…) fill setValues, setStarts and setSizes at once. */
-export const enum Col {
-  Start, End, Requests, Bytes, DurSum, DurCount, DurMax, AuthFail, NotFound, Slow, Burst,
-  Status, Attacks, GapN, GapSum, GapSq, FirstIp, FirstUa, User, FirstEp, LastEp, Kind, Ids,
-  IpSet, EndpointSet, HostSet, IdSet
-}
-
 export function setStartsPtr(): usize { return setStarts; }
 export function setSizesPtr(): usize { return setSizes; }
 
 @inline function u32Of(a: usize, i: u32): u32 { return load<u32>(a + (<usize>i << 2)); }
 @inline function u64Of(a: usize, i: u32): u64 { return load<u64>(a + (<usize>i << 3)); }
+@inline function f64Of(a: usize, i: u32): f64 { return load<f64>(a + (<usize>i << 3)); }
 @inline function putU32(a: usize, i: u32, v: u32): void { store<u32>(a + (<usize>i << 2), v); }
 @inline function putU64(a: usize, i: u32, v: u64): void { store<u64>(a + (<usize>i << 3), v); }
 @inline function putF64(a: usize, i: u32, v: f64): void { store<f64>(a + (<usize>i << 3), v); }
@@ -112,26 +129,24 @@ function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize): void 
   if (src != a) memory.copy(a, src, <usize>n << 2);
 }
 
-// ---- the merge -----------------------------------------------------------------------------------
+// ---- grouping ------------------------------------------------------------------------------------
 
 /**
- * Groups every piece (call after finishSessions) into sessions and orders them; returns how many.
- * Their columns are then made one at a time by column().
+ * Groups the n pieces whose key, start, end and id are in input slots 0..3 into sessions and
+ * orders them by (start, id); returns how many. Their columns are then made one at a time.
  */
-export function merge(inactivity: f64, maxLength: f64): i32 {
-  let n = s.pieceCount;
-  // pieces by key, then start (ties keep the order they were closed in)
-  let major = heap.alloc((<usize>n << 3) + 8);
-  let minor = heap.alloc((<usize>n << 3) + 8);
+export function group(n: u32, inactivity: f64, maxLength: f64): i32 {
+  pieces = n;
+  let key = slots[0], start = slots[1], end = slots[2], id = slots[3];
+  // pieces by key, then start (ties keep the order they were taken in)
+  let startBits = heap.alloc((<usize>n << 3) + 8);
   order = heap.alloc((<usize>n << 2) + 8);
   let tmp = heap.alloc((<usize>n << 2) + 8);
   for (let i: u32 = 0; i < n; i++) {
-    let rec = s.prec(i);
-    putU64(major, i, load<u64>(rec + s.P_KEY));
-    putU64(minor, i, ordered(load<f64>(rec + s.P_START)));
+    putU64(startBits, i, ordered(f64Of(start, i)));
     putU32(order, i, i);
   }
-  sortBy(order, tmp, n, major, minor);
+  sortBy(order, tmp, n, key, startBits);
 
   // groups: runs of one key whose pieces touch or bridge the running end within the timeout
   let groupFrom = new Vec(4, 1024);
@@ -139,15 +154,14 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
   let curEnd: f64 = 0;
   for (let p: u32 = 0; p < n; p++) {
     let c = u32Of(order, p);
-    let rec = s.prec(c);
-    let start = load<f64>(rec + s.P_START), end = load<f64>(rec + s.P_END);
-    let joins = p > 0 && u64Of(major, c) == u64Of(major, cur) && start - curEnd <= inactivity &&
-      (maxLength <= 0 || max(end, curEnd) - load<f64>(s.prec(cur) + s.P_START) <= maxLength);
+    let s = f64Of(start, c), e = f64Of(end, c);
+    let joins = p > 0 && u64Of(key, c) == u64Of(key, cur) && s - curEnd <= inactivity &&
+      (maxLength <= 0 || max(e, curEnd) - f64Of(start, cur) <= maxLength);
     if (joins) {
-      if (end >= curEnd) curEnd = end;
+      if (e >= curEnd) curEnd = e;
     } else {
       cur = c;
-      curEnd = end;
+      curEnd = e;
       groupFrom.pushU32(p);
     }
   }
@@ -157,13 +171,14 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
 
   // sessions by their first piece's start, then id
   let ranked = heap.alloc((<usize>groups << 2) + 8);
+  let minor = heap.alloc((<usize>groups << 3) + 8);
   for (let k: u32 = 0; k < groups; k++) {
     let lead = u32Of(order, groupFrom.u32At(<i32>k));
-    putU64(major, k, ordered(load<f64>(s.prec(lead) + s.P_START)));
-    putU64(minor, k, load<u64>(s.prec(lead) + s.P_ID));
+    putU64(startBits, k, ordered(f64Of(start, lead)));
+    putU64(minor, k, u64Of(id, lead));
     putU32(ranked, k, k);
   }
-  sortBy(ranked, tmp, groups, major, minor);
+  sortBy(ranked, tmp, groups, startBits, minor);
   spans = heap.alloc((<usize>groups << 3) + 8);
   sessionOf = heap.alloc((<usize>n << 2) + 8);
   several.len = 0;
@@ -178,7 +193,7 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
       for (let p = from; p < to; p++) putU32(sessionOf, u32Of(order, p), NONE);
     }
   }
-  heap.free(major);
+  heap.free(startBits);
   heap.free(minor);
   heap.free(tmp);
   heap.free(ranked);
@@ -191,8 +206,8 @@ export function merge(inactivity: f64, maxLength: f64): i32 {
 
 @inline function fromOf(r: u32): u32 { return u32Of(spans, 2 * r); }
 @inline function toOf(r: u32): u32 { return u32Of(spans, 2 * r + 1); }
-/** Address of piece p of the merge order. */
-@inline function piece(p: u32): usize { return s.prec(u32Of(order, p)); }
+/** Number of piece p of the merge order. */
+@inline function piece(p: u32): u32 { return u32Of(order, p); }
 
 const DIGITS = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
 
@@ -201,38 +216,38 @@ const DIGITS = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 
   for (let k: usize = 0; k < 16; k++) store<u8>(at + k, load<u8>(DIGITS + <usize>((v >> ((15 - <u64>k) << 2)) & 15)));
 }
 
-/** Column c's value for session r, made of the one piece at `rec`. */
-function single(c: i32, rec: usize, r: u32, out: usize): void {
+/** Bytes per piece of the input column an output column is made of (in slot 0). */
+function width(c: i32): u32 {
   switch (c) {
-    case Col.Start: putF64(out, r, load<f64>(rec + s.P_START)); break;
-    case Col.End: putF64(out, r, load<f64>(rec + s.P_END)); break;
-    case Col.LastEp: putU32(out, r, load<u32>(rec + s.P_LAST_EP)); break;
-    case Col.GapN: putU32(out, r, load<u32>(rec + s.P_GAP_N)); break;
-    case Col.GapSum: putF64(out, r, load<f64>(rec + s.P_GAP_SUM)); break;
-    case Col.GapSq: putF64(out, r, load<f64>(rec + s.P_GAP_SQ)); break;
-    case Col.Requests: putU32(out, r, load<u32>(rec + s.P_COUNT)); break;
-    case Col.DurCount: putU32(out, r, load<u32>(rec + s.P_DUR_COUNT)); break;
-    case Col.AuthFail: putU32(out, r, load<u32>(rec + s.P_AUTH_FAIL)); break;
-    case Col.NotFound: putU32(out, r, load<u32>(rec + s.P_NOT_FOUND)); break;
-    case Col.Slow: putU32(out, r, load<u32>(rec + s.P_SLOW)); break;
-    case Col.Burst: putU32(out, r, load<u32>(rec + s.P_BURST)); break;
-    case Col.Bytes: putF64(out, r, load<f64>(rec + s.P_BYTES)); break;
-    case Col.DurSum: putF64(out, r, load<f64>(rec + s.P_DUR_SUM)); break;
-    case Col.DurMax: putF64(out, r, load<f64>(rec + s.P_DUR_MAX)); break;
-    case Col.Status: memory.copy(out + <usize>r * 24, rec + s.P_STATUS, 24); break;
-    case Col.Attacks: memory.copy(out + <usize>r * 28, rec + s.P_ATTACKS, 28); break;
-    case Col.FirstIp: putU32(out, r, load<u32>(rec + s.P_FIRST_IP)); break;
-    case Col.FirstEp: putU32(out, r, load<u32>(rec + s.P_FIRST_EP)); break;
-    case Col.Kind: store<u8>(out + <usize>r, <u8>load<u32>(rec + s.P_KIND)); break;
+    case Col.Bytes: case Col.DurSum: case Col.DurMax: return 8;
+    case Col.Status: return 24;
+    case Col.Attacks: return 28;
+  }
+  return 4;
+}
+
+/** Column c's value for session r, made of the one piece i. */
+function single(c: i32, i: u32, r: u32, out: usize): void {
+  let a = slots[0];
+  switch (c) {
     case Col.Ids: {
       // the session id and the key hash as 16 hex digits each: JS cuts its strings from one decode
-      hex(out + (<usize>r << 5), load<u64>(rec + s.P_ID));
-      hex(out + (<usize>r << 5) + 16, load<u64>(rec + s.P_KEY));
-      break;
+      hex(out + (<usize>r << 5), u64Of(slots[3], i));
+      hex(out + (<usize>r << 5) + 16, u64Of(slots[0], i));
+      return;
     }
-    case Col.FirstUa: putU32(out, r, load<u32>(rec + s.P_FIRST_UA)); break;
-    case Col.User: putU32(out, r, load<u32>(rec + s.P_USER)); break;
+    case Col.Start: putF64(out, r, f64Of(slots[1], i)); return;
+    case Col.End: putF64(out, r, f64Of(slots[2], i)); return;
+    case Col.LastEp: putU32(out, r, u32Of(slots[4], i)); return;
+    case Col.GapN: putU32(out, r, u32Of(slots[5], i)); return;
+    case Col.GapSum: putF64(out, r, f64Of(slots[6], i)); return;
+    case Col.GapSq: putF64(out, r, f64Of(slots[7], i)); return;
+    case Col.Kind: store<u8>(out + <usize>r, <u8>u32Of(a, i)); return;
+    case Col.Status: memory.copy(out + <usize>r * 24, a + <usize>i * 24, 24); return;
+    case Col.Attacks: memory.copy(out + <usize>r * 28, a + <usize>i * 28, 28); return;
   }
+  if (width(c) == 8) putF64(out, r, f64Of(a, i));
+  else putU32(out, r, u32Of(a, i));
 }
 
 /**
@@ -244,24 +259,26 @@ function single(c: i32, rec: usize, r: u32, out: usize): void {
 function folded(c: i32, r: u32, out: usize): void {
   let from = fromOf(r), to = toOf(r);
   let lead = piece(from);
+  let a = slots[0];
   switch (c) {
     case Col.End: case Col.LastEp: case Col.GapN: case Col.GapSum: case Col.GapSq: {
-      let lastEnd = load<f64>(lead + s.P_END);
-      let ep = load<u32>(lead + s.P_LAST_EP);
-      let gn = load<u32>(lead + s.P_GAP_N);
-      let gs = load<f64>(lead + s.P_GAP_SUM), gq = load<f64>(lead + s.P_GAP_SQ);
+      let start = slots[1], end = slots[2], lastEp = slots[4], gapN = slots[5], gapSum = slots[6], gapSq = slots[7];
+      let lastEnd = f64Of(end, lead);
+      let ep = u32Of(lastEp, lead);
+      let gn = u32Of(gapN, lead);
+      let gs = f64Of(gapSum, lead), gq = f64Of(gapSq, lead);
       for (let p = from + 1; p < to; p++) {
         let h = piece(p);
         let before = lastEnd;
-        if (load<f64>(h + s.P_END) >= lastEnd) {
-          lastEnd = load<f64>(h + s.P_END);
-          ep = load<u32>(h + s.P_LAST_EP);
+        if (f64Of(end, h) >= lastEnd) {
+          lastEnd = f64Of(end, h);
+          ep = u32Of(lastEp, h);
         }
-        let bridge = load<f64>(h + s.P_START) - before;
+        let bridge = f64Of(start, h) - before;
         let gap = bridge > 0 ? bridge : 0;
-        gn += load<u32>(h + s.P_GAP_N) + (bridge > 0 ? 1 : 0);
-        gs = gs + load<f64>(h + s.P_GAP_SUM) + gap;
-        gq = gq + load<f64>(h + s.P_GAP_SQ) + gap * gap;
+        gn += u32Of(gapN, h) + (bridge > 0 ? 1 : 0);
+        gs = gs + f64Of(gapSum, h) + gap;
+        gq = gq + f64Of(gapSq, h) + gap * gap;
       }
       if (c == Col.End) putF64(out, r, lastEnd);
       else if (c == Col.LastEp) putU32(out, r, ep);
@@ -271,42 +288,39 @@ function folded(c: i32, r: u32, out: usize): void {
       return;
     }
     case Col.Requests: case Col.DurCount: case Col.AuthFail: case Col.NotFound: case Col.Slow: {
-      let field = c == Col.Requests ? s.P_COUNT : c == Col.DurCount ? s.P_DUR_COUNT : c == Col.AuthFail ? s.P_AUTH_FAIL : c == Col.NotFound ? s.P_NOT_FOUND : s.P_SLOW;
       let x: u32 = 0;
-      for (let p = from; p < to; p++) x += load<u32>(piece(p) + field);
+      for (let p = from; p < to; p++) x += u32Of(a, piece(p));
       putU32(out, r, x);
       return;
     }
     case Col.Burst: {
       let x: u32 = 0;
-      for (let p = from; p < to; p++) x = max(x, load<u32>(piece(p) + s.P_BURST));
+      for (let p = from; p < to; p++) x = max(x, u32Of(a, piece(p)));
       putU32(out, r, x);
       return;
     }
     case Col.Bytes: case Col.DurSum: case Col.DurMax: {
-      let field = c == Col.Bytes ? s.P_BYTES : c == Col.DurSum ? s.P_DUR_SUM : s.P_DUR_MAX;
-      let x = load<f64>(lead + field);
+      let x = f64Of(a, lead);
       for (let p = from + 1; p < to; p++) {
-        let y = load<f64>(piece(p) + field);
+        let y = f64Of(a, piece(p));
         x = c == Col.DurMax ? (y > x ? y : x) : x + y;
       }
       putF64(out, r, x);
       return;
     }
     case Col.Status: case Col.Attacks: {
-      let width: u32 = c == Col.Status ? 6 : 7;
-      let field = c == Col.Status ? s.P_STATUS : s.P_ATTACKS;
-      let row = out + <usize>r * (<usize>width << 2);
-      memory.fill(row, 0, <usize>width << 2);
+      let w: u32 = c == Col.Status ? 6 : 7;
+      let row = out + <usize>r * (<usize>w << 2);
+      memory.fill(row, 0, <usize>w << 2);
       for (let p = from; p < to; p++) {
-        let src = piece(p) + field;
-        for (let k: u32 = 0; k < width; k++) putU32(row, k, u32Of(row, k) + u32Of(src, k));
+        let src = a + <usize>piece(p) * (<usize>w << 2);
+        for (let k: u32 = 0; k < w; k++) putU32(row, k, u32Of(row, k) + u32Of(src, k));
       }
       return;
     }
     case Col.User: {
       let user: u32 = 0;
-      for (let p = from; p < to && user == 0; p++) user = load<u32>(piece(p) + s.P_USER);
+      for (let p = from; p < to && user == 0; p++) user = u32Of(a, piece(p));
       putU32(out, r, user);
       return;
     }
@@ -338,34 +352,28 @@ function keepAll(out: usize, kept: Vec, tableSize: i32, plusOne: bool): void {
   heap.free(map);
 }
 
-/** The length of list t of the piece at rec, and where it starts (the lists lie one after the other). */
-@inline function listLength(rec: usize, t: i32): u32 { return load<u32>(rec + s.P_LENGTHS + (<usize>t << 2)); }
-function listAt(rec: usize, t: i32): usize {
-  let list = <usize>load<u32>(rec, s.P_LISTS);
-  for (let k = 0; k < t; k++) list += <usize>listLength(rec, k) << 2;
-  return list;
-}
-
 /**
  * Set t (0 IPs, 1 endpoints, 2 hosts, 3 object ids) of every session: a piece's own list, or the
  * sorted union of its pieces'. Sizes first (the unions made aside), then the lists copied in.
+ * Slot 0 holds per piece [offset, length] four times, slot 1 the ids they point into.
  */
 function sets(t: i32): void {
-  let n = s.pieceCount;
+  let n = pieces;
+  let lists = slots[0] + (<usize>t << 3), arena = slots[1];
   let unions = unionValues;
   unions.len = 0;
   for (let i: u32 = 0; i < n; i++) {
     let r = u32Of(sessionOf, i);
-    if (r != NONE) putU32(setSizes, r, listLength(s.prec(i), t));
+    if (r != NONE) putU32(setSizes, r, load<u32>(lists + (<usize>i << 5), 4));
   }
   for (let k = 0; k < several.len; k++) {
     let r = several.u32At(k);
     let at = unions.len;
     for (let p = fromOf(r), to = toOf(r); p < to; p++) {
-      let rec = piece(p);
-      let len = <i32>listLength(rec, t);
+      let rec = lists + (<usize>piece(p) << 5);
+      let len = load<i32>(rec, 4);
       unions.reserve(len);
-      memory.copy(unions.ptr + (<usize>unions.len << 2), listAt(rec, t), <usize>len << 2);
+      memory.copy(unions.ptr + (<usize>unions.len << 2), arena + (<usize>load<u32>(rec) << 2), <usize>len << 2);
       unions.len += len;
     }
     let all = unions.len - at;
@@ -396,9 +404,9 @@ function sets(t: i32): void {
   for (let i: u32 = 0; i < n; i++) {
     let r = u32Of(sessionOf, i);
     if (r == NONE) continue;
-    let rec = s.prec(i);
-    let len = listLength(rec, t);
-    let list = listAt(rec, t);
+    let rec = lists + (<usize>i << 5);
+    let len = load<u32>(rec, 4);
+    let list = arena + (<usize>load<u32>(rec) << 2);
     let w = u32Of(setStarts, r);
     for (let q: u32 = 0; q < len; q++) putU32(base, w + q, u32Of(list, q) - shift);
   }
@@ -418,8 +426,9 @@ function sets(t: i32): void {
 }
 
 /**
- * Makes output column c of every session (Col) and returns where it is: in a scratch buffer the
- * next call reuses, or, for a set, in setValues (with setStartsPtr and setSizesPtr).
+ * Makes output column c of every session from the input slots (see the protocol above) and
+ * returns where it is: in a scratch buffer the next call reuses, or, for a set, in its own
+ * buffer (with setStartsPtr and setSizesPtr).
  */
 export function column(c: i32): usize {
   let out = scratch;
@@ -436,16 +445,23 @@ export function column(c: i32): usize {
       return setValues;
     }
   }
-  if (c < Col.Start || c > Col.Ids) return 0;
-  // pieces as they lie in memory, each to its session's place; then the sessions of several
-  let n = s.pieceCount;
-  for (let i: u32 = 0; i < n; i++) {
+  if (c < Col.Ids || c > Col.User) return 0;
+  // pieces in the order taken, each to its session's place; then the sessions of several
+  for (let i: u32 = 0; i < pieces; i++) {
     let r = u32Of(sessionOf, i);
-    if (r != NONE) single(c, s.prec(i), r, out);
+    if (r != NONE) single(c, i, r, out);
   }
   for (let k = 0; k < several.len; k++) folded(c, several.u32At(k), out);
   // the first user agent and the first remote user, as indices among the ones kept
   if (c == Col.FirstUa) keepAll(out, keptAgents, agents.count, false);
   if (c == Col.User) keepAll(out, keptUsers, users.count, true);
   return out;
+}
+
+/** Every input slot let go (the merge's columns are all made). */
+export function release(): void {
+  for (let i = 0; i < SLOTS; i++) {
+    if (slots[i] != 0) heap.free(slots[i]);
+    slots[i] = 0;
+  }
 }

@@ -11,11 +11,13 @@ import { agentId } from './tables';
 //   end closes it and opens the next one; a gap equal to the timeout stays in the session. A
 //   request more than the timeout *before* it belongs to an earlier session: a piece of its own.
 // - sessions whose end the stream's time has passed by the timeout plus a disorder allowance are
-//   closed: written out as pieces (a fixed record and their id lists, ~250 bytes), their open
-//   record and sets reused: what the core holds grows with the sessions made, not the requests.
-// - at the end, pieces of one key that touch or bridge within the timeout are merged (merge.ts),
-//   so the result does not depend on the order of lines or files. Requests that arrived behind the closing
-//   horizon are counted (`late`): they may have been merged into closed sessions.
+//   closed: written out as pieces, their memory reused. JS takes the pieces after every chunk
+//   (src/lib/core/pieces.ts) and the columns start again empty: what the core holds is bounded by
+//   the sessions open at once, not by the input.
+// - at the end, pieces of one key that touch or bridge within the timeout are merged (merge.ts,
+//   JS handing the pieces' columns back one at a time), so the result does not depend on the
+//   order of lines or files. Requests that arrived behind the closing horizon are counted
+//   (`late`): they may have been merged into closed sessions.
 // The maximum session length, when set, cuts a session when a request comes more than that after
 // its start, the requests of a key taken in time order (see "held" below: exact unless late).
 
@@ -153,6 +155,8 @@ function setDump(i: i32, list: Vec): void {
   }
 }
 
+@inline function setU32(v: Vec, i: i32, x: u32): void { store<u32>(v.ptr + (<usize>i << 2), x); }
+@inline function setF64(v: Vec, i: i32, x: f64): void { store<f64>(v.ptr + (<usize>i << 3), x); }
 
 // ---- open sessions: one 136-byte record each --------------------------------------------------
 
@@ -298,64 +302,78 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
   if (host != 0) setAdd(load<i32>(r, 128), host);
 }
 
-// ---- closed pieces --------------------------------------------------------------------------
+// ---- closed pieces, then final sessions ------------------------------------------------------
 
-// A closed session is a piece: its open record copied whole (one memory.copy), with a few fields
-// put to new use: the session id @72 (where the user's time was), and its distinct IPs,
-// endpoints, hosts and object ids as sorted id lists, one after the other at the address @88,
-// their lengths @120/124/128/132 (where the open sets were). Pieces and lists live in segments
-// allocated once and never moved: the core holds each piece once, at its size, however many
-// there are (a growing array would double, copy and leave holes).
-export const PIECE: usize = OPEN;
-export const P_START: usize = 0, P_END: usize = 8, P_KEY: usize = 16, P_KIND: usize = 24, P_COUNT: usize = 28;
-export const P_BYTES: usize = 32, P_DUR_SUM: usize = 40, P_DUR_MAX: usize = 48, P_DUR_COUNT: usize = 56;
-export const P_FIRST_IP: usize = 60, P_FIRST_UA: usize = 64, P_USER: usize = 68, P_ID: usize = 72;
-export const P_FIRST_EP: usize = 80, P_LAST_EP: usize = 84, P_LISTS: usize = 88, P_STATUS: usize = 96, P_LENGTHS: usize = 120;
-export const P_ATTACKS: usize = 136, P_AUTH_FAIL: usize = 164, P_NOT_FOUND: usize = 168, P_GAP_N: usize = 172;
-export const P_GAP_SUM: usize = 176, P_GAP_SQ: usize = 184, P_SLOW: usize = 200, P_BURST: usize = 220;
-
-const SEGMENT_PIECES: u32 = 4096;
-const segments = new Vec(4, 256);
-export let pieceCount: u32 = 0;
-
-/** Address of piece i. */
-@inline export function prec(i: u32): usize {
-  return <usize>load<u32>(segments.ptr + (<usize>(i >> 12) << 2)) + <usize>(i & (SEGMENT_PIECES - 1)) * PIECE;
-}
-
-function newPiece(): usize {
-  if ((pieceCount & (SEGMENT_PIECES - 1)) == 0) segments.pushU32(<u32>heap.alloc(<usize>SEGMENT_PIECES * PIECE));
-  return prec(pieceCount++);
-}
-
-/** Id lists are cut from 1 MiB blocks; a list longer than a quarter of one gets its own. */
-const BLOCK_WORDS: u32 = 1 << 18;
-let blockAt: usize = 0;
-let blockLeft: u32 = 0;
-
-function listSpace(words: u32): usize {
-  if (words == 0) return 0;
-  if (words > BLOCK_WORDS >> 2) return heap.alloc(<usize>words << 2);
-  if (words > blockLeft) {
-    blockAt = heap.alloc(<usize>BLOCK_WORDS << 2);
-    blockLeft = BLOCK_WORDS;
-  }
-  let p = blockAt;
-  blockAt += <usize>words << 2;
-  blockLeft -= words;
-  return p;
-}
-
-// the ids of the session being closed, sorted there before they go to its lists
+export const cStart = new Vec(8, 1024);
+export const cEnd = new Vec(8, 1024);
+export const cCount = new Vec(4, 1024);
+export const cKey = new Vec(8, 1024);
+export const cKind = new Vec(4, 1024);
+export const cFirstIp = new Vec(4, 1024);
+export const cFirstUa = new Vec(4, 1024);
+export const cUser = new Vec(4, 1024);
+export const cBytes = new Vec(8, 1024);
+export const cStatus = new Vec(4 * 6, 1024);
+export const cDurSum = new Vec(8, 1024);
+export const cDurCount = new Vec(4, 1024);
+export const cDurMax = new Vec(8, 1024);
+export const cFirstEp = new Vec(4, 1024);
+export const cLastEp = new Vec(4, 1024);
+/**
+ * The distinct IPs, endpoints, hosts and object ids of each piece, as sorted id lists in
+ * `setArena`: per piece [offset, length] four times (the lengths are the distinct counts). Kept
+ * whole so merged pieces count exactly.
+ */
+export const cSets = new Vec(32, 1024);
+export const setArena = new Vec(4, 1 << 14);
+/** Ids taken out of the arena so far: a piece's offsets count from the start of the import's arena. */
+let arenaBase: u32 = 0;
+// the current piece's new ids, sealed into the arena when the piece is done
 const newIds0 = new Vec(4, 256);
 const newIds1 = new Vec(4, 256);
 const newIds2 = new Vec(4, 256);
 const newIds3 = new Vec(4, 256);
 const sortTmp = new Vec(4, 256);
+/** Attacks by type (7 per piece); failed logins, not-found, arrival gaps: count, sum, sum of squares. */
+export const cAttacks = new Vec(4 * 7, 1024);
+export const cAuthFail = new Vec(4, 1024);
+export const cNotFound = new Vec(4, 1024);
+export const cGapN = new Vec(4, 1024);
+export const cGapSum = new Vec(8, 1024);
+export const cGapSq = new Vec(8, 1024);
+/** Requests slow for their endpoint; the largest burst of server errors within a minute. */
+export const cSlow = new Vec(4, 1024);
+export const cBurst = new Vec(4, 1024);
+/** Session ids: the key hash and start (a merged session keeps its first piece's). */
+export const cId = new Vec(8, 1024);
 
 export let late: i32 = 0;
 let maxTime: f64 = -Infinity;
 let sinceSweep: i32 = 0;
+
+function newPiece(key: u64, kind: u32, start: f64): i32 {
+  let c = cStart.len;
+  cStart.pushF64(start); cEnd.pushF64(0); cCount.pushU32(0); cKey.pushU64(key); cKind.pushU32(kind);
+  cFirstIp.pushU32(0); cFirstUa.pushU32(0); cUser.pushU32(0); cBytes.pushF64(0);
+  memory.fill(cStatus.reserve(1), 0, 24); cStatus.len++;
+  cDurSum.pushF64(0); cDurCount.pushU32(0); cDurMax.pushF64(0);
+  cFirstEp.pushU32(0); cLastEp.pushU32(0);
+  memory.fill(cSets.reserve(1), 0, 32); cSets.len++;
+  memory.fill(cAttacks.reserve(1), 0, 28); cAttacks.len++;
+  cSlow.pushU32(0); cBurst.pushU32(0);
+  cAuthFail.pushU32(0); cNotFound.pushU32(0); cGapN.pushU32(0); cGapSum.pushF64(0); cGapSq.pushF64(0);
+  cId.pushU64(combine(key, reinterpret<u64>(start)));
+  return c;
+}
+
+/** The pieces were taken (by JS): the columns and the arena start again empty, keeping their room. */
+export function resetPieces(): void {
+  arenaBase += <u32>setArena.len;
+  cStart.len = cEnd.len = cCount.len = cKey.len = cKind.len = cFirstIp.len = cFirstUa.len = cUser.len = cBytes.len = 0;
+  cStatus.len = cDurSum.len = cDurCount.len = cDurMax.len = cFirstEp.len = cLastEp.len = cSets.len = 0;
+  cAttacks.len = cAuthFail.len = cNotFound.len = cGapN.len = cGapSum.len = cGapSq.len = cSlow.len = cBurst.len = cId.len = 0;
+  setArena.len = 0;
+}
 
 /**
  * Sorts the u32 values [lo, hi) at a ascending (merge sort through tmp; small runs by insertion).
@@ -392,40 +410,58 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
   memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
-function sortIds(ids: Vec): void {
-  if (sortTmp.cap < ids.len) sortTmp.grow(ids.len);
-  sortU32(ids.ptr, sortTmp.ptr, 0, ids.len);
+/** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
+function sealSet(c: i32, which: i32, ids: Vec): void {
+  let n = ids.len;
+  if (sortTmp.cap < n) sortTmp.grow(n);
+  sortU32(ids.ptr, sortTmp.ptr, 0, n);
+  let off = setArena.len;
+  setArena.reserve(n);
+  memory.copy(setArena.ptr + (<usize>off << 2), ids.ptr, <usize>n << 2);
+  setArena.len += n;
+  let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
+  store<u32>(p, arenaBase + <u32>off);
+  store<u32>(p, <u32>n, 4);
+  ids.len = 0;
+}
+
+/** The piece is complete: its distinct-id lists go to the arena. */
+function seal(c: i32): void {
+  sealSet(c, 0, newIds0);
+  sealSet(c, 1, newIds1);
+  sealSet(c, 2, newIds2);
+  sealSet(c, 3, newIds3);
 }
 
 /** Closes open session o: writes it out as a piece. */
 function close(o: i32): void {
   let r = orec(o);
-  let c = newPiece();
-  memory.copy(c, r, PIECE);
-  store<u64>(c, combine(load<u64>(r, 16), reinterpret<u64>(load<f64>(r))), P_ID);
+  let c = newPiece(load<u64>(r, 16), load<u32>(r, 24), load<f64>(r));
+  setF64(cEnd, c, load<f64>(r, 8));
+  setU32(cCount, c, load<u32>(r, 28));
+  setF64(cBytes, c, load<f64>(r, 32));
+  setF64(cDurSum, c, load<f64>(r, 40));
+  setF64(cDurMax, c, load<f64>(r, 48));
+  setU32(cDurCount, c, load<u32>(r, 56));
+  setU32(cFirstIp, c, load<u32>(r, 60));
+  setU32(cFirstUa, c, load<u32>(r, 64));
+  setU32(cUser, c, load<u32>(r, 68));
+  setU32(cFirstEp, c, load<u32>(r, 80));
+  setU32(cLastEp, c, load<u32>(r, 84));
+  memory.copy(cStatus.ptr + <usize>c * 24, r + 96, 24);
   setDump(load<i32>(r, 120), newIds0);
   setDump(load<i32>(r, 124), newIds1);
   setDump(load<i32>(r, 128), newIds2);
   setDump(load<i32>(r, 132), newIds3);
-  sortIds(newIds0);
-  sortIds(newIds1);
-  sortIds(newIds2);
-  sortIds(newIds3);
-  let n0 = <u32>newIds0.len, n1 = <u32>newIds1.len, n2 = <u32>newIds2.len, n3 = <u32>newIds3.len;
-  let at = listSpace(n0 + n1 + n2 + n3);
-  store<u32>(c, <u32>at, P_LISTS);
-  store<u32>(c, n0, P_LENGTHS);
-  store<u32>(c, n1, P_LENGTHS + 4);
-  store<u32>(c, n2, P_LENGTHS + 8);
-  store<u32>(c, n3, P_LENGTHS + 12);
-  memory.copy(at, newIds0.ptr, <usize>n0 << 2);
-  at += <usize>n0 << 2;
-  memory.copy(at, newIds1.ptr, <usize>n1 << 2);
-  at += <usize>n1 << 2;
-  memory.copy(at, newIds2.ptr, <usize>n2 << 2);
-  at += <usize>n2 << 2;
-  memory.copy(at, newIds3.ptr, <usize>n3 << 2);
-  newIds0.len = newIds1.len = newIds2.len = newIds3.len = 0;
+  memory.copy(cAttacks.ptr + <usize>c * 28, r + 136, 28);
+  setU32(cAuthFail, c, load<u32>(r, 164));
+  setU32(cNotFound, c, load<u32>(r, 168));
+  setU32(cGapN, c, load<u32>(r, 172));
+  setF64(cGapSum, c, load<f64>(r, 176));
+  setF64(cGapSq, c, load<f64>(r, 184));
+  setU32(cSlow, c, load<u32>(r, 200));
+  setU32(cBurst, c, load<u32>(r, 220));
+  seal(c);
   dropOpen(o);
 }
 
@@ -587,5 +623,5 @@ export function sweep(all: bool): void {
 export function finishSessions(): i32 {
   release(Infinity);
   sweep(true);
-  return <i32>pieceCount;
+  return cStart.len;
 }

@@ -12,7 +12,7 @@ import { reasonName } from './reasons';
 import { valueText, rawText, plainText } from './unescape';
 import type { RequestColumns } from './requests';
 import { takeRequests, type RequestTables } from './take-requests';
-import { mergedSessions, type CoreTable, type CoreTables } from './pieces';
+import { PieceStore, mergedSessions, type CoreTable, type CoreTables } from './pieces';
 
 // A thin wrapper over one instance of the wasm core (assembly/index.ts). One Engine serves one
 // import and is then dropped, which frees all of its memory at once.
@@ -37,7 +37,14 @@ interface CoreExports {
   previewTextPtr(): number;
   parse(len: number, final: number): number;
   finish(): number;
-  mergeSessions(inactivityMs: number, maxSessionMs: number): number;
+  pieceCount(): number;
+  pieceColumn(i: number): number;
+  setArenaPtr(): number;
+  setArenaLength(): number;
+  resetPieces(): void;
+  mergeInput(slot: number, bytes: number): number;
+  mergeGroup(n: number, inactivityMs: number, maxSessionMs: number): number;
+  mergeRelease(): void;
   mergedColumn(i: number): number;
   mergedSetLength(): number;
   mergedSetStartsPtr(): number;
@@ -141,6 +148,8 @@ export class Engine {
   #block = 0;
   #inactivityMs: number;
   #maxSessionMs: number;
+  /** Session pieces taken out of the core after every parse call (see pieces.ts). */
+  #pieces = new PieceStore();
   /** Sessions per core endpoint, counted when the sessions are made. */
   #epSessions?: Uint32Array;
   /** The string tables' entries decoded so far, by table and id. */
@@ -303,6 +312,7 @@ export class Engine {
   #flush(final: boolean): void {
     this.#fill = this.#x.parse(this.#fill, final ? 1 : 0) >>> 0;
     this.#pending = 0;
+    this.#pieces.take(this.#x);
   }
 
   /** Parses what is left of the current file, its unterminated last line included. */
@@ -490,9 +500,10 @@ export class Engine {
   /** Closes and merges every session; returns them as columns sorted by (start, id). */
   sessions(): SessionColumns {
     this.#x.finish();
+    this.#pieces.take(this.#x);
     this.#epSessions = new Uint32Array(this.#x.tableCount(4));
     const tables = () => [0, 1, 2, 3, 4].map((i) => this.#table(i)) as CoreTables;
-    const cols = mergedSessions(this.#x, { inactivityMs: this.#inactivityMs, maxSessionMs: this.#maxSessionMs }, tables, this.#epSessions);
+    const cols = mergedSessions(this.#x, this.#pieces, { inactivityMs: this.#inactivityMs, maxSessionMs: this.#maxSessionMs }, tables, this.#epSessions);
     // the caller's alone: the page's commit cuts it into day blocks in its place (commit.ts)
     return markDisposable(scoreSessions(cols));
   }
