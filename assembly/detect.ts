@@ -131,9 +131,22 @@ function load_(s: usize, e: usize, plus: bool): void {
  */
 function normalise(): void {
   let n = 0;
-  for (let i = 0; i < len; i++) {
+  let i = 0;
+  while (i < len) {
+    // 16 bytes at a time while none is a control byte or a UTF-8 lead (>= 0xc0): then only A-Z
+    // change. The store at n <= i never reaches bytes not yet read.
+    if (i + 16 <= len) {
+      let v = v128.load(buf + <usize>i);
+      if (!v128.any_true(v128.or(i8x16.lt_u(v, i8x16.splat(0x20)), i8x16.ge_u(v, i8x16.splat(<i8>0xc0))))) {
+        let upper = v128.and(i8x16.ge_u(v, i8x16.splat(0x41)), i8x16.le_u(v, i8x16.splat(0x5a)));
+        v128.store(buf + <usize>n, v128.or(v, v128.and(upper, i8x16.splat(0x20))));
+        i += 16;
+        n += 16;
+        continue;
+      }
+    }
     let c = <u32>load<u8>(buf + <usize>i);
-    if (c == 0) continue;
+    if (c == 0) { i++; continue; }
     if (c == 0x0a || c == 0x0d) c = 0x3b;
     else if (c == 0x09) c = 0x20;
     else if (c - 0x41 <= 25) c |= 0x20;
@@ -147,6 +160,7 @@ function normalise(): void {
       else if (c == 0xe2 && d == 0x88 && (e == 0x95 || e == 0x96)) { c = e == 0x95 ? 0x2f : 0x5c; i += 2; }
     }
     store<u8>(buf + <usize>(n++), <u8>c);
+    i++;
   }
   len = n;
   indexPairs();

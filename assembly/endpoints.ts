@@ -1,5 +1,5 @@
 import { Vec } from './vec';
-import { findByte, findEither, copyBytes } from './scan';
+import { findByte, findEither, copyBytes, hasZeroByte } from './scan';
 import { hashBytes } from './hash';
 import { Interner, LossyCache } from './intern';
 import { probeBits } from './detect';
@@ -116,6 +116,10 @@ function isEmail(s: usize, e: usize): bool {
 
 /** Where a short extension (".jpg", ".json") starts in [s, e), or e. */
 function extensionStart(s: usize, e: usize): usize {
+  // most segments have no "." among their last 7 bytes: then no extension, without a byte walk
+  // (the bytes before s, when fewer than 7, are masked off as non-zero)
+  let k = e - s < 7 ? e - s : 7;
+  if (!hasZeroByte((load<u64>(e - 8) ^ 0x2e2e2e2e2e2e2e2e) | ((<u64>1 << (<u64>(8 - k) << 3)) - 1))) return e;
   let p = e;
   while (p > s && e - p <= 6) {
     p--;

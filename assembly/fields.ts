@@ -1,5 +1,5 @@
 import { hashBytes, combine } from './hash';
-import { findByte } from './scan';
+import { findByte, hasZeroByte } from './scan';
 import { parseUint, parseDecimal } from './num';
 import { parseClfTime, parseIsoTime, parseDateAndClock, epochToMs, CLF_TIME_LEN } from './time';
 
@@ -288,10 +288,6 @@ function trimAbsoluteUri(): void {
   if (!has(Slot.Host)) set(Slot.Host, hs, slash);
   if (slash >= e) set(Slot.Uri, e, e);
   else set(Slot.Uri, slash, e);
-}
-
-@inline function hasZeroByte(x: u64): bool {
-  return ((x - 0x0101010101010101) & ~x & 0x8080808080808080) != 0;
 }
 
 /** Splits "METHOD URI PROTOCOL" into its slots (a missing protocol is HTTP/0.9 style). */

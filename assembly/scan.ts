@@ -42,6 +42,11 @@ export const PAD: usize = 64;
   for (let i: usize = 0; i < n; i += 16) v128.store(dst + i, v128.load(src + i));
 }
 
+/** Whether a byte of x is 0 (exact: a borrow only starts at a zero byte). */
+@inline export function hasZeroByte(x: u64): bool {
+  return ((x - 0x0101010101010101) & ~x & 0x8080808080808080) != 0;
+}
+
 /** Value of the ASCII digit at p, or a number > 9. */
 @inline export function digit(p: usize): u32 {
   return <u32>load<u8>(p) - 48;
