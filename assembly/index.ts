@@ -384,9 +384,10 @@ export function pieceColumn(i: i32): usize {
 export function mergeInput(i: i32, bytes: i32): usize { return merge.input(i, bytes); }
 /** Groups the n pieces in slots 0..3 into sessions; returns how many. */
 export function mergeGroup(n: i32, inactivity: f64, maxLength: f64): i32 {
-  // the input buffer is done with: its room goes to the merge
+  // the input buffer and the open sessions are done with: their room goes to the merge
   if (input != 0) heap.free(input);
   input = 0;
+  ses.releaseOpen();
   return merge.group(<u32>n, inactivity, maxLength);
 }
 /** Makes merged-session column i (merge.Col order) and returns where it is, until the next call. */

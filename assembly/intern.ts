@@ -99,6 +99,13 @@ export class U64Map {
     memory.fill(this.slots, 0, <usize>slots << 4);
   }
 
+  /** Empties the map and gives its table back, but for a small one. */
+  release(): void {
+    heap.free(this.slots);
+    this.size = 0;
+    this.alloc(16);
+  }
+
   @inline private at(i: u32): usize { return this.slots + (<usize>i << 4); }
 
   get(hash: u64): i32 {

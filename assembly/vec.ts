@@ -24,6 +24,14 @@ export class Vec {
     this.cap = cap;
   }
 
+  /** Empties the array and gives its memory back, but for room for one element. */
+  release(): void {
+    heap.free(this.ptr);
+    this.ptr = heap.alloc(<usize>this.elemSize + 16);
+    this.cap = 1;
+    this.len = 0;
+  }
+
   /** Appends one element of type T (sizeof<T>() must be elemSize). */
   @inline push<T>(v: T): void {
     store<T>(this.reserve(1), v);
