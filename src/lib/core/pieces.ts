@@ -137,7 +137,11 @@ export function mergedSessions(x: PieceExports, store: PieceStore, limits: Merge
     return make();
   };
   const kept = (t: number) => new Uint32Array(x.memory.buffer, x.keptPtr(t) >>> 0, x.keptCount(t) >>> 0).slice();
-  const cols = emptyColumns(n, { ips: [], userAgents: [], users: [], hosts: [], endpoints: [] });
+  // every column is assigned below (made with n rows here, they would be garbage the size of the result)
+  const cols = emptyColumns(0, { ips: [], userAgents: [], users: [], hosts: [], endpoints: [] });
+  cols.count = n;
+  cols.id = new Array<string>(n);
+  cols.keyHash = new Array<string>(n);
   // per session its id and key hash, 16 hex digits each, decoded in one call and cut (V8 keeps a
   // cut of 13 characters or more as a reference into the whole: ~20 bytes, no copy; a string per
   // session made by String.fromCharCode cost 3x the time)
