@@ -27,7 +27,6 @@ import { detect, computedPath } from './detect';
 import * as req from './requests';
 import * as ctx from './context';
 import * as merge from './merge';
-import { memoHash, sameBytes } from './memo';
 
 /** Lines longer than this are cut and counted (SPEC §1). */
 const MAX_LINE: i32 = 64 * 1024;
@@ -189,6 +188,19 @@ let prevTag: u8 = 0;
 let prevHIp: u64 = 0, prevHUa: u64 = 0;
 let prevIp: i32 = 0;
 
+/** Whether the n bytes at a and b are equal (16 at a time; PAD makes the overrun safe). */
+function sameBytes(a: usize, b: usize, n: i32): bool {
+  let i = 0;
+  while (i + 16 <= n) {
+    if (!i8x16.all_true(i8x16.eq(v128.load(a + <usize>i), v128.load(b + <usize>i)))) return false;
+    i += 16;
+  }
+  if (i == n) return true;
+  let m = i8x16.bitmask(i8x16.eq(v128.load(a + <usize>i), v128.load(b + <usize>i)));
+  let lanes = (<i32>1 << (n - i)) - 1;
+  return (m & lanes) == lanes;
+}
+
 function handleLine(s: usize, e: usize): void {
   lineNo++;
   count(0);
@@ -231,7 +243,7 @@ function handleLine(s: usize, e: usize): void {
     ip = prevIp;
   } else {
     hIp = hashBytes(ipS, ipLen, salt);
-    hUa = memoHash(uaS, uaLen, salt);
+    hUa = hashBytes(uaS, uaLen, salt);
     ip = ips.intern(hIp, tag, ipS, ipLen, 0, -1);
     prevHIp = hIp;
     prevHUa = hUa;

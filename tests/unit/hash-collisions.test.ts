@@ -34,10 +34,9 @@ describe('hashing of sequential addresses', () => {
   }, 60_000);
 });
 
-// The core remembers the hashes of long user agents (assembly/memo.ts), found again by a probe of
-// their length and three of their words, then checked byte for byte. Agents alike in all of those
-// and different elsewhere must stay different actors, however often each comes back.
-describe('remembered user-agent hashes', () => {
+// The default key is the client IP and the user agent: agents that differ in a single byte, alike
+// in length, head, middle and tail, must stay different actors however often each comes back.
+describe('user agents that differ in one byte', () => {
   it('agents alike in length, head, middle and tail stay apart', async () => {
     const base = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36';
     // one byte changed at each of several places outside the probed words (0..8, n/2..n/2+8, n-8..n)
