@@ -14,9 +14,10 @@ import { templates } from './endpoints';
 // stays mostly in the interpreter (~7 µs a session, against well under 1 µs here).
 //
 // Protocol: input(0..3) ← key, start, end, id of every piece (in the order taken); group();
-// column(Ids), column(Start); input(4..7) ← last endpoint, gap count, sum, sum of squares;
-// column(End … GapSq); then for every other column input(0) ← its piece column, column(c); for
-// the sets input(0) ← the pieces' [offset, length]×4, input(1) ← the id arena, column(IpSet …).
+// column(Ids), column(Start), column(End); then for each of LastEp, GapN, GapSum, GapSq
+// input(4) ← that piece column (start and end still in 1 and 2), column(c); then for every other
+// column input(0) ← its piece column, column(c); for the sets input(0) ← the pieces' [offset,
+// length]×4, input(1) ← the id arena, column(IpSet …). input(i, 0) lets slot i's column go.
 
 /** Output columns. */
 export const enum Col {
@@ -26,13 +27,13 @@ export const enum Col {
   IpSet, EndpointSet, HostSet, IdSet
 }
 
-const SLOTS = 8;
+const SLOTS = 5;
 const slots = new StaticArray<usize>(SLOTS);
 
-/** Input slot i, made room for `bytes` (what it held goes): JS copies a column of the pieces in. */
+/** Input slot i, made room for `bytes` (what it held goes; 0: nothing): JS copies a column of the pieces in. */
 export function input(i: i32, bytes: i32): usize {
   if (slots[i] != 0) heap.free(slots[i]);
-  slots[i] = heap.alloc(<usize>bytes + 16);
+  slots[i] = bytes > 0 ? heap.alloc(<usize>bytes + 16) : 0;
   return slots[i];
 }
 
@@ -238,10 +239,8 @@ function single(c: i32, i: u32, r: u32, out: usize): void {
     }
     case Col.Start: putF64(out, r, f64Of(slots[1], i)); return;
     case Col.End: putF64(out, r, f64Of(slots[2], i)); return;
-    case Col.LastEp: putU32(out, r, u32Of(slots[4], i)); return;
-    case Col.GapN: putU32(out, r, u32Of(slots[5], i)); return;
-    case Col.GapSum: putF64(out, r, f64Of(slots[6], i)); return;
-    case Col.GapSq: putF64(out, r, f64Of(slots[7], i)); return;
+    case Col.LastEp: case Col.GapN: putU32(out, r, u32Of(slots[4], i)); return;
+    case Col.GapSum: case Col.GapSq: putF64(out, r, f64Of(slots[4], i)); return;
     case Col.Kind: store<u8>(out + <usize>r, <u8>u32Of(a, i)); return;
     case Col.Status: memory.copy(out + <usize>r * 24, a + <usize>i * 24, 24); return;
     case Col.Attacks: memory.copy(out + <usize>r * 28, a + <usize>i * 28, 28); return;
@@ -262,29 +261,29 @@ function folded(c: i32, r: u32, out: usize): void {
   let a = slots[0];
   switch (c) {
     case Col.End: case Col.LastEp: case Col.GapN: case Col.GapSum: case Col.GapSq: {
-      let start = slots[1], end = slots[2], lastEp = slots[4], gapN = slots[5], gapSum = slots[6], gapSq = slots[7];
+      // walked in start order with the piece's own figure of this column (slot 4; none for End)
+      let start = slots[1], end = slots[2], own = slots[4];
       let lastEnd = f64Of(end, lead);
-      let ep = u32Of(lastEp, lead);
-      let gn = u32Of(gapN, lead);
-      let gs = f64Of(gapSum, lead), gq = f64Of(gapSq, lead);
+      let ep = c == Col.LastEp ? u32Of(own, lead) : 0;
+      let gn = c == Col.GapN ? u32Of(own, lead) : 0;
+      let gs = c == Col.GapSum || c == Col.GapSq ? f64Of(own, lead) : 0;
       for (let p = from + 1; p < to; p++) {
         let h = piece(p);
         let before = lastEnd;
         if (f64Of(end, h) >= lastEnd) {
           lastEnd = f64Of(end, h);
-          ep = u32Of(lastEp, h);
+          if (c == Col.LastEp) ep = u32Of(own, h);
         }
         let bridge = f64Of(start, h) - before;
         let gap = bridge > 0 ? bridge : 0;
-        gn += u32Of(gapN, h) + (bridge > 0 ? 1 : 0);
-        gs = gs + f64Of(gapSum, h) + gap;
-        gq = gq + f64Of(gapSq, h) + gap * gap;
+        if (c == Col.GapN) gn += u32Of(own, h) + (bridge > 0 ? 1 : 0);
+        else if (c == Col.GapSum) gs = gs + f64Of(own, h) + gap;
+        else if (c == Col.GapSq) gs = gs + f64Of(own, h) + gap * gap;
       }
       if (c == Col.End) putF64(out, r, lastEnd);
       else if (c == Col.LastEp) putU32(out, r, ep);
       else if (c == Col.GapN) putU32(out, r, gn);
-      else if (c == Col.GapSum) putF64(out, r, gs);
-      else putF64(out, r, gq);
+      else putF64(out, r, gs);
       return;
     }
     case Col.Requests: case Col.DurCount: case Col.AuthFail: case Col.NotFound: case Col.Slow: {

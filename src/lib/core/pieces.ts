@@ -147,16 +147,19 @@ export function mergedSessions(x: PieceExports, store: PieceStore, limits: Merge
   // session made by String.fromCharCode cost 3x the time)
   const hex = ascii.decode(new Uint8Array(x.memory.buffer, x.mergedColumn(Col.Ids) >>> 0, 32 * n));
   cols.start = f64(Col.Start);
-  store.feed(x, 4, P.LastEp);
-  store.feed(x, 5, P.GapN);
-  store.feed(x, 6, P.GapSum);
-  store.feed(x, 7, P.GapSq);
+  // the key and id are done with; start and end stay for the walks, with one piece column each
+  x.mergeInput(0, 0);
+  x.mergeInput(3, 0);
   cols.end = f64(Col.End);
-  cols.lastEndpoint = u32(Col.LastEp);
-  cols.gapCount = u32(Col.GapN);
-  cols.gapSum = f64(Col.GapSum);
-  cols.gapSumSq = f64(Col.GapSq);
-  for (let slot = 1; slot < 8; slot++) x.mergeInput(slot, 0);
+  const walked = <T>(i: P, make: () => T): T => {
+    store.feed(x, 4, i);
+    return make();
+  };
+  cols.lastEndpoint = walked(P.LastEp, () => u32(Col.LastEp));
+  cols.gapCount = walked(P.GapN, () => u32(Col.GapN));
+  cols.gapSum = walked(P.GapSum, () => f64(Col.GapSum));
+  cols.gapSumSq = walked(P.GapSq, () => f64(Col.GapSq));
+  for (const slot of [1, 2, 4]) x.mergeInput(slot, 0);
   cols.requests = from(P.Count, () => u32(Col.Requests));
   cols.durationCount = from(P.DurCount, () => u32(Col.DurCount));
   cols.authFailures = from(P.AuthFail, () => u32(Col.AuthFail));
