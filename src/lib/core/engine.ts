@@ -12,13 +12,13 @@ import { reasonName } from './reasons';
 import { valueText, rawText, plainText } from './unescape';
 import type { RequestColumns } from './requests';
 import { takeRequests, type RequestTables } from './take-requests';
-import { PieceStore, mergedSessions, type CoreTable, type CoreTables } from './pieces';
+import { PieceStore, mergedSessions, type CoreTable, type CoreTables, type PieceExports } from './pieces';
 
 // A thin wrapper over one instance of the wasm core (assembly/index.ts). One Engine serves one
 // import and is then dropped, which frees all of its memory at once.
 
-interface CoreExports {
-  memory: WebAssembly.Memory;
+/** The core's exports (its pieces' and merge's in PieceExports). */
+interface CoreExports extends PieceExports {
   init(capacity: number, saltLo: number, saltHi: number, inactivityMs: number, previewLimit: number, allowanceMs: number, maxLengthMs: number): void;
   inputPtr(): number;
   fileCountsPtr(): number;
@@ -37,21 +37,6 @@ interface CoreExports {
   previewTextPtr(): number;
   parse(len: number, final: number): number;
   finish(): number;
-  pieceCount(): number;
-  pieceColumn(i: number): number;
-  setArenaPtr(): number;
-  setArenaLength(): number;
-  resetPieces(): void;
-  mergeInput(slot: number, bytes: number): number;
-  mergeGroup(n: number, inactivityMs: number, maxSessionMs: number): number;
-  mergeRelease(): void;
-  mergedColumn(i: number): number;
-  mergedSetLength(): number;
-  mergedSetStartsPtr(): number;
-  mergedSetSizesPtr(): number;
-  keptCount(i: number): number;
-  keptPtr(i: number): number;
-  endpointSessionsPtr(): number;
   lateRequests(): number;
   openPeak(): number;
   setKeys(authorizationLabel: number): void;

@@ -80,7 +80,7 @@ export class PieceStore {
     detach(parts.map((p) => p.buffer as ArrayBuffer));
   }
 
-  /** Lets every copy go (after the merge, or an import given up). */
+  /** Lets every copy still here go (after the merge). */
   release(): void {
     detach(this.#takes.flatMap((t) => [...t.columns, t.arena]).map((p) => p.buffer as ArrayBuffer));
     this.#takes = [];
