@@ -27,6 +27,8 @@ import { detect, computedPath } from './detect';
 import * as req from './requests';
 import * as ctx from './context';
 import * as merge from './merge';
+import { actor } from './actors';
+import * as actors from './actors';
 
 /** Lines longer than this are cut and counted (SPEC §1). */
 const MAX_LINE: i32 = 64 * 1024;
@@ -180,27 +182,6 @@ function keepSample(s: usize, e: usize, reason: i32): void {
   return Reason.NoFields;
 }
 
-// The previous request's client IP and user agent (in the input buffer), their hashes and IP id.
-let prevValid = false;
-let prevIpS: usize = 0, prevUaS: usize = 0;
-let prevIpLen: i32 = 0, prevUaLen: i32 = 0;
-let prevTag: u8 = 0;
-let prevHIp: u64 = 0, prevHUa: u64 = 0;
-let prevIp: i32 = 0;
-
-/** Whether the n bytes at a and b are equal (16 at a time; PAD makes the overrun safe). */
-function sameBytes(a: usize, b: usize, n: i32): bool {
-  let i = 0;
-  while (i + 16 <= n) {
-    if (!i8x16.all_true(i8x16.eq(v128.load(a + <usize>i), v128.load(b + <usize>i)))) return false;
-    i += 16;
-  }
-  if (i == n) return true;
-  let m = i8x16.bitmask(i8x16.eq(v128.load(a + <usize>i), v128.load(b + <usize>i)));
-  let lanes = (<i32>1 << (n - i)) - 1;
-  return (m & lanes) == lanes;
-}
-
 function handleLine(s: usize, e: usize): void {
   lineNo++;
   count(0);
@@ -234,27 +215,9 @@ function handleLine(s: usize, e: usize): void {
   let ipLen = f.has(Slot.Ip) ? <i32>(f.end(Slot.Ip) - ipS) : 0;
   let uaS = f.has(Slot.UserAgent) ? f.start(Slot.UserAgent) : s;
   let uaLen = f.has(Slot.UserAgent) ? <i32>(f.end(Slot.UserAgent) - uaS) : 0;
-  // a visitor's lines come in bursts (a page, then its assets): the same IP and agent as the line
-  // before reuse its hashes and IP id (compared in place: valid within one parse call)
-  let hIp: u64, hUa: u64, ip: i32;
-  if (prevValid && ipLen == prevIpLen && uaLen == prevUaLen && tag == prevTag && sameBytes(ipS, prevIpS, ipLen) && sameBytes(uaS, prevUaS, uaLen)) {
-    hIp = prevHIp;
-    hUa = prevHUa;
-    ip = prevIp;
-  } else {
-    hIp = hashBytes(ipS, ipLen, salt);
-    hUa = hashBytes(uaS, uaLen, salt);
-    ip = ips.intern(hIp, tag, ipS, ipLen, 0, -1);
-    prevHIp = hIp;
-    prevHUa = hUa;
-    prevIp = ip;
-    prevIpLen = ipLen;
-    prevUaLen = uaLen;
-    prevTag = tag;
-  }
-  prevIpS = ipS;
-  prevUaS = uaS;
-  prevValid = true;
+  // hashed once and the IP interned once per distinct pair among the recent ones (actors.ts)
+  actor(ipS, ipLen, uaS, uaLen, tag, salt);
+  let hIp = actors.hIp, hUa = actors.hUa, ip = actors.ipId;
   decide(hIp, hUa, salt);
   setAgent(uaS, uaLen, hUa, tag);
   let user = 0;
@@ -312,8 +275,6 @@ function handleLine(s: usize, e: usize): void {
  */
 export function parse(len: i32, final: bool): i32 {
   let end = input + <usize>len;
-  // the previous line's bytes move (the carry) or go
-  prevValid = false;
   // Keep the padding after the data zeroed so 16-byte loads find no stray newline.
   memory.fill(end, 0, PAD);
   let p = input;
