@@ -52,7 +52,7 @@ export let ipId: i32 = 0;
 }
 
 /** Sets hIp, hUa and ipId for the request's IP [ipS, +ipLen) and agent [uaS, +uaLen). */
-export function actor(ipS: usize, ipLen: i32, uaS: usize, uaLen: i32, tag: u8, salt: u64): void {
+@inline export function actor(ipS: usize, ipLen: i32, uaS: usize, uaLen: i32, tag: u8, salt: u64): void {
   if (ipLen > IP_MAX || uaLen > UA_MAX) {
     hashActor(ipS, ipLen, uaS, uaLen, tag, salt);
     return;
