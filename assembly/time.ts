@@ -49,7 +49,7 @@ export const CLF_TIME_LEN: usize = 26;
 
 // Everything but the seconds ("dd/Mon/yyyy:HH:MM:" and " +hhmm") repeats for a minute of lines:
 // the last valid timestamp's bytes, and its time without the seconds.
-const minuteKey = heap.alloc(32);
+const minuteKey = memory.data(32, 16);
 let minuteMs: f64 = NaN;
 
 /** Parses `dd/Mon/yyyy:HH:MM:SS +hhmm` at p (caller checked 26 bytes exist); NaN if invalid. */
