@@ -1,4 +1,4 @@
-import { findByte, findEither, digit } from '../scan';
+import { findByte, findEither, digit, hasZeroByte } from '../scan';
 import { parseClfTime, CLF_TIME_LEN } from '../time';
 import { Slot, Reason, set, setNumbers, setDuration, splitRequest } from '../fields';
 import { parseDecimal } from '../num';
@@ -26,7 +26,9 @@ function requestEnd(p: usize, e: usize): usize {
   while (true) {
     let q = findByte(p, e, QUOTE);
     if (q >= e) return e;
-    if (q + 4 < e && load<u8>(q + 1) == SP && digit(q + 2) <= 9 && digit(q + 3) <= 9 && digit(q + 4) <= 9) return q;
+    // " NNN" as one u32: a space, then three bytes 0x30..0x3f that stay below 0x40 plus 6
+    let w = load<u32>(q, 1);
+    if (q + 4 < e && (w & 0xf0f0f0ff) == 0x30303020 && ((w + 0x06060600) & 0xf0f0f000) == 0x30303000) return q;
     // a "-" status (Traefik: the client left before the response)
     if (q + 2 < e && load<u8>(q + 1) == SP && load<u8>(q + 2) == 0x2d && (q + 3 == e || load<u8>(q + 3) == SP)) return q;
     p = q + 1;
@@ -181,12 +183,25 @@ export function parseClf(s: usize, e: usize): i32 {
   if (isNaN(ms)) return Reason.BadTimestamp;
   // "request"
   let p = t + CLF_TIME_LEN + 1;
-  if (p + 2 >= e || load<u8>(p) != SP || load<u8>(p + 1) != QUOTE) return Reason.NoRequest;
+  if (p + 2 >= e || load<u16>(p) != 0x2220) return Reason.NoRequest;
   let rs = p + 2;
   let re = requestEnd(rs, e);
   if (re >= e) return Reason.NoRequest;
   set(Slot.Request, rs, re);
-  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) splitRequest(rs, re);
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
+    // the usual "METHOD URI HTTP/x.y" as splitRequest reads it, from the first 16 bytes' spaces
+    // and the last 9: " HTTP/x.y" (no space in the last 8, "h" and "/" in place)
+    let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
+    let sp = rs + <usize>ctz(m);
+    let w = load<u64>(re - 8);
+    if (m != 0 && sp + 9 < re && load<u8>(re - 9) == SP && !hasZeroByte(w ^ 0x2020202020202020) && ((w | 0x20) & 0xff000000ff) == 0x2f00000068) {
+      if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) set(Slot.Method, rs, sp);
+      set(Slot.Uri, sp + 1, re - 9);
+      set(Slot.Protocol, re - 8, re);
+    } else {
+      splitRequest(rs, re);
+    }
+  }
   // status
   p = re + 2;
   let status = 0;
@@ -245,14 +260,14 @@ export function parseClf(s: usize, e: usize): i32 {
     if (refEnd >= e) return Reason.BadQuotedField;
     set(Slot.Referer, p + 2, refEnd);
     p = refEnd + 1;
-    if (p + 1 < e && load<u8>(p) == SP && load<u8>(p + 1) == QUOTE) {
+    if (p + 1 < e && load<u16>(p) == 0x2220) {
       let as = p + 2;
       let ae = quotedEnd(as, e);
       if (ae >= e) return Reason.BadQuotedField;
       set(Slot.UserAgent, as, ae);
       agentLines++;
       p = ae + 1;
-      if (p + 1 < e && load<u8>(p) == SP && load<u8>(p + 1) == QUOTE) {
+      if (p + 1 < e && load<u16>(p) == 0x2220) {
         let xs = p + 2;
         let xe = quotedEnd(xs, e);
         if (xe < e && !(xe - xs == 1 && load<u8>(xs) == 0x2d) && xe > xs) set(Slot.Xff, xs, xe);
