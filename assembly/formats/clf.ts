@@ -141,9 +141,10 @@ function setClient(s: usize, e: usize): void {
   spaces &= (<u32>1 << b) - 1;
   // the first "[" right after the third space: three tokens, none empty, the client not first quoted
   // nor a chain ("a, b" groups and the rest are readClient's)
-  if (popcnt(spaces) != 3 || (spaces >> (b - 1)) != 1) return 0;
+  // (no token empty: no space first, no two spaces side by side)
+  if (popcnt(spaces) != 3 || (spaces >> (b - 1)) != 1 || (spaces & ((spaces << 1) | 1)) != 0) return 0;
   let x = ctz(spaces), y = ctz(spaces & (spaces - 1));
-  if (x == 0 || y < x + 2 || b < y + 3 || load<u8>(s) == QUOTE || load<u8>(s + <usize>x - 1) == 0x2c) return 0;
+  if (load<u8>(s) == QUOTE || load<u8>(s + <usize>x - 1) == 0x2c) return 0;
   // an address without a colon (IPv4, a host name): the client whole, no port to strip
   let colons = <u32>i8x16.bitmask(i8x16.eq(v0, i8x16.splat(0x3a))) | (<u32>i8x16.bitmask(i8x16.eq(v1, i8x16.splat(0x3a))) << 16);
   if ((colons & ((<u32>1 << x) - 1)) == 0) set(Slot.Ip, s, s + <usize>x);
@@ -204,14 +205,14 @@ export function parseClf(s: usize, e: usize): i32 {
   }
   // status
   p = re + 2;
+  // requestEnd found either three digits here or "-" then a space or the end
   let status = 0;
-  if (load<u8>(p) == 0x2d && (p + 1 >= e || load<u8>(p + 1) == SP)) {
+  if (load<u8>(p) == 0x2d) {
     // "-": the client left before a response (Traefik)
     p += 1;
   } else {
-    let d0 = digit(p), d1 = digit(p + 1), d2 = digit(p + 2);
-    if (d0 > 9 || d1 > 9 || d2 > 9) return Reason.BadStatus;
-    status = <i32>(d0 * 100 + d1 * 10 + d2);
+    let w = load<u32>(p);
+    status = <i32>((w & 15) * 100 + ((w >> 8) & 15) * 10 + ((w >> 16) & 15));
     p += 3;
   }
   if (p < e && load<u8>(p) != SP) return Reason.BadStatus;
