@@ -68,11 +68,11 @@ export const enum Enc {
   Percent = 3,
 }
 
-const starts = heap.alloc(<usize>SLOTS << 2);
-const ends = heap.alloc(<usize>SLOTS << 2);
-const convs = heap.alloc(<usize>SLOTS);
+// Static (constant addresses, no global loads); a slot's start and end are one u64 (one store).
+const ranges = memory.data(SLOTS << 3, 8);
+const convs = memory.data(SLOTS);
 /** Priority of the field that filled each slot (lower wins), for formats that log a value twice. */
-const prios = heap.alloc(<usize>SLOTS);
+const prios = memory.data(SLOTS);
 export let present: u32 = 0;
 export let enc: i32 = Enc.Log;
 
@@ -86,9 +86,9 @@ let durationParts: i32 = 0;
 
 /** Named fields of the current line: name id and byte range. */
 export const MAX_NAMED: i32 = 16;
-export const namedIds = heap.alloc(<usize>MAX_NAMED << 2);
-export const namedStarts = heap.alloc(<usize>MAX_NAMED << 2);
-export const namedEnds = heap.alloc(<usize>MAX_NAMED << 2);
+export const namedIds = memory.data(MAX_NAMED << 2, 4);
+export const namedStarts = memory.data(MAX_NAMED << 2, 4);
+export const namedEnds = memory.data(MAX_NAMED << 2, 4);
 export let namedCount: i32 = 0;
 
 export function setEncoding(e: i32): void { enc = e; }
@@ -101,12 +101,11 @@ export function setEncoding(e: i32): void { enc = e; }
 }
 
 @inline export function has(slot: i32): bool { return (present & (<u32>1 << <u32>slot)) != 0; }
-@inline export function start(slot: i32): usize { return load<u32>(starts + (<usize>slot << 2)); }
-@inline export function end(slot: i32): usize { return load<u32>(ends + (<usize>slot << 2)); }
+@inline export function start(slot: i32): usize { return load<u32>(ranges + (<usize>slot << 3)); }
+@inline export function end(slot: i32): usize { return load<u32>(ranges + (<usize>slot << 3), 4); }
 
 @inline export function set(slot: i32, s: usize, e: usize): void {
-  store<u32>(starts + (<usize>slot << 2), <u32>s);
-  store<u32>(ends + (<usize>slot << 2), <u32>e);
+  store<u64>(ranges + (<usize>slot << 3), <u64>s | (<u64>e << 32));
   present |= <u32>1 << <u32>slot;
 }
 

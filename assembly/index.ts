@@ -9,7 +9,7 @@
 // hands the pieces back to the merge a few columns at a time (mergeInput, mergeGroup,
 // mergedColumn). Results are read as typed arrays over the pointers below. No per-line calls cross the boundary.
 
-import { PAD, findByte } from './scan';
+import { PAD, findByte, findByteFar } from './scan';
 import { hashBytes, combine } from './hash';
 import { Interner } from './intern';
 import * as f from './fields';
@@ -285,7 +285,7 @@ export function parse(len: i32, final: bool): i32 {
     p = nl + 1;
   }
   while (true) {
-    let nl = findByte(p, end, 0x0a);
+    let nl = findByteFar(p, end, 0x0a);
     if (nl >= end) break;
     handleLine(p, nl);
     p = nl + 1;

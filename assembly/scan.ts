@@ -17,6 +17,27 @@ export const PAD: usize = 64;
   return end;
 }
 
+/**
+ * `findByte` for long runs (a line's newline): 64 bytes a turn, one test for the four vectors;
+ * needs PAD (64) readable bytes past `end`.
+ */
+@inline export function findByteFar(p: usize, end: usize, b: u8): usize {
+  let needle = i8x16.splat(<i8>b);
+  while (p < end) {
+    let e0 = i8x16.eq(v128.load(p), needle);
+    let e1 = i8x16.eq(v128.load(p, 16), needle);
+    let e2 = i8x16.eq(v128.load(p, 32), needle);
+    let e3 = i8x16.eq(v128.load(p, 48), needle);
+    if (v128.any_true(v128.or(v128.or(e0, e1), v128.or(e2, e3)))) {
+      let m = <u64>i8x16.bitmask(e0) | (<u64>i8x16.bitmask(e1) << 16) | (<u64>i8x16.bitmask(e2) << 32) | (<u64>i8x16.bitmask(e3) << 48);
+      let hit = p + <usize>ctz(m);
+      return hit < end ? hit : end;
+    }
+    p += 64;
+  }
+  return end;
+}
+
 /** First index of byte `a` or byte `b` in [p, end), or `end`. */
 @inline export function findEither(p: usize, end: usize, a: u8, b: u8): usize {
   let na = i8x16.splat(<i8>a);

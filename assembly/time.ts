@@ -49,15 +49,25 @@ export const CLF_TIME_LEN: usize = 26;
 
 // Everything but the seconds ("dd/Mon/yyyy:HH:MM:" and " +hhmm") repeats for a minute of lines:
 // the last valid timestamp's bytes, and its time without the seconds.
-const minuteKey = heap.alloc(32);
+const minuteKey = memory.data(32, 16);
 let minuteMs: f64 = NaN;
 
-/** Parses `dd/Mon/yyyy:HH:MM:SS +hhmm` at p (caller checked 26 bytes exist); NaN if invalid. */
-export function parseClfTime(p: usize): f64 {
-  if (!isNaN(minuteMs) && i8x16.all_true(i8x16.eq(v128.load(p), v128.load(minuteKey))) && load<u16>(p, 16) == load<u16>(minuteKey, 16) && (load<u64>(p, 18) & ~<u64>0xffff) == (load<u64>(minuteKey, 18) & ~<u64>0xffff)) {
-    let ss = two(p + 18);
-    return ss > 60 ? NaN : minuteMs + <f64>ss * 1000.0;
-  }
+/** Bytes 10..25 of a timestamp but the seconds (18, 19): the minute check's second half. */
+const NOT_SECONDS = i8x16(-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1, -1, -1, -1, -1);
+
+/**
+ * Parses `dd/Mon/yyyy:HH:MM:SS +hhmm` at p (caller checked 26 bytes exist); NaN if invalid. Inline:
+ * the same minute as the last valid one costs two compares. The key starts as zero bytes: a
+ * match then reads seconds "\0\0" and gives NaN, as the full parse would.
+ */
+@inline export function parseClfTime(p: usize): f64 {
+  let diff = v128.or(v128.xor(v128.load(p), v128.load(minuteKey)), v128.and(v128.xor(v128.load(p, 10), v128.load(minuteKey, 10)), NOT_SECONDS));
+  if (v128.any_true(diff)) return parseClfTimeNewMinute(p);
+  let ss = two(p + 18);
+  return ss > 60 ? NaN : minuteMs + <f64>ss * 1000.0;
+}
+
+function parseClfTimeNewMinute(p: usize): f64 {
   let t = parseClfTimeFully(p);
   if (!isNaN(t)) {
     memory.copy(minuteKey, p, 26);

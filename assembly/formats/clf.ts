@@ -1,4 +1,4 @@
-import { findByte, findEither, digit } from '../scan';
+import { findByte, findEither, digit, hasZeroByte } from '../scan';
 import { parseClfTime, CLF_TIME_LEN } from '../time';
 import { Slot, Reason, set, setNumbers, setDuration, splitRequest } from '../fields';
 import { parseDecimal } from '../num';
@@ -26,7 +26,9 @@ function requestEnd(p: usize, e: usize): usize {
   while (true) {
     let q = findByte(p, e, QUOTE);
     if (q >= e) return e;
-    if (q + 4 < e && load<u8>(q + 1) == SP && digit(q + 2) <= 9 && digit(q + 3) <= 9 && digit(q + 4) <= 9) return q;
+    // " NNN" as one u32: a space, then three bytes 0x30..0x3f that stay below 0x40 plus 6
+    let w = load<u32>(q, 1);
+    if (q + 4 < e && (w & 0xf0f0f0ff) == 0x30303020 && ((w + 0x06060600) & 0xf0f0f000) == 0x30303000) return q;
     // a "-" status (Traefik: the client left before the response)
     if (q + 2 < e && load<u8>(q + 1) == SP && load<u8>(q + 2) == 0x2d && (q + 3 == e || load<u8>(q + 3) == SP)) return q;
     p = q + 1;
@@ -139,10 +141,14 @@ function setClient(s: usize, e: usize): void {
   spaces &= (<u32>1 << b) - 1;
   // the first "[" right after the third space: three tokens, none empty, the client not first quoted
   // nor a chain ("a, b" groups and the rest are readClient's)
-  if (popcnt(spaces) != 3 || (spaces >> (b - 1)) != 1) return 0;
+  // (no token empty: no space first, no two spaces side by side)
+  if (popcnt(spaces) != 3 || (spaces >> (b - 1)) != 1 || (spaces & ((spaces << 1) | 1)) != 0) return 0;
   let x = ctz(spaces), y = ctz(spaces & (spaces - 1));
-  if (x == 0 || y < x + 2 || b < y + 3 || load<u8>(s) == QUOTE || load<u8>(s + <usize>x - 1) == 0x2c) return 0;
-  setClient(s, s + <usize>x);
+  if (load<u8>(s) == QUOTE || load<u8>(s + <usize>x - 1) == 0x2c) return 0;
+  // an address without a colon (IPv4, a host name): the client whole, no port to strip
+  let colons = <u32>i8x16.bitmask(i8x16.eq(v0, i8x16.splat(0x3a))) | (<u32>i8x16.bitmask(i8x16.eq(v1, i8x16.splat(0x3a))) << 16);
+  if ((colons & ((<u32>1 << x) - 1)) == 0) set(Slot.Ip, s, s + <usize>x);
+  else setClient(s, s + <usize>x);
   let us = s + <usize>y + 1, ue = s + <usize>b - 1;
   if (!(ue - us == 1 && load<u8>(us) == 0x2d)) set(Slot.User, us, ue);
   return s + <usize>b;
@@ -178,22 +184,35 @@ export function parseClf(s: usize, e: usize): i32 {
   if (isNaN(ms)) return Reason.BadTimestamp;
   // "request"
   let p = t + CLF_TIME_LEN + 1;
-  if (p + 2 >= e || load<u8>(p) != SP || load<u8>(p + 1) != QUOTE) return Reason.NoRequest;
+  if (p + 2 >= e || load<u16>(p) != 0x2220) return Reason.NoRequest;
   let rs = p + 2;
   let re = requestEnd(rs, e);
   if (re >= e) return Reason.NoRequest;
   set(Slot.Request, rs, re);
-  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) splitRequest(rs, re);
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
+    // the usual "METHOD URI HTTP/x.y" as splitRequest reads it, from the first 16 bytes' spaces
+    // and the last 9: " HTTP/x.y" (no space in the last 8, "h" and "/" in place)
+    let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
+    let sp = rs + <usize>ctz(m);
+    let w = load<u64>(re - 8);
+    if (m != 0 && sp + 9 < re && load<u8>(re - 9) == SP && !hasZeroByte(w ^ 0x2020202020202020) && ((w | 0x20) & 0xff000000ff) == 0x2f00000068) {
+      if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) set(Slot.Method, rs, sp);
+      set(Slot.Uri, sp + 1, re - 9);
+      set(Slot.Protocol, re - 8, re);
+    } else {
+      splitRequest(rs, re);
+    }
+  }
   // status
   p = re + 2;
+  // requestEnd found either three digits here or "-" then a space or the end
   let status = 0;
-  if (load<u8>(p) == 0x2d && (p + 1 >= e || load<u8>(p + 1) == SP)) {
+  if (load<u8>(p) == 0x2d) {
     // "-": the client left before a response (Traefik)
     p += 1;
   } else {
-    let d0 = digit(p), d1 = digit(p + 1), d2 = digit(p + 2);
-    if (d0 > 9 || d1 > 9 || d2 > 9) return Reason.BadStatus;
-    status = <i32>(d0 * 100 + d1 * 10 + d2);
+    let w = load<u32>(p);
+    status = <i32>((w & 15) * 100 + ((w >> 8) & 15) * 10 + ((w >> 16) & 15));
     p += 3;
   }
   if (p < e && load<u8>(p) != SP) return Reason.BadStatus;
@@ -205,6 +224,23 @@ export function parseClf(s: usize, e: usize): i32 {
       p++;
     } else {
       let start = p;
+      // up to 7 digits (most byte counts) read from one u64: the bytes up to the first non-digit
+      // (high bit set, or below "0", or above "9": no carry between bytes) then the digits summed
+      // in three multiplies (Lemire); 8 and more in the loop below
+      let x = load<u64>(p);
+      let t = x & 0x7f7f7f7f7f7f7f7f;
+      let nd = ((t + 0x4646464646464646) | ~(t + 0x5050505050505050) | x) & 0x8080808080808080;
+      let n = <usize>(ctz(nd) >> 3);
+      if (n > e - p) n = e - p;
+      if (n == 0) return Reason.BadBytes;
+      if (n < 8) {
+        let v = (x << (64 - (<u64>n << 3))) & 0x0f0f0f0f0f0f0f0f;
+        v = (v * 2561) >> 8;
+        v = ((v & 0x00ff00ff00ff00ff) * 6553601) >> 16;
+        v = ((v & 0x0000ffff0000ffff) * 42949672960001) >> 32;
+        p += n;
+        bytes = <f64>v;
+      } else {
       // in integers while exact (15 digits are below 2^53, where the f64 sum is exact too), so
       // the digits do not wait on a float multiply and add each; a longer run goes on in f64
       let v: u64 = 0;
@@ -214,6 +250,7 @@ export function parseClf(s: usize, e: usize): i32 {
       while (p < e && digit(p) <= 9) { n = n * 10 + <f64>digit(p); p++; }
       if (p == start) return Reason.BadBytes;
       bytes = n;
+      }
     }
     if (p < e && load<u8>(p) != SP) return Reason.BadBytes;
   }
@@ -224,14 +261,14 @@ export function parseClf(s: usize, e: usize): i32 {
     if (refEnd >= e) return Reason.BadQuotedField;
     set(Slot.Referer, p + 2, refEnd);
     p = refEnd + 1;
-    if (p + 1 < e && load<u8>(p) == SP && load<u8>(p + 1) == QUOTE) {
+    if (p + 1 < e && load<u16>(p) == 0x2220) {
       let as = p + 2;
       let ae = quotedEnd(as, e);
       if (ae >= e) return Reason.BadQuotedField;
       set(Slot.UserAgent, as, ae);
       agentLines++;
       p = ae + 1;
-      if (p + 1 < e && load<u8>(p) == SP && load<u8>(p + 1) == QUOTE) {
+      if (p + 1 < e && load<u16>(p) == 0x2220) {
         let xs = p + 2;
         let xe = quotedEnd(xs, e);
         if (xe < e && !(xe - xs == 1 && load<u8>(xs) == 0x2d) && xe > xs) set(Slot.Xff, xs, xe);
