@@ -34,6 +34,7 @@ export const FLAG_LOGIN: u32 = 1;
 export const FLAG_ID: u32 = 2;
 /** The template hides part of the path in {token} or {hex}: a probe may hide there too. */
 export const FLAG_OPAQUE: u32 = 4;
+/** Method hashes by method (endpointOf), for the seed methodSeed. */
 const METHODS = memory.data(8 << 4, 16);
 let methodSeed: u64 = 0;
 /** The raw (method, path) hash of the last endpointOf call: distinct object ids per session. */
@@ -449,8 +450,8 @@ export function rememberPathVerdict(bits: u32): void {
   rawCache.set(lastRawHash, lastEndpoint | VERDICT_KNOWN | (<i32>(bits & 0x7f) << 24));
 }
 
-/** Counts a request against its endpoint. */
-export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: f64): void {
+/** Counts a request against its endpoint (inlined: one call a line fewer). */
+@inline export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: f64): void {
   let r = epRequests.ptr + (<usize>id << 2);
   store<u32>(r, load<u32>(r) + 1);
   let cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
