@@ -392,8 +392,8 @@ function contains(p: usize, n: i32, needle: string): bool {
   return false;
 }
 
-/** The endpoint id of a request's method and path (query excluded). */
-export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
+/** The endpoint id of a request's method and path (query excluded); inlined, but for a miss. */
+@inline export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
   // a method's hash is kept (a handful of methods): one of up to 7 bytes is known by its bytes
   // and length in one word (0: not kept), in a table of 8 (hash and word)
   let mn = me - ms;
@@ -419,6 +419,11 @@ export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64
     lastPathVerdict = v & VERDICT_KNOWN ? (v >> 24) & 0x7f : -1;
     return id;
   }
+  return newRaw(ms, me, ps, pe, raw);
+}
+
+/** endpointOf for a raw path not cached: its template, interned (a new endpoint's columns grow). */
+function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64): i32 {
   lastPathVerdict = -1;
   let id: i32;
   let n = template(ms, me, ps, pe);
