@@ -190,7 +190,7 @@ const PLACEHOLDERS = memory.data<u64>([0, 0x7d746e697b, 0x7d646975757b, 0x7d6574
 }
 
 /** Writes "METHOD /templated/path" to scratch; returns its length. */
-function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
+@inline function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
   let out = scratch;
   let mn = me - ms;
   if (mn > 32) mn = 32;
@@ -251,7 +251,7 @@ const M_SLASH = 0, M_DIGIT = 8, M_LETTER = 16, M_HEX = 24, M_DOT = 32, M_SEP = 4
   return i8x16.lt_s(i8x16.add(v, splat(k)), splat(k + 1));
 }
 
-function shortPath(out: usize, ps: usize, n: u32): usize {
+@inline function shortPath(out: usize, ps: usize, n: u32): usize {
   for (let i: u32 = 0; i < n; i += 16) {
     let v = v128.load(ps + <usize>i);
     let m = MASKS + <usize>(i >> 3);
