@@ -284,7 +284,7 @@ const M_SLASH = 0, M_DIGIT = 8, M_LETTER = 16, M_HEX = 24, M_DOT = 32, M_SEP = 4
       kind = (b - a == 8 || b - a == 10) && isDate(ps + <usize>a, ps + <usize>b) ? 3 : 1;
     } else {
       if (!classes) {
-        classMasks(ps, n);
+        classMasks(ps, <u32>a & ~15, n);
         classes = true;
       }
       stem = extensionAt(a, b);
@@ -303,9 +303,12 @@ const M_SLASH = 0, M_DIGIT = 8, M_LETTER = 16, M_HEX = 24, M_DOT = 32, M_SEP = 4
   return out + <usize>(<u64>n - from);
 }
 
-/** The masks classify needs beyond "/", digits and "@%": made only for a segment that is not all digits. */
-function classMasks(ps: usize, n: u32): void {
-  for (let i: u32 = 0; i < n; i += 16) {
+/**
+ * The masks classify needs beyond "/", digits and "@%": made only for a segment that is not all
+ * digits, from its 16 bytes on (the segments are taken in order).
+ */
+function classMasks(ps: usize, from: u32, n: u32): void {
+  for (let i = from; i < n; i += 16) {
     let v = v128.load(ps + <usize>i);
     let m = MASKS + <usize>(i >> 3);
     // letters and a-f: one biased lower case, two tops
