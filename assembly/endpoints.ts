@@ -34,6 +34,9 @@ export const FLAG_LOGIN: u32 = 1;
 export const FLAG_ID: u32 = 2;
 /** The template hides part of the path in {token} or {hex}: a probe may hide there too. */
 export const FLAG_OPAQUE: u32 = 4;
+/** Method hashes by method (endpointOf), for the seed methodSeed. */
+const METHODS = memory.data(8 << 4, 16);
+let methodSeed: u64 = 0;
 /** The raw (method, path) hash of the last endpointOf call: distinct object ids per session. */
 export let lastRawHash: u64 = 0;
 
@@ -177,21 +180,25 @@ function classify(s: usize, e: usize): i32 {
   return 0;
 }
 
-@inline function put(p: usize, text: string): usize {
-  // placeholders are ASCII
-  for (let i = 0; i < text.length; i++) store<u8>(p + <usize>i, <u8>text.charCodeAt(i));
-  return p + <usize>text.length;
+/** "{int}" … "{token}" by kind 1..6 as little-endian words (the length: the non-zero bytes). */
+const PLACEHOLDERS = memory.data<u64>([0, 0x7d746e697b, 0x7d646975757b, 0x7d657461647b, 0x7d6c69616d657b, 0x7d7865687b, 0x7d6e656b6f747b]);
+
+@inline function placeholder(out: usize, kind: i32): usize {
+  let w = load<u64>(PLACEHOLDERS + (<usize>kind << 3));
+  store<u64>(out, w);
+  return out + <usize>(8 - (clz(w) >> 3));
 }
 
 /** Writes "METHOD /templated/path" to scratch; returns its length. */
-function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
+@inline function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
   let out = scratch;
-  let limit = scratch + 8000;
   let mn = me - ms;
   if (mn > 32) mn = 32;
   copyBytes(out, ms, mn);
   out += mn;
   store<u8>(out++, 0x20);
+  if (pe - ps < 64) return <i32>(shortPath(out, ps, <u32>(pe - ps)) - scratch);
+  let limit = scratch + 8000;
   let p = ps;
   while (p < pe && out < limit) {
     if (load<u8>(p) == 0x2f) {
@@ -212,13 +219,139 @@ function template(ms: usize, me: usize, ps: usize, pe: usize): i32 {
       copyBytes(out, p, se - p);
       out += se - p;
     } else {
-      out = put(out, kind == 1 ? '{int}' : kind == 2 ? '{uuid}' : kind == 3 ? '{date}' : kind == 4 ? '{email}' : kind == 5 ? '{hex}' : '{token}');
+      out = placeholder(out, kind);
       copyBytes(out, stem, se - stem);
       out += se - stem;
     }
     p = se;
   }
   return <i32>(out - scratch);
+}
+
+// A path below 64 bytes (nearly all) is templated from bitmasks of its byte classes, one bit a
+// byte, made 16 bytes at a time: segments, their classes and extensions are then a few mask
+// operations each, and only a segment with a digit, "@" or "%" (or a path of 36+ bytes) is looked
+// at. The rules are classify()'s and extensionStart()'s, which the longer paths still use.
+// The splats the bytes are compared with are loaded (V8 builds a v128 constant in 3 instructions),
+// 16 bytes each, in the order of these bytes: case bit, "/", the digit and letter range checks
+// (see within), ".", "-", "_", "%", "~", "=", "+", "@".
+const SPLAT_BYTES = memory.data<u8>([0x20, 0x2f, 0x50, 0x8a, 0x1f, 0x9a, 0x86, 0x2e, 0x2d, 0x5f, 0x25, 0x7e, 0x3d, 0x2b, 0x40]);
+const SPLATS = memory.data(15 << 4, 16);
+for (let i = 0; i < 15; i++) memory.fill(SPLATS + (<usize>i << 4), load<u8>(SPLAT_BYTES + <usize>i), 16);
+const K_CASE = 0, K_SLASH = 1, K_DIGIT = 2, K_LETTER = 4, K_HEX_TOP = 6, K_DOT = 7, K_DASH = 8, K_UNDERSCORE = 9;
+const K_PERCENT = 10, K_TILDE = 11, K_EQUALS = 12, K_PLUS = 13, K_AT = 14;
+@inline function splat(k: i32): v128 { return v128.load(SPLATS + (<usize>k << 4)); }
+/** The path's masks, 8 bytes a class, written 16 bits a chunk: "/", digit, letter, a-f, ".", -_., -_.~=+%, @%. */
+const MASKS = memory.data(64, 16);
+const M_SLASH = 0, M_DIGIT = 8, M_LETTER = 16, M_HEX = 24, M_DOT = 32, M_SEP = 40, M_PUNCT = 48, M_AT = 56;
+@inline function mask(m: i32): u64 { return load<u64>(MASKS + <usize>m); }
+
+@inline function within(v: v128, k: i32): v128 {
+  // lo <= v < lo + n (unsigned) as one signed compare: splats k, k + 1 hold 128 - lo, n - 128
+  return i8x16.lt_s(i8x16.add(v, splat(k)), splat(k + 1));
+}
+
+@inline function shortPath(out: usize, ps: usize, n: u32): usize {
+  for (let i: u32 = 0; i < n; i += 16) {
+    let v = v128.load(ps + <usize>i);
+    let m = MASKS + <usize>(i >> 3);
+    store<u16>(m + M_SLASH, i8x16.bitmask(i8x16.eq(v, splat(K_SLASH))));
+    store<u16>(m + M_DIGIT, i8x16.bitmask(within(v, K_DIGIT)));
+    store<u16>(m + M_AT, i8x16.bitmask(v128.or(i8x16.eq(v, splat(K_PERCENT)), i8x16.eq(v, splat(K_AT)))));
+  }
+  let end = <u64>1 << <u64>n;
+  let inPath = end - 1;
+  let slash = mask(M_SLASH) & inPath;
+  let digit = mask(M_DIGIT) & inPath;
+  let at = mask(M_AT) & inPath;
+  let bound = slash | end;
+  // a segment may hold a placeholder if it has a digit, "@" or "%", or is 36+ bytes (a uuid)
+  let cand = n < 36 ? digit | at : ~slash & inPath;
+  let from: u64 = 0;
+  let classes = false;
+  while (cand) {
+    let q = ctz(cand);
+    let a = <u64>64 - clz(slash & ((<u64>1 << q) - 1));
+    let b = ctz(bound >> q) + q;
+    let below = (<u64>1 << b) - 1;
+    cand &= ~below;
+    let seg = below & ~((<u64>1 << a) - 1);
+    if ((seg & at) == 0 && (b - a < 12 ? ((digit >> a) & 1) == 0 : b - a < 36 && (seg & digit) == 0)) continue;
+    let stem = b;
+    let kind: i32;
+    if ((seg & ~digit) == 0) {
+      // digits only (most ids): no extension, and {int} unless a date
+      kind = (b - a == 8 || b - a == 10) && isDate(ps + <usize>a, ps + <usize>b) ? 3 : 1;
+    } else {
+      if (!classes) {
+        classMasks(ps, <u32>a & ~15, n);
+        classes = true;
+      }
+      stem = extensionAt(a, b);
+      kind = classifyAt(ps, a, stem);
+      if (kind == 0 && stem < b) {
+        stem = b;
+        kind = classifyAt(ps, a, b);
+      }
+      if (kind == 0) continue;
+    }
+    copyBytes(out, ps + <usize>from, <usize>(a - from));
+    out = placeholder(out + <usize>(a - from), kind);
+    from = stem;
+  }
+  copyBytes(out, ps + <usize>from, <usize>(<u64>n - from));
+  return out + <usize>(<u64>n - from);
+}
+
+/**
+ * The masks classify needs beyond "/", digits and "@%": made only for a segment that is not all
+ * digits, from its 16 bytes on (the segments are taken in order).
+ */
+function classMasks(ps: usize, from: u32, n: u32): void {
+  for (let i = from; i < n; i += 16) {
+    let v = v128.load(ps + <usize>i);
+    let m = MASKS + <usize>(i >> 3);
+    // letters and a-f: one biased lower case, two tops
+    let letterish = i8x16.add(v128.or(v, splat(K_CASE)), splat(K_LETTER));
+    let dot = i8x16.eq(v, splat(K_DOT));
+    let sep = v128.or(dot, v128.or(i8x16.eq(v, splat(K_DASH)), i8x16.eq(v, splat(K_UNDERSCORE))));
+    let more = v128.or(i8x16.eq(v, splat(K_PERCENT)), i8x16.eq(v, splat(K_TILDE)));
+    more = v128.or(more, v128.or(i8x16.eq(v, splat(K_EQUALS)), i8x16.eq(v, splat(K_PLUS))));
+    store<u16>(m + M_LETTER, i8x16.bitmask(i8x16.lt_s(letterish, splat(K_LETTER + 1))));
+    store<u16>(m + M_HEX, i8x16.bitmask(i8x16.lt_s(letterish, splat(K_HEX_TOP))));
+    store<u16>(m + M_DOT, i8x16.bitmask(dot));
+    store<u16>(m + M_SEP, i8x16.bitmask(sep));
+    store<u16>(m + M_PUNCT, i8x16.bitmask(v128.or(sep, more)));
+  }
+}
+
+/** extensionStart() on the masks: the last non-alphanumeric byte of the last 7, if a "." with bytes both sides. */
+@inline function extensionAt(a: u64, b: u64): u64 {
+  let w = b - a < 7 ? a : b - 7;
+  let other = ((<u64>1 << b) - (<u64>1 << w)) & ~(mask(M_DIGIT) | mask(M_LETTER));
+  if (other == 0) return b;
+  let q = <u64>63 - clz(other);
+  return (mask(M_DOT) >> q) & 1 && q > a && b - q >= 2 ? q : b;
+}
+
+/** classify() on the masks, for the segment [a, e) of the path at ps. */
+function classifyAt(ps: usize, a: u64, e: u64): i32 {
+  if (a >= e) return 0;
+  let n = e - a;
+  let m = (<u64>1 << e) - (<u64>1 << a);
+  let s = ps + <usize>a;
+  let digit = mask(M_DIGIT);
+  let firstDigit = (digit >> a) & 1;
+  if (n < 12 && !firstDigit) return (m & mask(M_AT)) && isEmail(s, ps + <usize>e) ? 4 : 0;
+  if ((n == 8 || n == 10) && isDate(s, ps + <usize>e)) return 3;
+  if (firstDigit && (m & ~(digit | mask(M_SEP))) == 0) return 1;
+  if (n == 36 && isUuid(s, ps + <usize>e)) return 2;
+  if ((m & mask(M_AT)) && isEmail(s, ps + <usize>e)) return 4;
+  if ((m & digit) == 0) return 0;
+  if (n >= 12 && (m & ~(digit | mask(M_HEX))) == 0) return 5;
+  let letter = mask(M_LETTER);
+  if (n >= 20 && (m & ~(digit | letter | mask(M_PUNCT))) == 0 && (m & letter)) return 6;
+  return 0;
 }
 
 function grow(id: i32): void {
@@ -262,9 +395,25 @@ function contains(p: usize, n: i32, needle: string): bool {
   return false;
 }
 
-/** The endpoint id of a request's method and path (query excluded). */
-export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
-  let raw = hashBytes(ps, pe - ps, hashBytes(ms, me - ms, seed));
+/** The endpoint id of a request's method and path (query excluded); inlined, but for a miss. */
+@inline export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
+  // a method's hash is kept (a handful of methods): one of up to 7 bytes is known by its bytes
+  // and length in one word (0: not kept), in a table of 8 (hash and word)
+  let mn = me - ms;
+  let key = mn > 7 ? 0 : (load<u64>(ms) & ((<u64>1 << (<u64>mn << 3)) - 1)) | (<u64>(mn | 8) << 56);
+  if (seed != methodSeed) {
+    memory.fill(METHODS, 0, 8 << 4);
+    methodSeed = seed;
+  }
+  let slot = METHODS + (<usize>((key * 0x9e3779b97f4a7c15) >> 61) << 4);
+  let hm: u64;
+  if (key != 0 && load<u64>(slot) == key) hm = load<u64>(slot, 8);
+  else {
+    hm = hashBytes(ms, mn, seed);
+    store<u64>(slot, key);
+    store<u64>(slot, hm, 8);
+  }
+  let raw = hashBytes(ps, pe - ps, hm);
   lastRawHash = raw;
   let v = rawCache.get(raw);
   if (v >= 0) {
@@ -273,6 +422,11 @@ export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64
     lastPathVerdict = v & VERDICT_KNOWN ? (v >> 24) & 0x7f : -1;
     return id;
   }
+  return newRaw(ms, me, ps, pe, raw);
+}
+
+/** endpointOf for a raw path not cached: its template, interned (a new endpoint's columns grow). */
+function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64): i32 {
   lastPathVerdict = -1;
   let id: i32;
   let n = template(ms, me, ps, pe);
@@ -304,8 +458,8 @@ export function rememberPathVerdict(bits: u32): void {
   rawCache.set(lastRawHash, lastEndpoint | VERDICT_KNOWN | (<i32>(bits & 0x7f) << 24));
 }
 
-/** Counts a request against its endpoint. */
-export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: f64): void {
+/** Counts a request against its endpoint (inlined: one call a line fewer). */
+@inline export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: f64): void {
   let r = epRequests.ptr + (<usize>id << 2);
   store<u32>(r, load<u32>(r) + 1);
   let cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
