@@ -12,35 +12,39 @@ const K: u64 = 0x9e3779b97f4a7c15;
   return h;
 }
 
-export function hashBytes(p: usize, n: usize, seed: u64): u64 {
+/** xxHash64 of the n bytes at p. Inlined: most ranges hashed are short (paths, methods, queries). */
+@inline export function hashBytes(p: usize, n: usize, seed: u64): u64 {
+  return n >= 32 ? hashLong(p, n, seed) : finish(seed + P5 + <u64>n, p, n);
+}
+
+function hashLong(p: usize, n: usize, seed: u64): u64 {
   // xxHash64's rounds (each lane multiplied, rotated and multiplied again before it meets the
   // state): a lane's difference reaches every bit. The earlier one-multiply-per-lane mix let
   // differences in a lane's top byte cancel against the next lane's (10.0.168.102 and 10.0.160.109
   // hashed alike), which merged actors and swapped their addresses in large logs.
-  let h: u64;
   let len = <u64>n;
-  if (n >= 32) {
-    let v1 = seed + P1 + P2;
-    let v2 = seed + P2;
-    let v3 = seed;
-    let v4 = seed - P1;
-    while (n >= 32) {
-      v1 = round(v1, load<u64>(p));
-      v2 = round(v2, load<u64>(p, 8));
-      v3 = round(v3, load<u64>(p, 16));
-      v4 = round(v4, load<u64>(p, 24));
-      p += 32;
-      n -= 32;
-    }
-    h = rotl<u64>(v1, 1) + rotl<u64>(v2, 7) + rotl<u64>(v3, 12) + rotl<u64>(v4, 18);
-    h = mergeRound(h, v1);
-    h = mergeRound(h, v2);
-    h = mergeRound(h, v3);
-    h = mergeRound(h, v4);
-  } else {
-    h = seed + P5;
+  let v1 = seed + P1 + P2;
+  let v2 = seed + P2;
+  let v3 = seed;
+  let v4 = seed - P1;
+  while (n >= 32) {
+    v1 = round(v1, load<u64>(p));
+    v2 = round(v2, load<u64>(p, 8));
+    v3 = round(v3, load<u64>(p, 16));
+    v4 = round(v4, load<u64>(p, 24));
+    p += 32;
+    n -= 32;
   }
-  h += len;
+  let h = rotl<u64>(v1, 1) + rotl<u64>(v2, 7) + rotl<u64>(v3, 12) + rotl<u64>(v4, 18);
+  h = mergeRound(h, v1);
+  h = mergeRound(h, v2);
+  h = mergeRound(h, v3);
+  h = mergeRound(h, v4);
+  return finish(h + len, p, n);
+}
+
+/** The last n (< 32) bytes at p into h, and the avalanche. */
+@inline function finish(h: u64, p: usize, n: usize): u64 {
   while (n >= 8) {
     h ^= round(0, load<u64>(p));
     h = rotl<u64>(h, 27) * P1 + P4;
