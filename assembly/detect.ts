@@ -596,43 +596,50 @@ memory.fill(queryCache, 0, <usize>SLOTS * 12);
 
 /**
  * Raw bytes with nothing an attack needs: no quote, bracket, shell sign, escape, percent, "@",
- * "..", "://" (with `urls`), "+" (with `urls`: an encoded space), control or 8-bit byte.
- * 16 bytes at a time (SIMD): it runs on most paths, queries and referrers.
+ * "..", "://", "+" (an encoded space), control or 8-bit byte. 16 bytes at a time (SIMD): it runs
+ * on most paths and queries.
  */
-function plainRaw(s: usize, e: usize, urls: bool): bool {
-  let p = s;
+function plainRaw(s: usize, e: usize): bool {
   // Byte classes by table lookups on the high and low nibble (two swizzles a table), not a
   // compare per byte value: the bad bytes, and the first and second bytes of the pairs that
   // start a needle of the exact checks below ("..", "0x", "etc/", ".ini", "passwd", "WEB-INF",
-  // "web-inf", "://"): without any such pair, those checks cannot match. Tables: see below.
-  let badLo = urls ? BAD_LO_URLS : BAD_LO;
-  let firstLo = urls ? FIRST_LO_URLS : FIRST_LO;
-  let nib = i8x16.splat(0x0f);
-  let pairs = i8x16.splat(0);
-  while (p < e) {
-    let v = v128.load(p);
-    let w = v128.load(p + 1);
-    let vLo = v128.and(v, nib), vHi = i8x16.shr_u(v, 4);
-    let wLo = v128.and(w, nib), wHi = i8x16.shr_u(w, 4);
-    let m = v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(BAD_HI, vHi));
-    let q = v128.and(
-      v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(FIRST_HI, vHi)),
-      v128.and(i8x16.swizzle(SECOND_LO, wLo), i8x16.swizzle(SECOND_HI, wHi))
-    );
-    let left = e - p;
-    if (left < 16) {
-      // the tail: lanes past `end` do not count; DEL is bad here too (as it always was in the tail)
-      let bad = v128.or(i8x16.ne(m, i8x16.splat(0)), i8x16.eq(v, i8x16.splat(0x7f)));
-      let lanes = (<i32>1 << <i32>left) - 1;
-      if (i8x16.bitmask(bad) & lanes) return false;
-      pairs = v128.or(pairs, v128.and(q, i8x16.lt_u(IOTA, i8x16.splat(<i8>(left - 1)))));
-      break;
-    }
-    if (v128.any_true(m)) return false;
-    // a pair's second byte must be inside the range too
-    pairs = v128.or(pairs, left > 16 ? q : v128.and(q, i8x16.lt_u(IOTA, i8x16.splat(15))));
+  // "web-inf", "://"): without any such pair, those checks cannot match. The tables are loaded
+  // before the loop: V8 rebuilds a v128 constant at every use (~4 instructions).
+  let nib = v128.load(TABLES, NIB), badLo = v128.load(TABLES, BAD_LO_URLS), badHi = v128.load(TABLES, BAD_HI);
+  let firstLo = v128.load(TABLES, FIRST_LO_URLS), firstHi = v128.load(TABLES, FIRST_HI);
+  let secondLo = v128.load(TABLES, SECOND_LO), secondHi = v128.load(TABLES, SECOND_HI);
+  let bad = i8x16.splat(0), pairs = i8x16.splat(0);
+  let p = s;
+  // whole blocks whose pairs' second bytes are all in range
+  while (e - p > 16) {
+    let v = v128.load(p), w = v128.load(p, 1);
+    let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
+    let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
+    bad = v128.or(bad, v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(badHi, vHi)));
+    pairs = v128.or(pairs, v128.and(
+      v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(firstHi, vHi)),
+      v128.and(i8x16.swizzle(secondLo, wLo), i8x16.swizzle(secondHi, wHi))
+    ));
     p += 16;
   }
+  if (p < e) {
+    // the last 1..16 bytes: lanes past the end do not count; in a block of fewer than 16, DEL is
+    // bad too (as it always was there)
+    let left = <i32>(e - p);
+    let v = v128.load(p), w = v128.load(p, 1);
+    let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
+    let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
+    let zero = i8x16.splat(0);
+    let m = i8x16.eq(v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(badHi, vHi)), zero);
+    if (left < 16) m = v128.andnot(m, i8x16.eq(v, i8x16.splat(0x7f)));
+    if (~i8x16.bitmask(m) & ((<i32>1 << left) - 1)) return false;
+    let q = v128.and(
+      v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(firstHi, vHi)),
+      v128.and(i8x16.swizzle(secondLo, wLo), i8x16.swizzle(secondHi, wHi))
+    );
+    if (~i8x16.bitmask(i8x16.eq(q, zero)) & ((<i32>1 << (left - 1)) - 1)) pairs = i8x16.splat(1);
+  }
+  if (v128.any_true(bad)) return false;
   if (!v128.any_true(pairs)) return true;
   // ".." and "://", rare enough for a plain search
   let d = findByte(s, e, 0x2e);
@@ -641,38 +648,63 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
     d = findByte(d + 1, e, 0x2e);
   }
   // traversal targets and hex-spelled dots need no special character: "0x2e0x2e/etc/issue"
-  // (in paths and queries; a referrer is only looked at for injections)
-  if (urls && (rawHas(s, e, '0x2') || rawHas(s, e, '0x5') || rawHas(s, e, 'etc/') || rawHas(s, e, '.ini') || rawHas(s, e, 'passwd') || rawHas(s, e, 'WEB-INF') || rawHas(s, e, 'web-inf'))) return false;
-  if (urls) {
-    let c = findByte(s, e, 0x3a);
-    while (c < e) {
-      if (c + 1 < e && load<u8>(c + 1) == 0x2f) return false;
-      c = findByte(c + 1, e, 0x3a);
-    }
+  if (rawHas(s, e, '0x2') || rawHas(s, e, '0x5') || rawHas(s, e, 'etc/') || rawHas(s, e, '.ini') || rawHas(s, e, 'passwd') || rawHas(s, e, 'WEB-INF') || rawHas(s, e, 'web-inf')) return false;
+  let c = findByte(s, e, 0x3a);
+  while (c < e) {
+    if (c + 1 < e && load<u8>(c + 1) == 0x2f) return false;
+    c = findByte(c + 1, e, 0x3a);
   }
   return true;
 }
 
-/** Lane numbers 0..15, to mask lanes past the end of a range. */
-const IOTA: v128 = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+/**
+ * plainRaw for a referrer (only looked at for injections): no bad byte ("+" allowed) and no "..".
+ * It runs on every line's referrer: cheaper than the hash of a verdict cache, and most are plain.
+ */
+function plainRef(s: usize, e: usize): bool {
+  let nib = v128.load(TABLES, NIB), badLo = v128.load(TABLES, BAD_LO), badHi = v128.load(TABLES, BAD_HI);
+  let dot = v128.load(TABLES, DOT);
+  let bad = i8x16.splat(0);
+  let p = s;
+  while (e - p > 16) {
+    let v = v128.load(p), w = v128.load(p, 1);
+    let m = v128.and(i8x16.swizzle(badLo, v128.and(v, nib)), i8x16.swizzle(badHi, v128.and(i16x8.shr_u(v, 4), nib)));
+    bad = v128.or(bad, v128.or(m, v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot))));
+    p += 16;
+  }
+  if (p < e) {
+    let left = <i32>(e - p);
+    let v = v128.load(p), w = v128.load(p, 1);
+    let zero = i8x16.splat(0);
+    let m = i8x16.eq(v128.and(i8x16.swizzle(badLo, v128.and(v, nib)), i8x16.swizzle(badHi, v128.and(i16x8.shr_u(v, 4), nib))), zero);
+    if (left < 16) m = v128.andnot(m, i8x16.eq(v, i8x16.splat(0x7f)));
+    if (~i8x16.bitmask(m) & ((<i32>1 << left) - 1)) return false;
+    if (i8x16.bitmask(v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot))) & ((<i32>1 << (left - 1)) - 1)) return false;
+  }
+  return !v128.any_true(bad);
+}
 
 // plainRaw's byte classes: a byte b is in a class when LO[b & 15] & HI[b >> 4] != 0; a bit per
 // high nibble (or group of them) in HI, set in LO for the low nibbles that belong with it.
 // Bad bytes: bit 0 every byte of 0x0_, 0x1_ (control) and 0x8_..0xf_ (8-bit); bit 1 of 0x2_:
 // " $ % ' ( and, in URLs, + (an encoded space); bit 2 of 0x3_: ; < >; bit 3 @; bit 4 \; bit 5 `;
 // bit 6 { |.
-const BAD_LO: v128 = i8x16(41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 69, 85, 1, 5, 1);
-const BAD_LO_URLS: v128 = i8x16(41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 71, 85, 1, 5, 1);
-const BAD_HI: v128 = i8x16(1, 1, 2, 4, 8, 16, 32, 64, 1, 1, 1, 1, 1, 1, 1, 1);
-// Needle pairs, a bit each, as first byte / second byte: 0 "..", then in URLs 1 "0x", 2 "tc",
-// 3 ".i", 4 "pa", 5 "eb" in either case, 6 ":/".
+// Needle pairs, a bit each, as first byte / second byte: 0 "..", 1 "0x", 2 "tc", 3 ".i", 4 "pa",
+// 5 "eb" in either case, 6 ":/".
 //   first:  0 . (2e)  1 0 (30)  2 t (74)  3 . (2e)  4 p (70)  5 e E (65 45)  6 : (3a)
 //   second: 0 . (2e)  1 x (78)  2 c (63)  3 i (69)  4 a (61)  5 b B (62 42)  6 / (2f)
-const FIRST_LO: v128 = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0);
-const FIRST_LO_URLS: v128 = i8x16(2 | 16, 0, 0, 0, 4, 32, 0, 0, 0, 0, 64, 0, 0, 0, 1 | 8, 0);
-const FIRST_HI: v128 = i8x16(0, 0, 1 | 8, 2 | 64, 32, 0, 32, 4 | 16, 0, 0, 0, 0, 0, 0, 0, 0);
-const SECOND_LO: v128 = i8x16(0, 16, 32, 4, 0, 0, 0, 0, 2, 8, 0, 0, 0, 0, 1, 64);
-const SECOND_HI: v128 = i8x16(0, 0, 1 | 64, 0, 32, 0, 4 | 8 | 16 | 32, 2, 0, 0, 0, 0, 0, 0, 0, 0);
+const BAD_LO = 0, BAD_LO_URLS = 16, BAD_HI = 32, FIRST_LO_URLS = 48, FIRST_HI = 64, SECOND_LO = 80, SECOND_HI = 96, NIB = 112, DOT = 128;
+const TABLES = memory.data<u8>([
+  41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 69, 85, 1, 5, 1,
+  41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 71, 85, 1, 5, 1,
+  1, 1, 2, 4, 8, 16, 32, 64, 1, 1, 1, 1, 1, 1, 1, 1,
+  2 | 16, 0, 0, 0, 4, 32, 0, 0, 0, 0, 64, 0, 0, 0, 1 | 8, 0,
+  0, 0, 1 | 8, 2 | 64, 32, 0, 32, 4 | 16, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 16, 32, 4, 0, 0, 0, 0, 2, 8, 0, 0, 0, 0, 1, 64,
+  0, 0, 1 | 64, 0, 32, 0, 4 | 8 | 16 | 32, 2, 0, 0, 0, 0, 0, 0, 0, 0,
+  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+  46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46,
+], 16);
 
 /** Whether the raw bytes [s, e) contain the ASCII needle (case as written). */
 function rawHas(s: usize, e: usize, needle: string): bool {
@@ -760,7 +792,7 @@ function agentBits(us: usize, ue: usize): u32 {
 
 function queryBits(qs: usize, qe: usize): u32 {
   let bits: u32 = 0;
-  if (!plainRaw(qs, qe, true)) {
+  if (!plainRaw(qs, qe)) {
     load_(qs, qe, true);
     if (suspicious()) {
       if (traversal()) bits |= Attack.Traversal;
@@ -781,7 +813,6 @@ function queryBits(qs: usize, qe: usize): u32 {
 
 function refererBits(rs: usize, re: usize): u32 {
   let bits: u32 = 0;
-  if (plainRaw(rs, re, false)) return 0;
   load_(rs, re, false);
   if (suspicious()) {
     bits |= (jndi() ? Attack.Jndi : 0) | (has('<script') || scheme('javascript:') ? Attack.Xss : 0);
@@ -802,7 +833,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
   if (pe > ps) {
     let v = cachedPath;
     if (v < 0) {
-      v = plainRaw(ps, pe, true) && !opaque ? 0 : <i32>pathBits(ps, pe);
+      v = plainRaw(ps, pe) && !opaque ? 0 : <i32>pathBits(ps, pe);
       computedPath = v;
     }
     bits |= <u32>v;
@@ -825,7 +856,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     }
     bits |= <u32>v;
   }
-  if (re > rs) {
+  if (re > rs && !plainRef(rs, re)) {
     let h = hashBytes(rs, re - rs, 0x7265);
     let v = cached(refererCache, h);
     if (v < 0) {
