@@ -163,6 +163,9 @@ function normalise(): void {
     i++;
   }
   len = n;
+  // zeros past the text: suspicious() reads whole blocks
+  v128.store(buf + <usize>n, i8x16.splat(0));
+  v128.store(buf + <usize>n, i8x16.splat(0), 16);
   indexPairs();
 }
 
@@ -694,6 +697,8 @@ function plainRef(s: usize, e: usize): bool {
 //   first:  0 . (2e)  1 0 (30)  2 t (74)  3 . (2e)  4 p (70)  5 e E (65 45)  6 : (3a)
 //   second: 0 . (2e)  1 x (78)  2 c (63)  3 i (69)  4 a (61)  5 b B (62 42)  6 / (2f)
 const BAD_LO = 0, BAD_LO_URLS = 16, BAD_HI = 32, FIRST_LO_URLS = 48, FIRST_HI = 64, SECOND_LO = 80, SECOND_HI = 96, NIB = 112, DOT = 128;
+// suspicious()'s bytes: bit 0 of 0x2_: " $ ' (; bit 1 of 0x3_: ; < >; bit 2 @; bit 3 \; bit 4 `; bit 5 { |
+const SUS_LO = 144, SUS_HI = 160, AMP = 176, SPACE = 192, SLASH = 208, LETTER_U = 224;
 const TABLES = memory.data<u8>([
   41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 69, 85, 1, 5, 1,
   41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 71, 85, 1, 5, 1,
@@ -704,6 +709,12 @@ const TABLES = memory.data<u8>([
   0, 0, 1 | 64, 0, 32, 0, 4 | 8 | 16 | 32, 2, 0, 0, 0, 0, 0, 0, 0, 0,
   15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
   46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46,
+  4 | 16, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 2 | 32, 2 | 8 | 32, 0, 2, 0,
+  0, 0, 1, 2, 4, 8, 16, 32, 0, 0, 0, 0, 0, 0, 0, 0,
+  38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38,
+  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+  47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47,
+  117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117,
 ], 16);
 
 /** Whether the raw bytes [s, e) contain the ASCII needle (case as written). */
@@ -868,11 +879,27 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
   return bits;
 }
 
-/** Whether the loaded text has any character injections need (most requests have none). */
+/**
+ * Whether the loaded text has any character injections need (most requests have none): one of
+ * ' " < > ( ; | ` $ { \ @, or "..", "&&", "& ", "/usr". 16 bytes at a time: the bytes past len are
+ * zero (normalise), so no lane needs masking.
+ */
 function suspicious(): bool {
-  for (let i = 0; i < len; i++) {
-    let c = at(i);
-    if (c == 0x27 || c == 0x22 || c == 0x3c || c == 0x3e || c == 0x28 || c == 0x3b || c == 0x7c || c == 0x60 || c == 0x24 || c == 0x7b || c == 0x5c || c == 0x2e && at(i + 1) == 0x2e || c == 0x26 && (at(i + 1) == 0x26 || at(i + 1) == 0x20) || c == 0x2f && at(i + 1) == 0x75 && at(i + 2) == 0x73 && at(i + 3) == 0x72 || c == 0x40) return true;
+  let nib = v128.load(TABLES, NIB), lo = v128.load(TABLES, SUS_LO), hi = v128.load(TABLES, SUS_HI);
+  let dot = v128.load(TABLES, DOT), amp = v128.load(TABLES, AMP), space = v128.load(TABLES, SPACE);
+  let slash = v128.load(TABLES, SLASH), u = v128.load(TABLES, LETTER_U);
+  for (let i = 0; i < len; i += 16) {
+    let p = buf + <usize>i;
+    let v = v128.load(p), w = v128.load(p, 1);
+    let m = v128.and(i8x16.swizzle(lo, v128.and(v, nib)), i8x16.swizzle(hi, v128.and(i16x8.shr_u(v, 4), nib)));
+    m = v128.or(m, v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)));
+    m = v128.or(m, v128.and(i8x16.eq(v, amp), v128.or(i8x16.eq(w, amp), i8x16.eq(w, space))));
+    if (v128.any_true(m)) return true;
+    let us = i8x16.bitmask(v128.and(i8x16.eq(v, slash), i8x16.eq(w, u)));
+    while (us) {
+      if (load<u16>(p + <usize>ctz(us), 2) == 0x7273) return true;
+      us &= us - 1;
+    }
   }
   return false;
 }
