@@ -392,16 +392,14 @@ function traversal(): bool {
 /** Commands an injection runs (allocated once: a static array of static strings); "x.exe" is x. */
 const COMMANDS: StaticArray<string> = ['cat', 'ls', 'id', 'whoami', 'uname', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'bash', 'sh', 'zsh', 'ping', 'echo', 'rm', 'chmod', 'python', 'python3', 'perl', 'php', 'ruby', 'nslookup', 'dig', 'sleep', 'cmd', 'powershell', 'ifconfig', 'ipconfig', 'netstat', 'busybox', 'tftp', 'telnet', 'passwd', 'pwd', 'ps', 'mkfifo', 'nohup', 'sudo', 'base64', 'xxd', 'crontab', 'systeminfo', 'hostname', 'reboot', 'shutdown', 'certutil', 'bitsadmin', 'mshta', 'rundll32', 'regsvr32', 'cscript', 'wscript', 'tasklist', 'taskkill', 'expr', 'true', 'false', 'dir', 'net'];
 
-/** Per word length, a bit per first letter of the commands of that length. */
-const commandIndex = heap.alloc(32 * 4);
+/** Per word length (< 17) and first letter, a bit per command of them (by index in COMMANDS). */
+const commandIndex = heap.alloc(17 * 26 * 8);
 function indexCommands(): void {
-  memory.fill(commandIndex, 0, 32 * 4);
+  memory.fill(commandIndex, 0, 17 * 26 * 8);
   for (let k = 0; k < COMMANDS.length; k++) {
     let c = unchecked(COMMANDS[k]);
-    let w = c.length;
-    if (w >= 32) continue;
-    let p = commandIndex + (<usize>w << 2);
-    store<u32>(p, load<u32>(p) | (<u32>1 << ((<u32>c.charCodeAt(0) - 0x61) & 31)));
+    let p = commandIndex + <usize>((c.length * 26 + c.charCodeAt(0) - 0x61) << 3);
+    store<u64>(p, load<u64>(p) | (<u64>1 << <u64>k));
   }
 }
 indexCommands();
@@ -436,14 +434,15 @@ function commandAt(i: i32): bool {
   }
   // Windows runs "ping.exe" as "ping"
   if (w >= 6 && at(i - 4) == 0x2e && at(i - 3) == 0x65 && at(i - 2) == 0x78 && at(i - 1) == 0x65) w -= 4;
-  // quick reject: no command has this length and first letter
-  if (w > 16 || (load<u32>(commandIndex + (<usize>w << 2)) & (<u32>1 << ((c0 - 0x61) & 31))) == 0) return false;
-  for (let k = 0; k < COMMANDS.length; k++) {
-    let cand = unchecked(COMMANDS[k]);
-    if (cand.length != w) continue;
+  // only the commands of this length and first letter (every command starts with a-z)
+  if (w > 16 || c0 - 0x61 > 25) return false;
+  let m = load<u64>(commandIndex + <usize>((w * 26 + <i32>c0 - 0x61) << 3));
+  while (m) {
+    let cand = unchecked(COMMANDS[<i32>ctz(m)]);
     let ok = true;
-    for (let j = 0; j < w; j++) if (at(start + j) != <u32>cand.charCodeAt(j)) { ok = false; break; }
+    for (let j = 1; j < w; j++) if (at(start + j) != <u32>cand.charCodeAt(j)) { ok = false; break; }
     if (ok) return true;
+    m &= m - 1;
   }
   return false;
 }
