@@ -23,18 +23,41 @@ const buf = heap.alloc(<usize>BUF + 64);
 const tmp = heap.alloc(<usize>BUF + 64);
 let len: i32 = 0;
 
-// Which byte pairs the loaded text has (hashed into 4096 bits): a needle with a pair the text
-// lacks cannot be in it, so most of the hundreds of keyword searches end before any scan.
-const pairs = heap.alloc(512);
+// Which byte pairs the loaded text has (hashed into 4096 slots): a needle with a pair the text
+// lacks cannot be in it, so most of the hundreds of keyword searches end before any scan. A slot
+// holds the number of the last text that had the pair, so nothing is cleared per text.
+const pairs = heap.alloc(4096);
+memory.fill(pairs, 0, 4096);
+let textNo: u32 = 0;
 
 @inline function pairBit(a: u32, b: u32): u32 { return ((a * 31) ^ b) & 4095; }
 
 function indexPairs(): void {
-  memory.fill(pairs, 0, 512);
-  for (let i = 0; i + 1 < len; i++) {
-    let h = pairBit(load<u8>(buf + <usize>i), load<u8>(buf + <usize>(i + 1)));
-    let w = pairs + (<usize>(h >> 5) << 2);
-    store<u32>(w, load<u32>(w) | (<u32>1 << (h & 31)));
+  if (++textNo > 255) { memory.fill(pairs, 0, 4096); textNo = 1; }
+  let g = <u8>textNo;
+  let m31 = v128.load(TABLES, I16_31), mask = v128.load(TABLES, I16_4095);
+  // 16 pairs at a time (pairBit in 16-bit lanes); the pairs past the end, with the zeros after
+  // the text, only add false positives
+  for (let i = 0; i + 1 < len; i += 16) {
+    let v = v128.load(buf + <usize>i), w = v128.load(buf + <usize>i, 1);
+    let lo = v128.and(v128.xor(i16x8.mul(i16x8.extend_low_i8x16_u(v), m31), i16x8.extend_low_i8x16_u(w)), mask);
+    let hi = v128.and(v128.xor(i16x8.mul(i16x8.extend_high_i8x16_u(v), m31), i16x8.extend_high_i8x16_u(w)), mask);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 0), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 1), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 2), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 3), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 4), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 5), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 6), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 7), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 0), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 1), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 2), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 3), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 4), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 5), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 6), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 7), g);
   }
 }
 
@@ -44,8 +67,7 @@ function indexPairs(): void {
 }
 
 @inline function pairSeen(a: u32, b: u32): bool {
-  let h = pairBit(a, b);
-  return (load<u32>(pairs + (<usize>(h >> 5) << 2)) & (<u32>1 << (h & 31))) != 0;
+  return <u32>load<u8>(pairs + <usize>pairBit(a, b)) == textNo;
 }
 
 /** False when the needle surely is not in the text (a byte pair of it is absent). */
@@ -135,15 +157,15 @@ function normalise(): void {
   while (i < len) {
     // 16 bytes at a time while none is a control byte or a UTF-8 lead (>= 0xc0): then only A-Z
     // change. The store at n <= i never reaches bytes not yet read.
-    if (i + 16 <= len) {
-      let v = v128.load(buf + <usize>i);
-      if (!v128.any_true(v128.or(i8x16.lt_u(v, i8x16.splat(0x20)), i8x16.ge_u(v, i8x16.splat(<i8>0xc0))))) {
-        let upper = v128.and(i8x16.ge_u(v, i8x16.splat(0x41)), i8x16.le_u(v, i8x16.splat(0x5a)));
-        v128.store(buf + <usize>n, v128.or(v, v128.and(upper, i8x16.splat(0x20))));
-        i += 16;
-        n += 16;
-        continue;
-      }
+    // The last block too when its bytes in range qualify (those past len are read, not used).
+    let left = len - i < 16 ? len - i : 16;
+    let v = v128.load(buf + <usize>i);
+    if ((i8x16.bitmask(v128.or(i8x16.lt_u(v, i8x16.splat(0x20)), i8x16.ge_u(v, i8x16.splat(<i8>0xc0)))) & ((<i32>1 << left) - 1)) == 0) {
+      let upper = v128.and(i8x16.ge_u(v, i8x16.splat(0x41)), i8x16.le_u(v, i8x16.splat(0x5a)));
+      v128.store(buf + <usize>n, v128.or(v, v128.and(upper, i8x16.splat(0x20))));
+      i += left;
+      n += left;
+      continue;
     }
     let c = <u32>load<u8>(buf + <usize>i);
     if (c == 0) { i++; continue; }
@@ -698,6 +720,8 @@ function plainRef(s: usize, e: usize): bool {
 const BAD_LO = 0, BAD_LO_URLS = 16, BAD_HI = 32, FIRST_LO_URLS = 48, FIRST_HI = 64, SECOND_LO = 80, SECOND_HI = 96, NIB = 112, DOT = 128;
 // suspicious()'s bytes: bit 0 of 0x2_: " $ ' (; bit 1 of 0x3_: ; < >; bit 2 @; bit 3 \; bit 4 `; bit 5 { |
 const SUS_LO = 144, SUS_HI = 160, AMP = 176, SPACE = 192, SLASH = 208, LETTER_U = 224;
+// indexPairs()'s 16-bit lanes: 31 and 4095
+const I16_31 = 240, I16_4095 = 256;
 const TABLES = memory.data<u8>([
   41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 69, 85, 1, 5, 1,
   41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 71, 85, 1, 5, 1,
@@ -714,6 +738,8 @@ const TABLES = memory.data<u8>([
   32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
   47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47,
   117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117,
+  31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0,
+  255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15,
 ], 16);
 
 /** Whether the raw bytes [s, e) contain the ASCII needle (case as written). */
