@@ -426,6 +426,12 @@ function indexCommands(): void {
 }
 indexCommands();
 
+/** commandAt's word bytes: 1 for a-z, 0-9, "_", "."; 2 for "/". */
+const wordClass = heap.alloc(256);
+memory.fill(wordClass, 0, 256);
+for (let c = 0; c < 256; c++) if (isWord(c) || c == 0x2e) store<u8>(wordClass + <usize>c, 1);
+store<u8>(wordClass + 0x2f, 2);
+
 /** Where the word commandAt last looked at starts and ends (a ".exe" and a path included). */
 let cmdStart: i32 = 0;
 let cmdEnd: i32 = 0;
@@ -435,10 +441,11 @@ function commandAt(i: i32): bool {
   while (at(i) == 0x20 || at(i) == 0x7b) i++;
   let start = i;
   let slash = false;
+  // by a byte-class table, reading buf directly: i >= 0, and the zero after the text ends the word
   while (true) {
-    let c = at(i);
-    if (c == 0x2f) slash = true;
-    else if (!isWord(c) && c != 0x2e) break;
+    let k = load<u8>(wordClass + <usize>load<u8>(buf + <usize>i));
+    if (k == 0) break;
+    if (k == 2) slash = true;
     i++;
   }
   cmdStart = start;
