@@ -654,21 +654,20 @@ function plainRaw(s: usize, e: usize): bool {
     p += 16;
   }
   if (p < e) {
-    // the last 1..16 bytes: lanes past the end do not count; in a block of fewer than 16, DEL is
-    // bad too (as it always was there)
-    let left = <i32>(e - p);
+    // the last 1..16 bytes: lanes past the end do not count (masks from the LANES table); in a
+    // block of fewer than 16, DEL is bad too (as it always was there)
+    let left = e - p;
     let v = v128.load(p), w = v128.load(p, 1);
     let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
     let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
-    let zero = i8x16.splat(0);
-    let m = i8x16.eq(v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(badHi, vHi)), zero);
-    if (left < 16) m = v128.andnot(m, i8x16.eq(v, i8x16.splat(0x7f)));
-    if (~i8x16.bitmask(m) & ((<i32>1 << left) - 1)) return false;
+    let m = v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(badHi, vHi));
+    m = v128.or(m, v128.and(i8x16.eq(v, v128.load(TABLES, DEL)), v128.load(TABLES + ((left & 15) << 4), LANES)));
+    bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
     let q = v128.and(
       v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(firstHi, vHi)),
       v128.and(i8x16.swizzle(secondLo, wLo), i8x16.swizzle(secondHi, wHi))
     );
-    if (~i8x16.bitmask(i8x16.eq(q, zero)) & ((<i32>1 << (left - 1)) - 1)) pairs = i8x16.splat(1);
+    pairs = v128.or(pairs, v128.and(q, v128.load(TABLES + ((left - 1) << 4), LANES)));
   }
   if (v128.any_true(bad)) return false;
   if (!v128.any_true(pairs)) return true;
@@ -704,13 +703,12 @@ function plainRef(s: usize, e: usize): bool {
     p += 16;
   }
   if (p < e) {
-    let left = <i32>(e - p);
+    let left = e - p;
     let v = v128.load(p), w = v128.load(p, 1);
-    let zero = i8x16.splat(0);
-    let m = i8x16.eq(v128.and(i8x16.swizzle(badLo, v128.and(v, nib)), i8x16.swizzle(badHi, v128.and(i16x8.shr_u(v, 4), nib))), zero);
-    if (left < 16) m = v128.andnot(m, i8x16.eq(v, i8x16.splat(0x7f)));
-    if (~i8x16.bitmask(m) & ((<i32>1 << left) - 1)) return false;
-    if (i8x16.bitmask(v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot))) & ((<i32>1 << (left - 1)) - 1)) return false;
+    let m = v128.and(i8x16.swizzle(badLo, v128.and(v, nib)), i8x16.swizzle(badHi, v128.and(i16x8.shr_u(v, 4), nib)));
+    m = v128.or(m, v128.and(i8x16.eq(v, v128.load(TABLES, DEL)), v128.load(TABLES + ((left & 15) << 4), LANES)));
+    bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
+    bad = v128.or(bad, v128.and(v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)), v128.load(TABLES + ((left - 1) << 4), LANES)));
   }
   return !v128.any_true(bad);
 }
@@ -729,6 +727,8 @@ const BAD_LO = 0, BAD_LO_URLS = 16, BAD_HI = 32, FIRST_LO_URLS = 48, FIRST_HI = 
 const SUS_LO = 144, SUS_HI = 160, AMP = 176, SPACE = 192, SLASH = 208, LETTER_U = 224;
 // indexPairs()'s 16-bit lanes: 31 and 4095
 const I16_31 = 240, I16_4095 = 256;
+// DEL; then LANES + 16 * k: 0xff in lanes below k (k = 0..16)
+const DEL = 272, LANES = 288;
 const TABLES = memory.data<u8>([
   41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 69, 85, 1, 5, 1,
   41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 71, 85, 1, 5, 1,
@@ -747,6 +747,24 @@ const TABLES = memory.data<u8>([
   117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117,
   31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0,
   255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15,
+  127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 ], 16);
 
 /** Whether the raw bytes [s, e) contain the ASCII needle (case as written). */
@@ -899,7 +917,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     }
     bits |= <u32>v;
   }
-  if (re > rs && !plainRef(rs, re)) {
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d) && !plainRef(rs, re)) {
     let h = hashBytes(rs, re - rs, 0x7265);
     let v = cached(refererCache, h);
     if (v < 0) {
