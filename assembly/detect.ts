@@ -193,7 +193,7 @@ function normalise(): void {
 
 // SQL comments as spaces ("union" comment "select"); MySQL's version comments keep their content.
 function stripComments(): void {
-  if (find('/*') < 0) return;
+  if (find('/*', 0, -1) < 0) return;
   stripCommentsIn();
   indexPairs();
 }
@@ -221,7 +221,7 @@ function stripCommentsIn(): void {
 }
 
 /** Position of the ASCII needle in buf[from, to), or -1. */
-function find(needle: string, from: i32 = 0, to: i32 = -1): i32 {
+function find(needle: string, from: i32, to: i32): i32 {
   if (to < 0 || to > len) to = len;
   let n = needle.length;
   if (n == 0) return from;
@@ -307,14 +307,14 @@ function sqli(): bool {
   if (boolTest('or') || boolTest('and') || boolTest('xor') || boolTest('rlike') || boolTest('&&') || boolTest('||')) return true;
   if (has('case when') || has('iif(') || has('make_set(') || has('elt(') || has('regexp_substring(') || has('current_setting(') || has('current_user') && has('select') || has('version()') || has('database()') || has('user()') && has('select') || has('substring(') && has('select') || has('ascii(') && has('select') || has('mid(') && has('select') || has('ord(') && has('select') || has('rlike') && has('select')) return true;
   // a number glued to UNION: ".1union select", "1union select"
-  let gu = find('union');
+  let gu = find('union', 0, -1);
   if (gu > 0 && (at(gu - 1) - 48 <= 9 || at(gu - 1) == 0x2e || at(gu - 1) == 0x29) && word('select', gu + 5, gu + 22) >= 0) return true;
   // functions and objects no benign query names
   if (has('sleep(') || has('benchmark(') || has('pg_sleep') || has('waitfor delay') || has('extractvalue(') || has('updatexml(') || has('load_file(') || has('into outfile') || has('into dumpfile') || has('information_schema') || has('@@version') || has('xp_cmdshell') || has('sysobjects') || has('dbms_pipe') || has('utl_inaddr') || has('group_concat(') || has('concat(0x') || has('char(') && (has("'") || has('select')) || has('cast(') && has('select') || has('drop table') || has('insert into') && has('values') || has('delete from') || has('truncate table') || has('declare @') || has('exec(') || has('execute(') || has('sqlite_master') || has('pg_catalog') || has('mysql.user') || has('randomblob(') || has('dbms_') || has('0x7e') && has('(')) return true;
   // ORDER BY n with a quote or a comment (column count probing)
   let ob = word('order');
   if (ob >= 0 && word('by', ob + 5, ob + 12) >= 0 && (has("'") || has('--') || has('#'))) {
-    let i = skipSpaces(find('by', ob) + 2);
+    let i = skipSpaces(find('by', ob, -1) + 2);
     if (at(i) - 48 <= 9) return true;
   }
   return false;
@@ -322,7 +322,7 @@ function sqli(): bool {
 
 /** A boolean test after op: "or 1=1", "and (3020=3020)", "and 1>0". */
 function boolTest(op: string): bool {
-  let o = find(op);
+  let o = find(op, 0, -1);
   while (o >= 0) {
     let wordy = op.charCodeAt(0) >= 0x61;
     if (!wordy || (!isWord(at(o - 1)) && !isWord(at(o + op.length)))) {
@@ -341,7 +341,7 @@ function boolTest(op: string): bool {
         }
       }
     }
-    o = find(op, o + op.length);
+    o = find(op, o + op.length, -1);
   }
   return false;
 }
@@ -349,7 +349,7 @@ function boolTest(op: string): bool {
 function xss(): bool {
   if (has('<script') || has('</script') || scheme('javascript:') || scheme('vbscript:') || scheme('livescript:') || has('datasrc=') || has('<style') && has('@import') || has('document.cookie') || has('document.domain') || has('document.write') || has('window.location') || has('document.location') || has('fromcharcode') || has('expression(') || has('srcdoc=') || has('formaction=') || has('<svg') || has('<iframe') || has('<object') || has('<embed') || has('<frameset') || has('<applet') || has('<meta') || has('<base') || has('<isindex') || has('<marquee') || has('<details') || has('<math') || has('<xss') || has('data:text/html') || has('-moz-binding') || has('<!--') && has('-->') && has('<')) return true;
   // an HTML tag with an event handler: <img src=x onerror=…>
-  let lt = find('<');
+  let lt = find('<', 0, -1);
   while (lt >= 0) {
     let c = at(lt + 1);
     if (c - 97 <= 25 || c == 0x2f) {
@@ -368,16 +368,16 @@ function xss(): bool {
         if (has('alert') || has('prompt') || has('confirm') || has('eval') || has('src=') || has('href=')) return true;
       }
     }
-    lt = find('<', lt + 1);
+    lt = find('<', lt + 1, -1);
   }
   // attribute breaking: "><, ' onmouseover=
   if ((has('"><') || has("'><")) ) return true;
-  let on = find(' on');
+  let on = find(' on', 0, -1);
   while (on >= 0) {
     let k = on + 3;
     while (at(k) - 97 <= 25) k++;
     if (k - on >= 7 && at(k) == 0x3d && (has('alert') || has('prompt') || has('confirm') || has('eval') || has('(') || at(on - 1) == 0x22 || at(on - 1) == 0x27)) return true;
-    on = find(' on', on + 1);
+    on = find(' on', on + 1, -1);
   }
   if ((has('alert(') || has('prompt(') || has('confirm(')) && (has('<') || has('"') || has("'") || has(';') || has('javascript'))) return true;
   return false;
@@ -385,11 +385,11 @@ function xss(): bool {
 
 /** A URL scheme used as one: "javascript:alert(1)", not the prose "JavaScript: Basics". */
 function scheme(s: string): bool {
-  let i = find(s);
+  let i = find(s, 0, -1);
   while (i >= 0) {
     let c = at(i + s.length);
     if (c != 0x20 && c != 0) return true;
-    i = find(s, i + 1);
+    i = find(s, i + 1, -1);
   }
   return false;
 }
@@ -397,13 +397,13 @@ function scheme(s: string): bool {
 function traversal(): bool {
   if (has('../') || has('..\\') || has('..;/') || has('..%5c') || has('/..') && (has('/etc/') || has('/windows/')) || has('0x2e0x2e') || has('.../')) return true;
   // the usual targets with whatever separator an encoding trick left: "etc0x2fpasswd", "etc%bg%qfissue"
-  let e = find('etc');
+  let e = find('etc', 0, -1);
   while (e >= 0) {
     let to = e + 16 < len ? e + 16 : len;
     if (find('passwd', e + 3, to) >= 0 || find('shadow', e + 3, to) >= 0 || find('issue', e + 3, to) >= 0 || find('hosts', e + 3, to) >= 0 && at(e - 1) != 0x74) return true;
-    e = find('etc', e + 3);
+    e = find('etc', e + 3, -1);
   }
-  let wi = find('web-inf');
+  let wi = find('web-inf', 0, -1);
   if (wi >= 0 && find('web.xml', wi, wi + 20) >= 0) return true;
   if (has('....') && (has('/') || has('\\')) || has('global.asa') || has('c:/inetpub') || has('c:\\inetpub') || has('0x2f..') || has('..0x2f') || has('..0x5c')) return true;
   if (has('web-inf') || has(':oot.ini') || has('.oot.ini')) return true;
@@ -516,10 +516,10 @@ function cmdi(): bool {
   // code execution in the application's language
   if (has('eval(') || has('assert(') || has('passthru(') || has('shell_exec(') || has('proc_open(') || has('popen(') || has('phpinfo()') || has('<!--#exec') || has('system(') && (has("'") || has('"')) || has('runtime.getruntime') || has('processbuilder') || has('/usr/bin/') || has('/usr/sbin/')) return true;
   // a shell command handed to exec() (PHP, Perl, Node): exec('whoami'), exec("ls -la")
-  let x = find('exec(');
+  let x = find('exec(', 0, -1);
   while (x >= 0) {
     if ((at(x + 5) == 0x27 || at(x + 5) == 0x22) && commandAt(x + 6)) return true;
-    x = find('exec(', x + 5);
+    x = find('exec(', x + 5, -1);
   }
   // OGNL / EL expression injection running commands (Confluence, Struts)
   if ((has('${(#') || has('%{(#') || has('%{#') || has('${#')) && (has('@java.lang') || has('runtime') || has('exec') || has('ognl') || has('#context') || has('#_memberaccess'))) return true;
@@ -565,11 +565,11 @@ function jndi(): bool {
 function fileInclusion(): bool {
   if (has('php://') || has('phar://') || has('zip://') || has('data://') || has('expect://') || has('file://') || has('glob://') || has('ogg://') || has('rar://') || has('compress.zlib://') || has('/proc/self/environ') || has('php://input')) return true;
   // a parameter whose value is a remote URL ending like an include: ?page=http://evil/shell.txt?
-  let eq = find('=');
+  let eq = find('=', 0, -1);
   while (eq >= 0) {
     let i = eq + 1;
     if (find('http://', i, i + 7) == i || find('https://', i, i + 8) == i || find('ftp://', i, i + 6) == i) {
-      let amp = find('&', i);
+      let amp = find('&', i, -1);
       let end = amp < 0 ? len : amp;
       if (at(end - 1) == 0x3f || find('.txt', i, end) >= 0 || find('shell', i, end) >= 0 || find('.php?', i, end) >= 0) return true;
       // the parameter's name
@@ -577,17 +577,17 @@ function fileInclusion(): bool {
       while (n > 0 && isWord(at(n - 1))) n--;
       if (word('page', n, eq) == n || word('file', n, eq) == n || word('include', n, eq) == n || word('inc', n, eq) == n || word('path', n, eq) == n || word('template', n, eq) == n || word('doc', n, eq) == n || word('document', n, eq) == n || word('root', n, eq) == n || word('pg', n, eq) == n || word('lang', n, eq) == n || word('mod', n, eq) == n || word('conf', n, eq) == n || word('dir', n, eq) == n) return true;
     }
-    eq = find('=', eq + 1);
+    eq = find('=', eq + 1, -1);
   }
   return false;
 }
 
 /** Probes for files and panels scanners look for (on the path). */
 function probe(): bool {
-  if (has('/.env') || has('/.git/') || (len >= 5 && find('/.git', len - 5) == len - 5) || has('/.svn/') || has('/.hg/') || has('/.ds_store') || has('/.aws/') || has('/.ssh/') || has('/.htaccess') || has('/.htpasswd') || has('/.vscode/') || has('/.idea/') || has('/.docker') || has('/.npmrc') || has('/.bash_history')) return true;
+  if (has('/.env') || has('/.git/') || (len >= 5 && find('/.git', len - 5, -1) == len - 5) || has('/.svn/') || has('/.hg/') || has('/.ds_store') || has('/.aws/') || has('/.ssh/') || has('/.htaccess') || has('/.htpasswd') || has('/.vscode/') || has('/.idea/') || has('/.docker') || has('/.npmrc') || has('/.bash_history')) return true;
   if (has('wp-login.php') || has('/xmlrpc.php') || has('wp-config') || has('/wp-admin/setup') || has('/wp-includes/wlwmanifest') || has('phpmyadmin') || has('/pma/') || has('/myadmin/') || has('/mysqladmin') || has('/adminer') || has('/phpinfo') || has('/server-status') || has('/server-info') || has('/actuator') || has('/vendor/phpunit') || has('eval-stdin.php') || has('/boaform') || has('/hnap1') || has('/solr/admin') || has('/jmx-console') || has('/manager/html') || has('/invoker/') || has('/console/login') || has('/cgi-bin/') || has('/_ignition/') || has('/telescope/') || has('/debug/default/view') || has('/tmui/') || has('/remote/fgt_lang') || has('/dana-na/') || has('/owa/auth/x.js') || has('/autodiscover.xml') && has('@') || has('/setup.cgi') || has('shell.php') || has('w00tw00t') || has('/cmd.php') || has('/c99.php') || has('/r57.php') || has('/webshell') || has('/config.json') || has('/backup.sql') || has('/dump.sql') || has('/database.sql') || has('/db.sql') || has('.sql.gz') || has('/wallet.dat') || has('/id_rsa') || has('/etc/passwd') || has('/sftp-config.json') || has('/.well-known/../')) return true;
   // backup copies of scripts: index.php.bak, config.php~, web.config.old
-  if (find('.php.bak') >= 0 || find('.php~') >= 0 || find('.php.old') >= 0 || find('.config.old') >= 0 || find('.bak', len - 4) == len - 4 && len > 4 || find('.swp', len - 4) == len - 4 && len > 4) return true;
+  if (find('.php.bak', 0, -1) >= 0 || find('.php~', 0, -1) >= 0 || find('.php.old', 0, -1) >= 0 || find('.config.old', 0, -1) >= 0 || find('.bak', len - 4, -1) == len - 4 && len > 4 || find('.swp', len - 4, -1) == len - 4 && len > 4) return true;
   return false;
 }
 
@@ -811,7 +811,7 @@ function bareCommand(): bool {
         if (find('whoami', c, k) == c || find('ipconfig', c, k) == c || find('ifconfig', c, k) == c || find('netstat', c, k) == c || find('systeminfo', c, k) == c) return true;
       }
     }
-    let eq = find('=', v);
+    let eq = find('=', v, -1);
     if (eq < 0) break;
     v = eq + 1;
   }
