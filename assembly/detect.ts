@@ -1,4 +1,4 @@
-import { findByte } from './scan';
+import { findByte, findEither, copyBytes } from './scan';
 import { hashBytes } from './hash';
 
 // Attack signatures per request (SPEC §3) on the decoded path, query, user agent and referrer.
@@ -137,11 +137,12 @@ function decodeRound(plus: bool): bool {
 function load_(s: usize, e: usize, plus: bool): void {
   let n = <i32>(e - s);
   if (n > BUF) n = BUF;
-  memory.copy(buf, s, n);
+  // inline 16-byte copies (the source has PAD after it, buf 64 spare bytes)
+  copyBytes(buf, s, n);
   len = n;
   for (let r = 0; r < 3; r++) {
-    // another round only while a percent sign (or, first, a plus) is left to decode
-    if (!(plus && r == 0) && findByte(buf, buf + <usize>len, 0x25) >= buf + <usize>len && findByte(buf, buf + <usize>len, 0x5c) >= buf + <usize>len) break;
+    // another round only while a percent sign or backslash (or, first, a plus) is left to decode
+    if (!(plus && r == 0) && findEither(buf, buf + <usize>len, 0x25, 0x5c) >= buf + <usize>len) break;
     if (!decodeRound(plus && r == 0)) break;
   }
   normalise();
