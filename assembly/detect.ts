@@ -128,7 +128,7 @@ function decodeRound(plus: bool): bool {
     }
     store<u8>(tmp + <usize>(n++), <u8>c);
   }
-  memory.copy(buf, tmp, n);
+  copyBytes(buf, tmp, n);
   len = n;
   return changed;
 }
