@@ -1,4 +1,4 @@
-import { findByte } from './scan';
+import { findByte, findEither, copyBytes } from './scan';
 import { hashBytes } from './hash';
 
 // Attack signatures per request (SPEC §3) on the decoded path, query, user agent and referrer.
@@ -23,18 +23,41 @@ const buf = heap.alloc(<usize>BUF + 64);
 const tmp = heap.alloc(<usize>BUF + 64);
 let len: i32 = 0;
 
-// Which byte pairs the loaded text has (hashed into 4096 bits): a needle with a pair the text
-// lacks cannot be in it, so most of the hundreds of keyword searches end before any scan.
-const pairs = heap.alloc(512);
+// Which byte pairs the loaded text has (hashed into 4096 slots): a needle with a pair the text
+// lacks cannot be in it, so most of the hundreds of keyword searches end before any scan. A slot
+// holds the number of the last text that had the pair, so nothing is cleared per text.
+const pairs = heap.alloc(4096);
+memory.fill(pairs, 0, 4096);
+let textNo: u32 = 0;
 
 @inline function pairBit(a: u32, b: u32): u32 { return ((a * 31) ^ b) & 4095; }
 
 function indexPairs(): void {
-  memory.fill(pairs, 0, 512);
-  for (let i = 0; i + 1 < len; i++) {
-    let h = pairBit(load<u8>(buf + <usize>i), load<u8>(buf + <usize>(i + 1)));
-    let w = pairs + (<usize>(h >> 5) << 2);
-    store<u32>(w, load<u32>(w) | (<u32>1 << (h & 31)));
+  if (++textNo > 255) { memory.fill(pairs, 0, 4096); textNo = 1; }
+  let g = <u8>textNo;
+  let m31 = v128.load(TABLES, I16_31), mask = v128.load(TABLES, I16_4095);
+  // 16 pairs at a time (pairBit in 16-bit lanes); the pairs past the end, with the zeros after
+  // the text, only add false positives
+  for (let i = 0; i + 1 < len; i += 16) {
+    let v = v128.load(buf + <usize>i), w = v128.load(buf + <usize>i, 1);
+    let lo = v128.and(v128.xor(i16x8.mul(i16x8.extend_low_i8x16_u(v), m31), i16x8.extend_low_i8x16_u(w)), mask);
+    let hi = v128.and(v128.xor(i16x8.mul(i16x8.extend_high_i8x16_u(v), m31), i16x8.extend_high_i8x16_u(w)), mask);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 0), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 1), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 2), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 3), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 4), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 5), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 6), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(lo, 7), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 0), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 1), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 2), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 3), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 4), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 5), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 6), g);
+    store<u8>(pairs + <usize>i16x8.extract_lane_u(hi, 7), g);
   }
 }
 
@@ -44,8 +67,7 @@ function indexPairs(): void {
 }
 
 @inline function pairSeen(a: u32, b: u32): bool {
-  let h = pairBit(a, b);
-  return (load<u32>(pairs + (<usize>(h >> 5) << 2)) & (<u32>1 << (h & 31))) != 0;
+  return <u32>load<u8>(pairs + <usize>pairBit(a, b)) == textNo;
 }
 
 /** False when the needle surely is not in the text (a byte pair of it is absent). */
@@ -106,7 +128,7 @@ function decodeRound(plus: bool): bool {
     }
     store<u8>(tmp + <usize>(n++), <u8>c);
   }
-  memory.copy(buf, tmp, n);
+  copyBytes(buf, tmp, n);
   len = n;
   return changed;
 }
@@ -115,11 +137,12 @@ function decodeRound(plus: bool): bool {
 function load_(s: usize, e: usize, plus: bool): void {
   let n = <i32>(e - s);
   if (n > BUF) n = BUF;
-  memory.copy(buf, s, n);
+  // inline 16-byte copies (the source has PAD after it, buf 64 spare bytes)
+  copyBytes(buf, s, n);
   len = n;
   for (let r = 0; r < 3; r++) {
-    // another round only while a percent sign (or, first, a plus) is left to decode
-    if (!(plus && r == 0) && findByte(buf, buf + <usize>len, 0x25) >= buf + <usize>len && findByte(buf, buf + <usize>len, 0x5c) >= buf + <usize>len) break;
+    // another round only while a percent sign or backslash (or, first, a plus) is left to decode
+    if (!(plus && r == 0) && findEither(buf, buf + <usize>len, 0x25, 0x5c) >= buf + <usize>len) break;
     if (!decodeRound(plus && r == 0)) break;
   }
   normalise();
@@ -135,15 +158,15 @@ function normalise(): void {
   while (i < len) {
     // 16 bytes at a time while none is a control byte or a UTF-8 lead (>= 0xc0): then only A-Z
     // change. The store at n <= i never reaches bytes not yet read.
-    if (i + 16 <= len) {
-      let v = v128.load(buf + <usize>i);
-      if (!v128.any_true(v128.or(i8x16.lt_u(v, i8x16.splat(0x20)), i8x16.ge_u(v, i8x16.splat(<i8>0xc0))))) {
-        let upper = v128.and(i8x16.ge_u(v, i8x16.splat(0x41)), i8x16.le_u(v, i8x16.splat(0x5a)));
-        v128.store(buf + <usize>n, v128.or(v, v128.and(upper, i8x16.splat(0x20))));
-        i += 16;
-        n += 16;
-        continue;
-      }
+    // The last block too when its bytes in range qualify (those past len are read, not used).
+    let left = len - i < 16 ? len - i : 16;
+    let v = v128.load(buf + <usize>i);
+    if ((i8x16.bitmask(v128.or(i8x16.lt_u(v, i8x16.splat(0x20)), i8x16.ge_u(v, i8x16.splat(<i8>0xc0)))) & ((<i32>1 << left) - 1)) == 0) {
+      let upper = v128.and(i8x16.ge_u(v, i8x16.splat(0x41)), i8x16.le_u(v, i8x16.splat(0x5a)));
+      v128.store(buf + <usize>n, v128.or(v, v128.and(upper, i8x16.splat(0x20))));
+      i += left;
+      n += left;
+      continue;
     }
     let c = <u32>load<u8>(buf + <usize>i);
     if (c == 0) { i++; continue; }
@@ -163,12 +186,15 @@ function normalise(): void {
     i++;
   }
   len = n;
+  // zeros past the text: suspicious() reads whole blocks
+  v128.store(buf + <usize>n, i8x16.splat(0));
+  v128.store(buf + <usize>n, i8x16.splat(0), 16);
   indexPairs();
 }
 
 // SQL comments as spaces ("union" comment "select"); MySQL's version comments keep their content.
 function stripComments(): void {
-  if (find('/*') < 0) return;
+  if (find('/*', 0, -1) < 0) return;
   stripCommentsIn();
   indexPairs();
 }
@@ -196,7 +222,7 @@ function stripCommentsIn(): void {
 }
 
 /** Position of the ASCII needle in buf[from, to), or -1. */
-function find(needle: string, from: i32 = 0, to: i32 = -1): i32 {
+function find(needle: string, from: i32, to: i32): i32 {
   if (to < 0 || to > len) to = len;
   let n = needle.length;
   if (n == 0) return from;
@@ -282,14 +308,14 @@ function sqli(): bool {
   if (boolTest('or') || boolTest('and') || boolTest('xor') || boolTest('rlike') || boolTest('&&') || boolTest('||')) return true;
   if (has('case when') || has('iif(') || has('make_set(') || has('elt(') || has('regexp_substring(') || has('current_setting(') || has('current_user') && has('select') || has('version()') || has('database()') || has('user()') && has('select') || has('substring(') && has('select') || has('ascii(') && has('select') || has('mid(') && has('select') || has('ord(') && has('select') || has('rlike') && has('select')) return true;
   // a number glued to UNION: ".1union select", "1union select"
-  let gu = find('union');
+  let gu = find('union', 0, -1);
   if (gu > 0 && (at(gu - 1) - 48 <= 9 || at(gu - 1) == 0x2e || at(gu - 1) == 0x29) && word('select', gu + 5, gu + 22) >= 0) return true;
   // functions and objects no benign query names
   if (has('sleep(') || has('benchmark(') || has('pg_sleep') || has('waitfor delay') || has('extractvalue(') || has('updatexml(') || has('load_file(') || has('into outfile') || has('into dumpfile') || has('information_schema') || has('@@version') || has('xp_cmdshell') || has('sysobjects') || has('dbms_pipe') || has('utl_inaddr') || has('group_concat(') || has('concat(0x') || has('char(') && (has("'") || has('select')) || has('cast(') && has('select') || has('drop table') || has('insert into') && has('values') || has('delete from') || has('truncate table') || has('declare @') || has('exec(') || has('execute(') || has('sqlite_master') || has('pg_catalog') || has('mysql.user') || has('randomblob(') || has('dbms_') || has('0x7e') && has('(')) return true;
   // ORDER BY n with a quote or a comment (column count probing)
   let ob = word('order');
   if (ob >= 0 && word('by', ob + 5, ob + 12) >= 0 && (has("'") || has('--') || has('#'))) {
-    let i = skipSpaces(find('by', ob) + 2);
+    let i = skipSpaces(find('by', ob, -1) + 2);
     if (at(i) - 48 <= 9) return true;
   }
   return false;
@@ -297,7 +323,7 @@ function sqli(): bool {
 
 /** A boolean test after op: "or 1=1", "and (3020=3020)", "and 1>0". */
 function boolTest(op: string): bool {
-  let o = find(op);
+  let o = find(op, 0, -1);
   while (o >= 0) {
     let wordy = op.charCodeAt(0) >= 0x61;
     if (!wordy || (!isWord(at(o - 1)) && !isWord(at(o + op.length)))) {
@@ -316,7 +342,7 @@ function boolTest(op: string): bool {
         }
       }
     }
-    o = find(op, o + op.length);
+    o = find(op, o + op.length, -1);
   }
   return false;
 }
@@ -324,7 +350,7 @@ function boolTest(op: string): bool {
 function xss(): bool {
   if (has('<script') || has('</script') || scheme('javascript:') || scheme('vbscript:') || scheme('livescript:') || has('datasrc=') || has('<style') && has('@import') || has('document.cookie') || has('document.domain') || has('document.write') || has('window.location') || has('document.location') || has('fromcharcode') || has('expression(') || has('srcdoc=') || has('formaction=') || has('<svg') || has('<iframe') || has('<object') || has('<embed') || has('<frameset') || has('<applet') || has('<meta') || has('<base') || has('<isindex') || has('<marquee') || has('<details') || has('<math') || has('<xss') || has('data:text/html') || has('-moz-binding') || has('<!--') && has('-->') && has('<')) return true;
   // an HTML tag with an event handler: <img src=x onerror=…>
-  let lt = find('<');
+  let lt = find('<', 0, -1);
   while (lt >= 0) {
     let c = at(lt + 1);
     if (c - 97 <= 25 || c == 0x2f) {
@@ -343,16 +369,16 @@ function xss(): bool {
         if (has('alert') || has('prompt') || has('confirm') || has('eval') || has('src=') || has('href=')) return true;
       }
     }
-    lt = find('<', lt + 1);
+    lt = find('<', lt + 1, -1);
   }
   // attribute breaking: "><, ' onmouseover=
   if ((has('"><') || has("'><")) ) return true;
-  let on = find(' on');
+  let on = find(' on', 0, -1);
   while (on >= 0) {
     let k = on + 3;
     while (at(k) - 97 <= 25) k++;
     if (k - on >= 7 && at(k) == 0x3d && (has('alert') || has('prompt') || has('confirm') || has('eval') || has('(') || at(on - 1) == 0x22 || at(on - 1) == 0x27)) return true;
-    on = find(' on', on + 1);
+    on = find(' on', on + 1, -1);
   }
   if ((has('alert(') || has('prompt(') || has('confirm(')) && (has('<') || has('"') || has("'") || has(';') || has('javascript'))) return true;
   return false;
@@ -360,11 +386,11 @@ function xss(): bool {
 
 /** A URL scheme used as one: "javascript:alert(1)", not the prose "JavaScript: Basics". */
 function scheme(s: string): bool {
-  let i = find(s);
+  let i = find(s, 0, -1);
   while (i >= 0) {
     let c = at(i + s.length);
     if (c != 0x20 && c != 0) return true;
-    i = find(s, i + 1);
+    i = find(s, i + 1, -1);
   }
   return false;
 }
@@ -372,13 +398,13 @@ function scheme(s: string): bool {
 function traversal(): bool {
   if (has('../') || has('..\\') || has('..;/') || has('..%5c') || has('/..') && (has('/etc/') || has('/windows/')) || has('0x2e0x2e') || has('.../')) return true;
   // the usual targets with whatever separator an encoding trick left: "etc0x2fpasswd", "etc%bg%qfissue"
-  let e = find('etc');
+  let e = find('etc', 0, -1);
   while (e >= 0) {
     let to = e + 16 < len ? e + 16 : len;
     if (find('passwd', e + 3, to) >= 0 || find('shadow', e + 3, to) >= 0 || find('issue', e + 3, to) >= 0 || find('hosts', e + 3, to) >= 0 && at(e - 1) != 0x74) return true;
-    e = find('etc', e + 3);
+    e = find('etc', e + 3, -1);
   }
-  let wi = find('web-inf');
+  let wi = find('web-inf', 0, -1);
   if (wi >= 0 && find('web.xml', wi, wi + 20) >= 0) return true;
   if (has('....') && (has('/') || has('\\')) || has('global.asa') || has('c:/inetpub') || has('c:\\inetpub') || has('0x2f..') || has('..0x2f') || has('..0x5c')) return true;
   if (has('web-inf') || has(':oot.ini') || has('.oot.ini')) return true;
@@ -389,19 +415,23 @@ function traversal(): bool {
 /** Commands an injection runs (allocated once: a static array of static strings); "x.exe" is x. */
 const COMMANDS: StaticArray<string> = ['cat', 'ls', 'id', 'whoami', 'uname', 'wget', 'curl', 'nc', 'ncat', 'netcat', 'bash', 'sh', 'zsh', 'ping', 'echo', 'rm', 'chmod', 'python', 'python3', 'perl', 'php', 'ruby', 'nslookup', 'dig', 'sleep', 'cmd', 'powershell', 'ifconfig', 'ipconfig', 'netstat', 'busybox', 'tftp', 'telnet', 'passwd', 'pwd', 'ps', 'mkfifo', 'nohup', 'sudo', 'base64', 'xxd', 'crontab', 'systeminfo', 'hostname', 'reboot', 'shutdown', 'certutil', 'bitsadmin', 'mshta', 'rundll32', 'regsvr32', 'cscript', 'wscript', 'tasklist', 'taskkill', 'expr', 'true', 'false', 'dir', 'net'];
 
-/** Per word length, a bit per first letter of the commands of that length. */
-const commandIndex = heap.alloc(32 * 4);
+/** Per word length (< 17) and first letter, a bit per command of them (by index in COMMANDS). */
+const commandIndex = heap.alloc(17 * 26 * 8);
 function indexCommands(): void {
-  memory.fill(commandIndex, 0, 32 * 4);
+  memory.fill(commandIndex, 0, 17 * 26 * 8);
   for (let k = 0; k < COMMANDS.length; k++) {
     let c = unchecked(COMMANDS[k]);
-    let w = c.length;
-    if (w >= 32) continue;
-    let p = commandIndex + (<usize>w << 2);
-    store<u32>(p, load<u32>(p) | (<u32>1 << ((<u32>c.charCodeAt(0) - 0x61) & 31)));
+    let p = commandIndex + <usize>((c.length * 26 + c.charCodeAt(0) - 0x61) << 3);
+    store<u64>(p, load<u64>(p) | (<u64>1 << <u64>k));
   }
 }
 indexCommands();
+
+/** commandAt's word bytes: 1 for a-z, 0-9, "_", "."; 2 for "/". */
+const wordClass = heap.alloc(256);
+memory.fill(wordClass, 0, 256);
+for (let c = 0; c < 256; c++) if (isWord(c) || c == 0x2e) store<u8>(wordClass + <usize>c, 1);
+store<u8>(wordClass + 0x2f, 2);
 
 /** Where the word commandAt last looked at starts and ends (a ".exe" and a path included). */
 let cmdStart: i32 = 0;
@@ -412,10 +442,11 @@ function commandAt(i: i32): bool {
   while (at(i) == 0x20 || at(i) == 0x7b) i++;
   let start = i;
   let slash = false;
+  // by a byte-class table, reading buf directly: i >= 0, and the zero after the text ends the word
   while (true) {
-    let c = at(i);
-    if (c == 0x2f) slash = true;
-    else if (!isWord(c) && c != 0x2e) break;
+    let k = load<u8>(wordClass + <usize>load<u8>(buf + <usize>i));
+    if (k == 0) break;
+    if (k == 2) slash = true;
     i++;
   }
   cmdStart = start;
@@ -433,14 +464,15 @@ function commandAt(i: i32): bool {
   }
   // Windows runs "ping.exe" as "ping"
   if (w >= 6 && at(i - 4) == 0x2e && at(i - 3) == 0x65 && at(i - 2) == 0x78 && at(i - 1) == 0x65) w -= 4;
-  // quick reject: no command has this length and first letter
-  if (w > 16 || (load<u32>(commandIndex + (<usize>w << 2)) & (<u32>1 << ((c0 - 0x61) & 31))) == 0) return false;
-  for (let k = 0; k < COMMANDS.length; k++) {
-    let cand = unchecked(COMMANDS[k]);
-    if (cand.length != w) continue;
+  // only the commands of this length and first letter (every command starts with a-z)
+  if (w > 16 || c0 - 0x61 > 25) return false;
+  let m = load<u64>(commandIndex + <usize>((w * 26 + <i32>c0 - 0x61) << 3));
+  while (m) {
+    let cand = unchecked(COMMANDS[<i32>ctz(m)]);
     let ok = true;
-    for (let j = 0; j < w; j++) if (at(start + j) != <u32>cand.charCodeAt(j)) { ok = false; break; }
+    for (let j = 1; j < w; j++) if (at(start + j) != <u32>cand.charCodeAt(j)) { ok = false; break; }
     if (ok) return true;
+    m &= m - 1;
   }
   return false;
 }
@@ -485,10 +517,10 @@ function cmdi(): bool {
   // code execution in the application's language
   if (has('eval(') || has('assert(') || has('passthru(') || has('shell_exec(') || has('proc_open(') || has('popen(') || has('phpinfo()') || has('<!--#exec') || has('system(') && (has("'") || has('"')) || has('runtime.getruntime') || has('processbuilder') || has('/usr/bin/') || has('/usr/sbin/')) return true;
   // a shell command handed to exec() (PHP, Perl, Node): exec('whoami'), exec("ls -la")
-  let x = find('exec(');
+  let x = find('exec(', 0, -1);
   while (x >= 0) {
     if ((at(x + 5) == 0x27 || at(x + 5) == 0x22) && commandAt(x + 6)) return true;
-    x = find('exec(', x + 5);
+    x = find('exec(', x + 5, -1);
   }
   // OGNL / EL expression injection running commands (Confluence, Struts)
   if ((has('${(#') || has('%{(#') || has('%{#') || has('${#')) && (has('@java.lang') || has('runtime') || has('exec') || has('ognl') || has('#context') || has('#_memberaccess'))) return true;
@@ -534,11 +566,11 @@ function jndi(): bool {
 function fileInclusion(): bool {
   if (has('php://') || has('phar://') || has('zip://') || has('data://') || has('expect://') || has('file://') || has('glob://') || has('ogg://') || has('rar://') || has('compress.zlib://') || has('/proc/self/environ') || has('php://input')) return true;
   // a parameter whose value is a remote URL ending like an include: ?page=http://evil/shell.txt?
-  let eq = find('=');
+  let eq = find('=', 0, -1);
   while (eq >= 0) {
     let i = eq + 1;
     if (find('http://', i, i + 7) == i || find('https://', i, i + 8) == i || find('ftp://', i, i + 6) == i) {
-      let amp = find('&', i);
+      let amp = find('&', i, -1);
       let end = amp < 0 ? len : amp;
       if (at(end - 1) == 0x3f || find('.txt', i, end) >= 0 || find('shell', i, end) >= 0 || find('.php?', i, end) >= 0) return true;
       // the parameter's name
@@ -546,17 +578,17 @@ function fileInclusion(): bool {
       while (n > 0 && isWord(at(n - 1))) n--;
       if (word('page', n, eq) == n || word('file', n, eq) == n || word('include', n, eq) == n || word('inc', n, eq) == n || word('path', n, eq) == n || word('template', n, eq) == n || word('doc', n, eq) == n || word('document', n, eq) == n || word('root', n, eq) == n || word('pg', n, eq) == n || word('lang', n, eq) == n || word('mod', n, eq) == n || word('conf', n, eq) == n || word('dir', n, eq) == n) return true;
     }
-    eq = find('=', eq + 1);
+    eq = find('=', eq + 1, -1);
   }
   return false;
 }
 
 /** Probes for files and panels scanners look for (on the path). */
 function probe(): bool {
-  if (has('/.env') || has('/.git/') || (len >= 5 && find('/.git', len - 5) == len - 5) || has('/.svn/') || has('/.hg/') || has('/.ds_store') || has('/.aws/') || has('/.ssh/') || has('/.htaccess') || has('/.htpasswd') || has('/.vscode/') || has('/.idea/') || has('/.docker') || has('/.npmrc') || has('/.bash_history')) return true;
+  if (has('/.env') || has('/.git/') || (len >= 5 && find('/.git', len - 5, -1) == len - 5) || has('/.svn/') || has('/.hg/') || has('/.ds_store') || has('/.aws/') || has('/.ssh/') || has('/.htaccess') || has('/.htpasswd') || has('/.vscode/') || has('/.idea/') || has('/.docker') || has('/.npmrc') || has('/.bash_history')) return true;
   if (has('wp-login.php') || has('/xmlrpc.php') || has('wp-config') || has('/wp-admin/setup') || has('/wp-includes/wlwmanifest') || has('phpmyadmin') || has('/pma/') || has('/myadmin/') || has('/mysqladmin') || has('/adminer') || has('/phpinfo') || has('/server-status') || has('/server-info') || has('/actuator') || has('/vendor/phpunit') || has('eval-stdin.php') || has('/boaform') || has('/hnap1') || has('/solr/admin') || has('/jmx-console') || has('/manager/html') || has('/invoker/') || has('/console/login') || has('/cgi-bin/') || has('/_ignition/') || has('/telescope/') || has('/debug/default/view') || has('/tmui/') || has('/remote/fgt_lang') || has('/dana-na/') || has('/owa/auth/x.js') || has('/autodiscover.xml') && has('@') || has('/setup.cgi') || has('shell.php') || has('w00tw00t') || has('/cmd.php') || has('/c99.php') || has('/r57.php') || has('/webshell') || has('/config.json') || has('/backup.sql') || has('/dump.sql') || has('/database.sql') || has('/db.sql') || has('.sql.gz') || has('/wallet.dat') || has('/id_rsa') || has('/etc/passwd') || has('/sftp-config.json') || has('/.well-known/../')) return true;
   // backup copies of scripts: index.php.bak, config.php~, web.config.old
-  if (find('.php.bak') >= 0 || find('.php~') >= 0 || find('.php.old') >= 0 || find('.config.old') >= 0 || find('.bak', len - 4) == len - 4 && len > 4 || find('.swp', len - 4) == len - 4 && len > 4) return true;
+  if (find('.php.bak', 0, -1) >= 0 || find('.php~', 0, -1) >= 0 || find('.php.old', 0, -1) >= 0 || find('.config.old', 0, -1) >= 0 || find('.bak', len - 4, -1) == len - 4 && len > 4 || find('.swp', len - 4, -1) == len - 4 && len > 4) return true;
   return false;
 }
 
@@ -596,43 +628,49 @@ memory.fill(queryCache, 0, <usize>SLOTS * 12);
 
 /**
  * Raw bytes with nothing an attack needs: no quote, bracket, shell sign, escape, percent, "@",
- * "..", "://" (with `urls`), "+" (with `urls`: an encoded space), control or 8-bit byte.
- * 16 bytes at a time (SIMD): it runs on most paths, queries and referrers.
+ * "..", "://", "+" (an encoded space), control or 8-bit byte. 16 bytes at a time (SIMD): it runs
+ * on most paths and queries.
  */
-function plainRaw(s: usize, e: usize, urls: bool): bool {
-  let p = s;
+function plainRaw(s: usize, e: usize): bool {
   // Byte classes by table lookups on the high and low nibble (two swizzles a table), not a
   // compare per byte value: the bad bytes, and the first and second bytes of the pairs that
   // start a needle of the exact checks below ("..", "0x", "etc/", ".ini", "passwd", "WEB-INF",
-  // "web-inf", "://"): without any such pair, those checks cannot match. Tables: see below.
-  let badLo = urls ? BAD_LO_URLS : BAD_LO;
-  let firstLo = urls ? FIRST_LO_URLS : FIRST_LO;
-  let nib = i8x16.splat(0x0f);
-  let pairs = i8x16.splat(0);
-  while (p < e) {
-    let v = v128.load(p);
-    let w = v128.load(p + 1);
-    let vLo = v128.and(v, nib), vHi = i8x16.shr_u(v, 4);
-    let wLo = v128.and(w, nib), wHi = i8x16.shr_u(w, 4);
-    let m = v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(BAD_HI, vHi));
-    let q = v128.and(
-      v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(FIRST_HI, vHi)),
-      v128.and(i8x16.swizzle(SECOND_LO, wLo), i8x16.swizzle(SECOND_HI, wHi))
-    );
-    let left = e - p;
-    if (left < 16) {
-      // the tail: lanes past `end` do not count; DEL is bad here too (as it always was in the tail)
-      let bad = v128.or(i8x16.ne(m, i8x16.splat(0)), i8x16.eq(v, i8x16.splat(0x7f)));
-      let lanes = (<i32>1 << <i32>left) - 1;
-      if (i8x16.bitmask(bad) & lanes) return false;
-      pairs = v128.or(pairs, v128.and(q, i8x16.lt_u(IOTA, i8x16.splat(<i8>(left - 1)))));
-      break;
-    }
-    if (v128.any_true(m)) return false;
-    // a pair's second byte must be inside the range too
-    pairs = v128.or(pairs, left > 16 ? q : v128.and(q, i8x16.lt_u(IOTA, i8x16.splat(15))));
+  // "web-inf", "://"): without any such pair, those checks cannot match. The tables are loaded
+  // before the loop: V8 rebuilds a v128 constant at every use (~4 instructions).
+  let nib = v128.load(TABLES, NIB), badLo = v128.load(TABLES, BAD_LO_URLS), badHi = v128.load(TABLES, BAD_HI);
+  let firstLo = v128.load(TABLES, FIRST_LO_URLS), firstHi = v128.load(TABLES, FIRST_HI);
+  let secondLo = v128.load(TABLES, SECOND_LO), secondHi = v128.load(TABLES, SECOND_HI);
+  let bad = i8x16.splat(0), pairs = i8x16.splat(0);
+  let p = s;
+  // whole blocks whose pairs' second bytes are all in range
+  while (e - p > 16) {
+    let v = v128.load(p), w = v128.load(p, 1);
+    let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
+    let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
+    bad = v128.or(bad, v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(badHi, vHi)));
+    pairs = v128.or(pairs, v128.and(
+      v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(firstHi, vHi)),
+      v128.and(i8x16.swizzle(secondLo, wLo), i8x16.swizzle(secondHi, wHi))
+    ));
     p += 16;
   }
+  if (p < e) {
+    // the last 1..16 bytes: lanes past the end do not count (masks from the LANES table); in a
+    // block of fewer than 16, DEL is bad too (as it always was there)
+    let left = e - p;
+    let v = v128.load(p), w = v128.load(p, 1);
+    let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
+    let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
+    let m = v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(badHi, vHi));
+    m = v128.or(m, v128.and(i8x16.eq(v, v128.load(TABLES, DEL)), v128.load(TABLES + ((left & 15) << 4), LANES)));
+    bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
+    let q = v128.and(
+      v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(firstHi, vHi)),
+      v128.and(i8x16.swizzle(secondLo, wLo), i8x16.swizzle(secondHi, wHi))
+    );
+    pairs = v128.or(pairs, v128.and(q, v128.load(TABLES + ((left - 1) << 4), LANES)));
+  }
+  if (v128.any_true(bad)) return false;
   if (!v128.any_true(pairs)) return true;
   // ".." and "://", rare enough for a plain search
   let d = findByte(s, e, 0x2e);
@@ -641,38 +679,94 @@ function plainRaw(s: usize, e: usize, urls: bool): bool {
     d = findByte(d + 1, e, 0x2e);
   }
   // traversal targets and hex-spelled dots need no special character: "0x2e0x2e/etc/issue"
-  // (in paths and queries; a referrer is only looked at for injections)
-  if (urls && (rawHas(s, e, '0x2') || rawHas(s, e, '0x5') || rawHas(s, e, 'etc/') || rawHas(s, e, '.ini') || rawHas(s, e, 'passwd') || rawHas(s, e, 'WEB-INF') || rawHas(s, e, 'web-inf'))) return false;
-  if (urls) {
-    let c = findByte(s, e, 0x3a);
-    while (c < e) {
-      if (c + 1 < e && load<u8>(c + 1) == 0x2f) return false;
-      c = findByte(c + 1, e, 0x3a);
-    }
+  if (rawHas(s, e, '0x2') || rawHas(s, e, '0x5') || rawHas(s, e, 'etc/') || rawHas(s, e, '.ini') || rawHas(s, e, 'passwd') || rawHas(s, e, 'WEB-INF') || rawHas(s, e, 'web-inf')) return false;
+  let c = findByte(s, e, 0x3a);
+  while (c < e) {
+    if (c + 1 < e && load<u8>(c + 1) == 0x2f) return false;
+    c = findByte(c + 1, e, 0x3a);
   }
   return true;
 }
 
-/** Lane numbers 0..15, to mask lanes past the end of a range. */
-const IOTA: v128 = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+/**
+ * plainRaw for a referrer (only looked at for injections): no bad byte ("+" allowed) and no "..".
+ * It runs on every line's referrer: cheaper than the hash of a verdict cache, and most are plain.
+ */
+function plainRef(s: usize, e: usize): bool {
+  let nib = v128.load(TABLES, NIB), badLo = v128.load(TABLES, BAD_LO), badHi = v128.load(TABLES, BAD_HI);
+  let dot = v128.load(TABLES, DOT);
+  let bad = i8x16.splat(0);
+  let p = s;
+  while (e - p > 16) {
+    let v = v128.load(p), w = v128.load(p, 1);
+    let m = v128.and(i8x16.swizzle(badLo, v128.and(v, nib)), i8x16.swizzle(badHi, v128.and(i16x8.shr_u(v, 4), nib)));
+    bad = v128.or(bad, v128.or(m, v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot))));
+    p += 16;
+  }
+  if (p < e) {
+    let left = e - p;
+    let v = v128.load(p), w = v128.load(p, 1);
+    let m = v128.and(i8x16.swizzle(badLo, v128.and(v, nib)), i8x16.swizzle(badHi, v128.and(i16x8.shr_u(v, 4), nib)));
+    m = v128.or(m, v128.and(i8x16.eq(v, v128.load(TABLES, DEL)), v128.load(TABLES + ((left & 15) << 4), LANES)));
+    bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
+    bad = v128.or(bad, v128.and(v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)), v128.load(TABLES + ((left - 1) << 4), LANES)));
+  }
+  return !v128.any_true(bad);
+}
 
 // plainRaw's byte classes: a byte b is in a class when LO[b & 15] & HI[b >> 4] != 0; a bit per
 // high nibble (or group of them) in HI, set in LO for the low nibbles that belong with it.
 // Bad bytes: bit 0 every byte of 0x0_, 0x1_ (control) and 0x8_..0xf_ (8-bit); bit 1 of 0x2_:
 // " $ % ' ( and, in URLs, + (an encoded space); bit 2 of 0x3_: ; < >; bit 3 @; bit 4 \; bit 5 `;
 // bit 6 { |.
-const BAD_LO: v128 = i8x16(41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 69, 85, 1, 5, 1);
-const BAD_LO_URLS: v128 = i8x16(41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 71, 85, 1, 5, 1);
-const BAD_HI: v128 = i8x16(1, 1, 2, 4, 8, 16, 32, 64, 1, 1, 1, 1, 1, 1, 1, 1);
-// Needle pairs, a bit each, as first byte / second byte: 0 "..", then in URLs 1 "0x", 2 "tc",
-// 3 ".i", 4 "pa", 5 "eb" in either case, 6 ":/".
+// Needle pairs, a bit each, as first byte / second byte: 0 "..", 1 "0x", 2 "tc", 3 ".i", 4 "pa",
+// 5 "eb" in either case, 6 ":/".
 //   first:  0 . (2e)  1 0 (30)  2 t (74)  3 . (2e)  4 p (70)  5 e E (65 45)  6 : (3a)
 //   second: 0 . (2e)  1 x (78)  2 c (63)  3 i (69)  4 a (61)  5 b B (62 42)  6 / (2f)
-const FIRST_LO: v128 = i8x16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0);
-const FIRST_LO_URLS: v128 = i8x16(2 | 16, 0, 0, 0, 4, 32, 0, 0, 0, 0, 64, 0, 0, 0, 1 | 8, 0);
-const FIRST_HI: v128 = i8x16(0, 0, 1 | 8, 2 | 64, 32, 0, 32, 4 | 16, 0, 0, 0, 0, 0, 0, 0, 0);
-const SECOND_LO: v128 = i8x16(0, 16, 32, 4, 0, 0, 0, 0, 2, 8, 0, 0, 0, 0, 1, 64);
-const SECOND_HI: v128 = i8x16(0, 0, 1 | 64, 0, 32, 0, 4 | 8 | 16 | 32, 2, 0, 0, 0, 0, 0, 0, 0, 0);
+const BAD_LO = 0, BAD_LO_URLS = 16, BAD_HI = 32, FIRST_LO_URLS = 48, FIRST_HI = 64, SECOND_LO = 80, SECOND_HI = 96, NIB = 112, DOT = 128;
+// suspicious()'s bytes: bit 0 of 0x2_: " $ ' (; bit 1 of 0x3_: ; < >; bit 2 @; bit 3 \; bit 4 `; bit 5 { |
+const SUS_LO = 144, SUS_HI = 160, AMP = 176, SPACE = 192, SLASH = 208, LETTER_U = 224;
+// indexPairs()'s 16-bit lanes: 31 and 4095
+const I16_31 = 240, I16_4095 = 256;
+// DEL; then LANES + 16 * k: 0xff in lanes below k (k = 0..16)
+const DEL = 272, LANES = 288;
+const TABLES = memory.data<u8>([
+  41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 69, 85, 1, 5, 1,
+  41, 1, 3, 1, 3, 3, 1, 3, 3, 1, 1, 71, 85, 1, 5, 1,
+  1, 1, 2, 4, 8, 16, 32, 64, 1, 1, 1, 1, 1, 1, 1, 1,
+  2 | 16, 0, 0, 0, 4, 32, 0, 0, 0, 0, 64, 0, 0, 0, 1 | 8, 0,
+  0, 0, 1 | 8, 2 | 64, 32, 0, 32, 4 | 16, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 16, 32, 4, 0, 0, 0, 0, 2, 8, 0, 0, 0, 0, 1, 64,
+  0, 0, 1 | 64, 0, 32, 0, 4 | 8 | 16 | 32, 2, 0, 0, 0, 0, 0, 0, 0, 0,
+  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+  46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46,
+  4 | 16, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 2 | 32, 2 | 8 | 32, 0, 2, 0,
+  0, 0, 1, 2, 4, 8, 16, 32, 0, 0, 0, 0, 0, 0, 0, 0,
+  38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38, 38,
+  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+  47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47, 47,
+  117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117, 117,
+  31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0, 31, 0,
+  255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15, 255, 15,
+  127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+], 16);
 
 /** Whether the raw bytes [s, e) contain the ASCII needle (case as written). */
 function rawHas(s: usize, e: usize, needle: string): bool {
@@ -718,7 +812,7 @@ function bareCommand(): bool {
         if (find('whoami', c, k) == c || find('ipconfig', c, k) == c || find('ifconfig', c, k) == c || find('netstat', c, k) == c || find('systeminfo', c, k) == c) return true;
       }
     }
-    let eq = find('=', v);
+    let eq = find('=', v, -1);
     if (eq < 0) break;
     v = eq + 1;
   }
@@ -760,7 +854,7 @@ function agentBits(us: usize, ue: usize): u32 {
 
 function queryBits(qs: usize, qe: usize): u32 {
   let bits: u32 = 0;
-  if (!plainRaw(qs, qe, true)) {
+  if (!plainRaw(qs, qe)) {
     load_(qs, qe, true);
     if (suspicious()) {
       if (traversal()) bits |= Attack.Traversal;
@@ -781,7 +875,6 @@ function queryBits(qs: usize, qe: usize): u32 {
 
 function refererBits(rs: usize, re: usize): u32 {
   let bits: u32 = 0;
-  if (plainRaw(rs, re, false)) return 0;
   load_(rs, re, false);
   if (suspicious()) {
     bits |= (jndi() ? Attack.Jndi : 0) | (has('<script') || scheme('javascript:') ? Attack.Xss : 0);
@@ -802,7 +895,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
   if (pe > ps) {
     let v = cachedPath;
     if (v < 0) {
-      v = plainRaw(ps, pe, true) && !opaque ? 0 : <i32>pathBits(ps, pe);
+      v = plainRaw(ps, pe) && !opaque ? 0 : <i32>pathBits(ps, pe);
       computedPath = v;
     }
     bits |= <u32>v;
@@ -825,7 +918,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     }
     bits |= <u32>v;
   }
-  if (re > rs) {
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d) && !plainRef(rs, re)) {
     let h = hashBytes(rs, re - rs, 0x7265);
     let v = cached(refererCache, h);
     if (v < 0) {
@@ -837,11 +930,27 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
   return bits;
 }
 
-/** Whether the loaded text has any character injections need (most requests have none). */
+/**
+ * Whether the loaded text has any character injections need (most requests have none): one of
+ * ' " < > ( ; | ` $ { \ @, or "..", "&&", "& ", "/usr". 16 bytes at a time: the bytes past len are
+ * zero (normalise), so no lane needs masking.
+ */
 function suspicious(): bool {
-  for (let i = 0; i < len; i++) {
-    let c = at(i);
-    if (c == 0x27 || c == 0x22 || c == 0x3c || c == 0x3e || c == 0x28 || c == 0x3b || c == 0x7c || c == 0x60 || c == 0x24 || c == 0x7b || c == 0x5c || c == 0x2e && at(i + 1) == 0x2e || c == 0x26 && (at(i + 1) == 0x26 || at(i + 1) == 0x20) || c == 0x2f && at(i + 1) == 0x75 && at(i + 2) == 0x73 && at(i + 3) == 0x72 || c == 0x40) return true;
+  let nib = v128.load(TABLES, NIB), lo = v128.load(TABLES, SUS_LO), hi = v128.load(TABLES, SUS_HI);
+  let dot = v128.load(TABLES, DOT), amp = v128.load(TABLES, AMP), space = v128.load(TABLES, SPACE);
+  let slash = v128.load(TABLES, SLASH), u = v128.load(TABLES, LETTER_U);
+  for (let i = 0; i < len; i += 16) {
+    let p = buf + <usize>i;
+    let v = v128.load(p), w = v128.load(p, 1);
+    let m = v128.and(i8x16.swizzle(lo, v128.and(v, nib)), i8x16.swizzle(hi, v128.and(i16x8.shr_u(v, 4), nib)));
+    m = v128.or(m, v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)));
+    m = v128.or(m, v128.and(i8x16.eq(v, amp), v128.or(i8x16.eq(w, amp), i8x16.eq(w, space))));
+    if (v128.any_true(m)) return true;
+    let us = i8x16.bitmask(v128.and(i8x16.eq(v, slash), i8x16.eq(w, u)));
+    while (us) {
+      if (load<u16>(p + <usize>ctz(us), 2) == 0x7273) return true;
+      us &= us - 1;
+    }
   }
   return false;
 }
