@@ -90,6 +90,7 @@ async function offlineRun(site: { url: string; close: () => Promise<void> }, pre
 
   // The network cut: the browser offline, and the server gone as well.
   await context.setOffline(true);
+  expect(await page.evaluate(() => navigator.onLine)).toBe(false);
   await site.close();
   const reached: string[] = [];
   page.on('requestfinished', (r) => {
@@ -98,7 +99,9 @@ async function offlineRun(site: { url: string; close: () => Promise<void> }, pre
 
   await page.reload();
   await page.locator('[data-testid="sessions-empty"]').waitFor({ timeout: 30_000 });
-  expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+  // (not navigator.onLine again: Chromium 150 reports a page its service worker served after the
+  // reload as online under the emulation; the server is gone either way, and `reached` below
+  // shows that nothing but the service worker answered)
 
   const expected = cliSessions(log);
   await fileInput(page).setInputFiles(log);
