@@ -351,18 +351,23 @@ export let late: i32 = 0;
 let maxTime: f64 = -Infinity;
 let sinceSweep: i32 = 0;
 
-function newPiece(key: u64, kind: u32, start: f64): i32 {
+/**
+ * Room for one more piece in every column. They all grow alike (same start, same steps, emptied
+ * together), so one column's capacity tells for all.
+ */
+function pieceRoom(): i32 {
   let c = cStart.len;
-  cStart.pushF64(start); cEnd.pushF64(0); cCount.pushU32(0); cKey.pushU64(key); cKind.pushU32(kind);
-  cFirstIp.pushU32(0); cFirstUa.pushU32(0); cUser.pushU32(0); cBytes.pushF64(0);
-  memory.fill(cStatus.reserve(1), 0, 24); cStatus.len++;
-  cDurSum.pushF64(0); cDurCount.pushU32(0); cDurMax.pushF64(0);
-  cFirstEp.pushU32(0); cLastEp.pushU32(0);
-  memory.fill(cSets.reserve(1), 0, 32); cSets.len++;
-  memory.fill(cAttacks.reserve(1), 0, 28); cAttacks.len++;
-  cSlow.pushU32(0); cBurst.pushU32(0);
-  cAuthFail.pushU32(0); cNotFound.pushU32(0); cGapN.pushU32(0); cGapSum.pushF64(0); cGapSq.pushF64(0);
-  cId.pushU64(combine(key, reinterpret<u64>(start)));
+  if (c >= cStart.cap) {
+    cStart.reserve(1); cEnd.reserve(1); cCount.reserve(1); cKey.reserve(1); cKind.reserve(1);
+    cFirstIp.reserve(1); cFirstUa.reserve(1); cUser.reserve(1); cBytes.reserve(1); cStatus.reserve(1);
+    cDurSum.reserve(1); cDurCount.reserve(1); cDurMax.reserve(1); cFirstEp.reserve(1); cLastEp.reserve(1);
+    cSets.reserve(1); cAttacks.reserve(1); cSlow.reserve(1); cBurst.reserve(1); cAuthFail.reserve(1);
+    cNotFound.reserve(1); cGapN.reserve(1); cGapSum.reserve(1); cGapSq.reserve(1); cId.reserve(1);
+  }
+  let n = c + 1;
+  cStart.len = cEnd.len = cCount.len = cKey.len = cKind.len = cFirstIp.len = cFirstUa.len = cUser.len = cBytes.len = n;
+  cStatus.len = cDurSum.len = cDurCount.len = cDurMax.len = cFirstEp.len = cLastEp.len = cSets.len = n;
+  cAttacks.len = cAuthFail.len = cNotFound.len = cGapN.len = cGapSum.len = cGapSq.len = cSlow.len = cBurst.len = cId.len = n;
   return c;
 }
 
@@ -436,7 +441,12 @@ function seal(c: i32): void {
 /** Closes open session o: writes it out as a piece. */
 function close(o: i32): void {
   let r = orec(o);
-  let c = newPiece(load<u64>(r, 16), load<u32>(r, 24), load<f64>(r));
+  let c = pieceRoom();
+  let key = load<u64>(r, 16), start = load<f64>(r);
+  setF64(cStart, c, start);
+  store<u64>(cKey.ptr + (<usize>c << 3), key);
+  setU32(cKind, c, load<u32>(r, 24));
+  store<u64>(cId.ptr + (<usize>c << 3), combine(key, reinterpret<u64>(start)));
   setF64(cEnd, c, load<f64>(r, 8));
   setU32(cCount, c, load<u32>(r, 28));
   setF64(cBytes, c, load<f64>(r, 32));
