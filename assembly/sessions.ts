@@ -222,55 +222,44 @@ function dropOpen(o: i32): void {
 }
 
 
+/** The first id of an empty set (a new session's): no search, no growth. */
+@inline function setFirst(i: i32, id: u32): void {
+  let rec = setRec(i);
+  store<u32>(<usize>load<u32>(rec), id);
+  store<u32>(rec, 1, 4);
+}
+
 /** Folds one request into open session o. */
 /** `ua`: the agent's id, or -1 to intern the current request's only if the session shows it. */
 function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let r = orec(o);
   let n = load<u32>(r, 28);
-  // the first IP and the first and last endpoints are in the sets already: no lookup for them
-  // (a session's requests mostly come from one address, often to the endpoint of the last)
-  let ipKnown = n > 0 && ip == load<u32>(r, 60);
-  let epKnown = n > 0 && (epId == load<u32>(r, 80) || epId == load<u32>(r, 84));
-  // behaviour counters: attacks by type, failed logins, not-found, the rhythm of arrivals
-  if (attacks != 0) {
-    for (let k = 0; k < 7; k++) {
-      if (attacks & (<u32>1 << <u32>k)) {
-        let p = r + 136 + (<usize>k << 2);
-        store<u32>(p, load<u32>(p) + 1);
-      }
-    }
-  }
-  let flags = ep.epFlags.u32At(<i32>epId);
-  if ((status == 401 || status == 403) && (flags & ep.FLAG_LOGIN)) store<u32>(r, load<u32>(r, 164) + 1, 164);
-  if (status == 404) store<u32>(r, load<u32>(r, 168) + 1, 168);
-  if (slow) store<u32>(r, load<u32>(r, 200) + 1, 200);
-  if (status >= 500 && status < 600) {
-    let bs = load<f64>(r, 208);
-    let bc = load<u32>(r, 216);
-    if (bc > 0 && t >= bs && t - bs <= BURST_MS) bc++;
-    else { bc = 1; store<f64>(r, t, 208); }
-    store<u32>(r, bc, 216);
-    if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
-  }
-  if (flags & ep.FLAG_ID) setAdd(load<i32>(r, 132), <u32>rawHash);
-  if (n > 0) {
+  store<u32>(r, n + 1, 28);
+  if (n == 0) {
+    // a new session (its sets empty)
+    store<f64>(r, t);
+    store<f64>(r, t, 8);
+    store<f64>(r, t, 192);
+    store<u32>(r, ip, 60);
+    store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
+    store<u32>(r, epId, 80);
+    store<u32>(r, epId, 84);
+    setFirst(load<i32>(r, 120), ip);
+    setFirst(load<i32>(r, 124), epId);
+  } else {
+    // the first IP and the first and last endpoints are in the sets already: no lookup for them
+    // (a session's requests mostly come from one address, often to the endpoint of the last)
+    let newIp = ip != load<u32>(r, 60);
+    let newEp = epId != load<u32>(r, 80) && epId != load<u32>(r, 84);
     let last = load<f64>(r, 192);
     if (t > last) {
+      // the rhythm of arrivals
       let gap = t - last;
       store<u32>(r, load<u32>(r, 172) + 1, 172);
       store<f64>(r, load<f64>(r, 176) + gap, 176);
       store<f64>(r, load<f64>(r, 184) + gap * gap, 184);
       store<f64>(r, t, 192);
     }
-  } else store<f64>(r, t, 192);
-  if (n == 0) {
-    store<f64>(r, t);
-    store<f64>(r, t, 8);
-    store<u32>(r, ip, 60);
-    store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
-    store<u32>(r, epId, 80);
-    store<u32>(r, epId, 84);
-  } else {
     // first fields from the earliest request (the first to come on a tie), last from the latest
     if (t < load<f64>(r)) {
       store<f64>(r, t);
@@ -282,12 +271,37 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
       store<f64>(r, t, 8);
       store<u32>(r, epId, 84);
     }
+    if (newIp) setAdd(load<i32>(r, 120), ip);
+    if (newEp) setAdd(load<i32>(r, 124), epId);
   }
-  store<u32>(r, n + 1, 28);
-  if (bytes > 0) store<f64>(r, load<f64>(r, 32) + bytes, 32);
-  let cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
+  // behaviour counters: attacks by type, failed logins, not-found, server error bursts
+  if (attacks != 0) {
+    for (let k = 0; k < 7; k++) {
+      if (attacks & (<u32>1 << <u32>k)) {
+        let p = r + 136 + (<usize>k << 2);
+        store<u32>(p, load<u32>(p) + 1);
+      }
+    }
+  }
+  let flags = ep.epFlags.u32At(<i32>epId);
+  let s = <u32>(status - 100);
+  let cls: u32 = s < 500 ? s / 100 : 5;
   let sp = r + 96 + (<usize>cls << 2);
   store<u32>(sp, load<u32>(sp) + 1);
+  if (cls == 3) {
+    if ((status == 401 || status == 403) && (flags & ep.FLAG_LOGIN)) store<u32>(r, load<u32>(r, 164) + 1, 164);
+    if (status == 404) store<u32>(r, load<u32>(r, 168) + 1, 168);
+  } else if (cls == 4) {
+    let bs = load<f64>(r, 208);
+    let bc = load<u32>(r, 216);
+    if (bc > 0 && t >= bs && t - bs <= BURST_MS) bc++;
+    else { bc = 1; store<f64>(r, t, 208); }
+    store<u32>(r, bc, 216);
+    if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
+  }
+  if (slow) store<u32>(r, load<u32>(r, 200) + 1, 200);
+  if (flags & ep.FLAG_ID) setAdd(load<i32>(r, 132), <u32>rawHash);
+  if (bytes > 0) store<f64>(r, load<f64>(r, 32) + bytes, 32);
   if (dur >= 0) {
     store<f64>(r, load<f64>(r, 40) + dur, 40);
     store<u32>(r, load<u32>(r, 56) + 1, 56);
@@ -297,8 +311,6 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
     store<u32>(r, user, 68);
     store<f64>(r, t, 72);
   }
-  if (!ipKnown) setAdd(load<i32>(r, 120), ip);
-  if (!epKnown) setAdd(load<i32>(r, 124), epId);
   if (host != 0) setAdd(load<i32>(r, 128), host);
 }
 
