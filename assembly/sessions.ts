@@ -137,6 +137,24 @@ function setAdd(i: i32, id: u32): bool {
   return true;
 }
 
+/** setAdd with the common case inline: a linear set with room (the call only when full or hashed). */
+@inline function setPut(i: i32, id: u32): void {
+  let rec = setRec(i);
+  let n = load<u32>(rec, 4);
+  if (n < LINEAR_MAX && load<u32>(rec, 12) == 0) {
+    let data = <usize>load<u32>(rec);
+    let needle = i32x4.splat(id);
+    let hits = i32x4.bitmask(i32x4.eq(v128.load(data), needle)) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 16), needle)) << 4) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 32), needle)) << 8) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 48), needle)) << 12);
+    if ((hits & ((<u32>1 << n) - 1)) == 0) {
+      store<u32>(data + (<usize>n << 2), id);
+      store<u32>(rec, n + 1, 4);
+    }
+  } else setAdd(i, id);
+}
+
 /** Copies set i's ids into list (unsorted). */
 function setDump(i: i32, list: Vec): void {
   let r = setRec(i);
@@ -149,10 +167,14 @@ function setDump(i: i32, list: Vec): void {
     list.len += <i32>n;
     return;
   }
+  // room made once: the table's n ids written without a capacity check each
+  let w = list.reserve(<i32>n);
   for (let k: u32 = 0; k < cap; k++) {
     let v = load<u32>(data + (<usize>k << 2));
-    if (v != 0xffffffff) list.pushU32(v);
+    store<u32>(w, v);
+    w += select<usize>(4, 0, v != 0xffffffff);
   }
+  list.len += <i32>n;
 }
 
 @inline function setU32(v: Vec, i: i32, x: u32): void { store<u32>(v.ptr + (<usize>i << 2), x); }
@@ -271,8 +293,8 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
       store<f64>(r, t, 8);
       store<u32>(r, epId, 84);
     }
-    if (newIp) setAdd(load<i32>(r, 120), ip);
-    if (newEp) setAdd(load<i32>(r, 124), epId);
+    if (newIp) setPut(load<i32>(r, 120), ip);
+    if (newEp) setPut(load<i32>(r, 124), epId);
   }
   // behaviour counters: attacks by type, failed logins, not-found, server error bursts
   if (attacks != 0) {
@@ -300,7 +322,7 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
     if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
   }
   if (slow) store<u32>(r, load<u32>(r, 200) + 1, 200);
-  if (flags & ep.FLAG_ID) setAdd(load<i32>(r, 132), <u32>rawHash);
+  if (flags & ep.FLAG_ID) setPut(load<i32>(r, 132), <u32>rawHash);
   if (bytes > 0) store<f64>(r, load<f64>(r, 32) + bytes, 32);
   if (dur >= 0) {
     store<f64>(r, load<f64>(r, 40) + dur, 40);
@@ -311,7 +333,7 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
     store<u32>(r, user, 68);
     store<f64>(r, t, 72);
   }
-  if (host != 0) setAdd(load<i32>(r, 128), host);
+  if (host != 0) setPut(load<i32>(r, 128), host);
 }
 
 // ---- closed pieces, then final sessions ------------------------------------------------------
