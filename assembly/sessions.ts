@@ -253,7 +253,7 @@ function dropOpen(o: i32): void {
 
 /** Folds one request into open session o. */
 /** `ua`: the agent's id, or -1 to intern the current request's only if the session shows it. */
-function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
+@inline function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let r = orec(o);
   let n = load<u32>(r, 28);
   store<u32>(r, n + 1, 28);
@@ -524,6 +524,7 @@ export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, 
 /** Folds a request into its key's open session, closing that one first when the request starts the next. */
 function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let o = open.get(key);
+  let alone = false;
   if (o >= 0) {
     let r = orec(o);
     let s = load<f64>(r), e = load<f64>(r, 8);
@@ -532,15 +533,15 @@ function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host:
       o = newOpen(key, kind);
     } else if (s - t > inactivity) {
       // an earlier session's request, come late: a piece of its own, merged at the end
-      let piece = newOpen(key, kind, false);
-      absorb(piece, t, ip, user, epId, host, status, bytes, dur, attacks, ua, slow, rawHash);
-      close(piece);
-      return;
+      o = newOpen(key, kind, false);
+      alone = true;
     }
   } else {
     o = newOpen(key, kind);
   }
+  // one call of absorb: inlined here
   absorb(o, t, ip, user, epId, host, status, bytes, dur, attacks, ua, slow, rawHash);
+  if (alone) close(o);
 }
 
 /** The stream's clock: true when t is behind it by more than the timeout and the allowance (late). */
