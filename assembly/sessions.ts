@@ -452,11 +452,25 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
 /** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
 function sealSet(c: i32, which: i32, ids: Vec): void {
   let n = ids.len;
-  if (sortTmp.cap < n) sortTmp.grow(n);
-  sortU32(ids.ptr, sortTmp.ptr, 0, n);
   let off = setArena.len;
-  setArena.reserve(n);
-  memory.copy(setArena.ptr + (<usize>off << 2), ids.ptr, <usize>n << 2);
+  let dst = setArena.reserve(n);
+  if (n <= <i32>LINEAR_MAX) {
+    // a linear set's ids (distinct): each put at its rank, the count of smaller ones (SIMD)
+    let d = ids.ptr;
+    let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
+    let m = (<u32>1 << <u32>n) - 1;
+    for (let k = 0; k < n; k++) {
+      let v = load<u32>(d + (<usize>k << 2));
+      let x = i32x4.splat(v);
+      let lt = i32x4.bitmask(i32x4.lt_u(a0, x)) | (i32x4.bitmask(i32x4.lt_u(a1, x)) << 4) |
+        (i32x4.bitmask(i32x4.lt_u(a2, x)) << 8) | (i32x4.bitmask(i32x4.lt_u(a3, x)) << 12);
+      store<u32>(dst + (<usize>popcnt<u32>(lt & m) << 2), v);
+    }
+  } else {
+    if (sortTmp.cap < n) sortTmp.grow(n);
+    sortU32(ids.ptr, sortTmp.ptr, 0, n);
+    memory.copy(dst, ids.ptr, <usize>n << 2);
+  }
   setArena.len += n;
   let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
   store<u32>(p, arenaBase + <u32>off);
