@@ -362,11 +362,8 @@ export const cSets = new Vec(32, 1024);
 export const setArena = new Vec(4, 1 << 14);
 /** Ids taken out of the arena so far: a piece's offsets count from the start of the import's arena. */
 let arenaBase: u32 = 0;
-// the current piece's new ids, sealed into the arena when the piece is done
+/** A hashed set's ids, sorted there on their way to the arena. */
 const newIds0 = new Vec(4, 256);
-const newIds1 = new Vec(4, 256);
-const newIds2 = new Vec(4, 256);
-const newIds3 = new Vec(4, 256);
 const sortTmp = new Vec(4, 256);
 /** Attacks by type (7 per piece); failed logins, not-found, arrival gaps: count, sum, sum of squares. */
 export const cAttacks = new Vec(4 * 7, 1024);
@@ -454,23 +451,9 @@ function sealSet(c: i32, which: i32, ids: Vec): void {
   let n = ids.len;
   let off = setArena.len;
   let dst = setArena.reserve(n);
-  if (n <= <i32>LINEAR_MAX) {
-    // a linear set's ids (distinct): each put at its rank, the count of smaller ones (SIMD)
-    let d = ids.ptr;
-    let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
-    let m = (<u32>1 << <u32>n) - 1;
-    for (let k = 0; k < n; k++) {
-      let v = load<u32>(d + (<usize>k << 2));
-      let x = i32x4.splat(v);
-      let lt = i32x4.bitmask(i32x4.lt_u(a0, x)) | (i32x4.bitmask(i32x4.lt_u(a1, x)) << 4) |
-        (i32x4.bitmask(i32x4.lt_u(a2, x)) << 8) | (i32x4.bitmask(i32x4.lt_u(a3, x)) << 12);
-      store<u32>(dst + (<usize>popcnt<u32>(lt & m) << 2), v);
-    }
-  } else {
-    if (sortTmp.cap < n) sortTmp.grow(n);
-    sortU32(ids.ptr, sortTmp.ptr, 0, n);
-    memory.copy(dst, ids.ptr, <usize>n << 2);
-  }
+  if (sortTmp.cap < n) sortTmp.grow(n);
+  sortU32(ids.ptr, sortTmp.ptr, 0, n);
+  memory.copy(dst, ids.ptr, <usize>n << 2);
   setArena.len += n;
   let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
   store<u32>(p, arenaBase + <u32>off);
@@ -478,12 +461,34 @@ function sealSet(c: i32, which: i32, ids: Vec): void {
   ids.len = 0;
 }
 
-/** The piece is complete: its distinct-id lists go to the arena. */
-function seal(c: i32): void {
-  sealSet(c, 0, newIds0);
-  sealSet(c, 1, newIds1);
-  sealSet(c, 2, newIds2);
-  sealSet(c, 3, newIds3);
+/**
+ * Set i of the closing session into the arena as set `which` of piece c, sorted. A linear set's
+ * (distinct) ids go straight there, each at its rank: the count of smaller ones (SIMD compares).
+ */
+function sealOf(c: i32, which: i32, i: i32): void {
+  let rec = setRec(i);
+  if (load<u32>(rec, 12) != 0) {
+    setDump(i, newIds0);
+    sealSet(c, which, newIds0);
+    return;
+  }
+  let n = load<u32>(rec, 4);
+  let d = <usize>load<u32>(rec);
+  let off = setArena.len;
+  let dst = setArena.reserve(<i32>n);
+  let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
+  let m = (<u32>1 << n) - 1;
+  for (let k: u32 = 0; k < n; k++) {
+    let v = load<u32>(d + (<usize>k << 2));
+    let x = i32x4.splat(v);
+    let lt = i32x4.bitmask(i32x4.lt_u(a0, x)) | (i32x4.bitmask(i32x4.lt_u(a1, x)) << 4) |
+      (i32x4.bitmask(i32x4.lt_u(a2, x)) << 8) | (i32x4.bitmask(i32x4.lt_u(a3, x)) << 12);
+    store<u32>(dst + (<usize>popcnt<u32>(lt & m) << 2), v);
+  }
+  setArena.len += <i32>n;
+  let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
+  store<u32>(p, arenaBase + <u32>off);
+  store<u32>(p, n, 4);
 }
 
 /** Closes open session o: writes it out as a piece. */
@@ -507,10 +512,10 @@ function close(o: i32): void {
   setU32(cFirstEp, c, load<u32>(r, 80));
   setU32(cLastEp, c, load<u32>(r, 84));
   memory.copy(cStatus.ptr + <usize>c * 24, r + 96, 24);
-  setDump(load<i32>(r, 120), newIds0);
-  setDump(load<i32>(r, 124), newIds1);
-  setDump(load<i32>(r, 128), newIds2);
-  setDump(load<i32>(r, 132), newIds3);
+  sealOf(c, 0, load<i32>(r, 120));
+  sealOf(c, 1, load<i32>(r, 124));
+  sealOf(c, 2, load<i32>(r, 128));
+  sealOf(c, 3, load<i32>(r, 132));
   memory.copy(cAttacks.ptr + <usize>c * 28, r + 136, 28);
   setU32(cAuthFail, c, load<u32>(r, 164));
   setU32(cNotFound, c, load<u32>(r, 168));
@@ -519,7 +524,6 @@ function close(o: i32): void {
   setF64(cGapSq, c, load<f64>(r, 184));
   setU32(cSlow, c, load<u32>(r, 200));
   setU32(cBurst, c, load<u32>(r, 220));
-  seal(c);
   dropOpen(o);
 }
 
