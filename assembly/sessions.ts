@@ -45,7 +45,7 @@ const LINEAR_MAX: u32 = 16;
 
 @inline function setRec(i: i32): usize { return sets.ptr + <usize>i * SET; }
 
-function newSet(): i32 {
+@inline function newSet(): i32 {
   let i: i32;
   if (freeSet >= 0) {
     i = freeSet;
@@ -65,7 +65,7 @@ function newSet(): i32 {
   return i;
 }
 
-function freeSetAt(i: i32): void {
+@inline function freeSetAt(i: i32): void {
   let r = setRec(i);
   if (load<u32>(r, 8) == LINEAR_MAX && load<u32>(r, 12) == 0) smallBuffers.pushU32(load<u32>(r));
   else heap.free(<usize>load<u32>(r));
