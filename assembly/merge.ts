@@ -212,9 +212,13 @@ export function group(n: u32, inactivity: f64, maxLength: f64): i32 {
 
 const DIGITS = memory.data<u8>([0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66]);
 
-/** v as 16 lower-case hex digits at `at`. */
+/** v as 16 lower-case hex digits at `at`: its nibbles, most significant first, looked up at once. */
 @inline function hex(at: usize, v: u64): void {
-  for (let k: usize = 0; k < 16; k++) store<u8>(at + k, load<u8>(DIGITS + <usize>((v >> ((15 - <u64>k) << 2)) & 15)));
+  let b = i64x2.splat(<i64>bswap<u64>(v));
+  let lo = v128.and(b, i8x16.splat(15));
+  let hi = v128.and(i16x8.shr_u(b, 4), i8x16.splat(15));
+  let nib = i8x16.shuffle(hi, lo, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  v128.store(at, i8x16.swizzle(v128.load(DIGITS), nib));
 }
 
 /** Bytes per piece of the input column an output column is made of (in slot 0). */
@@ -247,6 +251,57 @@ function single(c: i32, i: u32, r: u32, out: usize): void {
   }
   if (width(c) == 8) putF64(out, r, f64Of(a, i));
   else putU32(out, r, u32Of(a, i));
+}
+
+/**
+ * Column c of the sessions of one piece: the pieces in the order taken, each to its session's
+ * place, one loop per kind of column (not a switch per piece).
+ */
+function singles(c: i32, out: usize): void {
+  let n = pieces, so = sessionOf;
+  if (c == Col.Ids) {
+    let id = slots[3], key = slots[0];
+    for (let i: u32 = 0; i < n; i++) {
+      let r = u32Of(so, i);
+      if (r == NONE) continue;
+      hex(out + (<usize>r << 5), u64Of(id, i));
+      hex(out + (<usize>r << 5) + 16, u64Of(key, i));
+    }
+    return;
+  }
+  let a = slots[0];
+  if (c == Col.Kind) {
+    for (let i: u32 = 0; i < n; i++) {
+      let r = u32Of(so, i);
+      if (r != NONE) store<u8>(out + <usize>r, <u8>u32Of(a, i));
+    }
+    return;
+  }
+  let w: u32 = 4;
+  if (c == Col.Start) { a = slots[1]; w = 8; }
+  else if (c == Col.End) { a = slots[2]; w = 8; }
+  else if (c >= Col.LastEp && c <= Col.GapSq) { a = slots[4]; w = c >= Col.GapSum ? 8 : 4; }
+  else w = width(c);
+  if (w == 4) {
+    for (let i: u32 = 0; i < n; i++) {
+      let r = u32Of(so, i);
+      if (r != NONE) putU32(out, r, u32Of(a, i));
+    }
+  } else if (w == 8) {
+    for (let i: u32 = 0; i < n; i++) {
+      let r = u32Of(so, i);
+      if (r != NONE) putU64(out, r, u64Of(a, i));
+    }
+  } else {
+    // status (24 bytes) and attacks (28): two 16-byte moves, the overlap rewritten alike
+    for (let i: u32 = 0; i < n; i++) {
+      let r = u32Of(so, i);
+      if (r == NONE) continue;
+      let d = out + <usize>r * w, s = a + <usize>i * w;
+      v128.store(d, v128.load(s));
+      v128.store(d + w - 16, v128.load(s + w - 16));
+    }
+  }
 }
 
 /**
@@ -445,11 +500,7 @@ export function column(c: i32): usize {
     }
   }
   if (c < Col.Ids || c > Col.User) return 0;
-  // pieces in the order taken, each to its session's place; then the sessions of several
-  for (let i: u32 = 0; i < pieces; i++) {
-    let r = u32Of(sessionOf, i);
-    if (r != NONE) single(c, i, r, out);
-  }
+  singles(c, out);
   for (let k = 0; k < several.len; k++) folded(c, several.u32At(k), out);
   // the first user agent and the first remote user, as indices among the ones kept
   if (c == Col.FirstUa) keepAll(out, keptAgents, agents.count, false);

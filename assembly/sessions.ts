@@ -45,7 +45,7 @@ const LINEAR_MAX: u32 = 16;
 
 @inline function setRec(i: i32): usize { return sets.ptr + <usize>i * SET; }
 
-function newSet(): i32 {
+@inline function newSet(): i32 {
   let i: i32;
   if (freeSet >= 0) {
     i = freeSet;
@@ -65,7 +65,7 @@ function newSet(): i32 {
   return i;
 }
 
-function freeSetAt(i: i32): void {
+@inline function freeSetAt(i: i32): void {
   let r = setRec(i);
   if (load<u32>(r, 8) == LINEAR_MAX && load<u32>(r, 12) == 0) smallBuffers.pushU32(load<u32>(r));
   else heap.free(<usize>load<u32>(r));
@@ -137,6 +137,24 @@ function setAdd(i: i32, id: u32): bool {
   return true;
 }
 
+/** setAdd with the common case inline: a linear set with room (the call only when full or hashed). */
+@inline function setPut(i: i32, id: u32): void {
+  let rec = setRec(i);
+  let n = load<u32>(rec, 4);
+  if (n < LINEAR_MAX && load<u32>(rec, 12) == 0) {
+    let data = <usize>load<u32>(rec);
+    let needle = i32x4.splat(id);
+    let hits = i32x4.bitmask(i32x4.eq(v128.load(data), needle)) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 16), needle)) << 4) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 32), needle)) << 8) |
+      (i32x4.bitmask(i32x4.eq(v128.load(data, 48), needle)) << 12);
+    if ((hits & ((<u32>1 << n) - 1)) == 0) {
+      store<u32>(data + (<usize>n << 2), id);
+      store<u32>(rec, n + 1, 4);
+    }
+  } else setAdd(i, id);
+}
+
 /** Copies set i's ids into list (unsorted). */
 function setDump(i: i32, list: Vec): void {
   let r = setRec(i);
@@ -149,10 +167,14 @@ function setDump(i: i32, list: Vec): void {
     list.len += <i32>n;
     return;
   }
+  // room made once: the table's n ids written without a capacity check each
+  let w = list.reserve(<i32>n);
   for (let k: u32 = 0; k < cap; k++) {
     let v = load<u32>(data + (<usize>k << 2));
-    if (v != 0xffffffff) list.pushU32(v);
+    store<u32>(w, v);
+    w += select<usize>(4, 0, v != 0xffffffff);
   }
+  list.len += <i32>n;
 }
 
 @inline function setU32(v: Vec, i: i32, x: u32): void { store<u32>(v.ptr + (<usize>i << 2), x); }
@@ -222,55 +244,44 @@ function dropOpen(o: i32): void {
 }
 
 
+/** The first id of an empty set (a new session's): no search, no growth. */
+@inline function setFirst(i: i32, id: u32): void {
+  let rec = setRec(i);
+  store<u32>(<usize>load<u32>(rec), id);
+  store<u32>(rec, 1, 4);
+}
+
 /** Folds one request into open session o. */
 /** `ua`: the agent's id, or -1 to intern the current request's only if the session shows it. */
-function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
+@inline function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let r = orec(o);
   let n = load<u32>(r, 28);
-  // the first IP and the first and last endpoints are in the sets already: no lookup for them
-  // (a session's requests mostly come from one address, often to the endpoint of the last)
-  let ipKnown = n > 0 && ip == load<u32>(r, 60);
-  let epKnown = n > 0 && (epId == load<u32>(r, 80) || epId == load<u32>(r, 84));
-  // behaviour counters: attacks by type, failed logins, not-found, the rhythm of arrivals
-  if (attacks != 0) {
-    for (let k = 0; k < 7; k++) {
-      if (attacks & (<u32>1 << <u32>k)) {
-        let p = r + 136 + (<usize>k << 2);
-        store<u32>(p, load<u32>(p) + 1);
-      }
-    }
-  }
-  let flags = ep.epFlags.u32At(<i32>epId);
-  if ((status == 401 || status == 403) && (flags & ep.FLAG_LOGIN)) store<u32>(r, load<u32>(r, 164) + 1, 164);
-  if (status == 404) store<u32>(r, load<u32>(r, 168) + 1, 168);
-  if (slow) store<u32>(r, load<u32>(r, 200) + 1, 200);
-  if (status >= 500 && status < 600) {
-    let bs = load<f64>(r, 208);
-    let bc = load<u32>(r, 216);
-    if (bc > 0 && t >= bs && t - bs <= BURST_MS) bc++;
-    else { bc = 1; store<f64>(r, t, 208); }
-    store<u32>(r, bc, 216);
-    if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
-  }
-  if (flags & ep.FLAG_ID) setAdd(load<i32>(r, 132), <u32>rawHash);
-  if (n > 0) {
+  store<u32>(r, n + 1, 28);
+  if (n == 0) {
+    // a new session (its sets empty)
+    store<f64>(r, t);
+    store<f64>(r, t, 8);
+    store<f64>(r, t, 192);
+    store<u32>(r, ip, 60);
+    store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
+    store<u32>(r, epId, 80);
+    store<u32>(r, epId, 84);
+    setFirst(load<i32>(r, 120), ip);
+    setFirst(load<i32>(r, 124), epId);
+  } else {
+    // the first IP and the first and last endpoints are in the sets already: no lookup for them
+    // (a session's requests mostly come from one address, often to the endpoint of the last)
+    let newIp = ip != load<u32>(r, 60);
+    let newEp = epId != load<u32>(r, 80) && epId != load<u32>(r, 84);
     let last = load<f64>(r, 192);
     if (t > last) {
+      // the rhythm of arrivals
       let gap = t - last;
       store<u32>(r, load<u32>(r, 172) + 1, 172);
       store<f64>(r, load<f64>(r, 176) + gap, 176);
       store<f64>(r, load<f64>(r, 184) + gap * gap, 184);
       store<f64>(r, t, 192);
     }
-  } else store<f64>(r, t, 192);
-  if (n == 0) {
-    store<f64>(r, t);
-    store<f64>(r, t, 8);
-    store<u32>(r, ip, 60);
-    store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
-    store<u32>(r, epId, 80);
-    store<u32>(r, epId, 84);
-  } else {
     // first fields from the earliest request (the first to come on a tie), last from the latest
     if (t < load<f64>(r)) {
       store<f64>(r, t);
@@ -282,12 +293,37 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
       store<f64>(r, t, 8);
       store<u32>(r, epId, 84);
     }
+    if (newIp) setPut(load<i32>(r, 120), ip);
+    if (newEp) setPut(load<i32>(r, 124), epId);
   }
-  store<u32>(r, n + 1, 28);
-  if (bytes > 0) store<f64>(r, load<f64>(r, 32) + bytes, 32);
-  let cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
+  // behaviour counters: attacks by type, failed logins, not-found, server error bursts
+  if (attacks != 0) {
+    for (let k = 0; k < 7; k++) {
+      if (attacks & (<u32>1 << <u32>k)) {
+        let p = r + 136 + (<usize>k << 2);
+        store<u32>(p, load<u32>(p) + 1);
+      }
+    }
+  }
+  let flags = ep.epFlags.u32At(<i32>epId);
+  let s = <u32>(status - 100);
+  let cls: u32 = s < 500 ? s / 100 : 5;
   let sp = r + 96 + (<usize>cls << 2);
   store<u32>(sp, load<u32>(sp) + 1);
+  if (cls == 3) {
+    if ((status == 401 || status == 403) && (flags & ep.FLAG_LOGIN)) store<u32>(r, load<u32>(r, 164) + 1, 164);
+    if (status == 404) store<u32>(r, load<u32>(r, 168) + 1, 168);
+  } else if (cls == 4) {
+    let bs = load<f64>(r, 208);
+    let bc = load<u32>(r, 216);
+    if (bc > 0 && t >= bs && t - bs <= BURST_MS) bc++;
+    else { bc = 1; store<f64>(r, t, 208); }
+    store<u32>(r, bc, 216);
+    if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
+  }
+  if (slow) store<u32>(r, load<u32>(r, 200) + 1, 200);
+  if (flags & ep.FLAG_ID) setPut(load<i32>(r, 132), <u32>rawHash);
+  if (bytes > 0) store<f64>(r, load<f64>(r, 32) + bytes, 32);
   if (dur >= 0) {
     store<f64>(r, load<f64>(r, 40) + dur, 40);
     store<u32>(r, load<u32>(r, 56) + 1, 56);
@@ -297,9 +333,7 @@ function absorb(o: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status
     store<u32>(r, user, 68);
     store<f64>(r, t, 72);
   }
-  if (!ipKnown) setAdd(load<i32>(r, 120), ip);
-  if (!epKnown) setAdd(load<i32>(r, 124), epId);
-  if (host != 0) setAdd(load<i32>(r, 128), host);
+  if (host != 0) setPut(load<i32>(r, 128), host);
 }
 
 // ---- closed pieces, then final sessions ------------------------------------------------------
@@ -328,11 +362,8 @@ export const cSets = new Vec(32, 1024);
 export const setArena = new Vec(4, 1 << 14);
 /** Ids taken out of the arena so far: a piece's offsets count from the start of the import's arena. */
 let arenaBase: u32 = 0;
-// the current piece's new ids, sealed into the arena when the piece is done
+/** A hashed set's ids, sorted there on their way to the arena. */
 const newIds0 = new Vec(4, 256);
-const newIds1 = new Vec(4, 256);
-const newIds2 = new Vec(4, 256);
-const newIds3 = new Vec(4, 256);
 const sortTmp = new Vec(4, 256);
 /** Attacks by type (7 per piece); failed logins, not-found, arrival gaps: count, sum, sum of squares. */
 export const cAttacks = new Vec(4 * 7, 1024);
@@ -351,18 +382,23 @@ export let late: i32 = 0;
 let maxTime: f64 = -Infinity;
 let sinceSweep: i32 = 0;
 
-function newPiece(key: u64, kind: u32, start: f64): i32 {
+/**
+ * Room for one more piece in every column. They all grow alike (same start, same steps, emptied
+ * together), so one column's capacity tells for all.
+ */
+function pieceRoom(): i32 {
   let c = cStart.len;
-  cStart.pushF64(start); cEnd.pushF64(0); cCount.pushU32(0); cKey.pushU64(key); cKind.pushU32(kind);
-  cFirstIp.pushU32(0); cFirstUa.pushU32(0); cUser.pushU32(0); cBytes.pushF64(0);
-  memory.fill(cStatus.reserve(1), 0, 24); cStatus.len++;
-  cDurSum.pushF64(0); cDurCount.pushU32(0); cDurMax.pushF64(0);
-  cFirstEp.pushU32(0); cLastEp.pushU32(0);
-  memory.fill(cSets.reserve(1), 0, 32); cSets.len++;
-  memory.fill(cAttacks.reserve(1), 0, 28); cAttacks.len++;
-  cSlow.pushU32(0); cBurst.pushU32(0);
-  cAuthFail.pushU32(0); cNotFound.pushU32(0); cGapN.pushU32(0); cGapSum.pushF64(0); cGapSq.pushF64(0);
-  cId.pushU64(combine(key, reinterpret<u64>(start)));
+  if (c >= cStart.cap) {
+    cStart.reserve(1); cEnd.reserve(1); cCount.reserve(1); cKey.reserve(1); cKind.reserve(1);
+    cFirstIp.reserve(1); cFirstUa.reserve(1); cUser.reserve(1); cBytes.reserve(1); cStatus.reserve(1);
+    cDurSum.reserve(1); cDurCount.reserve(1); cDurMax.reserve(1); cFirstEp.reserve(1); cLastEp.reserve(1);
+    cSets.reserve(1); cAttacks.reserve(1); cSlow.reserve(1); cBurst.reserve(1); cAuthFail.reserve(1);
+    cNotFound.reserve(1); cGapN.reserve(1); cGapSum.reserve(1); cGapSq.reserve(1); cId.reserve(1);
+  }
+  let n = c + 1;
+  cStart.len = cEnd.len = cCount.len = cKey.len = cKind.len = cFirstIp.len = cFirstUa.len = cUser.len = cBytes.len = n;
+  cStatus.len = cDurSum.len = cDurCount.len = cDurMax.len = cFirstEp.len = cLastEp.len = cSets.len = n;
+  cAttacks.len = cAuthFail.len = cNotFound.len = cGapN.len = cGapSum.len = cGapSq.len = cSlow.len = cBurst.len = cId.len = n;
   return c;
 }
 
@@ -413,11 +449,11 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
 /** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
 function sealSet(c: i32, which: i32, ids: Vec): void {
   let n = ids.len;
+  let off = setArena.len;
+  let dst = setArena.reserve(n);
   if (sortTmp.cap < n) sortTmp.grow(n);
   sortU32(ids.ptr, sortTmp.ptr, 0, n);
-  let off = setArena.len;
-  setArena.reserve(n);
-  memory.copy(setArena.ptr + (<usize>off << 2), ids.ptr, <usize>n << 2);
+  memory.copy(dst, ids.ptr, <usize>n << 2);
   setArena.len += n;
   let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
   store<u32>(p, arenaBase + <u32>off);
@@ -425,18 +461,45 @@ function sealSet(c: i32, which: i32, ids: Vec): void {
   ids.len = 0;
 }
 
-/** The piece is complete: its distinct-id lists go to the arena. */
-function seal(c: i32): void {
-  sealSet(c, 0, newIds0);
-  sealSet(c, 1, newIds1);
-  sealSet(c, 2, newIds2);
-  sealSet(c, 3, newIds3);
+/**
+ * Set i of the closing session into the arena as set `which` of piece c, sorted. A linear set's
+ * (distinct) ids go straight there, each at its rank: the count of smaller ones (SIMD compares).
+ */
+function sealOf(c: i32, which: i32, i: i32): void {
+  let rec = setRec(i);
+  if (load<u32>(rec, 12) != 0) {
+    setDump(i, newIds0);
+    sealSet(c, which, newIds0);
+    return;
+  }
+  let n = load<u32>(rec, 4);
+  let d = <usize>load<u32>(rec);
+  let off = setArena.len;
+  let dst = setArena.reserve(<i32>n);
+  let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
+  let m = (<u32>1 << n) - 1;
+  for (let k: u32 = 0; k < n; k++) {
+    let v = load<u32>(d + (<usize>k << 2));
+    let x = i32x4.splat(v);
+    let lt = i32x4.bitmask(i32x4.lt_u(a0, x)) | (i32x4.bitmask(i32x4.lt_u(a1, x)) << 4) |
+      (i32x4.bitmask(i32x4.lt_u(a2, x)) << 8) | (i32x4.bitmask(i32x4.lt_u(a3, x)) << 12);
+    store<u32>(dst + (<usize>popcnt<u32>(lt & m) << 2), v);
+  }
+  setArena.len += <i32>n;
+  let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
+  store<u32>(p, arenaBase + <u32>off);
+  store<u32>(p, n, 4);
 }
 
 /** Closes open session o: writes it out as a piece. */
 function close(o: i32): void {
   let r = orec(o);
-  let c = newPiece(load<u64>(r, 16), load<u32>(r, 24), load<f64>(r));
+  let c = pieceRoom();
+  let key = load<u64>(r, 16), start = load<f64>(r);
+  setF64(cStart, c, start);
+  store<u64>(cKey.ptr + (<usize>c << 3), key);
+  setU32(cKind, c, load<u32>(r, 24));
+  store<u64>(cId.ptr + (<usize>c << 3), combine(key, reinterpret<u64>(start)));
   setF64(cEnd, c, load<f64>(r, 8));
   setU32(cCount, c, load<u32>(r, 28));
   setF64(cBytes, c, load<f64>(r, 32));
@@ -449,10 +512,10 @@ function close(o: i32): void {
   setU32(cFirstEp, c, load<u32>(r, 80));
   setU32(cLastEp, c, load<u32>(r, 84));
   memory.copy(cStatus.ptr + <usize>c * 24, r + 96, 24);
-  setDump(load<i32>(r, 120), newIds0);
-  setDump(load<i32>(r, 124), newIds1);
-  setDump(load<i32>(r, 128), newIds2);
-  setDump(load<i32>(r, 132), newIds3);
+  sealOf(c, 0, load<i32>(r, 120));
+  sealOf(c, 1, load<i32>(r, 124));
+  sealOf(c, 2, load<i32>(r, 128));
+  sealOf(c, 3, load<i32>(r, 132));
   memory.copy(cAttacks.ptr + <usize>c * 28, r + 136, 28);
   setU32(cAuthFail, c, load<u32>(r, 164));
   setU32(cNotFound, c, load<u32>(r, 168));
@@ -461,7 +524,6 @@ function close(o: i32): void {
   setF64(cGapSq, c, load<f64>(r, 184));
   setU32(cSlow, c, load<u32>(r, 200));
   setU32(cBurst, c, load<u32>(r, 220));
-  seal(c);
   dropOpen(o);
 }
 
@@ -480,6 +542,7 @@ export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, 
 /** Folds a request into its key's open session, closing that one first when the request starts the next. */
 function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let o = open.get(key);
+  let alone = false;
   if (o >= 0) {
     let r = orec(o);
     let s = load<f64>(r), e = load<f64>(r, 8);
@@ -488,15 +551,15 @@ function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host:
       o = newOpen(key, kind);
     } else if (s - t > inactivity) {
       // an earlier session's request, come late: a piece of its own, merged at the end
-      let piece = newOpen(key, kind, false);
-      absorb(piece, t, ip, user, epId, host, status, bytes, dur, attacks, ua, slow, rawHash);
-      close(piece);
-      return;
+      o = newOpen(key, kind, false);
+      alone = true;
     }
   } else {
     o = newOpen(key, kind);
   }
+  // one call of absorb: inlined here
   absorb(o, t, ip, user, epId, host, status, bytes, dur, attacks, ua, slow, rawHash);
+  if (alone) close(o);
 }
 
 /** The stream's clock: true when t is behind it by more than the timeout and the allowance (late). */
