@@ -167,7 +167,8 @@ function setDump(i: i32, list: Vec): void {
     list.len += <i32>n;
     return;
   }
-  // room made once: the table's n ids written without a capacity check each
+  // room made once: the table's n ids written without a capacity check each (an empty slot's
+  // store lands just past them: in the room, or in the 16 bytes every Vec keeps after it)
   let w = list.reserve(<i32>n);
   for (let k: u32 = 0; k < cap; k++) {
     let v = load<u32>(data + (<usize>k << 2));
