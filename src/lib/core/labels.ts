@@ -45,11 +45,40 @@ const LABEL_POINTS: Record<LabelName, number> = {
   'error-burst': 0
 };
 
-/** The q-quantile of `values`, which it sorts (a scratch array). */
-function percentile(values: Float64Array, q: number): number {
-  if (values.length === 0) return Infinity;
+/** Below this many values percentile() sorts them all. */
+const SAMPLED_MIN = 4096;
+const SAMPLES = 1024;
+
+/**
+ * The q-quantile of `values` (a scratch array: it may sort it): the value at index ⌊q·n⌋ in
+ * ascending order. Sorting 44k values took ~5 ms, three times an import; for a high q only the
+ * values from a threshold up are sorted, the threshold read a little below q in a sorted sample.
+ * Exact: the count of values under the threshold says whether the answer is among those sorted,
+ * and when it is not (an unlucky sample) all are sorted.
+ */
+export function percentile(values: Float64Array, q: number): number {
+  const n = values.length;
+  if (n === 0) return Infinity;
+  const k = Math.min(n - 1, Math.floor(q * n));
+  if (n >= SAMPLED_MIN && q >= 0.5) {
+    const sample = new Float64Array(SAMPLES);
+    const step = n / SAMPLES;
+    for (let i = 0; i < SAMPLES; i++) sample[i] = values[Math.floor(i * step)];
+    sample.sort();
+    // ~3% of the sample below q's place: the share of values above it is then ~1 − q + 3%
+    const t = sample[Math.max(0, Math.floor(q * SAMPLES) - 32)];
+    let below = 0;
+    for (let i = 0; i < n; i++) if (values[i] < t) below++;
+    if (below <= k) {
+      const top = new Float64Array(n - below);
+      let j = 0;
+      for (let i = 0; i < n; i++) if (!(values[i] < t)) top[j++] = values[i];
+      top.sort();
+      return top[k - below];
+    }
+  }
   values.sort();
-  return values[Math.min(values.length - 1, Math.floor(q * values.length))];
+  return values[k];
 }
 
 const perMinute = (requests: number, start: number, end: number) => requests / Math.max(1, (end - start) / 60_000);
