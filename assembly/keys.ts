@@ -29,6 +29,8 @@ const labelIds = heap.alloc(<usize>MAX_KEYS << 2);
 const names = heap.alloc(<usize>MAX_KEYS * 64);
 const nameLens = heap.alloc(MAX_KEYS);
 let keyCount: i32 = 0;
+/** The first key is ip+ua (the default): it decides every request, with no field to look up. */
+let ipUaFirst = true;
 /** Label id of "header:authorization", where bearer JWTs are looked for; -1 if not kept. */
 let authLabel: i32 = -1;
 
@@ -54,6 +56,7 @@ export function configureKeys(p: usize, authorizationLabel: i32): void {
     p += 6 + <usize>load<u8>(p + 5);
   }
   authLabel = authorizationLabel;
+  ipUaFirst = keyCount > 0 && load<u8>(kinds) == KeyKind.IpUa;
 }
 
 // the value found by the extractors below
@@ -254,7 +257,15 @@ export function fieldValue(k: i32, label: i32, name: usize, n: usize): bool {
 @inline export function valueEnd(): usize { return ve; }
 
 /** Decides the key of the current request; `hIp` and `hUa` are the salted hashes of its IP and UA. */
-export function decide(hIp: u64, hUa: u64, salt: u64): void {
+@inline export function decide(hIp: u64, hUa: u64, salt: u64): void {
+  if (ipUaFirst) {
+    kind = KeyKind.IpUa;
+    hash = combine(hIp, hUa);
+  } else decideInOrder(hIp, hUa, salt);
+}
+
+/** The keys tried in their order: the first with a non-empty value decides. */
+function decideInOrder(hIp: u64, hUa: u64, salt: u64): void {
   for (let i = 0; i < keyCount; i++) {
     let k = <i32>load<u8>(kinds + <usize>i);
     let found = false;
