@@ -383,32 +383,24 @@ export let late: i32 = 0;
 let maxTime: f64 = -Infinity;
 let sinceSweep: i32 = 0;
 
-/**
- * Room for one more piece in every column. They all grow alike (same start, same steps, emptied
- * together), so one column's capacity tells for all.
- */
+/** Every piece column: they grow alike (same start, same steps) and are emptied together. */
+const pieceColumns: StaticArray<Vec> = [
+  cStart, cEnd, cCount, cKey, cKind, cFirstIp, cFirstUa, cUser, cBytes, cStatus, cDurSum, cDurCount, cDurMax,
+  cFirstEp, cLastEp, cSets, cAttacks, cSlow, cBurst, cAuthFail, cNotFound, cGapN, cGapSum, cGapSq, cId
+];
+
+/** Room for one more piece in every column (one column's capacity tells for all); its index. */
 function pieceRoom(): i32 {
   let c = cStart.len;
-  if (c >= cStart.cap) {
-    cStart.reserve(1); cEnd.reserve(1); cCount.reserve(1); cKey.reserve(1); cKind.reserve(1);
-    cFirstIp.reserve(1); cFirstUa.reserve(1); cUser.reserve(1); cBytes.reserve(1); cStatus.reserve(1);
-    cDurSum.reserve(1); cDurCount.reserve(1); cDurMax.reserve(1); cFirstEp.reserve(1); cLastEp.reserve(1);
-    cSets.reserve(1); cAttacks.reserve(1); cSlow.reserve(1); cBurst.reserve(1); cAuthFail.reserve(1);
-    cNotFound.reserve(1); cGapN.reserve(1); cGapSum.reserve(1); cGapSq.reserve(1); cId.reserve(1);
-  }
-  let n = c + 1;
-  cStart.len = cEnd.len = cCount.len = cKey.len = cKind.len = cFirstIp.len = cFirstUa.len = cUser.len = cBytes.len = n;
-  cStatus.len = cDurSum.len = cDurCount.len = cDurMax.len = cFirstEp.len = cLastEp.len = cSets.len = n;
-  cAttacks.len = cAuthFail.len = cNotFound.len = cGapN.len = cGapSum.len = cGapSq.len = cSlow.len = cBurst.len = cId.len = n;
+  if (c >= cStart.cap) for (let k = 0; k < pieceColumns.length; k++) unchecked(pieceColumns[k]).grow(c + 1);
+  for (let k = 0; k < pieceColumns.length; k++) unchecked(pieceColumns[k]).len = c + 1;
   return c;
 }
 
 /** The pieces were taken (by JS): the columns and the arena start again empty, keeping their room. */
 export function resetPieces(): void {
   arenaBase += <u32>setArena.len;
-  cStart.len = cEnd.len = cCount.len = cKey.len = cKind.len = cFirstIp.len = cFirstUa.len = cUser.len = cBytes.len = 0;
-  cStatus.len = cDurSum.len = cDurCount.len = cDurMax.len = cFirstEp.len = cLastEp.len = cSets.len = 0;
-  cAttacks.len = cAuthFail.len = cNotFound.len = cGapN.len = cGapSum.len = cGapSq.len = cSlow.len = cBurst.len = cId.len = 0;
+  for (let k = 0; k < pieceColumns.length; k++) unchecked(pieceColumns[k]).len = 0;
   setArena.len = 0;
 }
 
