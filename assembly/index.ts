@@ -218,7 +218,7 @@ function handleLine(s: usize, e: usize): void {
   // hashed once and the IP interned once per distinct pair among the recent ones (actors.ts)
   actor(ipS, ipLen, uaS, uaLen, tag, salt);
   let hIp = actors.hIp, hUa = actors.hUa, ip = actors.ipId;
-  decide(hIp, hUa, salt);
+  decide(hIp, hUa, actors.hPair, salt);
   setAgent(uaS, uaLen, hUa, tag);
   let user = 0;
   if (f.has(Slot.User)) {

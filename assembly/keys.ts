@@ -257,15 +257,15 @@ export function fieldValue(k: i32, label: i32, name: usize, n: usize): bool {
 @inline export function valueEnd(): usize { return ve; }
 
 /** Decides the key of the current request; `hIp` and `hUa` are the salted hashes of its IP and UA. */
-@inline export function decide(hIp: u64, hUa: u64, salt: u64): void {
+@inline export function decide(hIp: u64, hUa: u64, hPair: u64, salt: u64): void {
   if (ipUaFirst) {
     kind = KeyKind.IpUa;
-    hash = combine(hIp, hUa);
-  } else decideInOrder(hIp, hUa, salt);
+    hash = hPair;
+  } else decideInOrder(hIp, hUa, hPair, salt);
 }
 
 /** The keys tried in their order: the first with a non-empty value decides. */
-function decideInOrder(hIp: u64, hUa: u64, salt: u64): void {
+function decideInOrder(hIp: u64, hUa: u64, hPair: u64, salt: u64): void {
   for (let i = 0; i < keyCount; i++) {
     let k = <i32>load<u8>(kinds + <usize>i);
     let found = false;
@@ -281,7 +281,7 @@ function decideInOrder(hIp: u64, hUa: u64, salt: u64): void {
       case KeyKind.User: found = fieldValue(k, load<i32>(labelIds + (<usize>i << 2)), names + <usize>i * 64, load<u8>(nameLens + <usize>i)); break;
       case KeyKind.IpUa: {
         kind = k;
-        hash = combine(hIp, hUa);
+        hash = hPair;
         return;
       }
       case KeyKind.Ip: {
@@ -301,5 +301,5 @@ function decideInOrder(hIp: u64, hUa: u64, salt: u64): void {
     }
   }
   kind = KeyKind.IpUa;
-  hash = combine(hIp, hUa);
+  hash = hPair;
 }
