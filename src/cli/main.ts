@@ -136,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
       ? (block: Parameters<typeof requestLines>[0]) => write(requestLines(block, names, context))
       : undefined;
   const result = await analyse(module, sources, {
+    // labels and risk are printed by `sessions` alone
+    scores: args.command === 'sessions',
     inactivityMs: args.inactivityMs,
     format: args.format,
     keys: args.keys,

@@ -244,4 +244,13 @@ describe('sessions', () => {
     expect(Object.values(s.attacks).filter((n) => n > 0)).toEqual([]);
     expect(s.risk).toBe(0);
   });
+
+  it('without scores (the CLI outside `sessions`) the columns carry no labels or risk, and the sessions are the same', async () => {
+    const scored = (await ok([memorySource('sessions.log', log)])).sessions;
+    const { sessions: cols } = await ok([memorySource('sessions.log', log)], { scores: false });
+    expect(Array.from(cols.labelBits).concat(Array.from(cols.risk)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(scored.risk).some((v) => v > 0) && Array.from(scored.labelBits).some((v) => v > 0)).toBe(true);
+    // sessionAt explains labels and risk from the columns' figures, not from the stored bits
+    expect(Array.from({ length: cols.count }, (_, i) => sessionAt(cols, i))).toEqual(sessions);
+  });
 });

@@ -211,7 +211,7 @@ export async function analyse(
     bytesBefore += raw();
     opts.onProgress?.({ file: name, fileIndex, files: sources.length, bytesRead: bytesBefore, bytesTotal, lines: engine.totals().lines });
   }
-  const sessions = engine.sessions();
+  const sessions = engine.sessions(opts.scores ?? true);
   const { skipped, ...totals } = engine.totals();
   void skipped;
   const summary: Summary = {

@@ -35,4 +35,9 @@ export interface AnalyseOptions {
    * consumer's alone (analyse keeps no reference): it may let it go at once (releaseRequests).
    */
   onRequests?: (block: import('./requests').RequestColumns) => void | Promise<void>;
+  /**
+   * Whether the sessions get their labels and risk (default true). Without them the columns'
+   * labelBits and risk stay zero: for callers that print counts or endpoints only.
+   */
+  scores?: boolean;
 }

@@ -482,15 +482,18 @@ export class Engine {
     };
   }
 
-  /** Closes and merges every session; returns them as columns sorted by (start, id). */
-  sessions(): SessionColumns {
+  /**
+   * Closes and merges every session; returns them as columns sorted by (start, id), labelled and
+   * scored unless `score` is false (labelBits and risk are zero then).
+   */
+  sessions(score = true): SessionColumns {
     this.#x.finish();
     this.#pieces.take(this.#x);
     this.#epSessions = new Uint32Array(this.#x.tableCount(4));
     const tables = () => [0, 1, 2, 3, 4].map((i) => this.#table(i)) as CoreTables;
     const cols = mergedSessions(this.#x, this.#pieces, { inactivityMs: this.#inactivityMs, maxSessionMs: this.#maxSessionMs }, tables, this.#epSessions);
     // the caller's alone: the page's commit cuts it into day blocks in its place (commit.ts)
-    return markDisposable(scoreSessions(cols));
+    return markDisposable(score ? scoreSessions(cols) : cols);
   }
 
   /** Per-endpoint statistics, by requests (descending). Call after sessions(). */
