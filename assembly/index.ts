@@ -182,6 +182,20 @@ function keepSample(s: usize, e: usize, reason: i32): void {
   return Reason.NoFields;
 }
 
+/**
+ * Where the query of the URI [s, e) starts (its "?"), or e. Most URIs are short: their first 32
+ * bytes are tested at once (the line buffer is padded, so reading past e is safe).
+ */
+@inline function queryMark(s: usize, e: usize): usize {
+  let q = i8x16.splat(0x3f);
+  let m = <u32>i8x16.bitmask(i8x16.eq(v128.load(s), q)) | (<u32>i8x16.bitmask(i8x16.eq(v128.load(s, 16), q)) << 16);
+  if (m != 0) {
+    let hit = s + <usize>ctz(m);
+    return hit < e ? hit : e;
+  }
+  return e - s > 32 ? findByte(s + 32, e, 0x3f) : e;
+}
+
 function handleLine(s: usize, e: usize): void {
   lineNo++;
   count(0);
@@ -241,7 +255,7 @@ function handleLine(s: usize, e: usize): void {
     pe = f.end(Slot.Path);
   } else if (f.has(Slot.Uri)) {
     ps = f.start(Slot.Uri);
-    pe = findByte(ps, f.end(Slot.Uri), 0x3f);
+    pe = queryMark(ps, f.end(Slot.Uri));
   }
   let endpoint = ep.endpointOf(ms, me, ps, pe, salt);
   let dur = isNaN(f.durationMs) ? -1.0 : f.durationMs;
