@@ -350,11 +350,14 @@ const pieceColumns: StaticArray<Vec> = [
   cFirstEp, cLastEp, cSets, cAttacks, cSlow, cBurst, cAuthFail, cNotFound, cGapN, cGapSum, cGapSq, cId
 ];
 
-/** Room for one more piece in every column (one column's capacity tells for all); its index. */
-function pieceRoom(): i32 {
+/**
+ * Room for one more piece in every column (one column's capacity tells for all); its index.
+ * cStart.len counts the pieces of every column (the others' lengths stay 0: nothing reads them).
+ */
+@inline function pieceRoom(): i32 {
   let c = cStart.len;
   if (c >= cStart.cap) for (let k = 0; k < pieceColumns.length; k++) unchecked(pieceColumns[k]).grow(c + 1);
-  for (let k = 0; k < pieceColumns.length; k++) unchecked(pieceColumns[k]).len = c + 1;
+  cStart.len = c + 1;
   return c;
 }
 
