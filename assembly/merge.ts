@@ -114,20 +114,62 @@ function radixPass(src: usize, dst: usize, n: u32, keys: usize, shift: u64): boo
   return true;
 }
 
-/** Sorts the n indices at `a` by (major, minor); equal ones keep their order. `tmp` holds n. */
+/**
+ * Sorts the indices a[lo, hi) by keys[index] ascending; equal ones keep their order (merge sort
+ * through tmp, short runs by insertion).
+ */
+function sortRun(a: usize, tmp: usize, lo: u32, hi: u32, keys: usize): void {
+  let n = hi - lo;
+  if (n < 2) return;
+  if (n <= 16) {
+    for (let i = lo + 1; i < hi; i++) {
+      let v = u32Of(a, i);
+      let kv = u64Of(keys, v);
+      let j = i;
+      while (j > lo && kv < u64Of(keys, u32Of(a, j - 1))) {
+        putU32(a, j, u32Of(a, j - 1));
+        j--;
+      }
+      putU32(a, j, v);
+    }
+    return;
+  }
+  let mid = lo + (n >> 1);
+  sortRun(a, tmp, lo, mid, keys);
+  sortRun(a, tmp, mid, hi, keys);
+  if (u64Of(keys, u32Of(a, mid - 1)) <= u64Of(keys, u32Of(a, mid))) return;
+  let i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) {
+    let vi = u32Of(a, i), vj = u32Of(a, j);
+    if (u64Of(keys, vj) < u64Of(keys, vi)) { putU32(tmp, k, vj); j++; } else { putU32(tmp, k, vi); i++; }
+    k++;
+  }
+  while (i < mid) putU32(tmp, k++, u32Of(a, i++));
+  while (j < hi) putU32(tmp, k++, u32Of(a, j++));
+  memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
+}
+
+/**
+ * Sorts the n indices at `a` by (major, minor); equal ones keep their order. `tmp` holds n. By
+ * major in radix passes, then each run of one major value by minor: such runs are short (a key's
+ * pieces, the sessions that start in one millisecond), so minor needs no passes over them all.
+ */
 function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize): void {
   let src = a, dst = tmp;
-  for (let k = 0; k < 2; k++) {
-    let keys = k == 0 ? minor : major;
-    for (let shift: u64 = 0; shift < 64; shift += DIGIT_BITS) {
-      if (radixPass(src, dst, n, keys, shift)) {
-        let t = src;
-        src = dst;
-        dst = t;
-      }
+  for (let shift: u64 = 0; shift < 64; shift += DIGIT_BITS) {
+    if (radixPass(src, dst, n, major, shift)) {
+      let t = src;
+      src = dst;
+      dst = t;
     }
   }
   if (src != a) memory.copy(a, src, <usize>n << 2);
+  let from: u32 = 0;
+  for (let i: u32 = 1; i <= n; i++) {
+    if (i < n && u64Of(major, u32Of(a, i)) == u64Of(major, u32Of(a, from))) continue;
+    if (i - from > 1) sortRun(a, tmp, from, i, minor);
+    from = i;
+  }
 }
 
 // ---- grouping ------------------------------------------------------------------------------------
