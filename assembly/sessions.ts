@@ -35,19 +35,25 @@ export function configureSessions(inactivityMs: f64, allowanceMs: f64, maxLength
 // ---- small id sets: linear while small, hashed when they grow ---------------------------------
 
 // A set lives in its open session's record (no header elsewhere to look up): 16 id slots, then
-// its count @64 and, once it outgrew them, a hash table @68 (0: none) of @72 slots. The slots a
+// its count @64 and, once it outgrew them, a hash table @68 (0: none) of @72 slots, ordered by
+// the ids' top bits when @76 is 1 (see slotOf). The slots a
 // linear set does not use hold 0xffffffff, so a membership test needs no mask (an id of
 // 0xffffffff takes the masked test). Hashed sets are open-addressing tables with 0xffffffff for
 // empty slots.
 const SET_BYTES: usize = 80;
 const LINEAR_MAX: u32 = 16;
 
-@inline function slotOf(id: u32, mask: u32): u32 {
-  return (id * 0x9e3779b1) & mask;
+/**
+ * An id's home slot. `ordered` (the object-id set, whose ids are hashes: spread evenly) takes
+ * the id's top bits, so the table holds its ids nearly in order and sorts fast when sealed; the
+ * other sets' ids are table indices, small numbers: scattered by a multiplication.
+ */
+@inline function slotOf(id: u32, mask: u32, ordered: bool): u32 {
+  return ordered ? id >>> clz<u32>(mask) : (id * 0x9e3779b1) & mask;
 }
 
-function hashInsert(data: usize, mask: u32, id: u32): bool {
-  let k = slotOf(id, mask);
+function hashInsert(data: usize, mask: u32, id: u32, ordered: bool): bool {
+  let k = slotOf(id, mask, ordered);
   while (true) {
     let p = data + (<usize>k << 2);
     let v = load<u32>(p);
@@ -70,6 +76,7 @@ function setAdd(s: usize, id: u32): void {
   let n = load<u32>(s, 64);
   let data = <usize>load<u32>(s, 68);
   let cap = load<u32>(s, 72);
+  let ordered = load<u32>(s, 76) != 0;
   if (data == 0) {
     if (linearHits(s, id) & ((<u32>1 << n) - 1)) return;
     if (n < LINEAR_MAX) {
@@ -81,11 +88,11 @@ function setAdd(s: usize, id: u32): void {
     cap = LINEAR_MAX << 2;
     data = heap.alloc(<usize>cap << 2);
     memory.fill(data, 0xff, <usize>cap << 2);
-    for (let k: u32 = 0; k < n; k++) hashInsert(data, cap - 1, load<u32>(s + (<usize>k << 2)));
+    for (let k: u32 = 0; k < n; k++) hashInsert(data, cap - 1, load<u32>(s + (<usize>k << 2)), ordered);
     store<u32>(s, <u32>data, 68);
     store<u32>(s, cap, 72);
   }
-  if (!hashInsert(data, cap - 1, id)) return;
+  if (!hashInsert(data, cap - 1, id, ordered)) return;
   n++;
   store<u32>(s, n, 64);
   if (n * 2 > cap) {
@@ -94,7 +101,7 @@ function setAdd(s: usize, id: u32): void {
     memory.fill(table, 0xff, <usize>ncap << 2);
     for (let k: u32 = 0; k < cap; k++) {
       let v = load<u32>(data + (<usize>k << 2));
-      if (v != 0xffffffff) hashInsert(table, ncap - 1, v);
+      if (v != 0xffffffff) hashInsert(table, ncap - 1, v, ordered);
     }
     heap.free(data);
     store<u32>(s, <u32>table, 68);
@@ -179,6 +186,7 @@ function newOpen(key: u64, kind: i32, listed: bool = true): i32 {
     v128.store(s, ones, 32);
     v128.store(s, ones, 48);
   }
+  store<u32>(setOf(r, 3), 1, 76);
   store<u64>(r, key, 16);
   store<u32>(r, <u32>kind, 24);
   store<u32>(r, <u32>oList.len, 88);
@@ -404,12 +412,26 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
 }
 
 /** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
-function sealSet(c: i32, which: i32, ids: Vec): void {
+function sealSet(c: i32, which: i32, ids: Vec, nearlySorted: bool): void {
   let n = ids.len;
   let off = setArena.len;
   let dst = setArena.reserve(n);
-  if (sortTmp.cap < n) sortTmp.grow(n);
-  sortU32(ids.ptr, sortTmp.ptr, 0, n);
+  if (nearlySorted) {
+    // by insertion: each id moves past the few out of place (a probe run's, or wrapped round)
+    let a = ids.ptr;
+    for (let i = 1; i < n; i++) {
+      let v = load<u32>(a + (<usize>i << 2));
+      let j = i;
+      while (j > 0 && v < load<u32>(a + (<usize>(j - 1) << 2))) {
+        store<u32>(a + (<usize>j << 2), load<u32>(a + (<usize>(j - 1) << 2)));
+        j--;
+      }
+      store<u32>(a + (<usize>j << 2), v);
+    }
+  } else {
+    if (sortTmp.cap < n) sortTmp.grow(n);
+    sortU32(ids.ptr, sortTmp.ptr, 0, n);
+  }
   memory.copy(dst, ids.ptr, <usize>n << 2);
   setArena.len += n;
   let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
@@ -426,7 +448,7 @@ function sealSet(c: i32, which: i32, ids: Vec): void {
 function sealOf(c: i32, which: i32, s: usize): void {
   if (load<u32>(s, 68) != 0) {
     setDump(s, newIds0);
-    sealSet(c, which, newIds0);
+    sealSet(c, which, newIds0, load<u32>(s, 76) != 0);
     return;
   }
   let n = load<u32>(s, 64);
