@@ -492,26 +492,27 @@ function sets(t: i32): void {
     putU32(setStarts, r + 1, total);
   }
   if (setValues != 0) heap.free(setValues);
-  setValues = heap.alloc((<usize>total << 2) + 8);
+  setValues = heap.alloc((<usize>total << 2) + 24);
   setLength = total;
   let base = setValues;
   // hosts are kept as table index + 1 (0: none); endpoints count their sessions
-  let shift: u32 = t == 2 ? 1 : 0;
-  for (let i: u32 = 0; i < n; i++) {
-    let r = u32Of(sessionOf, i);
-    if (r == NONE) continue;
-    let rec = lists + (<usize>i << 5);
-    let len = load<u32>(rec, 4);
-    let list = arena + (<usize>load<u32>(rec) << 2);
-    let w = u32Of(setStarts, r);
-    for (let q: u32 = 0; q < len; q++) putU32(base, w + q, u32Of(list, q) - shift);
-  }
-  for (let k = 0, from: u32 = 0; k < several.len; k++) {
-    let r = several.u32At(k);
-    let len = u32Of(setSizes, r);
-    let w = u32Of(setStarts, r);
-    for (let q: u32 = 0; q < len; q++) putU32(base, w + q, unions.u32At(<i32>(from + q)) - shift);
-    from += len;
+  let minus = i32x4.splat(t == 2 ? 1 : 0);
+  // the sessions in order, 4 ids at a time: a copy's last 16 bytes may run past its list (into
+  // the next session's place, written next, or the room after the last), and may read past its
+  // source (the arena and the unions keep 16 bytes after them)
+  let w = base;
+  let from: usize = 0;
+  for (let r: u32 = 0; r < count; r++) {
+    let len = <usize>u32Of(setSizes, r);
+    let p = piece(fromOf(r));
+    let src: usize;
+    if (u32Of(sessionOf, p) == NONE) {
+      // several pieces: the next union (made in the sessions' order)
+      src = unions.ptr + (from << 2);
+      from += len;
+    } else src = arena + (<usize>load<u32>(lists + (<usize>p << 5)) << 2);
+    for (let q: usize = 0; q < len; q += 4) v128.store(w + (q << 2), i32x4.sub(v128.load(src + (q << 2)), minus));
+    w += len << 2;
   }
   if (t == 1) {
     for (let q: u32 = 0; q < total; q++) {

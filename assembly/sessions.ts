@@ -96,7 +96,8 @@ function setAdd(s: usize, id: u32): void {
   n++;
   store<u32>(s, n, 64);
   if (n * 2 > cap) {
-    let ncap = cap << 1;
+    // 4× the room: half the ids moved, over all the growth, that doubling moves
+    let ncap = cap << 2;
     let table = heap.alloc(<usize>ncap << 2);
     memory.fill(table, 0xff, <usize>ncap << 2);
     for (let k: u32 = 0; k < cap; k++) {
