@@ -25,11 +25,14 @@ let inactivity: f64 = 30 * 60 * 1000;
 let allowance: f64 = 10 * 60 * 1000;
 /** 0: no maximum session length. */
 let maxLength: f64 = 0;
+/** The maximum session length, Infinity for none (one compare in place()). */
+let maxSpan: f64 = Infinity;
 
 export function configureSessions(inactivityMs: f64, allowanceMs: f64, maxLengthMs: f64): void {
   inactivity = inactivityMs;
   allowance = allowanceMs;
   maxLength = maxLengthMs;
+  maxSpan = maxLengthMs > 0 ? maxLengthMs : Infinity;
 }
 
 // ---- small id sets: linear while small, hashed when they grow ---------------------------------
@@ -533,7 +536,7 @@ function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host:
   if (o >= 0) {
     let r = orec(o);
     let s = load<f64>(r), e = load<f64>(r, 8);
-    if (t - e > inactivity || (maxLength > 0 && t - s > maxLength)) {
+    if (t - e > inactivity || t - s > maxSpan) {
       close(o);
       o = newOpen(key, kind);
     } else if (s - t > inactivity) {
