@@ -151,12 +151,14 @@ function sortRun(a: usize, tmp: usize, lo: u32, hi: u32, keys: usize): void {
 
 /**
  * Sorts the n indices at `a` by (major, minor); equal ones keep their order. `tmp` holds n. By
- * major in radix passes, then each run of one major value by minor: such runs are short (a key's
- * pieces, the sessions that start in one millisecond), so minor needs no passes over them all.
+ * the low `majorBits` bits of major in radix passes, then each run of one such value by minor
+ * and, when the run's majors differ above those bits (rare: they are hashes), by major: such
+ * runs are short (a key's pieces, the sessions that start in one millisecond), so the rest needs
+ * no passes over them all.
  */
-function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize): void {
+function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize, majorBits: u64): void {
   let src = a, dst = tmp;
-  for (let shift: u64 = 0; shift < 64; shift += DIGIT_BITS) {
+  for (let shift: u64 = 0; shift < majorBits; shift += DIGIT_BITS) {
     if (radixPass(src, dst, n, major, shift)) {
       let t = src;
       src = dst;
@@ -164,11 +166,23 @@ function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize): void 
     }
   }
   if (src != a) memory.copy(a, src, <usize>n << 2);
+  let low: u64 = majorBits >= 64 ? <u64>-1 : (<u64>1 << majorBits) - 1;
   let from: u32 = 0;
+  let mixed = false;
   for (let i: u32 = 1; i <= n; i++) {
-    if (i < n && u64Of(major, u32Of(a, i)) == u64Of(major, u32Of(a, from))) continue;
-    if (i - from > 1) sortRun(a, tmp, from, i, minor);
+    if (i < n) {
+      let x = u64Of(major, u32Of(a, i)), y = u64Of(major, u32Of(a, from));
+      if (((x ^ y) & low) == 0) {
+        mixed = mixed || x != y;
+        continue;
+      }
+    }
+    if (i - from > 1) {
+      sortRun(a, tmp, from, i, minor);
+      if (mixed) sortRun(a, tmp, from, i, major);
+    }
     from = i;
+    mixed = false;
   }
 }
 
@@ -189,7 +203,8 @@ export function group(n: u32, inactivity: f64, maxLength: f64): i32 {
     putU64(startBits, i, ordered(f64Of(start, i)));
     putU32(order, i, i);
   }
-  sortBy(order, tmp, n, key, startBits);
+  // keys are hashes: their low 33 bits (3 passes) part them all but a few, sorted in their run
+  sortBy(order, tmp, n, key, startBits, 33);
 
   // groups: runs of one key whose pieces touch or bridge the running end within the timeout
   let groupFrom = new Vec(4, 1024);
@@ -221,7 +236,7 @@ export function group(n: u32, inactivity: f64, maxLength: f64): i32 {
     putU64(minor, k, u64Of(id, lead));
     putU32(ranked, k, k);
   }
-  sortBy(ranked, tmp, groups, startBits, minor);
+  sortBy(ranked, tmp, groups, startBits, minor, 64);
   spans = heap.alloc((<usize>groups << 3) + 8);
   sessionOf = heap.alloc((<usize>n << 2) + 8);
   several.len = 0;
