@@ -157,8 +157,9 @@ const COMPACT = memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 12
 
 // start f64 @0, end f64 @8, key u64 @16, kind @24, count @28, bytes f64 @32, durSum f64 @40,
 // durMax f64 @48, durCount @56, firstIp @60, firstUa @64, user @68, userTime f64 @72,
-// firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, attacks 7×u32 @136, auth failures @164, not found @168, gaps @172,
-// gap sum f64 @176, gap sum of squares f64 @184, last arrival f64 @192, slow requests @200,
+// firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, attacks 7×u32 @136,
+// auth failures @164, not found @168, gaps @172, gap sum f64 @176, gap sum of squares f64 @184,
+// (unused @192), slow requests @200,
 // error burst: start f64 @208, count @216, largest @220; the sets of IPs, endpoints, hosts and
 // object ids (SET_BYTES each) @224.
 const SETS: usize = 224;
@@ -242,7 +243,6 @@ function dropOpen(o: i32): void {
     // a new session (its sets empty)
     store<f64>(r, t);
     store<f64>(r, t, 8);
-    store<f64>(r, t, 192);
     store<u32>(r, ip, 60);
     store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
     store<u32>(r, epId, 80);
@@ -254,15 +254,6 @@ function dropOpen(o: i32): void {
     // (a session's requests mostly come from one address, often to the endpoint of the last)
     let newIp = ip != load<u32>(r, 60);
     let newEp = epId != load<u32>(r, 80) && epId != load<u32>(r, 84);
-    let last = load<f64>(r, 192);
-    if (t > last) {
-      // the rhythm of arrivals
-      let gap = t - last;
-      store<u32>(r, load<u32>(r, 172) + 1, 172);
-      store<f64>(r, load<f64>(r, 176) + gap, 176);
-      store<f64>(r, load<f64>(r, 184) + gap * gap, 184);
-      store<f64>(r, t, 192);
-    }
     // first fields from the earliest request (the first to come on a tie), last from the latest
     if (t < load<f64>(r)) {
       store<f64>(r, t);
@@ -270,7 +261,15 @@ function dropOpen(o: i32): void {
       store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
       store<u32>(r, epId, 80);
     }
-    if (t >= load<f64>(r, 8)) {
+    let end = load<f64>(r, 8);
+    if (t >= end) {
+      if (t > end) {
+        // the rhythm of arrivals: the gaps between the latest times (the end is the latest)
+        let gap = t - end;
+        store<u32>(r, load<u32>(r, 172) + 1, 172);
+        store<f64>(r, load<f64>(r, 176) + gap, 176);
+        store<f64>(r, load<f64>(r, 184) + gap * gap, 184);
+      }
       store<f64>(r, t, 8);
       store<u32>(r, epId, 84);
     }
