@@ -114,20 +114,76 @@ function radixPass(src: usize, dst: usize, n: u32, keys: usize, shift: u64): boo
   return true;
 }
 
-/** Sorts the n indices at `a` by (major, minor); equal ones keep their order. `tmp` holds n. */
-function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize): void {
-  let src = a, dst = tmp;
-  for (let k = 0; k < 2; k++) {
-    let keys = k == 0 ? minor : major;
-    for (let shift: u64 = 0; shift < 64; shift += DIGIT_BITS) {
-      if (radixPass(src, dst, n, keys, shift)) {
-        let t = src;
-        src = dst;
-        dst = t;
+/**
+ * Sorts the indices a[lo, hi) by keys[index] ascending; equal ones keep their order (merge sort
+ * through tmp, short runs by insertion).
+ */
+function sortRun(a: usize, tmp: usize, lo: u32, hi: u32, keys: usize): void {
+  let n = hi - lo;
+  if (n < 2) return;
+  if (n <= 16) {
+    for (let i = lo + 1; i < hi; i++) {
+      let v = u32Of(a, i);
+      let kv = u64Of(keys, v);
+      let j = i;
+      while (j > lo && kv < u64Of(keys, u32Of(a, j - 1))) {
+        putU32(a, j, u32Of(a, j - 1));
+        j--;
       }
+      putU32(a, j, v);
+    }
+    return;
+  }
+  let mid = lo + (n >> 1);
+  sortRun(a, tmp, lo, mid, keys);
+  sortRun(a, tmp, mid, hi, keys);
+  if (u64Of(keys, u32Of(a, mid - 1)) <= u64Of(keys, u32Of(a, mid))) return;
+  let i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) {
+    let vi = u32Of(a, i), vj = u32Of(a, j);
+    if (u64Of(keys, vj) < u64Of(keys, vi)) { putU32(tmp, k, vj); j++; } else { putU32(tmp, k, vi); i++; }
+    k++;
+  }
+  while (i < mid) putU32(tmp, k++, u32Of(a, i++));
+  while (j < hi) putU32(tmp, k++, u32Of(a, j++));
+  memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
+}
+
+/**
+ * Sorts the n indices at `a` by (major, minor); equal ones keep their order. `tmp` holds n. By
+ * the low `majorBits` bits of major in radix passes, then each run of one such value by minor
+ * and, when the run's majors differ above those bits (rare: they are hashes), by major: such
+ * runs are short (a key's pieces, the sessions that start in one millisecond), so the rest needs
+ * no passes over them all.
+ */
+function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize, majorBits: u64): void {
+  let src = a, dst = tmp;
+  for (let shift: u64 = 0; shift < majorBits; shift += DIGIT_BITS) {
+    if (radixPass(src, dst, n, major, shift)) {
+      let t = src;
+      src = dst;
+      dst = t;
     }
   }
   if (src != a) memory.copy(a, src, <usize>n << 2);
+  let low: u64 = majorBits >= 64 ? <u64>-1 : (<u64>1 << majorBits) - 1;
+  let from: u32 = 0;
+  let mixed = false;
+  for (let i: u32 = 1; i <= n; i++) {
+    if (i < n) {
+      let x = u64Of(major, u32Of(a, i)), y = u64Of(major, u32Of(a, from));
+      if (((x ^ y) & low) == 0) {
+        mixed = mixed || x != y;
+        continue;
+      }
+    }
+    if (i - from > 1) {
+      sortRun(a, tmp, from, i, minor);
+      if (mixed) sortRun(a, tmp, from, i, major);
+    }
+    from = i;
+    mixed = false;
+  }
 }
 
 // ---- grouping ------------------------------------------------------------------------------------
@@ -147,7 +203,8 @@ export function group(n: u32, inactivity: f64, maxLength: f64): i32 {
     putU64(startBits, i, ordered(f64Of(start, i)));
     putU32(order, i, i);
   }
-  sortBy(order, tmp, n, key, startBits);
+  // keys are hashes: their low 33 bits (3 passes) part them all but a few, sorted in their run
+  sortBy(order, tmp, n, key, startBits, 33);
 
   // groups: runs of one key whose pieces touch or bridge the running end within the timeout
   let groupFrom = new Vec(4, 1024);
@@ -179,7 +236,7 @@ export function group(n: u32, inactivity: f64, maxLength: f64): i32 {
     putU64(minor, k, u64Of(id, lead));
     putU32(ranked, k, k);
   }
-  sortBy(ranked, tmp, groups, startBits, minor);
+  sortBy(ranked, tmp, groups, startBits, minor, 64);
   spans = heap.alloc((<usize>groups << 3) + 8);
   sessionOf = heap.alloc((<usize>n << 2) + 8);
   several.len = 0;
@@ -450,26 +507,27 @@ function sets(t: i32): void {
     putU32(setStarts, r + 1, total);
   }
   if (setValues != 0) heap.free(setValues);
-  setValues = heap.alloc((<usize>total << 2) + 8);
+  setValues = heap.alloc((<usize>total << 2) + 24);
   setLength = total;
   let base = setValues;
   // hosts are kept as table index + 1 (0: none); endpoints count their sessions
-  let shift: u32 = t == 2 ? 1 : 0;
-  for (let i: u32 = 0; i < n; i++) {
-    let r = u32Of(sessionOf, i);
-    if (r == NONE) continue;
-    let rec = lists + (<usize>i << 5);
-    let len = load<u32>(rec, 4);
-    let list = arena + (<usize>load<u32>(rec) << 2);
-    let w = u32Of(setStarts, r);
-    for (let q: u32 = 0; q < len; q++) putU32(base, w + q, u32Of(list, q) - shift);
-  }
-  for (let k = 0, from: u32 = 0; k < several.len; k++) {
-    let r = several.u32At(k);
-    let len = u32Of(setSizes, r);
-    let w = u32Of(setStarts, r);
-    for (let q: u32 = 0; q < len; q++) putU32(base, w + q, unions.u32At(<i32>(from + q)) - shift);
-    from += len;
+  let minus = i32x4.splat(t == 2 ? 1 : 0);
+  // the sessions in order, 4 ids at a time: a copy's last 16 bytes may run past its list (into
+  // the next session's place, written next, or the room after the last), and may read past its
+  // source (the arena and the unions keep 16 bytes after them)
+  let w = base;
+  let from: usize = 0;
+  for (let r: u32 = 0; r < count; r++) {
+    let len = <usize>u32Of(setSizes, r);
+    let p = piece(fromOf(r));
+    let src: usize;
+    if (u32Of(sessionOf, p) == NONE) {
+      // several pieces: the next union (made in the sessions' order)
+      src = unions.ptr + (from << 2);
+      from += len;
+    } else src = arena + (<usize>load<u32>(lists + (<usize>p << 5)) << 2);
+    for (let q: usize = 0; q < len; q += 4) v128.store(w + (q << 2), i32x4.sub(v128.load(src + (q << 2)), minus));
+    w += len << 2;
   }
   if (t == 1) {
     for (let q: u32 = 0; q < total; q++) {

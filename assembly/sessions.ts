@@ -25,60 +25,38 @@ let inactivity: f64 = 30 * 60 * 1000;
 let allowance: f64 = 10 * 60 * 1000;
 /** 0: no maximum session length. */
 let maxLength: f64 = 0;
+/** The maximum session length, Infinity for none (one compare in place()). */
+let maxSpan: f64 = Infinity;
 
 export function configureSessions(inactivityMs: f64, allowanceMs: f64, maxLengthMs: f64): void {
   inactivity = inactivityMs;
   allowance = allowanceMs;
   maxLength = maxLengthMs;
+  maxSpan = maxLengthMs > 0 ? maxLengthMs : Infinity;
 }
 
 // ---- small id sets: linear while small, hashed when they grow ---------------------------------
 
-// Per set: data pointer, count, capacity, hashed (0/1). Data holds u32 ids; hashed sets are
-// open-addressing tables with 0xffffffff for empty slots.
-const SET: usize = 16;
-const sets = new Vec(<i32>SET, 1024);
-let freeSet: i32 = -1;
-/** Recycled 16-id buffers, the size every set starts with. */
-const smallBuffers = new Vec(4, 1024);
+// A set lives in its open session's record (no header elsewhere to look up): 16 id slots, then
+// its count @64 and, once it outgrew them, a hash table @68 (0: none) of @72 slots, ordered by
+// the ids' top bits when @76 is 1 (see slotOf). The slots a
+// linear set does not use hold 0xffffffff, so a membership test needs no mask (an id of
+// 0xffffffff takes the masked test). Hashed sets are open-addressing tables with 0xffffffff for
+// empty slots.
+const SET_BYTES: usize = 80;
 const LINEAR_MAX: u32 = 16;
 
-@inline function setRec(i: i32): usize { return sets.ptr + <usize>i * SET; }
-
-@inline function newSet(): i32 {
-  let i: i32;
-  if (freeSet >= 0) {
-    i = freeSet;
-    freeSet = load<i32>(setRec(i), 4);
-  } else {
-    sets.reserve(1);
-    i = sets.len++;
-  }
-  let buf: usize;
-  if (smallBuffers.len > 0) buf = <usize>smallBuffers.u32At(--smallBuffers.len);
-  else buf = heap.alloc(<usize>LINEAR_MAX << 2);
-  let r = setRec(i);
-  store<u32>(r, <u32>buf);
-  store<u32>(r, 0, 4);
-  store<u32>(r, LINEAR_MAX, 8);
-  store<u32>(r, 0, 12);
-  return i;
+/**
+ * An id's home slot. `ordered` (the object-id set, whose ids are hashes: spread evenly) takes
+ * the id's top bits, so the table holds its ids nearly in order and sorts fast when sealed; the
+ * other sets' ids are table indices, small numbers: scattered by a multiplication.
+ */
+@inline function slotOf(id: u32, mask: u32, ordered: bool): u32 {
+  return ordered ? id >>> clz<u32>(mask) : (id * 0x9e3779b1) & mask;
 }
 
-@inline function freeSetAt(i: i32): void {
-  let r = setRec(i);
-  if (load<u32>(r, 8) == LINEAR_MAX && load<u32>(r, 12) == 0) smallBuffers.pushU32(load<u32>(r));
-  else heap.free(<usize>load<u32>(r));
-  store<i32>(r, freeSet, 4);
-  freeSet = i;
-}
-
-@inline function slotOf(id: u32, mask: u32): u32 {
-  return (id * 0x9e3779b1) & mask;
-}
-
-function hashInsert(data: usize, mask: u32, id: u32): bool {
-  let k = slotOf(id, mask);
+function hashInsert(data: usize, mask: u32, id: u32, ordered: bool): bool {
+  let k = slotOf(id, mask, ordered);
   while (true) {
     let p = data + (<usize>k << 2);
     let v = load<u32>(p);
@@ -88,108 +66,104 @@ function hashInsert(data: usize, mask: u32, id: u32): bool {
   }
 }
 
-/** Adds id to set i; true when it was not there. */
-function setAdd(i: i32, id: u32): bool {
-  let r = setRec(i);
-  let data = <usize>load<u32>(r);
-  let n = load<u32>(r, 4);
-  let cap = load<u32>(r, 8);
-  if (load<u32>(r, 12) == 0) {
-    // linear: its 16 slots compared four at a time (those past n may hold anything: masked off)
-    let needle = i32x4.splat(id);
-    let hits = i32x4.bitmask(i32x4.eq(v128.load(data), needle)) |
-      (i32x4.bitmask(i32x4.eq(v128.load(data, 16), needle)) << 4) |
-      (i32x4.bitmask(i32x4.eq(v128.load(data, 32), needle)) << 8) |
-      (i32x4.bitmask(i32x4.eq(v128.load(data, 48), needle)) << 12);
-    if (hits & ((<u32>1 << n) - 1)) return false;
-    if (n < cap) {
-      store<u32>(data + (<usize>n << 2), id);
-      store<u32>(r, n + 1, 4);
-      return true;
+/** Lanes equal to id among the 16 slots at s, as 16 bits. */
+@inline function linearHits(s: usize, id: u32): u32 {
+  let needle = i32x4.splat(id);
+  let a = i16x8.narrow_i32x4_s(i32x4.eq(v128.load(s), needle), i32x4.eq(v128.load(s, 16), needle));
+  let b = i16x8.narrow_i32x4_s(i32x4.eq(v128.load(s, 32), needle), i32x4.eq(v128.load(s, 48), needle));
+  return i8x16.bitmask(i8x16.narrow_i16x8_s(a, b));
+}
+
+/** Adds id to set s (not in its linear slots with room: hashed, full or an id of 0xffffffff). */
+function setAdd(s: usize, id: u32): void {
+  let n = load<u32>(s, 64);
+  let data = <usize>load<u32>(s, 68);
+  let cap = load<u32>(s, 72);
+  let ordered = load<u32>(s, 76) != 0;
+  if (data == 0) {
+    if (linearHits(s, id) & ((<u32>1 << n) - 1)) return;
+    if (n < LINEAR_MAX) {
+      store<u32>(s + (<usize>n << 2), id);
+      store<u32>(s, n + 1, 64);
+      return;
     }
     // full: becomes a hash table of 4× the ids
-    let ncap = cap << 2;
-    let table = heap.alloc(<usize>ncap << 2);
-    memory.fill(table, 0xff, <usize>ncap << 2);
-    for (let k: u32 = 0; k < n; k++) hashInsert(table, ncap - 1, load<u32>(data + (<usize>k << 2)));
-    smallBuffers.pushU32(<u32>data);
-    store<u32>(r, <u32>table);
-    store<u32>(r, ncap, 8);
-    store<u32>(r, 1, 12);
-    data = table;
-    cap = ncap;
+    cap = LINEAR_MAX << 2;
+    data = heap.alloc(<usize>cap << 2);
+    memory.fill(data, 0xff, <usize>cap << 2);
+    for (let k: u32 = 0; k < n; k++) hashInsert(data, cap - 1, load<u32>(s + (<usize>k << 2)), ordered);
+    store<u32>(s, <u32>data, 68);
+    store<u32>(s, cap, 72);
   }
-  if (!hashInsert(data, cap - 1, id)) return false;
+  if (!hashInsert(data, cap - 1, id, ordered)) return;
   n++;
-  store<u32>(r, n, 4);
+  store<u32>(s, n, 64);
   if (n * 2 > cap) {
-    let ncap = cap << 1;
+    // 4× the room: half the ids moved, over all the growth, that doubling moves
+    let ncap = cap << 2;
     let table = heap.alloc(<usize>ncap << 2);
     memory.fill(table, 0xff, <usize>ncap << 2);
     for (let k: u32 = 0; k < cap; k++) {
       let v = load<u32>(data + (<usize>k << 2));
-      if (v != 0xffffffff) hashInsert(table, ncap - 1, v);
+      if (v != 0xffffffff) hashInsert(table, ncap - 1, v, ordered);
     }
     heap.free(data);
-    store<u32>(r, <u32>table);
-    store<u32>(r, ncap, 8);
+    store<u32>(s, <u32>table, 68);
+    store<u32>(s, ncap, 72);
   }
-  return true;
 }
 
-/** setAdd with the common case inline: a linear set with room (the call only when full or hashed). */
-@inline function setPut(i: i32, id: u32): void {
-  let rec = setRec(i);
-  let n = load<u32>(rec, 4);
-  if (n < LINEAR_MAX && load<u32>(rec, 12) == 0) {
-    let data = <usize>load<u32>(rec);
-    let needle = i32x4.splat(id);
-    let hits = i32x4.bitmask(i32x4.eq(v128.load(data), needle)) |
-      (i32x4.bitmask(i32x4.eq(v128.load(data, 16), needle)) << 4) |
-      (i32x4.bitmask(i32x4.eq(v128.load(data, 32), needle)) << 8) |
-      (i32x4.bitmask(i32x4.eq(v128.load(data, 48), needle)) << 12);
-    if ((hits & ((<u32>1 << n) - 1)) == 0) {
-      store<u32>(data + (<usize>n << 2), id);
-      store<u32>(rec, n + 1, 4);
+/** Adds id to set s, the common case inline: a linear set with room, or the id there already. */
+@inline function setPut(s: usize, id: u32): void {
+  let n = load<u32>(s, 64);
+  if (load<u32>(s, 68) == 0 && id != 0xffffffff) {
+    // the unused slots hold 0xffffffff: any hit is a member
+    if (linearHits(s, id) == 0) {
+      if (n < LINEAR_MAX) {
+        store<u32>(s + (<usize>n << 2), id);
+        store<u32>(s, n + 1, 64);
+      } else setAdd(s, id);
     }
-  } else setAdd(i, id);
+  } else setAdd(s, id);
 }
 
-/** Copies set i's ids into list (unsorted). */
-function setDump(i: i32, list: Vec): void {
-  let r = setRec(i);
-  let data = <usize>load<u32>(r);
-  let n = load<u32>(r, 4);
-  let cap = load<u32>(r, 8);
-  if (load<u32>(r, 12) == 0) {
-    list.reserve(<i32>n);
-    memory.copy(list.ptr + (<usize>list.len << 2), data, <usize>n << 2);
-    list.len += <i32>n;
-    return;
-  }
-  // room made once: the table's n ids written without a capacity check each (an empty slot's
-  // store lands just past them: in the room, or in the 16 bytes every Vec keeps after it)
+/** Copies hashed set s's ids into list (unsorted). */
+function setDump(s: usize, list: Vec): void {
+  let data = <usize>load<u32>(s, 68);
+  let n = load<u32>(s, 64);
+  let cap = load<u32>(s, 72);
+  // room made once: four slots at a time, their ids moved to the front (COMPACT) and stored as a
+  // whole; the rest of the store lands just past them: in the room, or in the 16 bytes every Vec
+  // keeps after it (a table has a multiple of 4 slots)
   let w = list.reserve(<i32>n);
-  for (let k: u32 = 0; k < cap; k++) {
-    let v = load<u32>(data + (<usize>k << 2));
-    store<u32>(w, v);
-    w += select<usize>(4, 0, v != 0xffffffff);
+  let empty = i32x4.splat(-1);
+  for (let k: u32 = 0; k < cap; k += 4) {
+    let v = v128.load(data + (<usize>k << 2));
+    let keep = ~i32x4.bitmask(i32x4.eq(v, empty)) & 15;
+    if (keep == 0) continue;
+    v128.store(w, i8x16.swizzle(v, v128.load(COMPACT + (<usize>keep << 4))));
+    w += <usize>popcnt<u32>(keep) << 2;
   }
   list.len += <i32>n;
 }
 
+/** Per 4-bit mask of lanes: the swizzle that moves those lanes' 4 bytes to the front, in order. */
+const COMPACT = memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+
 @inline function setU32(v: Vec, i: i32, x: u32): void { store<u32>(v.ptr + (<usize>i << 2), x); }
 @inline function setF64(v: Vec, i: i32, x: f64): void { store<f64>(v.ptr + (<usize>i << 3), x); }
 
-// ---- open sessions: one 136-byte record each --------------------------------------------------
+// ---- open sessions: one 544-byte record each --------------------------------------------------
 
 // start f64 @0, end f64 @8, key u64 @16, kind @24, count @28, bytes f64 @32, durSum f64 @40,
 // durMax f64 @48, durCount @56, firstIp @60, firstUa @64, user @68, userTime f64 @72,
-// firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, sets @120/124/128,
-// id-path set @132, attacks 7×u32 @136, auth failures @164, not found @168, gaps @172,
-// gap sum f64 @176, gap sum of squares f64 @184, last arrival f64 @192, slow requests @200,
-// error burst: start f64 @208, count @216, largest @220.
-const OPEN: usize = 224;
+// firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, attacks 7×u32 @136,
+// auth failures @164, not found @168, gaps @172, gap sum f64 @176, gap sum of squares f64 @184,
+// (unused @192), slow requests @200,
+// error burst: start f64 @208, count @216, largest @220; the sets of IPs, endpoints, hosts and
+// object ids (SET_BYTES each) @224.
+const SETS: usize = 224;
+const OPEN: usize = SETS + 4 * SET_BYTES;
 /** Server errors within this long of the first make one burst. */
 const BURST_MS: f64 = 60_000;
 const open = new U64Map(1 << 12);
@@ -200,6 +174,8 @@ let freeOpen: i32 = -1;
 export let openPeak: i32 = 0;
 
 @inline function orec(o: i32): usize { return oRecs.ptr + <usize>o * OPEN; }
+/** Set `which` (0 IPs, 1 endpoints, 2 hosts, 3 object ids) of the open session at r. */
+@inline function setOf(r: usize, which: i32): usize { return r + SETS + <usize>which * SET_BYTES; }
 
 /** A new open session; `listed`: reachable by its key (a late piece is not). */
 function newOpen(key: u64, kind: i32, listed: bool = true): i32 {
@@ -213,13 +189,19 @@ function newOpen(key: u64, kind: i32, listed: bool = true): i32 {
   }
   let r = orec(o);
   memory.fill(r, 0, OPEN);
+  // the sets' unused slots hold 0xffffffff
+  let ones = i32x4.splat(-1);
+  for (let k = 0; k < 4; k++) {
+    let s = setOf(r, k);
+    v128.store(s, ones);
+    v128.store(s, ones, 16);
+    v128.store(s, ones, 32);
+    v128.store(s, ones, 48);
+  }
+  store<u32>(setOf(r, 3), 1, 76);
   store<u64>(r, key, 16);
   store<u32>(r, <u32>kind, 24);
   store<u32>(r, <u32>oList.len, 88);
-  store<i32>(r, newSet(), 120);
-  store<i32>(r, newSet(), 124);
-  store<i32>(r, newSet(), 128);
-  store<i32>(r, newSet(), 132);
   oList.pushU32(<u32>o);
   if (oList.len > openPeak) openPeak = oList.len;
   if (listed) open.set(key, o);
@@ -230,10 +212,10 @@ function dropOpen(o: i32): void {
   let r = orec(o);
   let key = load<u64>(r, 16);
   if (open.get(key) == o) open.delete(key);
-  freeSetAt(load<i32>(r, 120));
-  freeSetAt(load<i32>(r, 124));
-  freeSetAt(load<i32>(r, 128));
-  freeSetAt(load<i32>(r, 132));
+  for (let k = 0; k < 4; k++) {
+    let table = load<u32>(setOf(r, k), 68);
+    if (table != 0) heap.free(<usize>table);
+  }
   // swap-remove from the dense list
   let pos = <i32>load<u32>(r, 88);
   let last = <i32>oList.u32At(oList.len - 1);
@@ -246,10 +228,9 @@ function dropOpen(o: i32): void {
 
 
 /** The first id of an empty set (a new session's): no search, no growth. */
-@inline function setFirst(i: i32, id: u32): void {
-  let rec = setRec(i);
-  store<u32>(<usize>load<u32>(rec), id);
-  store<u32>(rec, 1, 4);
+@inline function setFirst(s: usize, id: u32): void {
+  store<u32>(s, id);
+  store<u32>(s, 1, 64);
 }
 
 /** Folds one request into open session o. */
@@ -262,27 +243,17 @@ function dropOpen(o: i32): void {
     // a new session (its sets empty)
     store<f64>(r, t);
     store<f64>(r, t, 8);
-    store<f64>(r, t, 192);
     store<u32>(r, ip, 60);
     store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
     store<u32>(r, epId, 80);
     store<u32>(r, epId, 84);
-    setFirst(load<i32>(r, 120), ip);
-    setFirst(load<i32>(r, 124), epId);
+    setFirst(setOf(r, 0), ip);
+    setFirst(setOf(r, 1), epId);
   } else {
     // the first IP and the first and last endpoints are in the sets already: no lookup for them
     // (a session's requests mostly come from one address, often to the endpoint of the last)
     let newIp = ip != load<u32>(r, 60);
     let newEp = epId != load<u32>(r, 80) && epId != load<u32>(r, 84);
-    let last = load<f64>(r, 192);
-    if (t > last) {
-      // the rhythm of arrivals
-      let gap = t - last;
-      store<u32>(r, load<u32>(r, 172) + 1, 172);
-      store<f64>(r, load<f64>(r, 176) + gap, 176);
-      store<f64>(r, load<f64>(r, 184) + gap * gap, 184);
-      store<f64>(r, t, 192);
-    }
     // first fields from the earliest request (the first to come on a tie), last from the latest
     if (t < load<f64>(r)) {
       store<f64>(r, t);
@@ -290,12 +261,20 @@ function dropOpen(o: i32): void {
       store<u32>(r, ua >= 0 ? <u32>ua : agentId(), 64);
       store<u32>(r, epId, 80);
     }
-    if (t >= load<f64>(r, 8)) {
+    let end = load<f64>(r, 8);
+    if (t >= end) {
+      if (t > end) {
+        // the rhythm of arrivals: the gaps between the latest times (the end is the latest)
+        let gap = t - end;
+        store<u32>(r, load<u32>(r, 172) + 1, 172);
+        store<f64>(r, load<f64>(r, 176) + gap, 176);
+        store<f64>(r, load<f64>(r, 184) + gap * gap, 184);
+      }
       store<f64>(r, t, 8);
       store<u32>(r, epId, 84);
     }
-    if (newIp) setPut(load<i32>(r, 120), ip);
-    if (newEp) setPut(load<i32>(r, 124), epId);
+    if (newIp) setPut(setOf(r, 0), ip);
+    if (newEp) setPut(setOf(r, 1), epId);
   }
   // behaviour counters: attacks by type, failed logins, not-found, server error bursts
   if (attacks != 0) {
@@ -323,7 +302,7 @@ function dropOpen(o: i32): void {
     if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
   }
   if (slow) store<u32>(r, load<u32>(r, 200) + 1, 200);
-  if (flags & ep.FLAG_ID) setPut(load<i32>(r, 132), <u32>rawHash);
+  if (flags & ep.FLAG_ID) setPut(setOf(r, 3), <u32>rawHash);
   if (bytes > 0) store<f64>(r, load<f64>(r, 32) + bytes, 32);
   if (dur >= 0) {
     store<f64>(r, load<f64>(r, 40) + dur, 40);
@@ -334,7 +313,7 @@ function dropOpen(o: i32): void {
     store<u32>(r, user, 68);
     store<f64>(r, t, 72);
   }
-  if (host != 0) setPut(load<i32>(r, 128), host);
+  if (host != 0) setPut(setOf(r, 2), host);
 }
 
 // ---- closed pieces, then final sessions ------------------------------------------------------
@@ -389,11 +368,14 @@ const pieceColumns: StaticArray<Vec> = [
   cFirstEp, cLastEp, cSets, cAttacks, cSlow, cBurst, cAuthFail, cNotFound, cGapN, cGapSum, cGapSq, cId
 ];
 
-/** Room for one more piece in every column (one column's capacity tells for all); its index. */
-function pieceRoom(): i32 {
+/**
+ * Room for one more piece in every column (one column's capacity tells for all); its index.
+ * cStart.len counts the pieces of every column (the others' lengths stay 0: nothing reads them).
+ */
+@inline function pieceRoom(): i32 {
   let c = cStart.len;
   if (c >= cStart.cap) for (let k = 0; k < pieceColumns.length; k++) unchecked(pieceColumns[k]).grow(c + 1);
-  for (let k = 0; k < pieceColumns.length; k++) unchecked(pieceColumns[k]).len = c + 1;
+  cStart.len = c + 1;
   return c;
 }
 
@@ -440,12 +422,26 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
 }
 
 /** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
-function sealSet(c: i32, which: i32, ids: Vec): void {
+function sealSet(c: i32, which: i32, ids: Vec, nearlySorted: bool): void {
   let n = ids.len;
   let off = setArena.len;
   let dst = setArena.reserve(n);
-  if (sortTmp.cap < n) sortTmp.grow(n);
-  sortU32(ids.ptr, sortTmp.ptr, 0, n);
+  if (nearlySorted) {
+    // by insertion: each id moves past the few out of place (a probe run's, or wrapped round)
+    let a = ids.ptr;
+    for (let i = 1; i < n; i++) {
+      let v = load<u32>(a + (<usize>i << 2));
+      let j = i;
+      while (j > 0 && v < load<u32>(a + (<usize>(j - 1) << 2))) {
+        store<u32>(a + (<usize>j << 2), load<u32>(a + (<usize>(j - 1) << 2)));
+        j--;
+      }
+      store<u32>(a + (<usize>j << 2), v);
+    }
+  } else {
+    if (sortTmp.cap < n) sortTmp.grow(n);
+    sortU32(ids.ptr, sortTmp.ptr, 0, n);
+  }
   memory.copy(dst, ids.ptr, <usize>n << 2);
   setArena.len += n;
   let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
@@ -455,28 +451,31 @@ function sealSet(c: i32, which: i32, ids: Vec): void {
 }
 
 /**
- * Set i of the closing session into the arena as set `which` of piece c, sorted. A linear set's
- * (distinct) ids go straight there, each at its rank: the count of smaller ones (SIMD compares).
+ * Set s of the closing session into the arena as set `which` of piece c, sorted. A linear set's
+ * (distinct) ids go straight there, each at its rank: the count of smaller ones (SIMD compares,
+ * unsigned as signed with the top bit flipped; the unused slots' 0xffffffff is smaller than none).
  */
-function sealOf(c: i32, which: i32, i: i32): void {
-  let rec = setRec(i);
-  if (load<u32>(rec, 12) != 0) {
-    setDump(i, newIds0);
-    sealSet(c, which, newIds0);
+function sealOf(c: i32, which: i32, s: usize): void {
+  if (load<u32>(s, 68) != 0) {
+    setDump(s, newIds0);
+    sealSet(c, which, newIds0, load<u32>(s, 76) != 0);
     return;
   }
-  let n = load<u32>(rec, 4);
-  let d = <usize>load<u32>(rec);
+  let n = load<u32>(s, 64);
   let off = setArena.len;
   let dst = setArena.reserve(<i32>n);
-  let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
-  let m = (<u32>1 << n) - 1;
-  for (let k: u32 = 0; k < n; k++) {
-    let v = load<u32>(d + (<usize>k << 2));
-    let x = i32x4.splat(v);
-    let lt = i32x4.bitmask(i32x4.lt_u(a0, x)) | (i32x4.bitmask(i32x4.lt_u(a1, x)) << 4) |
-      (i32x4.bitmask(i32x4.lt_u(a2, x)) << 8) | (i32x4.bitmask(i32x4.lt_u(a3, x)) << 12);
-    store<u32>(dst + (<usize>popcnt<u32>(lt & m) << 2), v);
+  if (n == 1) store<u32>(dst, load<u32>(s));
+  else if (n > 1) {
+    let top = i32x4.splat(0x80000000);
+    let a0 = v128.xor(v128.load(s), top), a1 = v128.xor(v128.load(s, 16), top);
+    let a2 = v128.xor(v128.load(s, 32), top), a3 = v128.xor(v128.load(s, 48), top);
+    for (let k: u32 = 0; k < n; k++) {
+      let v = load<u32>(s + (<usize>k << 2));
+      let x = i32x4.splat(v ^ 0x80000000);
+      let lo = i16x8.narrow_i32x4_s(i32x4.lt_s(a0, x), i32x4.lt_s(a1, x));
+      let hi = i16x8.narrow_i32x4_s(i32x4.lt_s(a2, x), i32x4.lt_s(a3, x));
+      store<u32>(dst + (<usize>popcnt<u32>(i8x16.bitmask(i8x16.narrow_i16x8_s(lo, hi))) << 2), v);
+    }
   }
   setArena.len += <i32>n;
   let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
@@ -505,10 +504,7 @@ function close(o: i32): void {
   setU32(cFirstEp, c, load<u32>(r, 80));
   setU32(cLastEp, c, load<u32>(r, 84));
   memory.copy(cStatus.ptr + <usize>c * 24, r + 96, 24);
-  sealOf(c, 0, load<i32>(r, 120));
-  sealOf(c, 1, load<i32>(r, 124));
-  sealOf(c, 2, load<i32>(r, 128));
-  sealOf(c, 3, load<i32>(r, 132));
+  for (let k = 0; k < 4; k++) sealOf(c, k, setOf(r, k));
   memory.copy(cAttacks.ptr + <usize>c * 28, r + 136, 28);
   setU32(cAuthFail, c, load<u32>(r, 164));
   setU32(cNotFound, c, load<u32>(r, 168));
@@ -539,7 +535,7 @@ function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host:
   if (o >= 0) {
     let r = orec(o);
     let s = load<f64>(r), e = load<f64>(r, 8);
-    if (t - e > inactivity || (maxLength > 0 && t - s > maxLength)) {
+    if (t - e > inactivity || t - s > maxSpan) {
       close(o);
       o = newOpen(key, kind);
     } else if (s - t > inactivity) {
@@ -681,10 +677,6 @@ export function sweep(all: bool): void {
  * instead of growing the core's (a million sessions open at once take hundreds of MB here).
  */
 export function releaseOpen(): void {
-  for (let k = 0; k < smallBuffers.len; k++) heap.free(<usize>smallBuffers.u32At(k));
-  smallBuffers.release();
-  sets.release();
-  freeSet = -1;
   oRecs.release();
   oList.release();
   freeOpen = -1;
