@@ -1004,16 +1004,59 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     }
     bits |= <u32>v;
   }
-  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d) && !plainRef(rs, re)) {
-    let h = hashBytes(rs, re - rs, 0x7265);
-    let v = cached(refererCache, h);
-    if (v < 0) {
-      v = <i32>refererBits(rs, re);
-      remember(refererCache, h, v);
-    }
-    bits |= <u32>v;
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
+    let n = re - rs;
+    if (n - 16 <= 48) {
+      // 16 to 64 bytes (nearly all): the verdict of the same bytes seen last in the slot
+      let slot = recentReferer(rs, n);
+      let v = load<i32>(slot, 4);
+      if (!(load<u32>(slot) == <u32>n && sameReferer(slot, rs, n))) {
+        v = <i32>refererVerdict(rs, re);
+        store<u32>(slot, <u32>n);
+        store<i32>(slot, v, 4);
+        copyBytes(slot + 16, rs, 64);
+      }
+      bits |= <u32>v;
+    } else bits |= refererVerdict(rs, re);
   }
   return bits;
+}
+
+/** A referrer's attack bits: none when plain (most), else judged once per distinct referrer. */
+function refererVerdict(rs: usize, re: usize): u32 {
+  if (plainRef(rs, re)) return 0;
+  let h = hashBytes(rs, re - rs, 0x7265);
+  let v = cached(refererCache, h);
+  if (v < 0) {
+    v = <i32>refererBits(rs, re);
+    remember(refererCache, h, v);
+  }
+  return <u32>v;
+}
+
+// Referrers repeat (a site's own pages): the last one of 16..64 bytes per slot of a table, kept
+// with its verdict, is recognised by comparing its bytes — cheaper than plainRef() or a hash.
+// Slot: length (u32), verdict (i32), 8 spare bytes, the 64 bytes.
+const REF_SLOTS: usize = 4096;
+const REF_SLOT: usize = 80;
+const recentReferers = heap.alloc(REF_SLOTS * REF_SLOT);
+memory.fill(recentReferers, 0, REF_SLOTS * REF_SLOT);
+
+/** The slot of a referrer of n (16..64) bytes: by its length, last and middle 8 bytes. */
+@inline function recentReferer(rs: usize, n: usize): usize {
+  let k = (load<u64>(rs + n - 8) ^ (load<u64>(rs + (n >> 1)) << 1)) + <u64>n;
+  return recentReferers + <usize>((k * 0x9e3779b97f4a7c15) >> 52) * REF_SLOT;
+}
+
+/** Whether the slot holds the n (16..64) bytes at rs: 16-byte blocks at 0, 16, 32, 48, the ones
+ * past the end moved back to end at n (the same bytes compared twice, never one past n). */
+@inline function sameReferer(slot: usize, rs: usize, n: usize): bool {
+  let d = slot + 16;
+  let o1: usize = n < 32 ? n - 16 : 16, o2: usize = n < 48 ? n - 16 : 32, o3 = n - 16;
+  let eq = v128.and(
+    v128.and(i8x16.eq(v128.load(rs), v128.load(d)), i8x16.eq(v128.load(rs + o1), v128.load(d + o1))),
+    v128.and(i8x16.eq(v128.load(rs + o2), v128.load(d + o2)), i8x16.eq(v128.load(rs + o3), v128.load(d + o3))));
+  return i8x16.all_true(eq);
 }
 
 /**
