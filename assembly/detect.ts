@@ -830,12 +830,12 @@ export function probeBits(s: usize, e: usize): u32 {
 
 // A path whose template hides part of it (an id in hex, a token) is judged on every new raw path:
 // most are like /api/v1/invoices/8197eb3614672bbccb77e5b2, which pathBits() always finds clean,
-// at thousands of instructions. quietPath() sees that for a fraction: the bytes are letters,
+// at thousands of instructions. quietText() sees that for a fraction: the bytes are letters,
 // digits and / . - _ ~ only (so nothing is decoded and suspicious() can only see "/usr"), there
-// is no "..", and no three bytes (case folded) of QUIET_TRIPLES occur. Each needle of traversal(),
+// is no "..", and no three bytes (case folded) of QUIET_PATH occur. Each needle of traversal(),
 // probe() and fileInclusion() that such text can hold has one of them (those with "..", ":", "@",
 // "\", "%" cannot occur), so none of them can match. A new needle there needs its triple here.
-const QUIET_TRIPLES: StaticArray<string> = [
+const QUIET_PATH: StaticArray<string> = [
   // traversal(): 0x2e0x2e, etc (passwd, shadow, …), web-inf, global.asa, *.ini, system32,
   // /proc/self/, .htpasswd, /var/log/
   '0x2', 'etc', 'b-i', 'l.a', '.in', 'm32', 'lf/', '.ht', 'r/l',
@@ -853,54 +853,71 @@ const QUIET_TRIPLES: StaticArray<string> = [
   // fileInclusion(): /proc/self/environ (lf/ above); suspicious(): /usr
   'usr',
 ];
+// The same for a query (most are new: ?v=2&sid=…, ?category=…&page=2), where "=" and "&" are
+// allowed too. Such text is plainRaw() (it has no bad byte, "..", "://", and no triple of its
+// needles 0x2 0x5 etc/ .ini passwd web-inf), so queryBits() is plainWords(): its four SQL objects,
+// "union", and (no space, no separator) a bare command alone: whoami ipconfig ifconfig netstat
+// systeminfo; boolTest() needs a space or "(" after "or"/"and".
+const QUIET_QUERY: StaticArray<string> = [
+  '0x2', '0x5', 'etc', '.in', 'ssw', 'b-i',
+  'n_s', 'sob', 'g_c', 'e_m', 'uni', 'hoa', 'nfi', 'tst', 'yst',
+];
 
 /** Three bytes (the low ones of w, the case bit 0x20 set in each) hashed to 16 bits. */
 @inline function tripleSlot(w: u32): usize {
   return <usize>(((w & 0xffffff) * 0x9e3779b1) >>> 16);
 }
 
-/** Per triple hash, 1 when a QUIET_TRIPLES triple has it. */
+/** Per triple hash, bit 1 when a QUIET_PATH triple has it, bit 2 for QUIET_QUERY. */
 const quietTriples = heap.alloc(65536);
 memory.fill(quietTriples, 0, 65536);
-for (let k = 0; k < QUIET_TRIPLES.length; k++) {
-  let t = unchecked(QUIET_TRIPLES[k]);
-  store<u8>(quietTriples + tripleSlot(0x202020 | <u32>t.charCodeAt(0) | (<u32>t.charCodeAt(1) << 8) | (<u32>t.charCodeAt(2) << 16)), 1);
+function indexTriples(list: StaticArray<string>, bit: u8): void {
+  for (let k = 0; k < list.length; k++) {
+    let t = unchecked(list[k]);
+    let p = quietTriples + tripleSlot(0x202020 | <u32>t.charCodeAt(0) | (<u32>t.charCodeAt(1) << 8) | (<u32>t.charCodeAt(2) << 16));
+    store<u8>(p, load<u8>(p) | bit);
+  }
 }
+indexTriples(QUIET_PATH, 1);
+indexTriples(QUIET_QUERY, 2);
 @inline function tripleAt(w: u64, k: u64): u32 {
   return <u32>load<u8>(quietTriples + tripleSlot(<u32>(w >> (k << 3))));
 }
 
 /**
- * True when pathBits(s, e) is surely 0 (see QUIET_TRIPLES). The bytes after e (the path ends before
- * " HTTP" or "?") may add pairs and triples: more "not sure", never a missed one.
+ * True when pathBits(s, e) (query false) or queryBits(s, e) (query true) is surely 0: see
+ * QUIET_PATH and QUIET_QUERY. The bytes after e (" HTTP", "?", a quote) may add pairs and
+ * triples: more "not sure", never a missed one.
  */
-function quietPath(s: usize, e: usize): bool {
+function quietText(s: usize, e: usize, query: bool): bool {
   // every byte a letter, digit, "-" "." "/" "_" or "~" (two range tests, "within" as in
-  // endpoints.ts, and two compares); no ".."
+  // endpoints.ts, and compares), in a query "=" and "&" too; no ".."
   let c = QUIET_SPLATS;
   let a = v128.load(c), aLo = v128.load(c, 16), aN = v128.load(c, 32), dLo = v128.load(c, 48), dN = v128.load(c, 64);
   let u = v128.load(c, 80), t = v128.load(c, 96), dot = v128.load(TABLES, DOT);
+  let x = query ? v128.load(c, 112) : u, y = query ? v128.load(c, 128) : u;
   let bad = i8x16.splat(0);
   for (let p = s; p < e; p += 16) {
     let v = v128.load(p);
     let ok = v128.or(
       v128.or(i8x16.lt_s(i8x16.add(v128.or(v, a), aLo), aN), i8x16.lt_s(i8x16.add(v, dLo), dN)),
-      v128.or(i8x16.eq(v, u), i8x16.eq(v, t)));
+      v128.or(v128.or(i8x16.eq(v, u), i8x16.eq(v, t)), v128.or(i8x16.eq(v, x), i8x16.eq(v, y))));
     let m = v128.or(v128.not(ok), v128.and(i8x16.eq(v, dot), i8x16.eq(v128.load(p, 1), dot)));
     // lanes past e do not count
     let left = e - p < 16 ? e - p : 16;
     bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
   }
   if (v128.any_true(bad)) return false;
-  // no triple of QUIET_TRIPLES: six triples a word
+  // no triple of the list: six triples a word
   let hit: u32 = 0;
   for (let p = s; p + 2 < e; p += 6) {
     let w = load<u64>(p) | 0x2020202020202020;
     hit |= tripleAt(w, 0) | tripleAt(w, 1) | tripleAt(w, 2) | tripleAt(w, 3) | tripleAt(w, 4) | tripleAt(w, 5);
   }
-  return hit == 0;
+  return (hit & (query ? 2 : 1)) == 0;
 }
-// quietPath's splats: case bit; a-z as 128 - 0x61, 26 - 128; "-" to "9" as 128 - 0x2d, 13 - 128; "_"; "~"
+// quietText's splats: case bit; a-z as 128 - 0x61, 26 - 128; "-" to "9" as 128 - 0x2d, 13 - 128;
+// "_"; "~"; "="; "&"
 const QUIET_SPLATS = memory.data<u8>([
   0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
   31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
@@ -909,6 +926,8 @@ const QUIET_SPLATS = memory.data<u8>([
   141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141,
   0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f,
   0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e,
+  0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d,
+  0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26,
 ], 16);
 
 function pathBits(ps: usize, pe: usize): u32 {
@@ -980,7 +999,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     if (v < 0) {
       // a path whose template hides part of it is judged by its bytes (pathBits), after a cheap
       // screen for the clean ones
-      if (opaque) v = quietPath(ps, pe) ? 0 : <i32>pathBits(ps, pe);
+      if (opaque) v = quietText(ps, pe, false) ? 0 : <i32>pathBits(ps, pe);
       else v = plainRaw(ps, pe) ? 0 : <i32>pathBits(ps, pe);
       computedPath = v;
     }
@@ -991,7 +1010,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     let h = hashBytes(qs, qe - qs, 0x7175);
     let v = cached(queryCache, h);
     if (v < 0) {
-      v = <i32>queryBits(qs, qe);
+      v = quietText(qs, qe, true) ? 0 : <i32>queryBits(qs, qe);
       remember(queryCache, h, v);
     }
     bits |= <u32>v;
