@@ -1067,14 +1067,15 @@ memory.fill(recentReferers, 0, REF_SLOTS * REF_SLOT);
   return recentReferers + <usize>((k * 0x9e3779b97f4a7c15) >> 52) * REF_SLOT;
 }
 
-/** Whether the slot holds the n (16..64) bytes at rs: 16-byte blocks at 0, 16, 32, 48, the ones
- * past the end moved back to end at n (the same bytes compared twice, never one past n). */
+/** Whether the slot holds the n (16..64) bytes at rs: 16-byte blocks from 0, the last one moved
+ * back to end at n (bytes compared twice, never one past n). */
 @inline function sameReferer(slot: usize, rs: usize, n: usize): bool {
-  let d = slot + 16;
-  let o1: usize = n < 32 ? n - 16 : 16, o2: usize = n < 48 ? n - 16 : 32, o3 = n - 16;
-  let eq = v128.and(
-    v128.and(i8x16.eq(v128.load(rs), v128.load(d)), i8x16.eq(v128.load(rs + o1), v128.load(d + o1))),
-    v128.and(i8x16.eq(v128.load(rs + o2), v128.load(d + o2)), i8x16.eq(v128.load(rs + o3), v128.load(d + o3))));
+  let d = slot + 16, o = n - 16;
+  let eq = v128.and(i8x16.eq(v128.load(rs), v128.load(d)), i8x16.eq(v128.load(rs + o), v128.load(d + o)));
+  if (n > 32) {
+    let o2: usize = n < 48 ? o : 32;
+    eq = v128.and(eq, v128.and(i8x16.eq(v128.load(rs, 16), v128.load(d, 16)), i8x16.eq(v128.load(rs + o2), v128.load(d + o2))));
+  }
   return i8x16.all_true(eq);
 }
 
