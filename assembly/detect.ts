@@ -828,6 +828,108 @@ export function probeBits(s: usize, e: usize): u32 {
   return probe() ? Attack.Scanner : 0;
 }
 
+// A path whose template hides part of it (an id in hex, a token) is judged on every new raw path:
+// most are like /api/v1/invoices/8197eb3614672bbccb77e5b2, which pathBits() always finds clean,
+// at thousands of instructions. quietText() sees that for a fraction: the bytes are letters,
+// digits and / . - _ ~ only (so nothing is decoded and suspicious() can only see "/usr"), there
+// is no "..", and no three bytes (case folded) of QUIET_PATH occur. Each needle of traversal(),
+// probe() and fileInclusion() that such text can hold has one of them (those with "..", ":", "@",
+// "\", "%" cannot occur), so none of them can match. A new needle there needs its triple here.
+const QUIET_PATH: StaticArray<string> = [
+  // traversal(): 0x2e0x2e, etc (passwd, shadow, …), web-inf, global.asa, *.ini, system32,
+  // /proc/self/, .htpasswd, /var/log/
+  '0x2', 'etc', 'b-i', 'l.a', '.in', 'm32', 'lf/', '.ht', 'r/l',
+  // probe(): /.env /.git /.svn /.ssh /.hg /.htaccess /.ds_store /.docker /.aws /.vscode /.idea
+  // /.npmrc /.bash_history /.well-known
+  '/.e', '/.g', '/.s', '/.h', '/.d', '/.a', '/.v', '/.i', '/.n', '/.b', '/.w',
+  // wp-*, xmlrpc, phpmyadmin, /pma/, /myadmin/, *.sql (mysqladmin too), adminer, phpinfo,
+  // server-status, server-info, actuator, phpunit, eval-stdin, boaform, hnap1, solr, jmx-console,
+  // manager/html, invoker, console/login, cgi-bin and setup.cgi, _ignition, telescope, debug/default,
+  // tmui, fgt_lang, dana-na, owa, autodiscover, shell.php, w00tw00t, cmd.php, c99, r57, webshell,
+  // config.json, wallet.dat, id_rsa, *.php.bak *.php~ *.php.old, .config.old, .bak, .swp
+  'wp-', 'rpc', 'hpm', 'pma', 'mya', 'sql', 'dmi', 'hpi', 'r-s', 'r-i', 'uat', 'hpu', 'l-s', 'oaf',
+  'ap1', 'olr', 'jmx', 'r/h', 'vok', 'e/l', 'cgi', '/_i', 'esc', 'g/d', 'tmu', 'fgt', 'a-n', 'owa',
+  'odi', 'l.p', 'w00', 'cmd', 'c99', 'r57', 'bsh', 'g.j', 't.d', 'd_r', 'php', 'g.o', 'bak', 'swp',
+  // fileInclusion(): /proc/self/environ (lf/ above); suspicious(): /usr
+  'usr',
+];
+// The same for a query (most are new: ?v=2&sid=…, ?category=…&page=2), where "=" and "&" are
+// allowed too. Such text is plainRaw() (it has no bad byte, "..", "://", and no triple of its
+// needles 0x2 0x5 etc/ .ini passwd web-inf), so queryBits() is plainWords(): its four SQL objects,
+// "union", and (no space, no separator) a bare command alone: whoami ipconfig ifconfig netstat
+// systeminfo; boolTest() needs a space or "(" after "or"/"and".
+const QUIET_QUERY: StaticArray<string> = [
+  '0x2', '0x5', 'etc', '.in', 'ssw', 'b-i',
+  'n_s', 'sob', 'g_c', 'e_m', 'uni', 'hoa', 'nfi', 'tst', 'yst',
+];
+
+/** Three bytes (the low ones of w, the case bit 0x20 set in each) hashed to 16 bits. */
+@inline function tripleSlot(w: u32): usize {
+  return <usize>(((w & 0xffffff) * 0x9e3779b1) >>> 16);
+}
+
+/** Per triple hash, bit 1 when a QUIET_PATH triple has it, bit 2 for QUIET_QUERY. */
+const quietTriples = heap.alloc(65536);
+memory.fill(quietTriples, 0, 65536);
+function indexTriples(list: StaticArray<string>, bit: u8): void {
+  for (let k = 0; k < list.length; k++) {
+    let t = unchecked(list[k]);
+    let p = quietTriples + tripleSlot(0x202020 | <u32>t.charCodeAt(0) | (<u32>t.charCodeAt(1) << 8) | (<u32>t.charCodeAt(2) << 16));
+    store<u8>(p, load<u8>(p) | bit);
+  }
+}
+indexTriples(QUIET_PATH, 1);
+indexTriples(QUIET_QUERY, 2);
+@inline function tripleAt(w: u64, k: u64): u32 {
+  return <u32>load<u8>(quietTriples + tripleSlot(<u32>(w >> (k << 3))));
+}
+
+/**
+ * True when pathBits(s, e) (query false) or queryBits(s, e) (query true) is surely 0: see
+ * QUIET_PATH and QUIET_QUERY. The bytes after e (" HTTP", "?", a quote) may add pairs and
+ * triples: more "not sure", never a missed one.
+ */
+function quietText(s: usize, e: usize, query: bool): bool {
+  // every byte a letter, digit, "-" "." "/" "_" or "~" (two range tests, "within" as in
+  // endpoints.ts, and compares), in a query "=" and "&" too; no ".."
+  let c = QUIET_SPLATS;
+  let a = v128.load(c), aLo = v128.load(c, 16), aN = v128.load(c, 32), dLo = v128.load(c, 48), dN = v128.load(c, 64);
+  let u = v128.load(c, 80), t = v128.load(c, 96), dot = v128.load(TABLES, DOT);
+  let x = query ? v128.load(c, 112) : u, y = query ? v128.load(c, 128) : u;
+  let bad = i8x16.splat(0);
+  for (let p = s; p < e; p += 16) {
+    let v = v128.load(p);
+    let ok = v128.or(
+      v128.or(i8x16.lt_s(i8x16.add(v128.or(v, a), aLo), aN), i8x16.lt_s(i8x16.add(v, dLo), dN)),
+      v128.or(v128.or(i8x16.eq(v, u), i8x16.eq(v, t)), v128.or(i8x16.eq(v, x), i8x16.eq(v, y))));
+    let m = v128.or(v128.not(ok), v128.and(i8x16.eq(v, dot), i8x16.eq(v128.load(p, 1), dot)));
+    // lanes past e do not count
+    let left = e - p < 16 ? e - p : 16;
+    bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
+  }
+  if (v128.any_true(bad)) return false;
+  // no triple of the list: six triples a word
+  let hit: u32 = 0;
+  for (let p = s; p + 2 < e; p += 6) {
+    let w = load<u64>(p) | 0x2020202020202020;
+    hit |= tripleAt(w, 0) | tripleAt(w, 1) | tripleAt(w, 2) | tripleAt(w, 3) | tripleAt(w, 4) | tripleAt(w, 5);
+  }
+  return (hit & (query ? 2 : 1)) == 0;
+}
+// quietText's splats: case bit; a-z as 128 - 0x61, 26 - 128; "-" to "9" as 128 - 0x2d, 13 - 128;
+// "_"; "~"; "="; "&"
+const QUIET_SPLATS = memory.data<u8>([
+  0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
+  31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
+  154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154,
+  83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83,
+  141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141,
+  0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f,
+  0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e,
+  0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d,
+  0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26,
+], 16);
+
 function pathBits(ps: usize, pe: usize): u32 {
   let bits: u32 = 0;
   load_(ps, pe, false);
@@ -895,7 +997,10 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
   if (pe > ps) {
     let v = cachedPath;
     if (v < 0) {
-      v = plainRaw(ps, pe) && !opaque ? 0 : <i32>pathBits(ps, pe);
+      // a path whose template hides part of it is judged by its bytes (pathBits), after a cheap
+      // screen for the clean ones
+      if (opaque) v = quietText(ps, pe, false) ? 0 : <i32>pathBits(ps, pe);
+      else v = plainRaw(ps, pe) ? 0 : <i32>pathBits(ps, pe);
       computedPath = v;
     }
     bits |= <u32>v;
@@ -905,7 +1010,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     let h = hashBytes(qs, qe - qs, 0x7175);
     let v = cached(queryCache, h);
     if (v < 0) {
-      v = <i32>queryBits(qs, qe);
+      v = quietText(qs, qe, true) ? 0 : <i32>queryBits(qs, qe);
       remember(queryCache, h, v);
     }
     bits |= <u32>v;
@@ -918,16 +1023,60 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     }
     bits |= <u32>v;
   }
-  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d) && !plainRef(rs, re)) {
-    let h = hashBytes(rs, re - rs, 0x7265);
-    let v = cached(refererCache, h);
-    if (v < 0) {
-      v = <i32>refererBits(rs, re);
-      remember(refererCache, h, v);
-    }
-    bits |= <u32>v;
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
+    let n = re - rs;
+    if (n - 16 <= 48) {
+      // 16 to 64 bytes (nearly all): the verdict of the same bytes seen last in the slot
+      let slot = recentReferer(rs, n);
+      let v = load<i32>(slot, 4);
+      if (!(load<u32>(slot) == <u32>n && sameReferer(slot, rs, n))) {
+        v = <i32>refererVerdict(rs, re);
+        store<u32>(slot, <u32>n);
+        store<i32>(slot, v, 4);
+        copyBytes(slot + 16, rs, 64);
+      }
+      bits |= <u32>v;
+    } else bits |= refererVerdict(rs, re);
   }
   return bits;
+}
+
+/** A referrer's attack bits: none when plain (most), else judged once per distinct referrer. */
+function refererVerdict(rs: usize, re: usize): u32 {
+  if (plainRef(rs, re)) return 0;
+  let h = hashBytes(rs, re - rs, 0x7265);
+  let v = cached(refererCache, h);
+  if (v < 0) {
+    v = <i32>refererBits(rs, re);
+    remember(refererCache, h, v);
+  }
+  return <u32>v;
+}
+
+// Referrers repeat (a site's own pages): the last one of 16..64 bytes per slot of a table, kept
+// with its verdict, is recognised by comparing its bytes — cheaper than plainRef() or a hash.
+// Slot: length (u32), verdict (i32), 8 spare bytes, the 64 bytes.
+const REF_SLOTS: usize = 4096;
+const REF_SLOT: usize = 80;
+const recentReferers = heap.alloc(REF_SLOTS * REF_SLOT);
+memory.fill(recentReferers, 0, REF_SLOTS * REF_SLOT);
+
+/** The slot of a referrer of n (16..64) bytes: by its length, last and middle 8 bytes. */
+@inline function recentReferer(rs: usize, n: usize): usize {
+  let k = (load<u64>(rs + n - 8) ^ (load<u64>(rs + (n >> 1)) << 1)) + <u64>n;
+  return recentReferers + <usize>((k * 0x9e3779b97f4a7c15) >> 52) * REF_SLOT;
+}
+
+/** Whether the slot holds the n (16..64) bytes at rs: 16-byte blocks from 0, the last one moved
+ * back to end at n (bytes compared twice, never one past n). */
+@inline function sameReferer(slot: usize, rs: usize, n: usize): bool {
+  let d = slot + 16, o = n - 16;
+  let eq = v128.and(i8x16.eq(v128.load(rs), v128.load(d)), i8x16.eq(v128.load(rs + o), v128.load(d + o)));
+  if (n > 32) {
+    let o2: usize = n < 48 ? o : 32;
+    eq = v128.and(eq, v128.and(i8x16.eq(v128.load(rs, 16), v128.load(d, 16)), i8x16.eq(v128.load(rs + o2), v128.load(d + o2))));
+  }
+  return i8x16.all_true(eq);
 }
 
 /**
