@@ -54,6 +54,23 @@ export const PAD: usize = 64;
   return end;
 }
 
+/** First index of byte `a`, `b` or `c` in [p, end), or `end`. */
+@inline export function findAny(p: usize, end: usize, a: u8, b: u8, c: u8): usize {
+  let na = i8x16.splat(<i8>a);
+  let nb = i8x16.splat(<i8>b);
+  let nc = i8x16.splat(<i8>c);
+  while (p < end) {
+    let v = v128.load(p);
+    let m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, na), i8x16.eq(v, nb)), i8x16.eq(v, nc)));
+    if (m != 0) {
+      let hit = p + <usize>ctz(m);
+      return hit < end ? hit : end;
+    }
+    p += 16;
+  }
+  return end;
+}
+
 /**
  * Copies n bytes 16 at a time: the last load and store may run up to 15 bytes past n (the source
  * needs PAD after it, the destination room). Short copies are most of the core's, and an inline
