@@ -54,19 +54,21 @@ export const PAD: usize = 64;
   return end;
 }
 
-/** First index of byte `a`, `b` or `c` in [p, end), or `end`. */
+/**
+ * First index of byte `a`, `b` or `c` in [p, end), or any index >= `end`: 32 bytes a turn, one
+ * test for both vectors; needs 32 readable bytes past `end`.
+ */
 @inline export function findAny(p: usize, end: usize, a: u8, b: u8, c: u8): usize {
   let na = i8x16.splat(<i8>a);
   let nb = i8x16.splat(<i8>b);
   let nc = i8x16.splat(<i8>c);
   while (p < end) {
-    let v = v128.load(p);
-    let m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, na), i8x16.eq(v, nb)), i8x16.eq(v, nc)));
-    if (m != 0) {
-      let hit = p + <usize>ctz(m);
-      return hit < end ? hit : end;
-    }
-    p += 16;
+    let v0 = v128.load(p), v1 = v128.load(p, 16);
+    let e0 = v128.or(v128.or(i8x16.eq(v0, na), i8x16.eq(v0, nb)), i8x16.eq(v0, nc));
+    let e1 = v128.or(v128.or(i8x16.eq(v1, na), i8x16.eq(v1, nb)), i8x16.eq(v1, nc));
+    let m = <u32>i8x16.bitmask(e0) | (<u32>i8x16.bitmask(e1) << 16);
+    if (m != 0) return p + <usize>ctz(m);
+    p += 32;
   }
   return end;
 }
