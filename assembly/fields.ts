@@ -104,6 +104,11 @@ export function setEncoding(e: i32): void { enc = e; }
 @inline export function start(slot: i32): usize { return load<u32>(ranges + (<usize>slot << 3)); }
 @inline export function end(slot: i32): usize { return load<u32>(ranges + (<usize>slot << 3), 4); }
 
+/** A slot's range, its presence bit left to the caller (who may set several at once). */
+@inline export function setRange(slot: i32, s: usize, e: usize): void {
+  store<u64>(ranges + (<usize>slot << 3), <u64>s | (<u64>e << 32));
+}
+
 @inline export function set(slot: i32, s: usize, e: usize): void {
   store<u64>(ranges + (<usize>slot << 3), <u64>s | (<u64>e << 32));
   present |= <u32>1 << <u32>slot;

@@ -14,7 +14,7 @@ import { hashBytes, combine } from './hash';
 import { Interner } from './intern';
 import * as f from './fields';
 import { Slot, Reason } from './fields';
-import { parseClf, agentLines, vhostLines } from './formats/clf';
+import { parseClf, parseCombined, agentLines, vhostLines } from './formats/clf';
 import { parseJson, CONTAINER } from './formats/json';
 import { parseDelimited, configure, readFieldsLine } from './formats/delimited';
 import { parseTemplate, setProgram } from './formats/template';
@@ -196,31 +196,34 @@ function keepSample(s: usize, e: usize, reason: i32): void {
   return e - s > 32 ? findByte(s + 32, e, 0x3f) : e;
 }
 
-function handleLine(s: usize, e: usize): void {
+/** Handles the line [s, e); `parsed`: parseCombined has read it (e is its end without the CR). */
+function handleLine(s: usize, e: usize, parsed: bool): void {
   lineNo++;
   count(0);
-  if (e > s && load<u8>(e - 1) == 0x0d) e--;
-  if (<i32>(e - s) > MAX_LINE) {
-    e = s + MAX_LINE;
-    count(4);
-  }
-  let p = s;
-  while (p < e && (load<u8>(p) == 0x20 || load<u8>(p) == 0x09)) p++;
-  if (p == e) {
-    count(1);
-    return;
-  }
-  let reason = parseLine(s, e);
-  if (reason == Reason.Directive) {
-    // header and comment lines (#Fields, #Version) count with the blank ones: no request, no fault
-    count(1);
-    count(5);
-    return;
-  }
-  if (reason != Reason.None) {
-    count(3);
-    keepSample(s, e, reason);
-    return;
+  if (!parsed) {
+    if (e > s && load<u8>(e - 1) == 0x0d) e--;
+    if (<i32>(e - s) > MAX_LINE) {
+      e = s + MAX_LINE;
+      count(4);
+    }
+    let p = s;
+    while (p < e && (load<u8>(p) == 0x20 || load<u8>(p) == 0x09)) p++;
+    if (p == e) {
+      count(1);
+      return;
+    }
+    let reason = parseLine(s, e);
+    if (reason == Reason.Directive) {
+      // header and comment lines (#Fields, #Version) count with the blank ones: no request, no fault
+      count(1);
+      count(5);
+      return;
+    }
+    if (reason != Reason.None) {
+      count(3);
+      keepSample(s, e, reason);
+      return;
+    }
   }
   count(2);
   let tag = <u8>f.enc;
@@ -298,21 +301,31 @@ export function parse(len: i32, final: bool): i32 {
     skipping = false;
     p = nl + 1;
   }
+  let clf = format == Format.Clf;
   while (true) {
+    if (clf) {
+      // the usual combined line is read while its end is looked for (the CR of a CRLF is not in it)
+      let le = parseCombined(p, end);
+      if (le != 0 && <i32>(le - p) <= MAX_LINE) {
+        handleLine(p, le, true);
+        p = le + (load<u8>(le) == 0x0d ? 2 : 1);
+        continue;
+      }
+    }
     let nl = findByteFar(p, end, 0x0a);
     if (nl >= end) break;
-    handleLine(p, nl);
+    handleLine(p, nl, false);
     p = nl + 1;
   }
   let tail = <i32>(end - p);
   if (tail == 0) return 0;
   if (final) {
-    handleLine(p, end);
+    handleLine(p, end, false);
     return 0;
   }
   if (tail > MAX_LINE) {
     // The line is already over the limit and its end is not in sight: parse its cut now.
-    handleLine(p, p + <usize>MAX_LINE + 1);
+    handleLine(p, p + <usize>MAX_LINE + 1, false);
     skipping = true;
     return 0;
   }

@@ -63,7 +63,10 @@ const NOT_SECONDS = i8x16(-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1, -1, -1, 
 @inline export function parseClfTime(p: usize): f64 {
   let diff = v128.or(v128.xor(v128.load(p), v128.load(minuteKey)), v128.and(v128.xor(v128.load(p, 10), v128.load(minuteKey, 10)), NOT_SECONDS));
   if (v128.any_true(diff)) return parseClfTimeNewMinute(p);
-  let ss = two(p + 18);
+  // the seconds as two() reads them, both digits in one u16 (a byte below "0" makes x negative or
+  // sets bits of 0xf0f0, one above "9" carries into them when 6 is added)
+  let x = <i32>load<u16>(p, 18) - 0x3030;
+  let ss = (x & 0xf0f0) == 0 && ((x + 0x0606) & 0xf0f0) == 0 ? (x & 15) * 10 + (x >> 8) : 999;
   return ss > 60 ? NaN : minuteMs + <f64>ss * 1000.0;
 }
 

@@ -1,6 +1,6 @@
-import { findByte, findEither, digit, hasZeroByte } from '../scan';
+import { findByte, findEither, findAny, digit, hasZeroByte } from '../scan';
 import { parseClfTime, CLF_TIME_LEN } from '../time';
-import { Slot, Reason, set, setNumbers, setDuration, splitRequest } from '../fields';
+import { Slot, Reason, set, setRange, present, reset, setNumbers, setDuration, splitRequest } from '../fields';
 import { parseDecimal } from '../num';
 
 // NCSA common and combined, as Apache and nginx write them, with what real servers put around them:
@@ -13,10 +13,17 @@ import { parseDecimal } from '../num';
 const SP: u8 = 0x20;
 const QUOTE: u8 = 0x22;
 const BACKSLASH: u8 = 0x5c;
+const NL: u8 = 0x0a;
+const CR: u8 = 0x0d;
 
 /** Lines that carried a user agent / a leading virtual host: tells combined, common, vcombined. */
 export let agentLines: i32 = 0;
 export let vhostLines: i32 = 0;
+
+/** Whether w holds " NNN": a space, then three bytes 0x30..0x3f that stay below 0x40 plus 6. */
+@inline function isStatus(w: u32): bool {
+  return (w & 0xf0f0f0ff) == 0x30303020 && ((w + 0x06060600) & 0xf0f0f000) == 0x30303000;
+}
 
 /**
  * End of the request line that opens at p: the first quote followed by " NNN" (a status) — so
@@ -26,9 +33,7 @@ function requestEnd(p: usize, e: usize): usize {
   while (true) {
     let q = findByte(p, e, QUOTE);
     if (q >= e) return e;
-    // " NNN" as one u32: a space, then three bytes 0x30..0x3f that stay below 0x40 plus 6
-    let w = load<u32>(q, 1);
-    if (q + 4 < e && (w & 0xf0f0f0ff) == 0x30303020 && ((w + 0x06060600) & 0xf0f0f000) == 0x30303000) return q;
+    if (q + 4 < e && isStatus(load<u32>(q, 1))) return q;
     // a "-" status (Traefik: the client left before the response)
     if (q + 2 < e && load<u8>(q + 1) == SP && load<u8>(q + 2) == 0x2d && (q + 3 == e || load<u8>(q + 3) == SP)) return q;
     p = q + 1;
@@ -134,6 +139,9 @@ function setClient(s: usize, e: usize): void {
 @inline function plainHead(s: usize, e: usize): usize {
   if (e - s < 32) return 0;
   let v0 = v128.load(s), v1 = v128.load(s + 16);
+  // a line that is read here is longer than 32 bytes: no newline among them (parseCombined does
+  // not know where its line ends; for parseClf this never holds)
+  if (v128.any_true(v128.or(i8x16.eq(v0, i8x16.splat(NL)), i8x16.eq(v1, i8x16.splat(NL))))) return 0;
   let brackets = <u32>i8x16.bitmask(i8x16.eq(v0, i8x16.splat(0x5b))) | (<u32>i8x16.bitmask(i8x16.eq(v1, i8x16.splat(0x5b))) << 16);
   if (brackets == 0) return 0;
   let b = ctz(brackets);
@@ -152,6 +160,84 @@ function setClient(s: usize, e: usize): void {
   let us = s + <usize>y + 1, ue = s + <usize>b - 1;
   if (!(ue - us == 1 && load<u8>(us) == 0x2d)) set(Slot.User, us, ue);
   return s + <usize>b;
+}
+
+/**
+ * setRequest for a request ending " HTTP/1.0" or " HTTP/1.1" with a space in its first 16 bytes
+ * (no other test needed then); false, having set nothing, for any other.
+ */
+@inline function setHttp1Request(rs: usize, re: usize): bool {
+  let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
+  let sp = rs + <usize>ctz(m);
+  // "HTTP/1.0" | 1 << 56 == "HTTP/1.1"
+  if ((load<u64>(re - 8) | 0x0100000000000000) != 0x312e312f50545448 || load<u8>(re - 9) != SP || m == 0 || sp + 9 >= re) return false;
+  let bits = (<u32>1 << Slot.Request) | (<u32>1 << Slot.Uri) | (<u32>1 << Slot.Protocol);
+  setRange(Slot.Request, rs, re);
+  if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) {
+    setRange(Slot.Method, rs, sp);
+    bits |= <u32>1 << Slot.Method;
+  }
+  setRange(Slot.Uri, sp + 1, re - 9);
+  setRange(Slot.Protocol, re - 8, re);
+  present |= bits;
+  return true;
+}
+
+/** The request line [rs, re) and its method, URI and protocol. */
+@inline function setRequest(rs: usize, re: usize): void {
+  set(Slot.Request, rs, re);
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
+    // the usual "METHOD URI HTTP/x.y" as splitRequest reads it, from the first 16 bytes' spaces
+    // and the last 9: " HTTP/x.y" (no space in the last 8, "h" and "/" in place)
+    let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
+    let sp = rs + <usize>ctz(m);
+    let w = load<u64>(re - 8);
+    if (m != 0 && sp + 9 < re && load<u8>(re - 9) == SP && !hasZeroByte(w ^ 0x2020202020202020) && ((w | 0x20) & 0xff000000ff) == 0x2f00000068) {
+      if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) set(Slot.Method, rs, sp);
+      set(Slot.Uri, sp + 1, re - 9);
+      set(Slot.Protocol, re - 8, re);
+    } else {
+      splitRequest(rs, re);
+    }
+  }
+}
+
+/**
+ * How many of the 8 bytes in x (from its low byte) are ASCII digits before the first that is
+ * not: high bit set, or below "0", or above "9" (no carry between bytes).
+ */
+@inline function leadingDigits(x: u64): usize {
+  let t = x & 0x7f7f7f7f7f7f7f7f;
+  let nd = ((t + 0x4646464646464646) | ~(t + 0x5050505050505050) | x) & 0x8080808080808080;
+  return <usize>(ctz(nd) >> 3);
+}
+
+/** The number in the first n (1..7) digits of x, summed in three multiplies (Lemire). */
+@inline function digitsValue(x: u64, n: usize): f64 {
+  let v = (x << (64 - (<u64>n << 3))) & 0x0f0f0f0f0f0f0f0f;
+  v = (v * 2561) >> 8;
+  v = ((v & 0x00ff00ff00ff00ff) * 6553601) >> 16;
+  v = ((v & 0x0000ffff0000ffff) * 42949672960001) >> 32;
+  return <f64>v;
+}
+
+/**
+ * The commonest head, "address - - [" (no ident, no user) with the address all dots and digits
+ * in the first 15 bytes, as plainHead reads it: sets the client and returns where the "[" is; 0
+ * for any other head. Its bytes are all tested as something else, so none is a newline.
+ */
+@inline function dashHead(s: usize): usize {
+  let v = v128.load(s);
+  let x = <u32>ctz(i8x16.bitmask(i8x16.eq(v, i8x16.splat(SP))));
+  if (x - 1 >= 15) return 0;
+  if ((load<u64>(s + <usize>x) & 0xffffffffffff) != 0x5b202d202d20) return 0;
+  // bytes 0x2e..0x39 (".", "/", digits): no bracket, quote, comma, colon or newline among them
+  let d = i8x16.sub(v, i8x16.splat(0x2e));
+  let inClass = <u32>i8x16.bitmask(i8x16.eq(i8x16.min_u(d, i8x16.splat(11)), d));
+  let below = (<u32>1 << x) - 1;
+  if ((inClass & below) != below) return 0;
+  set(Slot.Ip, s, s + <usize>x);
+  return s + <usize>x + 5;
 }
 
 export function parseClf(s: usize, e: usize): i32 {
@@ -188,21 +274,7 @@ export function parseClf(s: usize, e: usize): i32 {
   let rs = p + 2;
   let re = requestEnd(rs, e);
   if (re >= e) return Reason.NoRequest;
-  set(Slot.Request, rs, re);
-  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
-    // the usual "METHOD URI HTTP/x.y" as splitRequest reads it, from the first 16 bytes' spaces
-    // and the last 9: " HTTP/x.y" (no space in the last 8, "h" and "/" in place)
-    let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
-    let sp = rs + <usize>ctz(m);
-    let w = load<u64>(re - 8);
-    if (m != 0 && sp + 9 < re && load<u8>(re - 9) == SP && !hasZeroByte(w ^ 0x2020202020202020) && ((w | 0x20) & 0xff000000ff) == 0x2f00000068) {
-      if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) set(Slot.Method, rs, sp);
-      set(Slot.Uri, sp + 1, re - 9);
-      set(Slot.Protocol, re - 8, re);
-    } else {
-      splitRequest(rs, re);
-    }
-  }
+  setRequest(rs, re);
   // status
   p = re + 2;
   // requestEnd found either three digits here or "-" then a space or the end
@@ -224,22 +296,14 @@ export function parseClf(s: usize, e: usize): i32 {
       p++;
     } else {
       let start = p;
-      // up to 7 digits (most byte counts) read from one u64: the bytes up to the first non-digit
-      // (high bit set, or below "0", or above "9": no carry between bytes) then the digits summed
-      // in three multiplies (Lemire); 8 and more in the loop below
+      // up to 7 digits (most byte counts) read from one u64; 8 and more in the loop below
       let x = load<u64>(p);
-      let t = x & 0x7f7f7f7f7f7f7f7f;
-      let nd = ((t + 0x4646464646464646) | ~(t + 0x5050505050505050) | x) & 0x8080808080808080;
-      let n = <usize>(ctz(nd) >> 3);
+      let n = leadingDigits(x);
       if (n > e - p) n = e - p;
       if (n == 0) return Reason.BadBytes;
       if (n < 8) {
-        let v = (x << (64 - (<u64>n << 3))) & 0x0f0f0f0f0f0f0f0f;
-        v = (v * 2561) >> 8;
-        v = ((v & 0x00ff00ff00ff00ff) * 6553601) >> 16;
-        v = ((v & 0x0000ffff0000ffff) * 42949672960001) >> 32;
+        bytes = digitsValue(x, n);
         p += n;
-        bytes = <f64>v;
       } else {
       // in integers while exact (15 digits are below 2^53, where the f64 sum is exact too), so
       // the digits do not wait on a float multiply and add each; a longer run goes on in f64
@@ -278,6 +342,85 @@ export function parseClf(s: usize, e: usize): i32 {
     }
   }
   return Reason.None;
+}
+
+/**
+ * End of a quoted field opening at p as quotedEnd reads it, where the line's end is not known yet:
+ * 0 when a newline (or `end`) comes first, or right after a backslash.
+ */
+@inline function quotedEndInLine(p: usize, end: usize): usize {
+  while (true) {
+    let q = findAny(p, end, QUOTE, BACKSLASH, NL);
+    if (q >= end) return 0;
+    let c = load<u8>(q);
+    if (c == QUOTE) return q;
+    if (c == NL || load<u8>(q + 1) == NL) return 0;
+    p = q + 2;
+  }
+}
+
+/**
+ * The usual combined line at s, read before its end is known (so its bytes are walked once):
+ *   client ident user [time] "request" NNN bytes "referrer" "user agent"
+ * with the line ending right after the agent's quote (LF or CRLF). Every byte up to there is
+ * either checked not to be a newline or tested as something else, so the fields and numbers are
+ * those parseClf(s, lineEnd) gives. Returns the line's end (its CR or LF), or 0 for any other shape
+ * or when `end` (the data's) comes first: the caller then finds the end and calls parseClf.
+ */
+export function parseCombined(s: usize, end: usize): usize {
+  reset();
+  let b = dashHead(s);
+  if (b == 0) b = plainHead(s, end);
+  if (b == 0) return 0;
+  // time: parseClfTime leaves bytes 14, 17 and 20 (":", ":", " ") untested
+  let t = b + 1;
+  if (load<u8>(t + CLF_TIME_LEN) != 0x5d) return 0;
+  if (v128.any_true(v128.or(i8x16.eq(v128.load(t), i8x16.splat(NL)), i8x16.eq(v128.load(t, 10), i8x16.splat(NL))))) return 0;
+  let ms = parseClfTime(t);
+  if (isNaN(ms)) return 0;
+  // "request" NNN : its end is the first quote, and it is followed by the status and a space
+  let p = t + CLF_TIME_LEN + 1;
+  if (load<u16>(p) != 0x2220) return 0;
+  let rs = p + 2;
+  let re = findEither(rs, end, QUOTE, NL);
+  if (re >= end || load<u8>(re) != QUOTE) return 0;
+  let w = load<u32>(re, 1);
+  if (!isStatus(w) || load<u8>(re, 5) != SP) return 0;
+  let status = <i32>(((w >> 8) & 15) * 100 + ((w >> 16) & 15) * 10 + ((w >> 24) & 15));
+  // bytes: "-" or up to 7 digits, then ' "'
+  p = re + 6;
+  let bytes: f64 = -1;
+  if (load<u8>(p) == 0x2d) {
+    p++;
+  } else {
+    let x = load<u64>(p);
+    let n = leadingDigits(x);
+    if (n - 1 >= 7) return 0;
+    bytes = digitsValue(x, n);
+    p += n;
+  }
+  if (load<u16>(p) != 0x2220) return 0;
+  let refStart = p + 2;
+  // "-" (no referrer) is common enough to be tested first
+  let refEnd = refStart + 1;
+  if (load<u32>(refStart) != 0x2220222d) {
+    refEnd = quotedEndInLine(refStart, end);
+    if (refEnd == 0 || load<u16>(refEnd, 1) != 0x2220) return 0;
+  }
+  let agentStart = refEnd + 3;
+  let agentEnd = quotedEndInLine(agentStart, end);
+  if (agentEnd == 0) return 0;
+  // the line ends here (a CR before the LF is not part of it)
+  let le = agentEnd + 1;
+  let c = load<u8>(le);
+  if (c != NL && (c != CR || load<u8>(le, 1) != NL)) return 0;
+  if (!setHttp1Request(rs, re)) setRequest(rs, re);
+  setNumbers(ms, status, bytes);
+  setRange(Slot.Referer, refStart, refEnd);
+  setRange(Slot.UserAgent, agentStart, agentEnd);
+  present |= (<u32>1 << Slot.Referer) | (<u32>1 << Slot.UserAgent);
+  agentLines++;
+  return le;
 }
 
 /** Traefik's CLF ends with the duration as "NNNms". */
