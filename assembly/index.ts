@@ -48,6 +48,13 @@ export const enum Format {
 let input: usize = 0;
 let salt: u64 = 0x5e551011;
 let format: i32 = Format.Clf;
+// Lines of another shape than the usual combined one (common, vhost, X-Forwarded-For) are read
+// twice when parseCombined tries them first: after MISS_RUN misses in a row it rests for
+// REST_LINES lines, then tries again.
+const MISS_RUN: i32 = 32;
+const REST_LINES: i32 = 4096;
+let fastMisses: i32 = 0;
+let fastRest: i32 = 0;
 const config = heap.alloc(<usize>CONFIG_BYTES + PAD);
 
 import { ips, agents, users, hosts, setAgent, agentId } from './tables';
@@ -101,6 +108,8 @@ export function beginFile(): void {
 
 export function setFormat(id: i32, encoding: i32): void {
   format = id;
+  fastMisses = 0;
+  fastRest = 0;
   f.setEncoding(encoding);
   f.clearNames();
 }
@@ -304,12 +313,21 @@ export function parse(len: i32, final: bool): i32 {
   let clf = format == Format.Clf;
   while (true) {
     if (clf) {
-      // the usual combined line is read while its end is looked for (the CR of a CRLF is not in it)
-      let le = parseCombined(p, end);
-      if (le != 0 && <i32>(le - p) <= MAX_LINE) {
-        handleLine(p, le, true);
-        p = le + (load<u8>(le) == 0x0d ? 2 : 1);
-        continue;
+      if (fastRest > 0) {
+        fastRest--;
+      } else {
+        // the usual combined line is read while its end is looked for (the CR of a CRLF is not in it)
+        let le = parseCombined(p, end);
+        if (le != 0 && <i32>(le - p) <= MAX_LINE) {
+          fastMisses = 0;
+          handleLine(p, le, true);
+          p = le + (load<u8>(le) == 0x0d ? 2 : 1);
+          continue;
+        }
+        if (++fastMisses >= MISS_RUN) {
+          fastMisses = 0;
+          fastRest = REST_LINES;
+        }
       }
     }
     let nl = findByteFar(p, end, 0x0a);
