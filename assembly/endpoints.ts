@@ -269,6 +269,10 @@ const M_SLASH = 0, M_DIGIT = 8, M_LETTER = 16, M_HEX = 24, M_DOT = 32, M_SEP = 4
   let cand = n < 36 ? digit | at : ~slash & inPath;
   let from: u64 = 0;
   let classes = false;
+  // for the digit-blind cache (newRaw): the digits placeholders took, and whether no date
+  // check (digit values) or "@"/"%" decided the template
+  let free: u64 = 0;
+  let blind = at == 0;
   while (cand) {
     let q = ctz(cand);
     let a = <u64>64 - clz(slash & ((<u64>1 << q) - 1));
@@ -281,25 +285,34 @@ const M_SLASH = 0, M_DIGIT = 8, M_LETTER = 16, M_HEX = 24, M_DOT = 32, M_SEP = 4
     let kind: i32;
     if ((seg & ~digit) == 0) {
       // digits only (most ids): no extension, and {int} unless a date
-      kind = (b - a == 8 || b - a == 10) && isDate(ps + <usize>a, ps + <usize>b) ? 3 : 1;
+      let dateLike = b - a == 8 || b - a == 10;
+      if (dateLike) blind = false;
+      kind = dateLike && isDate(ps + <usize>a, ps + <usize>b) ? 3 : 1;
     } else {
       if (!classes) {
         classMasks(ps, <u32>a & ~15, n);
         classes = true;
       }
       stem = extensionAt(a, b);
+      let first = stem;
       kind = classifyAt(ps, a, stem);
       if (kind == 0 && stem < b) {
         stem = b;
         kind = classifyAt(ps, a, b);
       }
       if (kind == 0) continue;
+      // a range of a date's length was tried as one: its digits' values counted
+      if (first - a == 8 || first - a == 10 || (stem == b && (b - a == 8 || b - a == 10))) blind = false;
     }
+    // the placeholder's digits (an extension after it stays as it is)
+    free |= seg & digit & ((<u64>1 << stem) - 1);
     copyBytes(out, ps + <usize>from, <usize>(a - from));
     out = placeholder(out + <usize>(a - from), kind);
     from = stem;
   }
   copyBytes(out, ps + <usize>from, <usize>(<u64>n - from));
+  blindFree = free;
+  blindOk = blind;
   return out + <usize>(<u64>n - from);
 }
 
@@ -422,16 +435,120 @@ function contains(p: usize, n: i32, needle: string): bool {
     lastPathVerdict = v & VERDICT_KNOWN ? (v >> 24) & 0x7f : -1;
     return id;
   }
-  return newRaw(ms, me, ps, pe, raw);
+  return newRaw(ms, me, ps, pe, raw, key);
 }
 
-/** endpointOf for a raw path not cached: its template, interned (a new endpoint's columns grow). */
-function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64): i32 {
+/**
+ * endpointOf for a raw path not cached: its template, interned (a new endpoint's columns grow).
+ * `key` is the method's bytes and length as one word (0: a method of 8+ bytes).
+ */
+function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64, key: u64): i32 {
   lastPathVerdict = -1;
-  let id: i32;
-  let n = template(ms, me, ps, pe);
+  let pn = <u32>(pe - ps);
+  let blind = pn - 1 < 63 && key != 0;
+  let id = blind ? blindId(ps, pn, key) : -1;
+  if (id < 0) {
+    let n = template(ms, me, ps, pe);
+    id = knownTemplate(n);
+    if (id < 0) id = internTemplate(n);
+    if (blind && blindOk) keepBlind(ps, pn, key, id);
+  }
+  if (id <= ID_MASK) rawCache.set(raw, id);
+  lastEndpoint = id;
+  return id;
+}
+
+// Most new raw paths differ from one seen before only in the digits of its ids
+// ("/products/60876/stock" after "/products/12345/stock"): a digit-blind cache gives their
+// endpoint without templating. Its slots (by a hash of the method and of the path, below 64
+// bytes, with digits zeroed) hold a path, method, length, endpoint id and `free`, the bytes the
+// placeholders took that are digits; a path matches if it has the same bytes but there, and
+// digits there. Only templates that no date check and no "@" or "%" decided are kept
+// (shortPath's blindOk): those depend on where a path's digits are, not on their values.
+let blindFree: u64 = 0;
+let blindOk = false;
+const BC_BITS = 11;
+/** 128-byte slots: path (64 bytes, zero-padded), method word, free, length (0: empty), id. */
+const blindCache = heap.alloc(128 << BC_BITS);
+memory.fill(blindCache, 0, 128 << BC_BITS);
+const LANES = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+
+/** The 16 path bytes from i (of n), zeroed from n on. */
+@inline function pathChunk(ps: usize, i: u32, n: u32): v128 {
+  let v = v128.load(ps + <usize>i);
+  return n - i >= 16 ? v : v128.and(v, i8x16.lt_u(v128.load(LANES), i8x16.splat(<i8>(n - i))));
+}
+
+/** The blind cache's slot for the path's digits (out) and the endpoint id it holds for the path, or -1. */
+function blindId(ps: usize, n: u32, key: u64): i32 {
+  let x = i64x2.splat(0);
+  let digits: u64 = 0;
+  for (let i: u32 = 0; i < n; i += 16) {
+    let v = pathChunk(ps, i, n);
+    let d = within(v, K_DIGIT);
+    digits |= <u64>i8x16.bitmask(d) << <u64>i;
+    // each chunk's bytes turned one place on: equal chunks in other places do not cancel
+    x = v128.xor(i8x16.shuffle(x, x, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0), v128.andnot(v, d));
+  }
+  let h = <u64>i64x2.extract_lane(x, 0) * 0x9e3779b97f4a7c15 + <u64>i64x2.extract_lane(x, 1);
+  h = (h ^ key ^ <u64>n) * 0xc2b2ae3d27d4eb4f;
+  let slot = blindCache + (<usize>(h >> <u64>(64 - BC_BITS)) << 7);
+  blindSlot = slot;
+  if (load<u32>(slot, 80) != n || load<u64>(slot, 64) != key) return -1;
+  let free = load<u64>(slot, 72);
+  if (free & ~digits) return -1;
+  let diff: u64 = 0;
+  for (let i: u32 = 0; i < n; i += 16) {
+    let same = i8x16.bitmask(i8x16.eq(pathChunk(ps, i, n), v128.load(slot + <usize>i)));
+    diff |= <u64>(~same & 0xffff) << <u64>i;
+  }
+  return (diff & ~free) == 0 ? load<i32>(slot, 84) : -1;
+}
+let blindSlot: usize = 0;
+
+/** Keeps the path's endpoint in its blind-cache slot (the one blindId looked at). */
+function keepBlind(ps: usize, n: u32, key: u64, id: i32): void {
+  let slot = blindSlot;
+  for (let i: u32 = 0; i < 64; i += 16) v128.store(slot + <usize>i, i < n ? pathChunk(ps, i, n) : i64x2.splat(0));
+  store<u64>(slot, key, 64);
+  store<u64>(slot, blindFree, 72);
+  store<u32>(slot, n, 80);
+  store<i32>(slot, id, 84);
+}
+
+// Templates made lately, by their bytes: most new raw paths (ids in them) make a template seen
+// before, found here by a cheap hash and a byte compare instead of its xxHash and the interner's
+// probe. Direct-mapped slots of 64 bytes: the template (up to 48 bytes, zero-padded), its length
+// (0: empty slot) and endpoint id. A template is cached only once interned: a hit is the interner's id.
+const TC_BITS = 10;
+const TC_MAX: i32 = 48;
+const templateCache = heap.alloc(64 << TC_BITS);
+memory.fill(templateCache, 0, 64 << TC_BITS);
+
+@inline function templateSlot(n: i32): usize {
+  // scratch is zeroed past the template (templateSlot's caller), so whole words are hashed
+  let x = load<u64>(scratch) ^ rotl<u64>(load<u64>(scratch, 8), 11) ^ rotl<u64>(load<u64>(scratch, 16), 23);
+  x ^= rotl<u64>(load<u64>(scratch, 24), 37) ^ rotl<u64>(load<u64>(scratch, 32), 49) ^ rotl<u64>(load<u64>(scratch, 40), 59);
+  return templateCache + (<usize>(((x + <u64>n) * 0x9e3779b97f4a7c15) >> <u64>(64 - TC_BITS)) << 6);
+}
+
+/** The endpoint id of the template in scratch (n bytes) if cached, else -1. */
+@inline function knownTemplate(n: i32): i32 {
+  if (n > TC_MAX) return -1;
+  let zero = i64x2.splat(0);
+  v128.store(scratch + <usize>n, zero);
+  v128.store(scratch + <usize>n, zero, 16);
+  v128.store(scratch + <usize>n, zero, 32);
+  let slot = templateSlot(n);
+  let same = v128.and(i8x16.eq(v128.load(slot), v128.load(scratch)), i8x16.eq(v128.load(slot, 16), v128.load(scratch, 16)));
+  same = v128.and(same, i8x16.eq(v128.load(slot, 32), v128.load(scratch, 32)));
+  return load<i32>(slot, 48) == n && i8x16.all_true(same) ? load<i32>(slot, 52) : -1;
+}
+
+/** The template in scratch (n bytes) interned: its endpoint id (a new endpoint's columns grow). */
+function internTemplate(n: i32): i32 {
   let before = templates.count;
-  id = templates.intern(hashBytes(scratch, n, 0x7e3d), 0, scratch, n, 0, -1);
+  let id = templates.intern(hashBytes(scratch, n, 0x7e3d), 0, scratch, n, 0, -1);
   if (templates.count > before) {
     grow(id);
     store<u32>(epFlags.ptr + (<usize>id << 2), flagsOf(n));
@@ -439,8 +556,13 @@ function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64): i32 {
     let sp = findByte(scratch, scratch + <usize>n, 0x20);
     epProbe.pushU32(probeBits(sp + 1, scratch + <usize>n));
   }
-  if (id <= ID_MASK) rawCache.set(raw, id);
-  lastEndpoint = id;
+  if (n <= TC_MAX) {
+    // knownTemplate zeroed scratch past the template
+    let slot = templateSlot(n);
+    memory.copy(slot, scratch, TC_MAX);
+    store<i32>(slot, n, 48);
+    store<i32>(slot, id, 52);
+  }
   return id;
 }
 
