@@ -471,24 +471,31 @@ const BC_BITS = 11;
 /** 128-byte slots: path (64 bytes, zero-padded), method word, free, length (0: empty), id. */
 const blindCache = heap.alloc(128 << BC_BITS);
 memory.fill(blindCache, 0, 128 << BC_BITS);
-const LANES = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+/** Per k (0..16): 16 bytes, the first k of them 0xff (masks off a chunk's bytes past the path). */
+const LANE_MASKS = memory.data(17 << 4, 16);
+for (let k = 0; k <= 16; k++) memory.fill(LANE_MASKS + (<usize>k << 4), 0xff, <usize>k);
 
-/** The 16 path bytes from i (of n), zeroed from n on. */
+/** The 16 path bytes from i, zeroed from n on (i <= n). */
 @inline function pathChunk(ps: usize, i: u32, n: u32): v128 {
-  let v = v128.load(ps + <usize>i);
-  return n - i >= 16 ? v : v128.and(v, i8x16.lt_u(v128.load(LANES), i8x16.splat(<i8>(n - i))));
+  let k = n - i < 16 ? n - i : 16;
+  return v128.and(v128.load(ps + <usize>i), v128.load(LANE_MASKS + (<usize>k << 4)));
 }
 
-/** The blind cache's slot for the path's digits (out) and the endpoint id it holds for the path, or -1. */
-function blindId(ps: usize, n: u32, key: u64): i32 {
-  let x = i64x2.splat(0);
-  let digits: u64 = 0;
-  for (let i: u32 = 0; i < n; i += 16) {
-    let v = pathChunk(ps, i, n);
-    let d = within(v, K_DIGIT);
-    digits |= <u64>i8x16.bitmask(d) << <u64>i;
-    // each chunk's bytes turned one place on: equal chunks in other places do not cancel
-    x = v128.xor(i8x16.shuffle(x, x, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0), v128.andnot(v, d));
+/** The endpoint id the blind cache holds for the path, or -1; its slot goes to blindSlot. */
+@inline function blindId(ps: usize, n: u32, key: u64): i32 {
+  // straight on for paths up to 32 bytes (most); the two chunks more only past that
+  let v0 = pathChunk(ps, 0, n), v1 = n > 16 ? pathChunk(ps, 16, n) : i64x2.splat(0);
+  let d0 = within(v0, K_DIGIT), d1 = within(v1, K_DIGIT);
+  let digits = <u64>i8x16.bitmask(d0) | (<u64>i8x16.bitmask(d1) << 16);
+  let x = v128.xor(v128.andnot(v0, d0), i8x16.shuffle(v128.andnot(v1, d1), v128.andnot(v1, d1), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0));
+  let v2 = i64x2.splat(0), v3 = i64x2.splat(0);
+  if (n > 32) {
+    v2 = pathChunk(ps, 32, n);
+    v3 = n > 48 ? pathChunk(ps, 48, n) : i64x2.splat(0);
+    let d2 = within(v2, K_DIGIT), d3 = within(v3, K_DIGIT);
+    digits |= (<u64>i8x16.bitmask(d2) << 32) | (<u64>i8x16.bitmask(d3) << 48);
+    x = v128.xor(x, i8x16.shuffle(v128.andnot(v2, d2), v128.andnot(v2, d2), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1));
+    x = v128.xor(x, i8x16.shuffle(v128.andnot(v3, d3), v128.andnot(v3, d3), 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2));
   }
   let h = <u64>i64x2.extract_lane(x, 0) * 0x9e3779b97f4a7c15 + <u64>i64x2.extract_lane(x, 1);
   h = (h ^ key ^ <u64>n) * 0xc2b2ae3d27d4eb4f;
@@ -496,13 +503,11 @@ function blindId(ps: usize, n: u32, key: u64): i32 {
   blindSlot = slot;
   if (load<u32>(slot, 80) != n || load<u64>(slot, 64) != key) return -1;
   let free = load<u64>(slot, 72);
-  if (free & ~digits) return -1;
-  let diff: u64 = 0;
-  for (let i: u32 = 0; i < n; i += 16) {
-    let same = i8x16.bitmask(i8x16.eq(pathChunk(ps, i, n), v128.load(slot + <usize>i)));
-    diff |= <u64>(~same & 0xffff) << <u64>i;
-  }
-  return (diff & ~free) == 0 ? load<i32>(slot, 84) : -1;
+  // the bytes but the free ones as kept (lanes past the path are zero both sides), digits at the free ones
+  let same = <u64>i8x16.bitmask(i8x16.eq(v0, v128.load(slot))) | (<u64>i8x16.bitmask(i8x16.eq(v1, v128.load(slot, 16))) << 16);
+  if (n > 32) same |= (<u64>i8x16.bitmask(i8x16.eq(v2, v128.load(slot, 32))) << 32) | (<u64>i8x16.bitmask(i8x16.eq(v3, v128.load(slot, 48))) << 48);
+  else same |= <u64>0xffffffff << 32;
+  return (~same & ~free) == 0 && (free & ~digits) == 0 ? load<i32>(slot, 84) : -1;
 }
 let blindSlot: usize = 0;
 
