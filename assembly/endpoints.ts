@@ -453,7 +453,9 @@ function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64, key: u64):
     if (id < 0) id = internTemplate(n);
     if (blind && blindOk) keepBlind(ps, pn, key, id);
   }
-  if (id <= ID_MASK) rawCache.set(raw, id);
+  // a path's verdict is judged next (detect) and cached with the id (rememberPathVerdict): only
+  // an empty path, never judged, is cached here
+  if (id <= ID_MASK && pn == 0) rawCache.set(raw, id);
   lastEndpoint = id;
   return id;
 }
@@ -581,7 +583,9 @@ let lastEndpoint: i32 = 0;
 
 /** Keeps the attack verdict of the last endpointOf's raw path. */
 export function rememberPathVerdict(bits: u32): void {
-  if (lastEndpoint > ID_MASK || rawCache.get(lastRawHash) < 0) return;
+  // endpointOf left the raw path cached (found or set) unless its id is too large, and nothing
+  // touched the cache since
+  if (lastEndpoint > ID_MASK) return;
   rawCache.set(lastRawHash, lastEndpoint | VERDICT_KNOWN | (<i32>(bits & 0x7f) << 24));
 }
 
@@ -589,7 +593,8 @@ export function rememberPathVerdict(bits: u32): void {
 @inline export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: f64): void {
   let r = epRequests.ptr + (<usize>id << 2);
   store<u32>(r, load<u32>(r) + 1);
-  let cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
+  // 1xx..5xx as 0..4 (x * 656 >> 16 is x / 100 on 100..599), anything else 5
+  let cls = <u32>(status - 100) < 500 ? ((status * 656) >> 16) - 1 : 5;
   let sp = epStatus.ptr + <usize>id * 24 + (<usize>cls << 2);
   store<u32>(sp, load<u32>(sp) + 1);
   if (bytes > 0) {
@@ -627,9 +632,12 @@ export function rememberPathVerdict(bits: u32): void {
   }
 }
 
-/** Counts a request's attacks (detect.ts bits) against its endpoint. */
-export function recordAttacks(id: i32, bits: u32): void {
-  if (bits == 0) return;
+/** Counts a request's attacks (detect.ts bits) against its endpoint (most have none: no call). */
+@inline export function recordAttacks(id: i32, bits: u32): void {
+  if (bits != 0) countAttacks(id, bits);
+}
+
+function countAttacks(id: i32, bits: u32): void {
   let base = epAttacks.ptr + <usize>id * 28;
   for (let k = 0; k < 7; k++) {
     if (bits & (<u32>1 << <u32>k)) {
