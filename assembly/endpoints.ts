@@ -269,6 +269,10 @@ const M_SLASH = 0, M_DIGIT = 8, M_LETTER = 16, M_HEX = 24, M_DOT = 32, M_SEP = 4
   let cand = n < 36 ? digit | at : ~slash & inPath;
   let from: u64 = 0;
   let classes = false;
+  // for the digit-blind cache (newRaw): the digits placeholders took, and whether no date
+  // check (digit values) or "@"/"%" decided the template
+  let free: u64 = 0;
+  let blind = at == 0;
   while (cand) {
     let q = ctz(cand);
     let a = <u64>64 - clz(slash & ((<u64>1 << q) - 1));
@@ -281,25 +285,34 @@ const M_SLASH = 0, M_DIGIT = 8, M_LETTER = 16, M_HEX = 24, M_DOT = 32, M_SEP = 4
     let kind: i32;
     if ((seg & ~digit) == 0) {
       // digits only (most ids): no extension, and {int} unless a date
-      kind = (b - a == 8 || b - a == 10) && isDate(ps + <usize>a, ps + <usize>b) ? 3 : 1;
+      let dateLike = b - a == 8 || b - a == 10;
+      if (dateLike) blind = false;
+      kind = dateLike && isDate(ps + <usize>a, ps + <usize>b) ? 3 : 1;
     } else {
       if (!classes) {
         classMasks(ps, <u32>a & ~15, n);
         classes = true;
       }
       stem = extensionAt(a, b);
+      let first = stem;
       kind = classifyAt(ps, a, stem);
       if (kind == 0 && stem < b) {
         stem = b;
         kind = classifyAt(ps, a, b);
       }
       if (kind == 0) continue;
+      // a range of a date's length was tried as one: its digits' values counted
+      if (first - a == 8 || first - a == 10 || (stem == b && (b - a == 8 || b - a == 10))) blind = false;
     }
+    // the placeholder's digits (an extension after it stays as it is)
+    free |= seg & digit & ((<u64>1 << stem) - 1);
     copyBytes(out, ps + <usize>from, <usize>(a - from));
     out = placeholder(out + <usize>(a - from), kind);
     from = stem;
   }
   copyBytes(out, ps + <usize>from, <usize>(<u64>n - from));
+  blindFree = free;
+  blindOk = blind;
   return out + <usize>(<u64>n - from);
 }
 
@@ -422,16 +435,127 @@ function contains(p: usize, n: i32, needle: string): bool {
     lastPathVerdict = v & VERDICT_KNOWN ? (v >> 24) & 0x7f : -1;
     return id;
   }
-  return newRaw(ms, me, ps, pe, raw);
+  return newRaw(ms, me, ps, pe, raw, key);
 }
 
-/** endpointOf for a raw path not cached: its template, interned (a new endpoint's columns grow). */
-function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64): i32 {
+/**
+ * endpointOf for a raw path not cached: its template, interned (a new endpoint's columns grow).
+ * `key` is the method's bytes and length as one word (0: a method of 8+ bytes).
+ */
+function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64, key: u64): i32 {
   lastPathVerdict = -1;
-  let id: i32;
-  let n = template(ms, me, ps, pe);
+  let pn = <u32>(pe - ps);
+  let blind = pn - 1 < 63 && key != 0;
+  let id = blind ? blindId(ps, pn, key) : -1;
+  if (id < 0) {
+    let n = template(ms, me, ps, pe);
+    id = knownTemplate(n);
+    if (id < 0) id = internTemplate(n);
+    if (blind && blindOk) keepBlind(ps, pn, key, id);
+  }
+  // a path's verdict is judged next (detect) and cached with the id (rememberPathVerdict): only
+  // an empty path, never judged, is cached here
+  if (id <= ID_MASK && pn == 0) rawCache.set(raw, id);
+  lastEndpoint = id;
+  return id;
+}
+
+// Most new raw paths differ from one seen before only in the digits of its ids
+// ("/products/60876/stock" after "/products/12345/stock"): a digit-blind cache gives their
+// endpoint without templating. Its slots (by a hash of the method and of the path, below 64
+// bytes, with digits zeroed) hold a path, method, length, endpoint id and `free`, the bytes the
+// placeholders took that are digits; a path matches if it has the same bytes but there, and
+// digits there. Only templates that no date check and no "@" or "%" decided are kept
+// (shortPath's blindOk): those depend on where a path's digits are, not on their values.
+let blindFree: u64 = 0;
+let blindOk = false;
+const BC_BITS = 11;
+/** 128-byte slots: path (64 bytes, zero-padded), method word, free, length (0: empty), id. */
+const blindCache = heap.alloc(128 << BC_BITS);
+memory.fill(blindCache, 0, 128 << BC_BITS);
+/** Per k (0..16): 16 bytes, the first k of them 0xff (masks off a chunk's bytes past the path). */
+const LANE_MASKS = memory.data(17 << 4, 16);
+for (let k = 0; k <= 16; k++) memory.fill(LANE_MASKS + (<usize>k << 4), 0xff, <usize>k);
+
+/** The 16 path bytes from i, zeroed from n on (i <= n). */
+@inline function pathChunk(ps: usize, i: u32, n: u32): v128 {
+  let k = n - i < 16 ? n - i : 16;
+  return v128.and(v128.load(ps + <usize>i), v128.load(LANE_MASKS + (<usize>k << 4)));
+}
+
+/** The endpoint id the blind cache holds for the path, or -1; its slot goes to blindSlot. */
+@inline function blindId(ps: usize, n: u32, key: u64): i32 {
+  // straight on for paths up to 32 bytes (most); the two chunks more only past that
+  let v0 = pathChunk(ps, 0, n), v1 = n > 16 ? pathChunk(ps, 16, n) : i64x2.splat(0);
+  let d0 = within(v0, K_DIGIT), d1 = within(v1, K_DIGIT);
+  let digits = <u64>i8x16.bitmask(d0) | (<u64>i8x16.bitmask(d1) << 16);
+  let x = v128.xor(v128.andnot(v0, d0), i8x16.shuffle(v128.andnot(v1, d1), v128.andnot(v1, d1), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0));
+  let v2 = i64x2.splat(0), v3 = i64x2.splat(0);
+  if (n > 32) {
+    v2 = pathChunk(ps, 32, n);
+    v3 = n > 48 ? pathChunk(ps, 48, n) : i64x2.splat(0);
+    let d2 = within(v2, K_DIGIT), d3 = within(v3, K_DIGIT);
+    digits |= (<u64>i8x16.bitmask(d2) << 32) | (<u64>i8x16.bitmask(d3) << 48);
+    x = v128.xor(x, i8x16.shuffle(v128.andnot(v2, d2), v128.andnot(v2, d2), 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1));
+    x = v128.xor(x, i8x16.shuffle(v128.andnot(v3, d3), v128.andnot(v3, d3), 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2));
+  }
+  let h = <u64>i64x2.extract_lane(x, 0) * 0x9e3779b97f4a7c15 + <u64>i64x2.extract_lane(x, 1);
+  h = (h ^ key ^ <u64>n) * 0xc2b2ae3d27d4eb4f;
+  let slot = blindCache + (<usize>(h >> <u64>(64 - BC_BITS)) << 7);
+  blindSlot = slot;
+  if (load<u32>(slot, 80) != n || load<u64>(slot, 64) != key) return -1;
+  let free = load<u64>(slot, 72);
+  // the bytes but the free ones as kept (lanes past the path are zero both sides), digits at the free ones
+  let same = <u64>i8x16.bitmask(i8x16.eq(v0, v128.load(slot))) | (<u64>i8x16.bitmask(i8x16.eq(v1, v128.load(slot, 16))) << 16);
+  if (n > 32) same |= (<u64>i8x16.bitmask(i8x16.eq(v2, v128.load(slot, 32))) << 32) | (<u64>i8x16.bitmask(i8x16.eq(v3, v128.load(slot, 48))) << 48);
+  else same |= <u64>0xffffffff << 32;
+  return (~same & ~free) == 0 && (free & ~digits) == 0 ? load<i32>(slot, 84) : -1;
+}
+let blindSlot: usize = 0;
+
+/** Keeps the path's endpoint in its blind-cache slot (the one blindId looked at). */
+function keepBlind(ps: usize, n: u32, key: u64, id: i32): void {
+  let slot = blindSlot;
+  for (let i: u32 = 0; i < 64; i += 16) v128.store(slot + <usize>i, i < n ? pathChunk(ps, i, n) : i64x2.splat(0));
+  store<u64>(slot, key, 64);
+  store<u64>(slot, blindFree, 72);
+  store<u32>(slot, n, 80);
+  store<i32>(slot, id, 84);
+}
+
+// Templates made lately, by their bytes: most new raw paths (ids in them) make a template seen
+// before, found here by a cheap hash and a byte compare instead of its xxHash and the interner's
+// probe. Direct-mapped slots of 64 bytes: the template (up to 48 bytes, zero-padded), its length
+// (0: empty slot) and endpoint id. A template is cached only once interned: a hit is the interner's id.
+const TC_BITS = 10;
+const TC_MAX: i32 = 48;
+const templateCache = heap.alloc(64 << TC_BITS);
+memory.fill(templateCache, 0, 64 << TC_BITS);
+
+@inline function templateSlot(n: i32): usize {
+  // scratch is zeroed past the template (templateSlot's caller), so whole words are hashed
+  let x = load<u64>(scratch) ^ rotl<u64>(load<u64>(scratch, 8), 11) ^ rotl<u64>(load<u64>(scratch, 16), 23);
+  x ^= rotl<u64>(load<u64>(scratch, 24), 37) ^ rotl<u64>(load<u64>(scratch, 32), 49) ^ rotl<u64>(load<u64>(scratch, 40), 59);
+  return templateCache + (<usize>(((x + <u64>n) * 0x9e3779b97f4a7c15) >> <u64>(64 - TC_BITS)) << 6);
+}
+
+/** The endpoint id of the template in scratch (n bytes) if cached, else -1. */
+@inline function knownTemplate(n: i32): i32 {
+  if (n > TC_MAX) return -1;
+  let zero = i64x2.splat(0);
+  v128.store(scratch + <usize>n, zero);
+  v128.store(scratch + <usize>n, zero, 16);
+  v128.store(scratch + <usize>n, zero, 32);
+  let slot = templateSlot(n);
+  let same = v128.and(i8x16.eq(v128.load(slot), v128.load(scratch)), i8x16.eq(v128.load(slot, 16), v128.load(scratch, 16)));
+  same = v128.and(same, i8x16.eq(v128.load(slot, 32), v128.load(scratch, 32)));
+  return load<i32>(slot, 48) == n && i8x16.all_true(same) ? load<i32>(slot, 52) : -1;
+}
+
+/** The template in scratch (n bytes) interned: its endpoint id (a new endpoint's columns grow). */
+function internTemplate(n: i32): i32 {
   let before = templates.count;
-  id = templates.intern(hashBytes(scratch, n, 0x7e3d), 0, scratch, n, 0, -1);
+  let id = templates.intern(hashBytes(scratch, n, 0x7e3d), 0, scratch, n, 0, -1);
   if (templates.count > before) {
     grow(id);
     store<u32>(epFlags.ptr + (<usize>id << 2), flagsOf(n));
@@ -439,8 +563,13 @@ function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64): i32 {
     let sp = findByte(scratch, scratch + <usize>n, 0x20);
     epProbe.pushU32(probeBits(sp + 1, scratch + <usize>n));
   }
-  if (id <= ID_MASK) rawCache.set(raw, id);
-  lastEndpoint = id;
+  if (n <= TC_MAX) {
+    // knownTemplate zeroed scratch past the template
+    let slot = templateSlot(n);
+    memory.copy(slot, scratch, TC_MAX);
+    store<i32>(slot, n, 48);
+    store<i32>(slot, id, 52);
+  }
   return id;
 }
 
@@ -454,7 +583,9 @@ let lastEndpoint: i32 = 0;
 
 /** Keeps the attack verdict of the last endpointOf's raw path. */
 export function rememberPathVerdict(bits: u32): void {
-  if (lastEndpoint > ID_MASK || rawCache.get(lastRawHash) < 0) return;
+  // endpointOf left the raw path cached (found or set) unless its id is too large, and nothing
+  // touched the cache since
+  if (lastEndpoint > ID_MASK) return;
   rawCache.set(lastRawHash, lastEndpoint | VERDICT_KNOWN | (<i32>(bits & 0x7f) << 24));
 }
 
@@ -462,7 +593,8 @@ export function rememberPathVerdict(bits: u32): void {
 @inline export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: f64): void {
   let r = epRequests.ptr + (<usize>id << 2);
   store<u32>(r, load<u32>(r) + 1);
-  let cls = status >= 100 && status < 600 ? status / 100 - 1 : 5;
+  // 1xx..5xx as 0..4 (x * 656 >> 16 is x / 100 on 100..599), anything else 5
+  let cls = <u32>(status - 100) < 500 ? ((status * 656) >> 16) - 1 : 5;
   let sp = epStatus.ptr + <usize>id * 24 + (<usize>cls << 2);
   store<u32>(sp, load<u32>(sp) + 1);
   if (bytes > 0) {
@@ -500,9 +632,12 @@ export function rememberPathVerdict(bits: u32): void {
   }
 }
 
-/** Counts a request's attacks (detect.ts bits) against its endpoint. */
-export function recordAttacks(id: i32, bits: u32): void {
-  if (bits == 0) return;
+/** Counts a request's attacks (detect.ts bits) against its endpoint (most have none: no call). */
+@inline export function recordAttacks(id: i32, bits: u32): void {
+  if (bits != 0) countAttacks(id, bits);
+}
+
+function countAttacks(id: i32, bits: u32): void {
   let base = epAttacks.ptr + <usize>id * 28;
   for (let k = 0; k < 7; k++) {
     if (bits & (<u32>1 << <u32>k)) {
