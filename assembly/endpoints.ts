@@ -583,8 +583,8 @@ let lastEndpoint: i32 = 0;
 
 /** Keeps the attack verdict of the last endpointOf's raw path. */
 export function rememberPathVerdict(bits: u32): void {
-  // endpointOf left the raw path cached (found or set) unless its id is too large, and nothing
-  // touched the cache since
+  // the raw path's cache slot is written here, with its verdict: newRaw leaves a non-empty path
+  // to this (detect judges it right after endpointOf); an id too large for the slot is not cached
   if (lastEndpoint > ID_MASK) return;
   rawCache.set(lastRawHash, lastEndpoint | VERDICT_KNOWN | (<i32>(bits & 0x7f) << 24));
 }

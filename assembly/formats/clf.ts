@@ -162,44 +162,33 @@ function setClient(s: usize, e: usize): void {
   return s + <usize>b;
 }
 
-/**
- * setRequest for a request ending " HTTP/1.0" or " HTTP/1.1" with a space in its first 16 bytes
- * (no other test needed then); false, having set nothing, for any other.
- */
-@inline function setHttp1Request(rs: usize, re: usize): bool {
-  let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
-  let sp = rs + <usize>ctz(m);
-  // "HTTP/1.0" | 1 << 56 == "HTTP/1.1"
-  if ((load<u64>(re - 8) | 0x0100000000000000) != 0x312e312f50545448 || load<u8>(re - 9) != SP || m == 0 || sp + 9 >= re) return false;
-  let bits = (<u32>1 << Slot.Request) | (<u32>1 << Slot.Uri) | (<u32>1 << Slot.Protocol);
-  setRange(Slot.Request, rs, re);
-  if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) {
-    setRange(Slot.Method, rs, sp);
-    bits |= <u32>1 << Slot.Method;
-  }
-  setRange(Slot.Uri, sp + 1, re - 9);
-  setRange(Slot.Protocol, re - 8, re);
-  present |= bits;
-  return true;
-}
-
 /** The request line [rs, re) and its method, URI and protocol. */
 @inline function setRequest(rs: usize, re: usize): void {
-  set(Slot.Request, rs, re);
   if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
     // the usual "METHOD URI HTTP/x.y" as splitRequest reads it, from the first 16 bytes' spaces
-    // and the last 9: " HTTP/x.y" (no space in the last 8, "h" and "/" in place)
+    // and the last 9: " HTTP/x.y" (no space in the last 8, "h" and "/" in place); its slots set
+    // with one presence update
     let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
     let sp = rs + <usize>ctz(m);
+    // (most are "HTTP/1.0" or "HTTP/1.1": "HTTP/1.0" | 1 << 56 == "HTTP/1.1", one compare)
     let w = load<u64>(re - 8);
-    if (m != 0 && sp + 9 < re && load<u8>(re - 9) == SP && !hasZeroByte(w ^ 0x2020202020202020) && ((w | 0x20) & 0xff000000ff) == 0x2f00000068) {
-      if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) set(Slot.Method, rs, sp);
-      set(Slot.Uri, sp + 1, re - 9);
-      set(Slot.Protocol, re - 8, re);
-    } else {
-      splitRequest(rs, re);
+    if (((w | 0x0100000000000000) == 0x312e312f50545448 || (!hasZeroByte(w ^ 0x2020202020202020) && ((w | 0x20) & 0xff000000ff) == 0x2f00000068)) && load<u8>(re - 9) == SP && m != 0 && sp + 9 < re) {
+      let bits = (<u32>1 << Slot.Request) | (<u32>1 << Slot.Uri) | (<u32>1 << Slot.Protocol);
+      setRange(Slot.Request, rs, re);
+      if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) {
+        setRange(Slot.Method, rs, sp);
+        bits |= <u32>1 << Slot.Method;
+      }
+      setRange(Slot.Uri, sp + 1, re - 9);
+      setRange(Slot.Protocol, re - 8, re);
+      present |= bits;
+      return;
     }
+    set(Slot.Request, rs, re);
+    splitRequest(rs, re);
+    return;
   }
+  set(Slot.Request, rs, re);
 }
 
 /**
@@ -414,7 +403,7 @@ export function parseCombined(s: usize, end: usize): usize {
   let le = agentEnd + 1;
   let c = load<u8>(le);
   if (c != NL && (c != CR || load<u8>(le, 1) != NL)) return 0;
-  if (!setHttp1Request(rs, re)) setRequest(rs, re);
+  setRequest(rs, re);
   setNumbers(ms, status, bytes);
   setRange(Slot.Referer, refStart, refEnd);
   setRange(Slot.UserAgent, agentStart, agentEnd);
