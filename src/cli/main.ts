@@ -1,12 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
 import { sessionAt, sessionJson, endpointJson } from '../lib/core/sessions';
 import type { LogSource, DirectReader } from '../lib/core/api';
 import { parseArgs, USAGE } from './args';
 import { requestLines } from './requests';
-import { randomBytes } from 'node:crypto';
 
 // `sessionlens`: the page's core in Node. dist/cli.js sits next to dist/core.wasm.
 
@@ -15,6 +13,8 @@ const READ_SIZE = 8 << 20;
 
 async function source(path: string): Promise<LogSource> {
   if (path === '-') {
+    // node:stream loaded only here: loading it costs every run a few milliseconds
+    const { Readable } = await import('node:stream');
     return { name: '(stdin)', stream: () => Readable.toWeb(process.stdin) as ReadableStream<Uint8Array> };
   }
   const info = await stat(path);
@@ -82,6 +82,26 @@ function fileStream(path: string, sizeAtStat: number | null): ReadableStream<Uin
   );
 }
 
+/**
+ * 8 random bytes from the system's generator, read from /dev/urandom where there is one: loading
+ * node:crypto (OpenSSL's set-up) costs more than the rest of a small run.
+ */
+async function randomSalt(): Promise<Buffer> {
+  const salt = Buffer.alloc(8);
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (readSync(fd, salt, 0, 8, null) === 8) return salt;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // no /dev/urandom (Windows): node:crypto below
+  }
+  const { randomBytes } = await import('node:crypto');
+  return randomBytes(8);
+}
+
 /** Writes text to stdout, waiting when the pipe is full (large NDJSON outputs). */
 function write(text: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -130,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
   // requests: each block printed as it is read (the core keeps one chunk's rows at most)
   const names = sources.map((s) => s.name);
   const context = args.context;
-  const salt = randomBytes(8);
+  const salt = await randomSalt();
   const onRequests =
     args.command === 'requests'
       ? (block: Parameters<typeof requestLines>[0]) => write(requestLines(block, names, context))

@@ -1,8 +1,8 @@
-import type { LogSource, AnalyseOptions } from './api';
+import type { LogSource, AnalyseOptions, DirectReader } from './api';
 import type { Result, Summary, SessionColumns, InputError, ParsedRequest, EndpointStats } from './types';
 import type { FormatSpec } from './formats/spec';
 import { Engine, type EngineOptions } from './engine';
-import { openLog } from './open';
+import { openLog, compressed } from './open';
 import { detectFormat, DETECT_BYTES } from './detect';
 import { earlyVerdict, finalVerdict, notText } from './verdict';
 
@@ -49,11 +49,42 @@ function trial(module: WebAssembly.Module) {
   };
 }
 
-type Opened = { name: string; reader: ReadableStreamDefaultReader<Uint8Array>; head: Uint8Array; done: boolean; rawRead: () => number; compression: string };
+/**
+ * An opened file, its head read: the rest comes from `reader` (a stream), or from `direct` (a
+ * plain file the platform reads itself, after the head), or is not there (`done`).
+ */
+type Opened = {
+  name: string;
+  reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  direct: DirectReader | null;
+  head: Uint8Array;
+  done: boolean;
+  rawRead: () => number;
+  compression: string;
+};
 
-/** Opens a source and reads its first DETECT_BYTES (decompressed). */
+/** The head of a plain file read straight from the platform (1 MiB: 200 lines of up to 5 KiB). */
+const HEAD_BYTES = 1 << 20;
+
+/** Lets go of what an opened file still holds. */
+async function release(o: Opened): Promise<void> {
+  o.direct?.close();
+  await o.reader?.cancel().catch(() => {});
+}
+
+/** Opens a source and reads its first DETECT_BYTES (decompressed), or HEAD_BYTES of a plain file read directly. */
 async function openHead(source: LogSource): Promise<Result<Opened>> {
   const name = source.name;
+  const readAt = source.readAt?.bind(source);
+  const plain = readAt ? directHead(() => readAt(0), name) : null;
+  if (plain) {
+    const binary = notText(name, plain.head);
+    if (binary) {
+      await release(plain);
+      return { ok: false, error: binary };
+    }
+    return { ok: true, value: plain };
+  }
   let raw = 0;
   const opened = await openLog(name, source.stream(), (n) => (raw += n));
   if (!opened.ok) return opened;
@@ -80,7 +111,52 @@ async function openHead(source: LogSource): Promise<Result<Opened>> {
     await reader.cancel().catch(() => {});
     return { ok: false, error: binary };
   }
-  return { ok: true, value: { name, reader, head, done, rawRead: () => raw, compression: opened.value.compression } };
+  return { ok: true, value: { name, reader, direct: null, head, done, rawRead: () => raw, compression: opened.value.compression } };
+}
+
+/**
+ * The head of a file read with `direct`, unless the file is compressed (null: the stream reads
+ * it, which inflates gzip and names what it refuses). No stream is made for a plain file: the
+ * CLI then loads none of the platform's streams.
+ */
+function directHead(open: () => DirectReader, name: string): Opened | null {
+  let direct: DirectReader;
+  try {
+    direct = open();
+  } catch {
+    return null;
+  }
+  const buf = new Uint8Array(HEAD_BYTES);
+  let size = 0;
+  let done = false;
+  try {
+    while (size < buf.length) {
+      const n = direct.read(buf.subarray(size));
+      if (n === 0) {
+        done = true;
+        break;
+      }
+      size += n;
+    }
+  } catch {
+    direct.close();
+    // the stream reads it again and says what went wrong
+    return null;
+  }
+  if (compressed(buf.subarray(0, size))) {
+    direct.close();
+    return null;
+  }
+  return { name, reader: null, direct: done ? null : direct, head: buf.subarray(0, size), done, rawRead: () => size, compression: 'none' };
+}
+
+/** A direct reader of `source` from `offset`, where the platform has one that opens (else the stream reads on). */
+function directAfter(source: LogSource, offset: number): DirectReader | null {
+  try {
+    return source.readAt?.(offset) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {
@@ -147,7 +223,7 @@ export async function analyse(
     const { reader, head, rawRead } = o.value;
     const spec = formatOf(module, o.value, opts);
     if (!spec.ok) {
-      await reader.cancel().catch(() => {});
+      await release(o.value);
       return spec;
     }
     engine.beginFile(name, spec.value);
@@ -155,9 +231,9 @@ export async function analyse(
     let sinceProgress = head.length;
     let progressAt = performance.now();
     // a plain file the platform can read synchronously goes straight into the core's buffer
-    const direct = !o.value.done && o.value.compression === 'none' && source.readAt ? source.readAt(head.length) : null;
-    if (direct) await reader.cancel().catch(() => {});
-    const stop = () => (direct ? Promise.resolve(direct.close()) : reader.cancel());
+    const direct = o.value.direct ?? (!o.value.done && o.value.compression === 'none' ? directAfter(source, head.length) : null);
+    if (direct) await reader?.cancel().catch(() => {});
+    const stop = async () => (direct ? direct.close() : reader?.cancel());
     const raw = () => (direct ? fileBytes : rawRead());
     try {
       await feed(head);
@@ -172,7 +248,7 @@ export async function analyse(
           if (n === 0) break;
           await commit(n);
         } else {
-          const r = await reader.read();
+          const r = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
           if (r.done) break;
           if (opts.signal?.aborted) {
             await stop();
@@ -201,7 +277,7 @@ export async function analyse(
     } catch (e) {
       direct?.close();
       if (!(e instanceof ConsumerFailure)) return fail('read-failed', name, `${name}: cannot read: ${describe(e, o.value.compression)}`);
-      if (!direct) await reader.cancel().catch(() => {});
+      if (!direct) await reader?.cancel().catch(() => {});
       throw e.cause;
     }
     const counts = engine.endFile();
@@ -253,7 +329,7 @@ export async function previewLogs(module: WebAssembly.Module, sources: LogSource
       out.push({ file: source.name, format: null, error: o.error, requests: [], lines: 0, malformed: 0 });
       continue;
     }
-    await o.value.reader.cancel().catch(() => {});
+    await release(o.value);
     const spec = formatOf(module, o.value, opts);
     if (!spec.ok) {
       out.push({ file: source.name, format: null, error: spec.error, requests: [], lines: 0, malformed: 0 });

@@ -11,6 +11,11 @@ const MAGIC: [string, number[]][] = [
   ['7z', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]]
 ];
 
+/** Whether `first` (a file's first bytes) starts like a compressed file: gzip or an archive openLog refuses. */
+export function compressed(first: Uint8Array): boolean {
+  return startsWith(first, [0x1f, 0x8b]) || MAGIC.some(([, magic]) => startsWith(first, magic));
+}
+
 function startsWith(bytes: Uint8Array, magic: number[]): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 }
@@ -58,6 +63,10 @@ export async function openLog(name: string, raw: ReadableStream<Uint8Array>, cou
   while (first.length < 8) {
     const { done, value } = await reader.read();
     if (done) break;
+    if (first.length === 0) {
+      first = value;
+      continue;
+    }
     const joined = new Uint8Array(first.length + value.length);
     joined.set(first);
     joined.set(value, first.length);
