@@ -59,7 +59,7 @@ export interface OpenedLog {
 export async function openLog(name: string, raw: ReadableStream<Uint8Array>, counted: (n: number) => void = () => {}): Promise<Result<OpenedLog>> {
   const reader = raw.getReader();
   // The first chunk of a stream is at least a few bytes unless the file is that small.
-  let first = new Uint8Array(0);
+  let first: Uint8Array = new Uint8Array(0);
   while (first.length < 8) {
     const { done, value } = await reader.read();
     if (done) break;
