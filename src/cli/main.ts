@@ -200,9 +200,15 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // Exit once stdout has taken the output (an empty write's callback comes after the writes
+    // before it), not when the event loop runs dry: Node then first waits for V8's background
+    // work, such as optimising the merge's wasm functions after their one run (~10-20 ms).
     process.exitCode = code;
+    process.stdout.write('', () => process.exit(code));
   },
   (e: unknown) => {
+    // the reader stopped reading (`sessionlens sessions … | head`): the output was cut on purpose
+    if ((e as NodeJS.ErrnoException | null)?.code === 'EPIPE') process.exit(0);
     process.stderr.write(`sessionlens: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 70;
   }

@@ -53,6 +53,14 @@ describe('sessionlens CLI', () => {
     expect(JSON.parse(r.out)).toMatchObject({ requests: 3, sessions: 2 });
   });
 
+  it('stops quietly, with status 0, when the reader closes the pipe (| head)', () => {
+    const sample = join(root, 'static/sample/demo-access.log');
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" bin/sessionlens.js sessions "${sample}" | head -c 100`], { cwd: root, encoding: 'utf8' });
+    expect(r.stdout).toHaveLength(100);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('takes --inactivity', () => {
     const r = cli(['summary', '--inactivity', '4m', join(dir, 'access.log')]);
     expect(JSON.parse(r.out).sessions).toBe(3);
