@@ -205,11 +205,22 @@ function keepSample(s: usize, e: usize, reason: i32): void {
   return e - s > 32 ? findByte(s + 32, e, 0x3f) : e;
 }
 
-/** Handles the line [s, e); `parsed`: parseCombined has read it (e is its end without the CR). */
+/** Adds n lines that are requests to the counts (parse() counts the lines parseCombined read at once). */
+function countRequests(n: u32): void {
+  store<u32>(fileCounts, load<u32>(fileCounts) + n);
+  store<u32>(fileCounts, load<u32>(fileCounts, 8) + n, 8);
+  store<u32>(totalCounts, load<u32>(totalCounts) + n);
+  store<u32>(totalCounts, load<u32>(totalCounts, 8) + n, 8);
+}
+
+/**
+ * Handles the line [s, e); `parsed`: parseCombined has read it (e is its end without the CR), and
+ * the caller counts it.
+ */
 function handleLine(s: usize, e: usize, parsed: bool): void {
   lineNo++;
-  count(0);
   if (!parsed) {
+    count(0);
     if (e > s && load<u8>(e - 1) == 0x0d) e--;
     if (<i32>(e - s) > MAX_LINE) {
       e = s + MAX_LINE;
@@ -233,8 +244,8 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
       keepSample(s, e, reason);
       return;
     }
+    count(2);
   }
-  count(2);
   let tag = <u8>f.enc;
   // the fields that name the actor, hashed once and used for the key and the string tables
   let ipS = f.has(Slot.Ip) ? f.start(Slot.Ip) : s;
@@ -311,6 +322,7 @@ export function parse(len: i32, final: bool): i32 {
     p = nl + 1;
   }
   let clf = format == Format.Clf;
+  let fast: u32 = 0;
   while (true) {
     if (clf) {
       if (fastRest > 0) {
@@ -320,6 +332,7 @@ export function parse(len: i32, final: bool): i32 {
         let le = parseCombined(p, end);
         if (le != 0 && <i32>(le - p) <= MAX_LINE) {
           fastMisses = 0;
+          fast++;
           handleLine(p, le, true);
           p = le + (load<u8>(le) == 0x0d ? 2 : 1);
           continue;
@@ -335,6 +348,7 @@ export function parse(len: i32, final: bool): i32 {
     handleLine(p, nl, false);
     p = nl + 1;
   }
+  countRequests(fast);
   let tail = <i32>(end - p);
   if (tail == 0) return 0;
   if (final) {
