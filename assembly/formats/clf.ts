@@ -1,4 +1,4 @@
-import { findByte, findEither, findAny, digit, hasZeroByte } from '../scan';
+import { findByte, findEither, findEither32, findAny, digit, hasZeroByte } from '../scan';
 import { parseClfTime, parseClfTimeInLine, CLF_TIME_LEN } from '../time';
 import { Slot, Reason, set, setRange, present, namedCount, setNumbers, setDuration, splitRequest } from '../fields';
 import { parseDecimal } from '../num';
@@ -374,7 +374,7 @@ export function parseCombined(s: usize, end: usize): usize {
   let p = t + CLF_TIME_LEN + 1;
   if (load<u16>(p) != 0x2220) return 0;
   let rs = p + 2;
-  let re = findEither(rs, end, QUOTE, NL);
+  let re = findEither32(rs, end, QUOTE, NL);
   if (re >= end) return 0;
   // '" NNN ' in one word: the quote (not the newline), a space, three digits, a space
   let w = load<u64>(re);
