@@ -357,7 +357,7 @@ export function parseClf(s: usize, e: usize): i32 {
  * those parseClf(s, lineEnd) gives. Returns the line's end (its CR or LF), or 0 for any other shape
  * or when `end` (the data's) comes first: the caller then finds the end and calls parseClf.
  */
-export function parseCombined(s: usize, end: usize): usize {
+@inline export function parseCombined(s: usize, end: usize): usize {
   // (a line that is not read here is reset and read again by parseClf: what is left in the
   // slots then does not matter, nor the duration parts only finalize() reads)
   present = 0;
