@@ -171,19 +171,22 @@ function setClient(s: usize, e: usize): void {
   // the usual shape as splitRequest reads it, from the first 16 bytes' spaces and the last 9,
   // " HTTP/1.0" or " HTTP/1.1" ("HTTP/1.0" | 1 << 56 == "HTTP/1.1": one compare); a request of
   // 10 bytes and more (sp + 9 < re), so none is "-"
-  let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
-  let sp = rs + <usize>ctz(m);
-  if ((load<u64>(re - 8) | 0x0100000000000000) == 0x312e312f50545448 && load<u8>(re - 9) == SP && m != 0 && sp + 9 < re) {
-    let bits = (<u32>1 << Slot.Request) | (<u32>1 << Slot.Uri) | (<u32>1 << Slot.Protocol);
-    setRange(Slot.Request, rs, re);
-    // "-" is no method ("- " opens the request)
-    if (load<u16>(rs) != 0x202d) {
-      setRange(Slot.Method, rs, sp);
-      bits |= <u32>1 << Slot.Method;
+  if ((load<u64>(re - 8) | 0x0100000000000000) == 0x312e312f50545448 && load<u8>(re - 9) == SP) {
+    let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
+    // (no space in the first 16 bytes: ctz 32, and rs + 32 + 9 < re may hold)
+    let sp = rs + <usize>ctz(m);
+    if (m != 0) if (sp + 9 < re) {
+      let bits = (<u32>1 << Slot.Request) | (<u32>1 << Slot.Uri) | (<u32>1 << Slot.Protocol);
+      setRange(Slot.Request, rs, re);
+      // "-" is no method ("- " opens the request)
+      if (load<u16>(rs) != 0x202d) {
+        setRange(Slot.Method, rs, sp);
+        bits |= <u32>1 << Slot.Method;
+      }
+      setRange(Slot.Uri, sp + 1, re - 9);
+      setRange(Slot.Protocol, re - 8, re);
+      return bits;
     }
-    setRange(Slot.Uri, sp + 1, re - 9);
-    setRange(Slot.Protocol, re - 8, re);
-    return bits;
   }
   set(Slot.Request, rs, re);
   if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) splitRequest(rs, re);
