@@ -369,14 +369,13 @@ export function parseClf(s: usize, e: usize): i32 {
   if (b == 0) b = plainHead(s, end);
   if (b == 0) return 0;
   // time: its minute's bytes were a valid timestamp's (no newline), a new minute is tested
+  // (and '] "' after it, tested at once)
   let t = b + 1;
-  if (load<u8>(t + CLF_TIME_LEN) != 0x5d) return 0;
+  if ((load<u32>(t + CLF_TIME_LEN) & 0xffffff) != 0x22205d) return 0;
   let ms = parseClfTimeInLine(t);
   if (isNaN(ms)) return 0;
   // "request" NNN : its end is the first quote, and it is followed by the status and a space
-  let p = t + CLF_TIME_LEN + 1;
-  if (load<u16>(p) != 0x2220) return 0;
-  let rs = p + 2;
+  let rs = t + CLF_TIME_LEN + 3;
   let re = findEither32(rs, end, QUOTE, NL);
   if (re >= end) return 0;
   // '" NNN ' in one word: the quote (not the newline), a space, three digits, a space
@@ -384,7 +383,7 @@ export function parseClf(s: usize, e: usize): i32 {
   if ((w & 0xfff0f0f0ffff) != 0x203030302022 || ((w + 0x0606060000) & 0xf0f0f00000) != 0x3030300000) return 0;
   let status = <i32>(((w >> 16) & 15) * 100 + ((w >> 24) & 15) * 10 + ((w >> 32) & 15));
   // bytes: "-" or up to 7 digits, then ' "'
-  p = re + 6;
+  let p = re + 6;
   let bytes: f64 = -1;
   if (load<u8>(p) == 0x2d) {
     p++;
