@@ -1,4 +1,4 @@
-import { findByte, findEither, findEither32, findAny, digit, hasZeroByte } from '../scan';
+import { findByte, findEither, findEither32, findQuoteStop, digit, hasZeroByte } from '../scan';
 import { parseClfTime, parseClfTimeInLine, CLF_TIME_LEN } from '../time';
 import { Slot, Reason, set, setRange, present, namedCount, setNumbers, setDuration, splitRequest } from '../fields';
 import { parseDecimal } from '../num';
@@ -343,11 +343,17 @@ export function parseClf(s: usize, e: usize): i32 {
  */
 @inline function quotedEndInLine(p: usize, end: usize): usize {
   while (true) {
-    let q = findAny(p, end, QUOTE, BACKSLASH, NL);
+    let q = findQuoteStop(p, end, true);
     if (q >= end) return 0;
     let c = load<u8>(q);
     if (c == QUOTE) return q;
-    if (c == NL || load<u8>(q + 1) == NL) return 0;
+    if (c == NL) return 0;
+    if (c != BACKSLASH) {
+      // 0x02 or "*"
+      p = q + 1;
+      continue;
+    }
+    if (load<u8>(q + 1) == NL) return 0;
     p = q + 2;
   }
 }
