@@ -55,24 +55,6 @@ export const PAD: usize = 64;
 }
 
 /**
- * First index of byte `a` or `b` in [p, end), or any index >= `end`: 32 bytes a turn, one test
- * for both vectors; needs 32 readable bytes past `end`.
- */
-@inline export function findEither32(p: usize, end: usize, a: u8, b: u8): usize {
-  let na = i8x16.splat(<i8>a);
-  let nb = i8x16.splat(<i8>b);
-  while (p < end) {
-    let v0 = v128.load(p), v1 = v128.load(p, 16);
-    let e0 = v128.or(i8x16.eq(v0, na), i8x16.eq(v0, nb));
-    let e1 = v128.or(i8x16.eq(v1, na), i8x16.eq(v1, nb));
-    let m = <u32>i8x16.bitmask(e0) | (<u32>i8x16.bitmask(e1) << 16);
-    if (m != 0) return p + <usize>ctz(m);
-    p += 32;
-  }
-  return end;
-}
-
-/**
  * Quotes and newlines of the vector v, and some bytes besides (0x02, "*"), as 0xff bytes: the
  * bytes that OR 0x28 makes 0x2a, one compare for both (0x22 and 0x0a differ in bits 3 and 5 only).
  */

@@ -1,4 +1,4 @@
-import { findByte, findEither, findEither32, findQuoteStop, digit, hasZeroByte } from '../scan';
+import { findByte, findEither, findQuoteStop, digit, hasZeroByte } from '../scan';
 import { parseClfTime, parseClfTimeInLine, CLF_TIME_LEN } from '../time';
 import { Slot, Reason, set, setRange, present, namedCount, setNumbers, setDuration, splitRequest } from '../fields';
 import { parseDecimal } from '../num';
@@ -382,8 +382,16 @@ export function parseClf(s: usize, e: usize): i32 {
   if (isNaN(ms)) return 0;
   // "request" NNN : its end is the first quote, and it is followed by the status and a space
   let rs = t + CLF_TIME_LEN + 3;
-  let re = findEither32(rs, end, QUOTE, NL);
-  if (re >= end) return 0;
+  let re = rs;
+  while (true) {
+    re = findQuoteStop(re, end, false);
+    if (re >= end) return 0;
+    let c = load<u8>(re);
+    if (c == QUOTE) break;
+    if (c == NL) return 0;
+    // 0x02 or "*"
+    re++;
+  }
   // '" NNN ' in one word: the quote (not the newline), a space, three digits, a space
   let w = load<u64>(re);
   if ((w & 0xfff0f0f0ffff) != 0x203030302022 || ((w + 0x0606060000) & 0xf0f0f00000) != 0x3030300000) return 0;
