@@ -55,17 +55,28 @@ export const PAD: usize = 64;
 }
 
 /**
- * First index of byte `a`, `b` or `c` in [p, end), or any index >= `end`: 32 bytes a turn, one
- * test for both vectors; needs 32 readable bytes past `end`.
+ * Quotes and newlines of the vector v, and some bytes besides (0x02, "*"), as 0xff bytes: the
+ * bytes that OR 0x28 makes 0x2a, one compare for both (0x22 and 0x0a differ in bits 3 and 5 only).
  */
-@inline export function findAny(p: usize, end: usize, a: u8, b: u8, c: u8): usize {
-  let na = i8x16.splat(<i8>a);
-  let nb = i8x16.splat(<i8>b);
-  let nc = i8x16.splat(<i8>c);
+@inline function quotesOrNewlines(v: v128): v128 {
+  return i8x16.eq(v128.or(v, i8x16.splat(0x28)), i8x16.splat(0x2a));
+}
+
+/**
+ * A candidate for the first quote, backslash or newline at or after p, 32 bytes a turn: the
+ * first byte in [p, end) that is one of them or 0x02 or "*" (the caller passes over those), or
+ * any index >= `end`; needs 32 readable bytes past `end`. With `backslash` false, backslashes
+ * are not looked for.
+ */
+@inline export function findQuoteStop(p: usize, end: usize, backslash: bool): usize {
+  let bs = i8x16.splat(0x5c);
   while (p < end) {
     let v0 = v128.load(p), v1 = v128.load(p, 16);
-    let e0 = v128.or(v128.or(i8x16.eq(v0, na), i8x16.eq(v0, nb)), i8x16.eq(v0, nc));
-    let e1 = v128.or(v128.or(i8x16.eq(v1, na), i8x16.eq(v1, nb)), i8x16.eq(v1, nc));
+    let e0 = quotesOrNewlines(v0), e1 = quotesOrNewlines(v1);
+    if (backslash) {
+      e0 = v128.or(e0, i8x16.eq(v0, bs));
+      e1 = v128.or(e1, i8x16.eq(v1, bs));
+    }
     let m = <u32>i8x16.bitmask(e0) | (<u32>i8x16.bitmask(e1) << 16);
     if (m != 0) return p + <usize>ctz(m);
     p += 32;

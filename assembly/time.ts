@@ -55,14 +55,13 @@ let minuteMs: f64 = NaN;
 /** Bytes 10..25 of a timestamp but the seconds (18, 19): the minute check's second half. */
 const NOT_SECONDS = i8x16(-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1, -1, -1, -1, -1);
 
-/**
- * Parses `dd/Mon/yyyy:HH:MM:SS +hhmm` at p (caller checked 26 bytes exist); NaN if invalid. Inline:
- * the same minute as the last valid one costs two compares. The key starts as zero bytes: a
- * match then reads seconds "\0\0" and gives NaN, as the full parse would.
- */
-@inline export function parseClfTime(p: usize): f64 {
-  let diff = v128.or(v128.xor(v128.load(p), v128.load(minuteKey)), v128.and(v128.xor(v128.load(p, 10), v128.load(minuteKey, 10)), NOT_SECONDS));
-  if (v128.any_true(diff)) return parseClfTimeNewMinute(p);
+/** Whether the timestamp at p is in another minute than the last valid one (seconds aside). */
+@inline function otherMinute(p: usize): bool {
+  return v128.any_true(v128.or(v128.xor(v128.load(p), v128.load(minuteKey)), v128.and(v128.xor(v128.load(p, 10), v128.load(minuteKey, 10)), NOT_SECONDS)));
+}
+
+/** The time of a timestamp in the last valid one's minute: its seconds added, NaN if not digits. */
+@inline function inMinute(p: usize): f64 {
   // the seconds as two() reads them, both digits in one u16 (a byte below "0" makes x negative or
   // sets bits of 0xf0f0, one above "9" carries into them when 6 is added)
   let x = <i32>load<u16>(p, 18) - 0x3030;
@@ -70,9 +69,34 @@ const NOT_SECONDS = i8x16(-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1, -1, -1, 
   return ss > 60 ? NaN : minuteMs + <f64>ss * 1000.0;
 }
 
+/**
+ * Parses `dd/Mon/yyyy:HH:MM:SS +hhmm` at p (caller checked 26 bytes exist); NaN if invalid. Inline:
+ * the same minute as the last valid one costs two compares. The key starts as zero bytes: a
+ * match then reads seconds "\0\0" and gives NaN, as the full parse would.
+ */
+@inline export function parseClfTime(p: usize): f64 {
+  return otherMinute(p) ? parseClfTimeNewMinute(p) : inMinute(p);
+}
+
+/**
+ * parseClfTime for bytes whose line end is not known yet: NaN also when one of the 26 is a
+ * newline. The minute's key never holds one (every other caller reads within a line, and a key
+ * is only kept without), so a key match needs no test: only a new minute is checked.
+ */
+@inline export function parseClfTimeInLine(p: usize): f64 {
+  return otherMinute(p) ? parseClfTimeNewMinuteInLine(p) : inMinute(p);
+}
+
+function parseClfTimeNewMinuteInLine(p: usize): f64 {
+  let nl = i8x16.splat(0x0a);
+  if (v128.any_true(v128.or(i8x16.eq(v128.load(p), nl), i8x16.eq(v128.load(p, 10), nl)))) return NaN;
+  return parseClfTimeNewMinute(p);
+}
+
 function parseClfTimeNewMinute(p: usize): f64 {
   let t = parseClfTimeFully(p);
-  if (!isNaN(t)) {
+  // (bytes 14, 17 and 20 are not tested by the full parse: a key with a newline there is not kept)
+  if (!isNaN(t) && load<u8>(p, 14) != 0x0a && load<u8>(p, 17) != 0x0a && load<u8>(p, 20) != 0x0a) {
     memory.copy(minuteKey, p, 26);
     minuteMs = t - <f64>two(p + 18) * 1000.0;
   }

@@ -1,6 +1,6 @@
-import { findByte, findEither, findAny, digit, hasZeroByte } from '../scan';
-import { parseClfTime, CLF_TIME_LEN } from '../time';
-import { Slot, Reason, set, setRange, present, reset, setNumbers, setDuration, splitRequest } from '../fields';
+import { findByte, findEither, findQuoteStop, digit, hasZeroByte } from '../scan';
+import { parseClfTime, parseClfTimeInLine, CLF_TIME_LEN } from '../time';
+import { Slot, Reason, set, setRange, present, namedCount, setNumbers, setDuration, splitRequest } from '../fields';
 import { parseDecimal } from '../num';
 
 // NCSA common and combined, as Apache and nginx write them, with what real servers put around them:
@@ -162,33 +162,35 @@ function setClient(s: usize, e: usize): void {
   return s + <usize>b;
 }
 
-/** The request line [rs, re) and its method, URI and protocol. */
-@inline function setRequest(rs: usize, re: usize): void {
-  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
-    // the usual "METHOD URI HTTP/x.y" as splitRequest reads it, from the first 16 bytes' spaces
-    // and the last 9: " HTTP/x.y" (no space in the last 8, "h" and "/" in place); its slots set
-    // with one presence update
+/**
+ * The request line [rs, re) and its method, URI and protocol. Returns the presence bits of the
+ * usual "METHOD URI HTTP/1.x" (its slots' ranges set, the bits left to the caller, who sets them
+ * with others at once); any other request sets its slots and bits itself and returns 0.
+ */
+@inline function setRequestBits(rs: usize, re: usize): u32 {
+  // the usual shape as splitRequest reads it, from the first 16 bytes' spaces and the last 9,
+  // " HTTP/1.0" or " HTTP/1.1" ("HTTP/1.0" | 1 << 56 == "HTTP/1.1": one compare); a request of
+  // 10 bytes and more (sp + 9 < re), so none is "-"
+  if ((load<u64>(re - 8) | 0x0100000000000000) == 0x312e312f50545448 && load<u8>(re - 9) == SP) {
     let m = i8x16.bitmask(i8x16.eq(v128.load(rs), i8x16.splat(SP)));
+    // (no space in the first 16 bytes: ctz 32, and rs + 32 + 9 < re may hold)
     let sp = rs + <usize>ctz(m);
-    // (most are "HTTP/1.0" or "HTTP/1.1": "HTTP/1.0" | 1 << 56 == "HTTP/1.1", one compare)
-    let w = load<u64>(re - 8);
-    if (((w | 0x0100000000000000) == 0x312e312f50545448 || (!hasZeroByte(w ^ 0x2020202020202020) && ((w | 0x20) & 0xff000000ff) == 0x2f00000068)) && load<u8>(re - 9) == SP && m != 0 && sp + 9 < re) {
+    if (m != 0) if (sp + 9 < re) {
       let bits = (<u32>1 << Slot.Request) | (<u32>1 << Slot.Uri) | (<u32>1 << Slot.Protocol);
       setRange(Slot.Request, rs, re);
-      if (!(sp - rs == 1 && load<u8>(rs) == 0x2d)) {
+      // "-" is no method ("- " opens the request)
+      if (load<u16>(rs) != 0x202d) {
         setRange(Slot.Method, rs, sp);
         bits |= <u32>1 << Slot.Method;
       }
       setRange(Slot.Uri, sp + 1, re - 9);
       setRange(Slot.Protocol, re - 8, re);
-      present |= bits;
-      return;
+      return bits;
     }
-    set(Slot.Request, rs, re);
-    splitRequest(rs, re);
-    return;
   }
   set(Slot.Request, rs, re);
+  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) splitRequest(rs, re);
+  return 0;
 }
 
 /**
@@ -263,7 +265,9 @@ export function parseClf(s: usize, e: usize): i32 {
   let rs = p + 2;
   let re = requestEnd(rs, e);
   if (re >= e) return Reason.NoRequest;
-  setRequest(rs, re);
+  // (in two steps: `present |= f()` would read present before f sets bits of its own)
+  let bits = setRequestBits(rs, re);
+  present |= bits;
   // status
   p = re + 2;
   // requestEnd found either three digits here or "-" then a space or the end
@@ -339,11 +343,17 @@ export function parseClf(s: usize, e: usize): i32 {
  */
 @inline function quotedEndInLine(p: usize, end: usize): usize {
   while (true) {
-    let q = findAny(p, end, QUOTE, BACKSLASH, NL);
+    let q = findQuoteStop(p, end, true);
     if (q >= end) return 0;
     let c = load<u8>(q);
     if (c == QUOTE) return q;
-    if (c == NL || load<u8>(q + 1) == NL) return 0;
+    if (c == NL) return 0;
+    if (c != BACKSLASH) {
+      // 0x02 or "*"
+      p = q + 1;
+      continue;
+    }
+    if (load<u8>(q + 1) == NL) return 0;
     p = q + 2;
   }
 }
@@ -356,28 +366,38 @@ export function parseClf(s: usize, e: usize): i32 {
  * those parseClf(s, lineEnd) gives. Returns the line's end (its CR or LF), or 0 for any other shape
  * or when `end` (the data's) comes first: the caller then finds the end and calls parseClf.
  */
-export function parseCombined(s: usize, end: usize): usize {
-  reset();
+@inline export function parseCombined(s: usize, end: usize): usize {
+  // (a line that is not read here is reset and read again by parseClf: what is left in the
+  // slots then does not matter, nor the duration parts only finalize() reads)
+  present = 0;
+  namedCount = 0;
   let b = dashHead(s);
   if (b == 0) b = plainHead(s, end);
   if (b == 0) return 0;
-  // time: parseClfTime leaves bytes 14, 17 and 20 (":", ":", " ") untested
+  // time: its minute's bytes were a valid timestamp's (no newline), a new minute is tested
+  // (and '] "' after it, tested at once)
   let t = b + 1;
-  if (load<u8>(t + CLF_TIME_LEN) != 0x5d) return 0;
-  if (v128.any_true(v128.or(i8x16.eq(v128.load(t), i8x16.splat(NL)), i8x16.eq(v128.load(t, 10), i8x16.splat(NL))))) return 0;
-  let ms = parseClfTime(t);
+  if ((load<u32>(t + CLF_TIME_LEN) & 0xffffff) != 0x22205d) return 0;
+  let ms = parseClfTimeInLine(t);
   if (isNaN(ms)) return 0;
   // "request" NNN : its end is the first quote, and it is followed by the status and a space
-  let p = t + CLF_TIME_LEN + 1;
-  if (load<u16>(p) != 0x2220) return 0;
-  let rs = p + 2;
-  let re = findEither(rs, end, QUOTE, NL);
-  if (re >= end || load<u8>(re) != QUOTE) return 0;
-  let w = load<u32>(re, 1);
-  if (!isStatus(w) || load<u8>(re, 5) != SP) return 0;
-  let status = <i32>(((w >> 8) & 15) * 100 + ((w >> 16) & 15) * 10 + ((w >> 24) & 15));
+  let rs = t + CLF_TIME_LEN + 3;
+  let re = rs;
+  while (true) {
+    re = findQuoteStop(re, end, false);
+    if (re >= end) return 0;
+    let c = load<u8>(re);
+    if (c == QUOTE) break;
+    if (c == NL) return 0;
+    // 0x02 or "*"
+    re++;
+  }
+  // '" NNN ' in one word: the quote (not the newline), a space, three digits, a space
+  let w = load<u64>(re);
+  if ((w & 0xfff0f0f0ffff) != 0x203030302022 || ((w + 0x0606060000) & 0xf0f0f00000) != 0x3030300000) return 0;
+  let status = <i32>(((w >> 16) & 15) * 100 + ((w >> 24) & 15) * 10 + ((w >> 32) & 15));
   // bytes: "-" or up to 7 digits, then ' "'
-  p = re + 6;
+  let p = re + 6;
   let bytes: f64 = -1;
   if (load<u8>(p) == 0x2d) {
     p++;
@@ -403,11 +423,11 @@ export function parseCombined(s: usize, end: usize): usize {
   let le = agentEnd + 1;
   let c = load<u8>(le);
   if (c != NL && (c != CR || load<u8>(le, 1) != NL)) return 0;
-  setRequest(rs, re);
+  let bits = setRequestBits(rs, re);
   setNumbers(ms, status, bytes);
   setRange(Slot.Referer, refStart, refEnd);
   setRange(Slot.UserAgent, agentStart, agentEnd);
-  present |= (<u32>1 << Slot.Referer) | (<u32>1 << Slot.UserAgent);
+  present |= bits | (<u32>1 << Slot.Referer) | (<u32>1 << Slot.UserAgent);
   agentLines++;
   return le;
 }
