@@ -253,9 +253,9 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
   let uaS = f.has(Slot.UserAgent) ? f.start(Slot.UserAgent) : s;
   let uaLen = f.has(Slot.UserAgent) ? <i32>(f.end(Slot.UserAgent) - uaS) : 0;
   // hashed once and the IP interned once per distinct pair among the recent ones (actors.ts)
-  actor(ipS, ipLen, uaS, uaLen, tag, salt);
-  let hIp = actors.hIp, hUa = actors.hUa, ip = actors.ipId;
-  decide(hIp, hUa, actors.hPair, salt);
+  let a = actor(ipS, ipLen, uaS, uaLen, tag, salt);
+  let hUa = actors.agentHashOf(a);
+  decide(a, salt);
   setAgent(uaS, uaLen, hUa, tag);
   let user = 0;
   if (f.has(Slot.User)) {
@@ -300,9 +300,9 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
   let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastPathVerdict, hUa, ep.epProbe.u32At(endpoint), (ep.epFlags.u32At(endpoint) & ep.FLAG_OPAQUE) != 0);
   if (computedPath >= 0) ep.rememberPathVerdict(<u32>computedPath);
   ep.recordAttacks(endpoint, attacks);
-  ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
+  ses.add(keys.hash, keys.kind, f.time, <u32>actors.ipIdOf(a), <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
   // the user agent is interned here only for the request columns (sessions intern their first one)
-  if (req.on) req.record(keys.kind, keys.hash, <u32>ip, agentId(), <u32>user, <u32>host, <u32>endpoint, attacks, fileNo, lineNo);
+  if (req.on) req.record(keys.kind, keys.hash, <u32>actors.ipIdOf(a), agentId(), <u32>user, <u32>host, <u32>endpoint, attacks, fileNo, lineNo);
   if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
 }
 
