@@ -248,10 +248,15 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
   }
   let tag = <u8>f.enc;
   // the fields that name the actor, hashed once and used for the key and the string tables
-  let ipS = f.has(Slot.Ip) ? f.start(Slot.Ip) : s;
-  let ipLen = f.has(Slot.Ip) ? <i32>(f.end(Slot.Ip) - ipS) : 0;
-  let uaS = f.has(Slot.UserAgent) ? f.start(Slot.UserAgent) : s;
-  let uaLen = f.has(Slot.UserAgent) ? <i32>(f.end(Slot.UserAgent) - uaS) : 0;
+  let ipS = s, ipLen = 0, uaS = s, uaLen = 0;
+  if (f.has(Slot.Ip)) {
+    ipS = f.start(Slot.Ip);
+    ipLen = <i32>(f.end(Slot.Ip) - ipS);
+  }
+  if (f.has(Slot.UserAgent)) {
+    uaS = f.start(Slot.UserAgent);
+    uaLen = <i32>(f.end(Slot.UserAgent) - uaS);
+  }
   // hashed once and the IP interned once per distinct pair among the recent ones (actors.ts)
   let a = actor(ipS, ipLen, uaS, uaLen, tag, salt);
   let hUa = actors.agentHashOf(a);
@@ -270,8 +275,11 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
     if (!f.isDash(hs, hs + <usize>hn)) host = hosts.intern(hashBytes(hs, hn, salt), tag, hs, hn, 0, -1) + 1;
   }
   // endpoint: method + path (the query is not part of it)
-  let ms = f.has(Slot.Method) ? f.start(Slot.Method) : s;
-  let me = f.has(Slot.Method) ? f.end(Slot.Method) : s;
+  let ms: usize = s, me: usize = s;
+  if (f.has(Slot.Method)) {
+    ms = f.start(Slot.Method);
+    me = f.end(Slot.Method);
+  }
   let ps: usize = s, pe: usize = s;
   if (f.has(Slot.Path)) {
     ps = f.start(Slot.Path);
