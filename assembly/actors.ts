@@ -49,12 +49,19 @@ const spare = table + <usize>ENTRIES * ENTRY;
   // differences OR-ed over the blocks, one test at the end: no branch a block
   let d = v128.or(diff(a, b, 0), diff(a, b, t - 16));
   if (n > 32) {
-    d = v128.or(d, v128.or(diff(a, b, 16), diff(a, b, t - 32)));
+    d = v128.or(d, diff(a, b, 16));
+    d = v128.or(d, diff(a, b, t - 32));
     if (n > 64) {
-      d = v128.or(d, v128.or(v128.or(diff(a, b, 32), diff(a, b, 48)), v128.or(diff(a, b, t - 64), diff(a, b, t - 48))));
+      d = v128.or(d, diff(a, b, 32));
+      d = v128.or(d, diff(a, b, 48));
+      d = v128.or(d, diff(a, b, t - 64));
+      d = v128.or(d, diff(a, b, t - 48));
       if (n > 128) {
         if (n > 192) return sameLong(a, b, n);
-        d = v128.or(d, v128.or(v128.or(diff(a, b, 64), diff(a, b, 80)), v128.or(diff(a, b, 96), diff(a, b, 112))));
+        d = v128.or(d, diff(a, b, 64));
+        d = v128.or(d, diff(a, b, 80));
+        d = v128.or(d, diff(a, b, 96));
+        d = v128.or(d, diff(a, b, 112));
       }
     }
   }
@@ -89,7 +96,8 @@ function sameLong(a: usize, b: usize, n: i32): bool {
     hashActor(spare, ipS, ipLen, uaS, uaLen, tag, salt);
     return spare;
   }
-  let tail = uaLen >= 8 ? load<u64>(uaS + <usize>uaLen - 8) : head8(uaS, uaLen);
+  // the agent's last 8 bytes (bytes before a shorter one too: they move it to another slot at worst)
+  let tail = load<u64>(uaS + <usize>uaLen - 8);
   let mix = (head8(ipS, ipLen) ^ rotl<u64>(tail, 23) ^ ((<u64>ipLen << 8) | <u64>uaLen)) * 0x9e3779b97f4a7c15;
   let e = table + <usize>(mix >> (64 - BITS)) * ENTRY;
   let sig = <u64>ipLen | (<u64>uaLen << 16) | (<u64>tag << 32);
