@@ -34,9 +34,8 @@ export const FLAG_LOGIN: u32 = 1;
 export const FLAG_ID: u32 = 2;
 /** The template hides part of the path in {token} or {hex}: a probe may hide there too. */
 export const FLAG_OPAQUE: u32 = 4;
-/** Method hashes by method (endpointOf), for the seed methodSeed. */
+/** Method hashes by method (endpointOf), with the salt since resetMethods. */
 const METHODS = memory.data(8 << 4, 16);
-let methodSeed: u64 = 0;
 /** The raw (method, path) hash of the last endpointOf call: distinct object ids per session. */
 export let lastRawHash: u64 = 0;
 
@@ -408,16 +407,20 @@ function contains(p: usize, n: i32, needle: string): bool {
   return false;
 }
 
-/** The endpoint id of a request's method and path (query excluded); inlined, but for a miss. */
+/** Drops the method hashes kept: init calls it with each salt (endpointOf's seed). */
+export function resetMethods(): void {
+  memory.fill(METHODS, 0, 8 << 4);
+}
+
+/**
+ * The endpoint id of a request's method and path (query excluded); inlined, but for a miss.
+ * `seed` is the salt, the same for every call since resetMethods.
+ */
 @inline export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
   // a method's hash is kept (a handful of methods): one of up to 7 bytes is known by its bytes
   // and length in one word (0: not kept), in a table of 8 (hash and word)
   let mn = me - ms;
   let key = mn > 7 ? 0 : (load<u64>(ms) & ((<u64>1 << (<u64>mn << 3)) - 1)) | (<u64>(mn | 8) << 56);
-  if (seed != methodSeed) {
-    memory.fill(METHODS, 0, 8 << 4);
-    methodSeed = seed;
-  }
   let slot = METHODS + (<usize>((key * 0x9e3779b97f4a7c15) >> 61) << 4);
   let hm: u64;
   if (key != 0 && load<u64>(slot) == key) hm = load<u64>(slot, 8);

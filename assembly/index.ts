@@ -78,6 +78,7 @@ export function init(capacity: i32, saltLo: u32, saltHi: u32, inactivity: f64, p
   input = heap.alloc(<usize>capacity + PAD);
   memory.fill(input + <usize>capacity, 0, PAD);
   salt = (<u64>saltHi << 32) | <u64>saltLo;
+  ep.resetMethods();
   ses.configureSessions(inactivity, allowanceMs, maxLengthMs);
   // default key: client IP and user agent
   store<u8>(config, 1);
