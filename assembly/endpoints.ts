@@ -34,9 +34,8 @@ export const FLAG_LOGIN: u32 = 1;
 export const FLAG_ID: u32 = 2;
 /** The template hides part of the path in {token} or {hex}: a probe may hide there too. */
 export const FLAG_OPAQUE: u32 = 4;
-/** Method hashes by method (endpointOf), for the seed methodSeed. */
+/** Method hashes by method (endpointOf), with the salt since resetMethods. */
 const METHODS = memory.data(8 << 4, 16);
-let methodSeed: u64 = 0;
 /** The raw (method, path) hash of the last endpointOf call: distinct object ids per session. */
 export let lastRawHash: u64 = 0;
 
@@ -408,16 +407,20 @@ function contains(p: usize, n: i32, needle: string): bool {
   return false;
 }
 
-/** The endpoint id of a request's method and path (query excluded); inlined, but for a miss. */
+/** Drops the method hashes kept: init calls it with each salt (endpointOf's seed). */
+export function resetMethods(): void {
+  memory.fill(METHODS, 0, 8 << 4);
+}
+
+/**
+ * The endpoint id of a request's method and path (query excluded); inlined, but for a miss.
+ * `seed` is the salt, the same for every call since resetMethods.
+ */
 @inline export function endpointOf(ms: usize, me: usize, ps: usize, pe: usize, seed: u64): i32 {
   // a method's hash is kept (a handful of methods): one of up to 7 bytes is known by its bytes
   // and length in one word (0: not kept), in a table of 8 (hash and word)
   let mn = me - ms;
   let key = mn > 7 ? 0 : (load<u64>(ms) & ((<u64>1 << (<u64>mn << 3)) - 1)) | (<u64>(mn | 8) << 56);
-  if (seed != methodSeed) {
-    memory.fill(METHODS, 0, 8 << 4);
-    methodSeed = seed;
-  }
   let slot = METHODS + (<usize>((key * 0x9e3779b97f4a7c15) >> 61) << 4);
   let hm: u64;
   if (key != 0 && load<u64>(slot) == key) hm = load<u64>(slot, 8);
@@ -562,6 +565,14 @@ function internTemplate(n: i32): i32 {
     // the path part of "METHOD /path"
     let sp = findByte(scratch, scratch + <usize>n, 0x20);
     epProbe.pushU32(probeBits(sp + 1, scratch + <usize>n));
+    // the columns may have moved
+    requestsAt = epRequests.ptr;
+    statusAt = epStatus.ptr;
+    bytesAt = epBytes.ptr;
+    firstAt = epFirst.ptr;
+    lastAt = epLast.ptr;
+    probeAt = epProbe.ptr;
+    flagsAt = epFlags.ptr;
   }
   if (n <= TC_MAX) {
     // knownTemplate zeroed scratch past the template
@@ -589,21 +600,36 @@ export function rememberPathVerdict(bits: u32): void {
   rawCache.set(lastRawHash, lastEndpoint | VERDICT_KNOWN | (<i32>(bits & 0x7f) << 24));
 }
 
+// The columns record() and the per-line readers touch, as raw pointers (one global read each, not
+// two); set again whenever an endpoint is added (internTemplate).
+let requestsAt: usize = 0;
+let statusAt: usize = 0;
+let bytesAt: usize = 0;
+let firstAt: usize = 0;
+let lastAt: usize = 0;
+let probeAt: usize = 0;
+let flagsAt: usize = 0;
+
+/** The attack bits endpoint id's template alone carries (epProbe). */
+@inline export function probeOf(id: i32): u32 { return load<u32>(probeAt + (<usize>id << 2)); }
+/** Whether endpoint id's template hides part of its path (FLAG_OPAQUE of epFlags). */
+@inline export function opaqueOf(id: i32): bool { return (load<u32>(flagsAt + (<usize>id << 2)) & FLAG_OPAQUE) != 0; }
+
 /** Counts a request against its endpoint (inlined: one call a line fewer). */
 @inline export function record(id: i32, time: f64, status: i32, bytes: f64, durationMs: f64): void {
-  let r = epRequests.ptr + (<usize>id << 2);
+  let r = requestsAt + (<usize>id << 2);
   store<u32>(r, load<u32>(r) + 1);
   // 1xx..5xx as 0..4 (x * 656 >> 16 is x / 100 on 100..599), anything else 5
   let cls = <u32>(status - 100) < 500 ? ((status * 656) >> 16) - 1 : 5;
-  let sp = epStatus.ptr + <usize>id * 24 + (<usize>cls << 2);
+  let sp = statusAt + <usize>id * 24 + (<usize>cls << 2);
   store<u32>(sp, load<u32>(sp) + 1);
   if (bytes > 0) {
-    let b = epBytes.ptr + (<usize>id << 3);
+    let b = bytesAt + (<usize>id << 3);
     store<f64>(b, load<f64>(b) + bytes);
   }
-  let fp = epFirst.ptr + (<usize>id << 3);
+  let fp = firstAt + (<usize>id << 3);
   if (time < load<f64>(fp)) store<f64>(fp, time);
-  let lp = epLast.ptr + (<usize>id << 3);
+  let lp = lastAt + (<usize>id << 3);
   if (time > load<f64>(lp)) store<f64>(lp, time);
   if (durationMs >= 0) {
     let skp = epSketch.ptr + (<usize>id << 2);

@@ -45,16 +45,18 @@ function hashLong(p: usize, n: usize, seed: u64): u64 {
 
 /** The last n (< 32) bytes at p into h, and the avalanche. */
 @inline function finish(h: u64, p: usize, n: usize): u64 {
-  while (n >= 8) {
-    h ^= round(0, load<u64>(p));
-    h = rotl<u64>(h, 27) * P1 + P4;
-    p += 8;
-    n -= 8;
+  // up to three whole lanes without a loop (V8 checks the stack on every turn of one)
+  if (n >= 8) {
+    h = lane(h, load<u64>(p));
+    if (n >= 16) {
+      h = lane(h, load<u64>(p, 8));
+      if (n >= 24) h = lane(h, load<u64>(p, 16));
+    }
   }
-  if (n > 0) {
+  let k = n & 7;
+  if (k > 0) {
     // the last 1..7 bytes as one lane (the length, mixed in above, tells "a" from "a\0")
-    h ^= round(0, load<u64>(p) & ((<u64>1 << (<u64>n << 3)) - 1));
-    h = rotl<u64>(h, 27) * P1 + P4;
+    h = lane(h, load<u64>(p + (n & ~7)) & ((<u64>1 << (<u64>k << 3)) - 1));
   }
   h ^= h >> 33;
   h *= P2;
@@ -62,6 +64,11 @@ function hashLong(p: usize, n: usize, seed: u64): u64 {
   h *= P3;
   h ^= h >> 32;
   return h;
+}
+
+/** A lane of 8 bytes into h. */
+@inline function lane(h: u64, v: u64): u64 {
+  return rotl<u64>(h ^ round(0, v), 27) * P1 + P4;
 }
 
 const P1: u64 = 0x9e3779b185ebca87;

@@ -78,6 +78,7 @@ export function init(capacity: i32, saltLo: u32, saltHi: u32, inactivity: f64, p
   input = heap.alloc(<usize>capacity + PAD);
   memory.fill(input + <usize>capacity, 0, PAD);
   salt = (<u64>saltHi << 32) | <u64>saltLo;
+  ep.resetMethods();
   ses.configureSessions(inactivity, allowanceMs, maxLengthMs);
   // default key: client IP and user agent
   store<u8>(config, 1);
@@ -248,14 +249,19 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
   }
   let tag = <u8>f.enc;
   // the fields that name the actor, hashed once and used for the key and the string tables
-  let ipS = f.has(Slot.Ip) ? f.start(Slot.Ip) : s;
-  let ipLen = f.has(Slot.Ip) ? <i32>(f.end(Slot.Ip) - ipS) : 0;
-  let uaS = f.has(Slot.UserAgent) ? f.start(Slot.UserAgent) : s;
-  let uaLen = f.has(Slot.UserAgent) ? <i32>(f.end(Slot.UserAgent) - uaS) : 0;
+  let ipS = s, ipLen = 0, uaS = s, uaLen = 0;
+  if (f.has(Slot.Ip)) {
+    ipS = f.start(Slot.Ip);
+    ipLen = <i32>(f.end(Slot.Ip) - ipS);
+  }
+  if (f.has(Slot.UserAgent)) {
+    uaS = f.start(Slot.UserAgent);
+    uaLen = <i32>(f.end(Slot.UserAgent) - uaS);
+  }
   // hashed once and the IP interned once per distinct pair among the recent ones (actors.ts)
-  actor(ipS, ipLen, uaS, uaLen, tag, salt);
-  let hIp = actors.hIp, hUa = actors.hUa, ip = actors.ipId;
-  decide(hIp, hUa, actors.hPair, salt);
+  let a = actor(ipS, ipLen, uaS, uaLen, tag, salt);
+  let hUa = actors.agentHashOf(a);
+  decide(a, salt);
   setAgent(uaS, uaLen, hUa, tag);
   let user = 0;
   if (f.has(Slot.User)) {
@@ -270,8 +276,11 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
     if (!f.isDash(hs, hs + <usize>hn)) host = hosts.intern(hashBytes(hs, hn, salt), tag, hs, hn, 0, -1) + 1;
   }
   // endpoint: method + path (the query is not part of it)
-  let ms = f.has(Slot.Method) ? f.start(Slot.Method) : s;
-  let me = f.has(Slot.Method) ? f.end(Slot.Method) : s;
+  let ms: usize = s, me: usize = s;
+  if (f.has(Slot.Method)) {
+    ms = f.start(Slot.Method);
+    me = f.end(Slot.Method);
+  }
   let ps: usize = s, pe: usize = s;
   if (f.has(Slot.Path)) {
     ps = f.start(Slot.Path);
@@ -297,12 +306,12 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
     rs = f.start(Slot.Referer);
     re = f.end(Slot.Referer);
   }
-  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastPathVerdict, hUa, ep.epProbe.u32At(endpoint), (ep.epFlags.u32At(endpoint) & ep.FLAG_OPAQUE) != 0);
+  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastPathVerdict, hUa, ep.probeOf(endpoint), ep.opaqueOf(endpoint));
   if (computedPath >= 0) ep.rememberPathVerdict(<u32>computedPath);
   ep.recordAttacks(endpoint, attacks);
-  ses.add(keys.hash, keys.kind, f.time, <u32>ip, <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
+  ses.add(keys.hash, keys.kind, f.time, <u32>actors.ipIdOf(a), <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
   // the user agent is interned here only for the request columns (sessions intern their first one)
-  if (req.on) req.record(keys.kind, keys.hash, <u32>ip, agentId(), <u32>user, <u32>host, <u32>endpoint, attacks, fileNo, lineNo);
+  if (req.on) req.record(keys.kind, keys.hash, <u32>actors.ipIdOf(a), agentId(), <u32>user, <u32>host, <u32>endpoint, attacks, fileNo, lineNo);
   if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
 }
 

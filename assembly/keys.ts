@@ -2,6 +2,7 @@ import { findByte } from './scan';
 import { hashBytes, combine, mix64 } from './hash';
 import * as f from './fields';
 import { Slot } from './fields';
+import { ipHashOf, pairHashOf } from './actors';
 
 // Grouping keys (SPEC §2, Wallarm's session parameters): an ordered list; for each request the
 // first key with a non-empty value decides its session. Values are hashed at once (salted): the
@@ -256,16 +257,16 @@ export function fieldValue(k: i32, label: i32, name: usize, n: usize): bool {
 @inline export function valueStart(): usize { return vs; }
 @inline export function valueEnd(): usize { return ve; }
 
-/** Decides the key of the current request; `hIp` and `hUa` are the salted hashes of its IP and UA. */
-@inline export function decide(hIp: u64, hUa: u64, hPair: u64, salt: u64): void {
+/** Decides the key of the current request, whose actor (actors.ts) is the entry `a`. */
+@inline export function decide(a: usize, salt: u64): void {
   if (ipUaFirst) {
     kind = KeyKind.IpUa;
-    hash = hPair;
-  } else decideInOrder(hIp, hUa, hPair, salt);
+    hash = pairHashOf(a);
+  } else decideInOrder(ipHashOf(a), pairHashOf(a), salt);
 }
 
 /** The keys tried in their order: the first with a non-empty value decides. */
-function decideInOrder(hIp: u64, hUa: u64, hPair: u64, salt: u64): void {
+function decideInOrder(hIp: u64, hPair: u64, salt: u64): void {
   for (let i = 0; i < keyCount; i++) {
     let k = <i32>load<u8>(kinds + <usize>i);
     let found = false;
