@@ -217,8 +217,13 @@ function sortIds(a: usize, n: u32, dst: usize): u32 {
     v128.store(dst + (<usize>m << 2), i8x16.swizzle(v, v128.load(COMPACT + (<usize>keep << 4))));
     m += popcnt<u32>(keep);
   }
+  let prev = m > 0 ? load<u32>(dst) : 0;
   for (let i: u32 = 1; i < m; i++) {
     let v = load<u32>(dst + (<usize>i << 2));
+    if (v > prev) {
+      prev = v;
+      continue;
+    }
     let j = i;
     while (j > 0 && v < load<u32>(dst + (<usize>(j - 1) << 2))) {
       store<u32>(dst + (<usize>j << 2), load<u32>(dst + (<usize>(j - 1) << 2)));
@@ -524,6 +529,13 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
   memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
+/** The lanes of the 16 slots a0..a3 below x (signed), as 16 bits. */
+@inline function lanesBelow(a0: v128, a1: v128, a2: v128, a3: v128, x: v128): u32 {
+  let lo = i16x8.narrow_i32x4_s(i32x4.lt_s(a0, x), i32x4.lt_s(a1, x));
+  let hi = i16x8.narrow_i32x4_s(i32x4.lt_s(a2, x), i32x4.lt_s(a3, x));
+  return i8x16.bitmask(i8x16.narrow_i16x8_s(lo, hi));
+}
+
 /** Writes n ids at a, sorted, into the arena as set `which` of piece c. */
 function sealIds(c: i32, which: i32, a: usize, n: i32): void {
   let off = setArena.len;
@@ -566,15 +578,25 @@ function sealOf(c: i32, which: i32, s: usize): void {
   let dst = setArena.reserve(<i32>n);
   if (n == 1) store<u32>(dst, load<u32>(s));
   else if (n > 1) {
-    let top = i32x4.splat(0x80000000);
-    let a0 = v128.xor(v128.load(s), top), a1 = v128.xor(v128.load(s, 16), top);
-    let a2 = v128.xor(v128.load(s, 32), top), a3 = v128.xor(v128.load(s, 48), top);
-    for (let k: u32 = 0; k < n; k++) {
-      let v = load<u32>(s + (<usize>k << 2));
-      let x = i32x4.splat(v ^ 0x80000000);
-      let lo = i16x8.narrow_i32x4_s(i32x4.lt_s(a0, x), i32x4.lt_s(a1, x));
-      let hi = i16x8.narrow_i32x4_s(i32x4.lt_s(a2, x), i32x4.lt_s(a3, x));
-      store<u32>(dst + (<usize>popcnt<u32>(i8x16.bitmask(i8x16.narrow_i16x8_s(lo, hi))) << 2), v);
+    let a0 = v128.load(s), a1 = v128.load(s, 16), a2 = v128.load(s, 32), a3 = v128.load(s, 48);
+    let used = (<u32>1 << n) - 1;
+    if ((lanesBelow(a0, a1, a2, a3, i32x4.splat(0)) & used) == 0) {
+      // ids below 2^31 (table indices: all but object ids) compare as signed; the unused slots
+      // (0xffffffff, -1) are masked out
+      for (let k: u32 = 0; k < n; k++) {
+        let v = load<u32>(s + (<usize>k << 2));
+        store<u32>(dst + (<usize>popcnt<u32>(lanesBelow(a0, a1, a2, a3, i32x4.splat(v)) & used) << 2), v);
+      }
+    } else {
+      let top = i32x4.splat(0x80000000);
+      a0 = v128.xor(a0, top);
+      a1 = v128.xor(a1, top);
+      a2 = v128.xor(a2, top);
+      a3 = v128.xor(a3, top);
+      for (let k: u32 = 0; k < n; k++) {
+        let v = load<u32>(s + (<usize>k << 2));
+        store<u32>(dst + (<usize>popcnt<u32>(lanesBelow(a0, a1, a2, a3, i32x4.splat(v ^ 0x80000000))) << 2), v);
+      }
     }
   }
   setArena.len += <i32>n;
@@ -629,7 +651,7 @@ export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, 
 }
 
 /** Folds a request into its key's open session, closing that one first when the request starts the next. */
-function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
+@inline function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let o = open.get(key);
   let alone = false;
   if (o >= 0) {
