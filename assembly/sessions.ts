@@ -267,7 +267,7 @@ const COMPACT = memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 12
 // durMax f64 @48, durCount @56, firstIp @60, firstUa @64, user @68, userTime f64 @72,
 // firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, attacks 7×u32 @136,
 // auth failures @164, not found @168, gaps @172, gap sum f64 @176, gap sum of squares f64 @184,
-// (unused @192), slow requests @200,
+// listed (reachable by its key) @192, slow requests @200,
 // error burst: start f64 @208, count @216, largest @220; the sets of IPs, endpoints, hosts and
 // object ids (SET_BYTES each) @224.
 const SETS: usize = 224;
@@ -312,14 +312,18 @@ function newOpen(key: u64, kind: i32, listed: bool = true): i32 {
   store<u32>(r, <u32>oList.len, 88);
   oList.pushU32(<u32>o);
   if (oList.len > openPeak) openPeak = oList.len;
-  if (listed) open.set(key, o);
+  if (listed) {
+    open.set(key, o);
+    store<u32>(r, 1, 192);
+  }
   return o;
 }
 
 function dropOpen(o: i32): void {
   let r = orec(o);
   let key = load<u64>(r, 16);
-  if (open.get(key) == o) open.delete(key);
+  // a listed session is the one its key finds (a key's next opens only once it is closed)
+  if (load<u32>(r, 192) != 0) open.delete(key);
   for (let k = 0; k < 4; k++) {
     let table = load<u32>(setOf(r, k), 68);
     if (table != 0) heap.free(<usize>table);
