@@ -158,7 +158,12 @@ function sortRun(a: usize, tmp: usize, lo: u32, hi: u32, keys: usize): void {
  */
 function sortBy(a: usize, tmp: usize, n: u32, major: usize, minor: usize, majorBits: u64): void {
   let src = a, dst = tmp;
+  // the bits where the majors differ: passes over digits they share are not made
+  let first = n > 0 ? u64Of(major, u32Of(a, 0)) : 0;
+  let varying: u64 = 0;
+  for (let i: u32 = 1; i < n; i++) varying |= u64Of(major, u32Of(a, i)) ^ first;
   for (let shift: u64 = 0; shift < majorBits; shift += DIGIT_BITS) {
+    if (((varying >> shift) & (<u64>BUCKETS - 1)) == 0) continue;
     if (radixPass(src, dst, n, major, shift)) {
       let t = src;
       src = dst;

@@ -38,25 +38,22 @@ export function configureSessions(inactivityMs: f64, allowanceMs: f64, maxLength
 // ---- small id sets: linear while small, hashed when they grow ---------------------------------
 
 // A set lives in its open session's record (no header elsewhere to look up): 16 id slots, then
-// its count @64 and, once it outgrew them, a hash table @68 (0: none) of @72 slots, ordered by
-// the ids' top bits when @76 is 1 (see slotOf). The slots a
+// its count @64 and, once it outgrew them, a hash table @68 (0: none) of @72 slots. The slots a
 // linear set does not use hold 0xffffffff, so a membership test needs no mask (an id of
 // 0xffffffff takes the masked test). Hashed sets are open-addressing tables with 0xffffffff for
 // empty slots.
+// The object-id set is a log instead (see idPut): its ids are mostly new to the session, so a
+// membership test per request costs more than sorting the repeats out when it is sealed.
 const SET_BYTES: usize = 80;
 const LINEAR_MAX: u32 = 16;
 
-/**
- * An id's home slot. `ordered` (the object-id set, whose ids are hashes: spread evenly) takes
- * the id's top bits, so the table holds its ids nearly in order and sorts fast when sealed; the
- * other sets' ids are table indices, small numbers: scattered by a multiplication.
- */
-@inline function slotOf(id: u32, mask: u32, ordered: bool): u32 {
-  return ordered ? id >>> clz<u32>(mask) : (id * 0x9e3779b1) & mask;
+/** An id's home slot (the ids are table indices, small numbers: scattered by a multiplication). */
+@inline function slotOf(id: u32, mask: u32): u32 {
+  return (id * 0x9e3779b1) & mask;
 }
 
-function hashInsert(data: usize, mask: u32, id: u32, ordered: bool): bool {
-  let k = slotOf(id, mask, ordered);
+function hashInsert(data: usize, mask: u32, id: u32): bool {
+  let k = slotOf(id, mask);
   while (true) {
     let p = data + (<usize>k << 2);
     let v = load<u32>(p);
@@ -79,7 +76,6 @@ function setAdd(s: usize, id: u32): void {
   let n = load<u32>(s, 64);
   let data = <usize>load<u32>(s, 68);
   let cap = load<u32>(s, 72);
-  let ordered = load<u32>(s, 76) != 0;
   if (data == 0) {
     if (linearHits(s, id) & ((<u32>1 << n) - 1)) return;
     if (n < LINEAR_MAX) {
@@ -91,11 +87,11 @@ function setAdd(s: usize, id: u32): void {
     cap = LINEAR_MAX << 2;
     data = heap.alloc(<usize>cap << 2);
     memory.fill(data, 0xff, <usize>cap << 2);
-    for (let k: u32 = 0; k < n; k++) hashInsert(data, cap - 1, load<u32>(s + (<usize>k << 2)), ordered);
+    for (let k: u32 = 0; k < n; k++) hashInsert(data, cap - 1, load<u32>(s + (<usize>k << 2)));
     store<u32>(s, <u32>data, 68);
     store<u32>(s, cap, 72);
   }
-  if (!hashInsert(data, cap - 1, id, ordered)) return;
+  if (!hashInsert(data, cap - 1, id)) return;
   n++;
   store<u32>(s, n, 64);
   if (n * 2 > cap) {
@@ -105,7 +101,7 @@ function setAdd(s: usize, id: u32): void {
     memory.fill(table, 0xff, <usize>ncap << 2);
     for (let k: u32 = 0; k < cap; k++) {
       let v = load<u32>(data + (<usize>k << 2));
-      if (v != 0xffffffff) hashInsert(table, ncap - 1, v, ordered);
+      if (v != 0xffffffff) hashInsert(table, ncap - 1, v);
     }
     heap.free(data);
     store<u32>(s, <u32>table, 68);
@@ -125,6 +121,118 @@ function setAdd(s: usize, id: u32): void {
       } else setAdd(s, id);
     }
   } else setAdd(s, id);
+}
+
+// The object-id set: linear while small, like the others; past 16 ids a log in a heap block @68
+// of @72 slots (and 16 bytes), @64 ids, repeats included (they are mostly new to the session: a membership test
+// per request cost more than dropping the repeats when the set is sealed). A full block of 256 or
+// more is sorted and its repeats dropped before it grows: it holds at most 4x the distinct ids.
+const ID_LOG_FIRST: u32 = 64;
+const ID_LOG_SORTED: u32 = 256;
+
+/** Adds id to object-id set s, the common cases inline: a linear set (as setPut) or a log with room. */
+@inline function idPut(s: usize, id: u32): void {
+  let n = load<u32>(s, 64);
+  let data = <usize>load<u32>(s, 68);
+  if (data != 0) {
+    if (n < load<u32>(s, 72)) {
+      store<u32>(data + (<usize>n << 2), id);
+      store<u32>(s, n + 1, 64);
+    } else idAdd(s, id);
+  } else if (id != 0xffffffff) {
+    if (linearHits(s, id) == 0) {
+      if (n < LINEAR_MAX) {
+        store<u32>(s + (<usize>n << 2), id);
+        store<u32>(s, n + 1, 64);
+      } else idAdd(s, id);
+    }
+  } else idAdd(s, id);
+}
+
+/** Adds id to object-id set s: linear with an id of 0xffffffff, full (becomes a log) or a full log. */
+function idAdd(s: usize, id: u32): void {
+  let n = load<u32>(s, 64);
+  let data = <usize>load<u32>(s, 68);
+  let cap = load<u32>(s, 72);
+  if (data == 0) {
+    if (linearHits(s, id) & ((<u32>1 << n) - 1)) return;
+    if (n < LINEAR_MAX) {
+      store<u32>(s + (<usize>n << 2), id);
+      store<u32>(s, n + 1, 64);
+      return;
+    }
+    cap = ID_LOG_FIRST;
+    data = heap.alloc((<usize>cap << 2) + 16);
+    memory.copy(data, s, <usize>n << 2);
+  } else {
+    if (cap >= ID_LOG_SORTED) n = sortIds(data, n, data);
+    if (n * 2 > cap) {
+      cap <<= 1;
+      data = heap.realloc(data, (<usize>cap << 2) + 16);
+    }
+  }
+  store<u32>(data + (<usize>n << 2), id);
+  store<u32>(s, n + 1, 64);
+  store<u32>(s, <u32>data, 68);
+  store<u32>(s, cap, 72);
+}
+
+/** Room for sortIds' table. */
+const idTable = new Vec(4, 1024);
+
+/**
+ * Writes the distinct ids of the n at a, sorted, to dst (room for n; may be a): how many. They
+ * are placed by their top bits in a table of twice their number (linear probing, no wrapping
+ * round: room after it), where a repeat meets its first, so the table holds them nearly in order;
+ * read out, each moves past the few out of place. 0xffffffff marks empty slots: that id is
+ * noted aside and goes last.
+ */
+function sortIds(a: usize, n: u32, dst: usize): u32 {
+  let bits = 33 - clz<u32>(n);
+  let shift = <u32>32 - bits;
+  let size = ((<u32>1 << bits) + n + 3) & ~3;
+  if (<u32>idTable.cap < size) idTable.grow(<i32>size);
+  let table = idTable.ptr;
+  let empty = i32x4.splat(-1);
+  for (let k: u32 = 0; k < size; k += 4) v128.store(table + (<usize>k << 2), empty);
+  let hasMax = false;
+  for (let k: u32 = 0; k < n; k++) {
+    let id = load<u32>(a + (<usize>k << 2));
+    if (id == 0xffffffff) { hasMax = true; continue; }
+    let p = table + (<usize>(id >>> shift) << 2);
+    while (true) {
+      let v = load<u32>(p);
+      if (v == id) break;
+      if (v == 0xffffffff) { store<u32>(p, id); break; }
+      p += 4;
+    }
+  }
+  // read out four slots at a time (their ids moved to the front and stored as a whole: dst has
+  // room for 3 more ids, as a Vec or a log's block has), then put in order
+  let m: u32 = 0;
+  for (let k: u32 = 0; k < size; k += 4) {
+    let v = v128.load(table + (<usize>k << 2));
+    let keep = ~i32x4.bitmask(i32x4.eq(v, empty)) & 15;
+    if (keep == 0) continue;
+    v128.store(dst + (<usize>m << 2), i8x16.swizzle(v, v128.load(COMPACT + (<usize>keep << 4))));
+    m += popcnt<u32>(keep);
+  }
+  let prev = m > 0 ? load<u32>(dst) : 0;
+  for (let i: u32 = 1; i < m; i++) {
+    let v = load<u32>(dst + (<usize>i << 2));
+    if (v > prev) {
+      prev = v;
+      continue;
+    }
+    let j = i;
+    while (j > 0 && v < load<u32>(dst + (<usize>(j - 1) << 2))) {
+      store<u32>(dst + (<usize>j << 2), load<u32>(dst + (<usize>(j - 1) << 2)));
+      j--;
+    }
+    store<u32>(dst + (<usize>j << 2), v);
+  }
+  if (hasMax) store<u32>(dst + (<usize>(m++) << 2), 0xffffffff);
+  return m;
 }
 
 /** Copies hashed set s's ids into list (unsorted). */
@@ -159,14 +267,15 @@ const COMPACT = memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 12
 // durMax f64 @48, durCount @56, firstIp @60, firstUa @64, user @68, userTime f64 @72,
 // firstEp @80, lastEp @84, pos in oList @88, next free @92, status 6×u32 @96, attacks 7×u32 @136,
 // auth failures @164, not found @168, gaps @172, gap sum f64 @176, gap sum of squares f64 @184,
-// (unused @192), slow requests @200,
+// listed (reachable by its key) @192, slow requests @200,
 // error burst: start f64 @208, count @216, largest @220; the sets of IPs, endpoints, hosts and
 // object ids (SET_BYTES each) @224.
 const SETS: usize = 224;
 const OPEN: usize = SETS + 4 * SET_BYTES;
 /** Server errors within this long of the first make one burst. */
 const BURST_MS: f64 = 60_000;
-const open = new U64Map(1 << 12);
+// room for the open sessions at a low load: most lookups find theirs at the first slot
+const open = new U64Map(1 << 14);
 const oRecs = new Vec(<i32>OPEN, 1024);
 /** Dense list of open session indices, for sweeps. */
 const oList = new Vec(4, 1024);
@@ -198,20 +307,23 @@ function newOpen(key: u64, kind: i32, listed: bool = true): i32 {
     v128.store(s, ones, 32);
     v128.store(s, ones, 48);
   }
-  store<u32>(setOf(r, 3), 1, 76);
   store<u64>(r, key, 16);
   store<u32>(r, <u32>kind, 24);
   store<u32>(r, <u32>oList.len, 88);
   oList.pushU32(<u32>o);
   if (oList.len > openPeak) openPeak = oList.len;
-  if (listed) open.set(key, o);
+  if (listed) {
+    open.set(key, o);
+    store<u32>(r, 1, 192);
+  }
   return o;
 }
 
 function dropOpen(o: i32): void {
   let r = orec(o);
   let key = load<u64>(r, 16);
-  if (open.get(key) == o) open.delete(key);
+  // a listed session is the one its key finds (a key's next opens only once it is closed)
+  if (load<u32>(r, 192) != 0) open.delete(key);
   for (let k = 0; k < 4; k++) {
     let table = load<u32>(setOf(r, k), 68);
     if (table != 0) heap.free(<usize>table);
@@ -302,7 +414,7 @@ function dropOpen(o: i32): void {
     if (bc > load<u32>(r, 220)) store<u32>(r, bc, 220);
   }
   if (slow) store<u32>(r, load<u32>(r, 200) + 1, 200);
-  if (flags & ep.FLAG_ID) setPut(setOf(r, 3), <u32>rawHash);
+  if (flags & ep.FLAG_ID) idPut(setOf(r, 3), <u32>rawHash);
   if (bytes > 0) store<f64>(r, load<f64>(r, 32) + bytes, 32);
   if (dur >= 0) {
     store<f64>(r, load<f64>(r, 40) + dur, 40);
@@ -421,44 +533,48 @@ export function sortU32(a: usize, tmp: usize, lo: i32, hi: i32): void {
   memory.copy(a + (<usize>lo << 2), tmp + (<usize>lo << 2), <usize>n << 2);
 }
 
-/** Writes a scratch id list, sorted, into the arena as set `which` of piece c. */
-function sealSet(c: i32, which: i32, ids: Vec, nearlySorted: bool): void {
-  let n = ids.len;
+/** The lanes of the 16 slots a0..a3 below x (signed), as 16 bits. */
+@inline function lanesBelow(a0: v128, a1: v128, a2: v128, a3: v128, x: v128): u32 {
+  let lo = i16x8.narrow_i32x4_s(i32x4.lt_s(a0, x), i32x4.lt_s(a1, x));
+  let hi = i16x8.narrow_i32x4_s(i32x4.lt_s(a2, x), i32x4.lt_s(a3, x));
+  return i8x16.bitmask(i8x16.narrow_i16x8_s(lo, hi));
+}
+
+/** Writes n ids at a, sorted, into the arena as set `which` of piece c. */
+function sealIds(c: i32, which: i32, a: usize, n: i32): void {
   let off = setArena.len;
   let dst = setArena.reserve(n);
-  if (nearlySorted) {
-    // by insertion: each id moves past the few out of place (a probe run's, or wrapped round)
-    let a = ids.ptr;
-    for (let i = 1; i < n; i++) {
-      let v = load<u32>(a + (<usize>i << 2));
-      let j = i;
-      while (j > 0 && v < load<u32>(a + (<usize>(j - 1) << 2))) {
-        store<u32>(a + (<usize>j << 2), load<u32>(a + (<usize>(j - 1) << 2)));
-        j--;
-      }
-      store<u32>(a + (<usize>j << 2), v);
-    }
-  } else {
-    if (sortTmp.cap < n) sortTmp.grow(n);
-    sortU32(ids.ptr, sortTmp.ptr, 0, n);
-  }
-  memory.copy(dst, ids.ptr, <usize>n << 2);
+  memory.copy(dst, a, <usize>n << 2);
   setArena.len += n;
   let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
   store<u32>(p, arenaBase + <u32>off);
   store<u32>(p, <u32>n, 4);
-  ids.len = 0;
 }
 
 /**
  * Set s of the closing session into the arena as set `which` of piece c, sorted. A linear set's
  * (distinct) ids go straight there, each at its rank: the count of smaller ones (SIMD compares,
  * unsigned as signed with the top bit flipped; the unused slots' 0xffffffff is smaller than none).
+ * An object-id log: see sortIds.
  */
 function sealOf(c: i32, which: i32, s: usize): void {
-  if (load<u32>(s, 68) != 0) {
+  let data = <usize>load<u32>(s, 68);
+  if (data != 0 && which == 3) {
+    let off = setArena.len;
+    let m = sortIds(data, load<u32>(s, 64), setArena.reserve(<i32>load<u32>(s, 64)));
+    setArena.len += <i32>m;
+    let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
+    store<u32>(p, arenaBase + <u32>off);
+    store<u32>(p, m, 4);
+    return;
+  }
+  if (data != 0) {
     setDump(s, newIds0);
-    sealSet(c, which, newIds0, load<u32>(s, 76) != 0);
+    let n = newIds0.len;
+    if (sortTmp.cap < n) sortTmp.grow(n);
+    sortU32(newIds0.ptr, sortTmp.ptr, 0, n);
+    sealIds(c, which, newIds0.ptr, n);
+    newIds0.len = 0;
     return;
   }
   let n = load<u32>(s, 64);
@@ -466,21 +582,52 @@ function sealOf(c: i32, which: i32, s: usize): void {
   let dst = setArena.reserve(<i32>n);
   if (n == 1) store<u32>(dst, load<u32>(s));
   else if (n > 1) {
-    let top = i32x4.splat(0x80000000);
-    let a0 = v128.xor(v128.load(s), top), a1 = v128.xor(v128.load(s, 16), top);
-    let a2 = v128.xor(v128.load(s, 32), top), a3 = v128.xor(v128.load(s, 48), top);
-    for (let k: u32 = 0; k < n; k++) {
-      let v = load<u32>(s + (<usize>k << 2));
-      let x = i32x4.splat(v ^ 0x80000000);
-      let lo = i16x8.narrow_i32x4_s(i32x4.lt_s(a0, x), i32x4.lt_s(a1, x));
-      let hi = i16x8.narrow_i32x4_s(i32x4.lt_s(a2, x), i32x4.lt_s(a3, x));
-      store<u32>(dst + (<usize>popcnt<u32>(i8x16.bitmask(i8x16.narrow_i16x8_s(lo, hi))) << 2), v);
+    let a0 = v128.load(s), a1 = v128.load(s, 16), a2 = v128.load(s, 32), a3 = v128.load(s, 48);
+    let used = (<u32>1 << n) - 1;
+    if ((lanesBelow(a0, a1, a2, a3, i32x4.splat(0)) & used) == 0) {
+      // ids below 2^31 (table indices: all but object ids) compare as signed; the unused slots
+      // (0xffffffff, -1) are masked out
+      for (let k: u32 = 0; k < n; k++) {
+        let v = load<u32>(s + (<usize>k << 2));
+        store<u32>(dst + (<usize>popcnt<u32>(lanesBelow(a0, a1, a2, a3, i32x4.splat(v)) & used) << 2), v);
+      }
+    } else {
+      let top = i32x4.splat(0x80000000);
+      a0 = v128.xor(a0, top);
+      a1 = v128.xor(a1, top);
+      a2 = v128.xor(a2, top);
+      a3 = v128.xor(a3, top);
+      for (let k: u32 = 0; k < n; k++) {
+        let v = load<u32>(s + (<usize>k << 2));
+        store<u32>(dst + (<usize>popcnt<u32>(lanesBelow(a0, a1, a2, a3, i32x4.splat(v ^ 0x80000000))) << 2), v);
+      }
     }
   }
   setArena.len += <i32>n;
   let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
   store<u32>(p, arenaBase + <u32>off);
   store<u32>(p, n, 4);
+}
+
+/** Copies a row of 16 to 32 bytes: two 16-byte moves, the overlap written alike (no call). */
+@inline function copyRow(dst: usize, src: usize, bytes: usize): void {
+  v128.store(dst, v128.load(src));
+  v128.store(dst + bytes - 16, v128.load(src + bytes - 16));
+}
+
+/** Set s into the arena as set `which` of piece c: an empty set or one id without a call. */
+@inline function seal(c: i32, which: i32, s: usize): void {
+  let n = load<u32>(s, 64);
+  if (n <= 1 && load<u32>(s, 68) == 0) {
+    let off = setArena.len;
+    if (n != 0) {
+      store<u32>(setArena.reserve(1), load<u32>(s));
+      setArena.len = off + 1;
+    }
+    let p = cSets.ptr + <usize>c * 32 + <usize>(which * 8);
+    store<u32>(p, arenaBase + <u32>off);
+    store<u32>(p, n, 4);
+  } else sealOf(c, which, s);
 }
 
 /** Closes open session o: writes it out as a piece. */
@@ -503,9 +650,9 @@ function close(o: i32): void {
   setU32(cUser, c, load<u32>(r, 68));
   setU32(cFirstEp, c, load<u32>(r, 80));
   setU32(cLastEp, c, load<u32>(r, 84));
-  memory.copy(cStatus.ptr + <usize>c * 24, r + 96, 24);
-  for (let k = 0; k < 4; k++) sealOf(c, k, setOf(r, k));
-  memory.copy(cAttacks.ptr + <usize>c * 28, r + 136, 28);
+  copyRow(cStatus.ptr + <usize>c * 24, r + 96, 24);
+  for (let k = 0; k < 4; k++) seal(c, k, setOf(r, k));
+  copyRow(cAttacks.ptr + <usize>c * 28, r + 136, 28);
   setU32(cAuthFail, c, load<u32>(r, 164));
   setU32(cNotFound, c, load<u32>(r, 168));
   setU32(cGapN, c, load<u32>(r, 172));
@@ -529,7 +676,7 @@ export function add(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, 
 }
 
 /** Folds a request into its key's open session, closing that one first when the request starts the next. */
-function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
+@inline function place(key: u64, kind: i32, t: f64, ip: u32, user: u32, epId: u32, host: u32, status: i32, bytes: f64, dur: f64, attacks: u32, ua: i32, slow: bool, rawHash: u64): void {
   let o = open.get(key);
   let alone = false;
   if (o >= 0) {
