@@ -19,15 +19,15 @@ export const enum Attack {
 }
 
 const BUF: i32 = 8192;
-const buf = heap.alloc(<usize>BUF + 64);
-const tmp = heap.alloc(<usize>BUF + 64);
+// static (memory.data, zeroed): a constant address, where a heap.alloc'd one is a global to load
+const buf = memory.data(BUF + 64, 16);
+const tmp = memory.data(BUF + 64, 16);
 let len: i32 = 0;
 
 // Which byte pairs the loaded text has (hashed into 4096 slots): a needle with a pair the text
 // lacks cannot be in it, so most of the hundreds of keyword searches end before any scan. A slot
 // holds the number of the last text that had the pair, so nothing is cleared per text.
-const pairs = heap.alloc(4096);
-memory.fill(pairs, 0, 4096);
+const pairs = memory.data(4096, 16);
 let textNo: u32 = 0;
 
 @inline function pairBit(a: u32, b: u32): u32 { return ((a * 31) ^ b) & 4095; }
@@ -607,12 +607,9 @@ export let computedPath: i32 = -1;
  * for values that mostly repeat (user agents) or mostly do not (plain queries).
  */
 const SLOTS: u32 = 1 << 14;
-const agentCache = heap.alloc(<usize>SLOTS * 12);
-const queryCache = heap.alloc(<usize>SLOTS * 12);
-const refererCache = heap.alloc(<usize>SLOTS * 12);
-memory.fill(refererCache, 0, <usize>SLOTS * 12);
-memory.fill(agentCache, 0, <usize>SLOTS * 12);
-memory.fill(queryCache, 0, <usize>SLOTS * 12);
+const agentCache = memory.data(<i32>SLOTS * 12, 16);
+const queryCache = memory.data(<i32>SLOTS * 12, 16);
+const refererCache = memory.data(<i32>SLOTS * 12, 16);
 
 /** The cached verdict of hash h, or -1. Hash 0 marks an empty slot (h | 1 is stored). */
 @inline function cached(cache: usize, h: u64): i32 {
@@ -901,8 +898,7 @@ const QUIET_QUERY: StaticArray<string> = [
 }
 
 /** Per triple hash, bit 1 when a QUIET_PATH triple has it, bit 2 for QUIET_QUERY. */
-const quietTriples = heap.alloc(65536);
-memory.fill(quietTriples, 0, 65536);
+const quietTriples = memory.data(65536, 16);
 function indexTriples(list: StaticArray<string>, bit: u8): void {
   for (let k = 0; k < list.length; k++) {
     let t = unchecked(list[k]);
@@ -1090,8 +1086,7 @@ function refererVerdict(rs: usize, re: usize): u32 {
 // Slot: length (u32), verdict (i32), 8 spare bytes, the 64 bytes.
 const REF_SLOTS: usize = 4096;
 const REF_SLOT: usize = 80;
-const recentReferers = heap.alloc(REF_SLOTS * REF_SLOT);
-memory.fill(recentReferers, 0, REF_SLOTS * REF_SLOT);
+const recentReferers = memory.data(<i32>(REF_SLOTS * REF_SLOT), 16);
 
 /** The slot of a referrer of n (16..64) bytes: by its length, last and middle 8 bytes. */
 @inline function recentReferer(rs: usize, n: usize): usize {
