@@ -1033,16 +1033,7 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     }
     bits |= <u32>v;
   }
-  if (qe > qs) {
-    // a query's verdict depends on its bytes only: cached by their hash, judged on a miss
-    let h = hashBytes(qs, qe - qs, 0x7175);
-    let v = cached(queryCache, h);
-    if (v < 0) {
-      v = quietText(qs, qe, true) ? 0 : <i32>queryBits(qs, qe);
-      remember(queryCache, h, v);
-    }
-    bits |= <u32>v;
-  }
+  if (qe > qs) bits |= queryVerdict(qs, qe);
   if (ue > us) {
     let v = cached(agentCache, agentKey);
     if (v < 0) {
@@ -1067,6 +1058,52 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
     } else bits |= refererVerdict(rs, re);
   }
   return bits;
+}
+
+/**
+ * A query's attack bits, which depend on its bytes only. Up to 64 bytes (nearly all), the last
+ * query seen in a slot (by its length, first, middle and last 8 bytes) is kept with its verdict
+ * and recognised by comparing the bytes: cheaper than a hash of them all. Longer ones are cached
+ * by such a hash.
+ */
+function queryVerdict(qs: usize, qe: usize): u32 {
+  let n = qe - qs;
+  if (n > 64) {
+    let h = hashBytes(qs, n, 0x7175);
+    let v = cached(queryCache, h);
+    if (v < 0) {
+      v = quietText(qs, qe, true) ? 0 : <i32>queryBits(qs, qe);
+      remember(queryCache, h, v);
+    }
+    return <u32>v;
+  }
+  let slot = recentQuery(qs, n);
+  if (load<u32>(slot) == <u32>n && (n < 16 ? sameShort(slot, qs, n) : sameReferer(slot, qs, n))) return load<u32>(slot, 4);
+  let v = quietText(qs, qe, true) ? 0 : queryBits(qs, qe);
+  store<u32>(slot, <u32>n);
+  store<u32>(slot, v, 4);
+  copyBytes(slot + 16, qs, 64);
+  return v;
+}
+
+// Recent queries of 1 to 64 bytes, as recentReferers: length (u32), verdict (u32), 8 spare bytes,
+// the 64 bytes
+const QUERY_BITS: u64 = 14;
+const QUERY_SLOTS: usize = 1 << <usize>QUERY_BITS;
+const QUERY_SLOT: usize = 80;
+const recentQueries = memory.data(<i32>(QUERY_SLOTS * QUERY_SLOT), 16);
+
+/** The slot of a query of n (1..64) bytes. */
+@inline function recentQuery(s: usize, n: usize): usize {
+  let k: u64;
+  if (n >= 8) k = load<u64>(s) ^ rotr<u64>(load<u64>(s + n - 8), 23) ^ rotr<u64>(load<u64>(s + (n >> 1) - 4), 41);
+  else k = load<u64>(s) & ((<u64>1 << (<u64>n << 3)) - 1);
+  return recentQueries + <usize>(((k + <u64>n) * 0x9e3779b97f4a7c15) >> (64 - QUERY_BITS)) * QUERY_SLOT;
+}
+
+/** Whether the slot holds the n (1..15) bytes at s. */
+@inline function sameShort(slot: usize, s: usize, n: usize): bool {
+  return (~i8x16.bitmask(i8x16.eq(v128.load(s), v128.load(slot, 16))) & ((1 << <i32>n) - 1)) == 0;
 }
 
 /** A referrer's attack bits: none when plain (most), else judged once per distinct referrer. */
