@@ -695,25 +695,28 @@ function plainRaw(s: usize, e: usize): bool {
 function plainFast(s: usize, e: usize): bool {
   let n = e - s;
   if (n > 48) return false;
-  let m = plainBlock(s);
+  // the tables loaded once (V8 would load them again for each block)
+  let nib = v128.load(TABLES, NIB), badLo = v128.load(TABLES, BAD_LO_URLS), badHi = v128.load(TABLES, BAD_HI);
+  let firstLo = v128.load(TABLES, FIRST_LO_URLS), firstHi = v128.load(TABLES, FIRST_HI);
+  let secondLo = v128.load(TABLES, SECOND_LO), secondHi = v128.load(TABLES, SECOND_HI), del = v128.load(TABLES, DEL);
+  let m = plainBlock(s, nib, badLo, badHi, firstLo, firstHi, secondLo, secondHi, del);
   if (n < 16) m = v128.and(m, v128.load(TABLES + (n << 4), LANES));
   else if (n > 16) {
-    m = v128.or(m, plainBlock(e - 16));
-    if (n > 32) m = v128.or(m, plainBlock(s + 16));
+    m = v128.or(m, plainBlock(e - 16, nib, badLo, badHi, firstLo, firstHi, secondLo, secondHi, del));
+    if (n > 32) m = v128.or(m, plainBlock(s + 16, nib, badLo, badHi, firstLo, firstHi, secondLo, secondHi, del));
   }
   return !v128.any_true(m);
 }
 
 /** plainFast's lanes at p: a bad byte or DEL, or the first byte of a pair. */
-@inline function plainBlock(p: usize): v128 {
-  let nib = v128.load(TABLES, NIB);
+@inline function plainBlock(p: usize, nib: v128, badLo: v128, badHi: v128, firstLo: v128, firstHi: v128, secondLo: v128, secondHi: v128, del: v128): v128 {
   let v = v128.load(p), w = v128.load(p, 1);
   let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
   let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
-  let m = v128.or(v128.and(i8x16.swizzle(v128.load(TABLES, BAD_LO_URLS), vLo), i8x16.swizzle(v128.load(TABLES, BAD_HI), vHi)), i8x16.eq(v, v128.load(TABLES, DEL)));
+  let m = v128.or(v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(badHi, vHi)), i8x16.eq(v, del));
   return v128.or(m, v128.and(
-    v128.and(i8x16.swizzle(v128.load(TABLES, FIRST_LO_URLS), vLo), i8x16.swizzle(v128.load(TABLES, FIRST_HI), vHi)),
-    v128.and(i8x16.swizzle(v128.load(TABLES, SECOND_LO), wLo), i8x16.swizzle(v128.load(TABLES, SECOND_HI), wHi))
+    v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(firstHi, vHi)),
+    v128.and(i8x16.swizzle(secondLo, wLo), i8x16.swizzle(secondHi, wHi))
   ));
 }
 
@@ -1132,13 +1135,13 @@ const recentReferers = memory.data(<i32>(REF_SLOTS * REF_SLOT), 16);
 }
 
 /** Whether the slot holds the n (16..64) bytes at rs: 16-byte blocks from 0, the last one moved
- * back to end at n (bytes compared twice, never one past n). */
+ * back to end at n (bytes compared twice, never one past n); a block the others cover is skipped. */
 @inline function sameReferer(slot: usize, rs: usize, n: usize): bool {
   let d = slot + 16, o = n - 16;
   let eq = v128.and(i8x16.eq(v128.load(rs), v128.load(d)), i8x16.eq(v128.load(rs + o), v128.load(d + o)));
   if (n > 32) {
-    let o2: usize = n < 48 ? o : 32;
-    eq = v128.and(eq, v128.and(i8x16.eq(v128.load(rs, 16), v128.load(d, 16)), i8x16.eq(v128.load(rs + o2), v128.load(d + o2))));
+    eq = v128.and(eq, i8x16.eq(v128.load(rs, 16), v128.load(d, 16)));
+    if (n > 48) eq = v128.and(eq, i8x16.eq(v128.load(rs, 32), v128.load(d, 32)));
   }
   return i8x16.all_true(eq);
 }
