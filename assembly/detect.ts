@@ -911,8 +911,29 @@ function indexTriples(list: StaticArray<string>, bit: u8): void {
 }
 indexTriples(QUIET_PATH, 1);
 indexTriples(QUIET_QUERY, 2);
-@inline function tripleAt(w: u64, k: u64): u32 {
-  return <u32>load<u8>(quietTriples + tripleSlot(<u32>(w >> (k << 3))));
+// Which byte pairs (case folded) start a triple of QUIET_PATH (bytes 0..63) or QUIET_QUERY
+// (64..127), as plainRaw's classes: a pair (a, b) may when FIRST_LO[a & 15] & FIRST_HI[a >> 4] &
+// SECOND_LO[b & 15] & SECOND_HI[b >> 4] is not 0, a bit per group of first bytes (a & 7): more
+// pairs than listed, never fewer. Only where one starts is a triple looked up.
+const quietPairs = memory.data(128, 16);
+function indexQuietPairs(list: StaticArray<string>, at: usize): void {
+  for (let k = 0; k < list.length; k++) {
+    let t = unchecked(list[k]);
+    let a = 0x20 | <u32>t.charCodeAt(0), b = 0x20 | <u32>t.charCodeAt(1);
+    let bit = <u8>(<u32>1 << (a & 7));
+    let p = quietPairs + at;
+    store<u8>(p + <usize>(a & 15), load<u8>(p + <usize>(a & 15)) | bit);
+    store<u8>(p + 16 + <usize>(a >> 4), load<u8>(p + 16 + <usize>(a >> 4)) | bit);
+    store<u8>(p + 32 + <usize>(b & 15), load<u8>(p + 32 + <usize>(b & 15)) | bit);
+    store<u8>(p + 48 + <usize>(b >> 4), load<u8>(p + 48 + <usize>(b >> 4)) | bit);
+  }
+}
+indexQuietPairs(QUIET_PATH, 0);
+indexQuietPairs(QUIET_QUERY, 64);
+
+/** The lanes of the class table pair at t (low nibbles, then high) for the nibbles lo and hi. */
+@inline function nibbleClass(t: usize, lo: v128, hi: v128): v128 {
+  return v128.and(i8x16.swizzle(v128.load(t), lo), i8x16.swizzle(v128.load(t, 16), hi));
 }
 
 /**
@@ -925,26 +946,32 @@ function quietText(s: usize, e: usize, query: bool): bool {
   // endpoints.ts, and compares), in a query "=" and "&" too; no ".."
   let c = QUIET_SPLATS;
   let a = v128.load(c), aLo = v128.load(c, 16), aN = v128.load(c, 32), dLo = v128.load(c, 48), dN = v128.load(c, 64);
-  let u = v128.load(c, 80), t = v128.load(c, 96), dot = v128.load(TABLES, DOT);
+  let u = v128.load(c, 80), t = v128.load(c, 96), dot = v128.load(TABLES, DOT), nib = v128.load(TABLES, NIB);
   let x = query ? v128.load(c, 112) : u, y = query ? v128.load(c, 128) : u;
+  let pairs = quietPairs + (query ? 64 : 0);
   let bad = i8x16.splat(0);
+  let hit: u32 = 0;
   for (let p = s; p < e; p += 16) {
-    let v = v128.load(p);
+    let v = v128.load(p), w = v128.load(p, 1);
     let ok = v128.or(
       v128.or(i8x16.lt_s(i8x16.add(v128.or(v, a), aLo), aN), i8x16.lt_s(i8x16.add(v, dLo), dN)),
       v128.or(v128.or(i8x16.eq(v, u), i8x16.eq(v, t)), v128.or(i8x16.eq(v, x), i8x16.eq(v, y))));
-    let m = v128.or(v128.not(ok), v128.and(i8x16.eq(v, dot), i8x16.eq(v128.load(p, 1), dot)));
+    let m = v128.or(v128.not(ok), v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)));
     // lanes past e do not count
     let left = e - p < 16 ? e - p : 16;
     bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
+    // no triple of the list: looked up only where a pair that starts one is
+    let fv = v128.or(v, a), fw = v128.or(w, a);
+    let pair = v128.and(
+      nibbleClass(pairs, v128.and(fv, nib), v128.and(i16x8.shr_u(fv, 4), nib)),
+      nibbleClass(pairs + 32, v128.and(fw, nib), v128.and(i16x8.shr_u(fw, 4), nib)));
+    let at = ~i8x16.bitmask(i8x16.eq(pair, i8x16.splat(0))) & ((1 << <i32>left) - 1);
+    while (at) {
+      hit |= <u32>load<u8>(quietTriples + tripleSlot(load<u32>(p + <usize>ctz(at)) | 0x202020));
+      at &= at - 1;
+    }
   }
   if (v128.any_true(bad)) return false;
-  // no triple of the list: six triples a word
-  let hit: u32 = 0;
-  for (let p = s; p + 2 < e; p += 6) {
-    let w = load<u64>(p) | 0x2020202020202020;
-    hit |= tripleAt(w, 0) | tripleAt(w, 1) | tripleAt(w, 2) | tripleAt(w, 3) | tripleAt(w, 4) | tripleAt(w, 5);
-  }
   return (hit & (query ? 2 : 1)) == 0;
 }
 // quietText's splats: case bit; a-z as 128 - 0x61, 26 - 128; "-" to "9" as 128 - 0x2d, 13 - 128;
