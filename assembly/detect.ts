@@ -19,15 +19,15 @@ export const enum Attack {
 }
 
 const BUF: i32 = 8192;
-const buf = heap.alloc(<usize>BUF + 64);
-const tmp = heap.alloc(<usize>BUF + 64);
+// static (memory.data, zeroed): a constant address, where a heap.alloc'd one is a global to load
+const buf = memory.data(BUF + 64, 16);
+const tmp = memory.data(BUF + 64, 16);
 let len: i32 = 0;
 
 // Which byte pairs the loaded text has (hashed into 4096 slots): a needle with a pair the text
 // lacks cannot be in it, so most of the hundreds of keyword searches end before any scan. A slot
 // holds the number of the last text that had the pair, so nothing is cleared per text.
-const pairs = heap.alloc(4096);
-memory.fill(pairs, 0, 4096);
+const pairs = memory.data(4096, 16);
 let textNo: u32 = 0;
 
 @inline function pairBit(a: u32, b: u32): u32 { return ((a * 31) ^ b) & 4095; }
@@ -607,12 +607,9 @@ export let computedPath: i32 = -1;
  * for values that mostly repeat (user agents) or mostly do not (plain queries).
  */
 const SLOTS: u32 = 1 << 14;
-const agentCache = heap.alloc(<usize>SLOTS * 12);
-const queryCache = heap.alloc(<usize>SLOTS * 12);
-const refererCache = heap.alloc(<usize>SLOTS * 12);
-memory.fill(refererCache, 0, <usize>SLOTS * 12);
-memory.fill(agentCache, 0, <usize>SLOTS * 12);
-memory.fill(queryCache, 0, <usize>SLOTS * 12);
+const agentCache = memory.data(<i32>SLOTS * 12, 16);
+const queryCache = memory.data(<i32>SLOTS * 12, 16);
+const refererCache = memory.data(<i32>SLOTS * 12, 16);
 
 /** The cached verdict of hash h, or -1. Hash 0 marks an empty slot (h | 1 is stored). */
 @inline function cached(cache: usize, h: u64): i32 {
@@ -686,6 +683,41 @@ function plainRaw(s: usize, e: usize): bool {
     c = findByte(c + 1, e, 0x3a);
   }
   return true;
+}
+
+/**
+ * A cheaper plainRaw for the many new raw paths (most are 9 to 48 bytes): true only when plainRaw
+ * is, so plainRaw runs only when this is false. No bad byte, no DEL anywhere, and no first and
+ * second byte of plainRaw's pairs at all, the pair that ends on the byte after e included. The
+ * blocks at s, s + 16 and the one ending at e (overlapping: no lanes to mask but for a path
+ * shorter than 16), straight-line: plainRaw's loop and masked tail cost about as much again.
+ */
+function plainFast(s: usize, e: usize): bool {
+  let n = e - s;
+  if (n > 48) return false;
+  // the tables loaded once (V8 would load them again for each block)
+  let nib = v128.load(TABLES, NIB), badLo = v128.load(TABLES, BAD_LO_URLS), badHi = v128.load(TABLES, BAD_HI);
+  let firstLo = v128.load(TABLES, FIRST_LO_URLS), firstHi = v128.load(TABLES, FIRST_HI);
+  let secondLo = v128.load(TABLES, SECOND_LO), secondHi = v128.load(TABLES, SECOND_HI), del = v128.load(TABLES, DEL);
+  let m = plainBlock(s, nib, badLo, badHi, firstLo, firstHi, secondLo, secondHi, del);
+  if (n < 16) m = v128.and(m, v128.load(TABLES + (n << 4), LANES));
+  else if (n > 16) {
+    m = v128.or(m, plainBlock(e - 16, nib, badLo, badHi, firstLo, firstHi, secondLo, secondHi, del));
+    if (n > 32) m = v128.or(m, plainBlock(s + 16, nib, badLo, badHi, firstLo, firstHi, secondLo, secondHi, del));
+  }
+  return !v128.any_true(m);
+}
+
+/** plainFast's lanes at p: a bad byte or DEL, or the first byte of a pair. */
+@inline function plainBlock(p: usize, nib: v128, badLo: v128, badHi: v128, firstLo: v128, firstHi: v128, secondLo: v128, secondHi: v128, del: v128): v128 {
+  let v = v128.load(p), w = v128.load(p, 1);
+  let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
+  let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
+  let m = v128.or(v128.and(i8x16.swizzle(badLo, vLo), i8x16.swizzle(badHi, vHi)), i8x16.eq(v, del));
+  return v128.or(m, v128.and(
+    v128.and(i8x16.swizzle(firstLo, vLo), i8x16.swizzle(firstHi, vHi)),
+    v128.and(i8x16.swizzle(secondLo, wLo), i8x16.swizzle(secondHi, wHi))
+  ));
 }
 
 /**
@@ -869,8 +901,7 @@ const QUIET_QUERY: StaticArray<string> = [
 }
 
 /** Per triple hash, bit 1 when a QUIET_PATH triple has it, bit 2 for QUIET_QUERY. */
-const quietTriples = heap.alloc(65536);
-memory.fill(quietTriples, 0, 65536);
+const quietTriples = memory.data(65536, 16);
 function indexTriples(list: StaticArray<string>, bit: u8): void {
   for (let k = 0; k < list.length; k++) {
     let t = unchecked(list[k]);
@@ -880,8 +911,29 @@ function indexTriples(list: StaticArray<string>, bit: u8): void {
 }
 indexTriples(QUIET_PATH, 1);
 indexTriples(QUIET_QUERY, 2);
-@inline function tripleAt(w: u64, k: u64): u32 {
-  return <u32>load<u8>(quietTriples + tripleSlot(<u32>(w >> (k << 3))));
+// Which byte pairs (case folded) start a triple of QUIET_PATH (bytes 0..63) or QUIET_QUERY
+// (64..127), as plainRaw's classes: a pair (a, b) may when FIRST_LO[a & 15] & FIRST_HI[a >> 4] &
+// SECOND_LO[b & 15] & SECOND_HI[b >> 4] is not 0, a bit per group of first bytes (a & 7): more
+// pairs than listed, never fewer. Only where one starts is a triple looked up.
+const quietPairs = memory.data(128, 16);
+function indexQuietPairs(list: StaticArray<string>, at: usize): void {
+  for (let k = 0; k < list.length; k++) {
+    let t = unchecked(list[k]);
+    let a = 0x20 | <u32>t.charCodeAt(0), b = 0x20 | <u32>t.charCodeAt(1);
+    let bit = <u8>(<u32>1 << (a & 7));
+    let p = quietPairs + at;
+    store<u8>(p + <usize>(a & 15), load<u8>(p + <usize>(a & 15)) | bit);
+    store<u8>(p + 16 + <usize>(a >> 4), load<u8>(p + 16 + <usize>(a >> 4)) | bit);
+    store<u8>(p + 32 + <usize>(b & 15), load<u8>(p + 32 + <usize>(b & 15)) | bit);
+    store<u8>(p + 48 + <usize>(b >> 4), load<u8>(p + 48 + <usize>(b >> 4)) | bit);
+  }
+}
+indexQuietPairs(QUIET_PATH, 0);
+indexQuietPairs(QUIET_QUERY, 64);
+
+/** The lanes of the class table pair at t (low nibbles, then high) for the nibbles lo and hi. */
+@inline function nibbleClass(t: usize, lo: v128, hi: v128): v128 {
+  return v128.and(i8x16.swizzle(v128.load(t), lo), i8x16.swizzle(v128.load(t, 16), hi));
 }
 
 /**
@@ -894,26 +946,32 @@ function quietText(s: usize, e: usize, query: bool): bool {
   // endpoints.ts, and compares), in a query "=" and "&" too; no ".."
   let c = QUIET_SPLATS;
   let a = v128.load(c), aLo = v128.load(c, 16), aN = v128.load(c, 32), dLo = v128.load(c, 48), dN = v128.load(c, 64);
-  let u = v128.load(c, 80), t = v128.load(c, 96), dot = v128.load(TABLES, DOT);
+  let u = v128.load(c, 80), t = v128.load(c, 96), dot = v128.load(TABLES, DOT), nib = v128.load(TABLES, NIB);
   let x = query ? v128.load(c, 112) : u, y = query ? v128.load(c, 128) : u;
+  let pairs = quietPairs + (query ? 64 : 0);
   let bad = i8x16.splat(0);
+  let hit: u32 = 0;
   for (let p = s; p < e; p += 16) {
-    let v = v128.load(p);
+    let v = v128.load(p), w = v128.load(p, 1);
     let ok = v128.or(
       v128.or(i8x16.lt_s(i8x16.add(v128.or(v, a), aLo), aN), i8x16.lt_s(i8x16.add(v, dLo), dN)),
       v128.or(v128.or(i8x16.eq(v, u), i8x16.eq(v, t)), v128.or(i8x16.eq(v, x), i8x16.eq(v, y))));
-    let m = v128.or(v128.not(ok), v128.and(i8x16.eq(v, dot), i8x16.eq(v128.load(p, 1), dot)));
+    let m = v128.or(v128.not(ok), v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)));
     // lanes past e do not count
     let left = e - p < 16 ? e - p : 16;
     bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
+    // no triple of the list: looked up only where a pair that starts one is
+    let fv = v128.or(v, a), fw = v128.or(w, a);
+    let pair = v128.and(
+      nibbleClass(pairs, v128.and(fv, nib), v128.and(i16x8.shr_u(fv, 4), nib)),
+      nibbleClass(pairs + 32, v128.and(fw, nib), v128.and(i16x8.shr_u(fw, 4), nib)));
+    let at = ~i8x16.bitmask(i8x16.eq(pair, i8x16.splat(0))) & ((1 << <i32>left) - 1);
+    while (at) {
+      hit |= <u32>load<u8>(quietTriples + tripleSlot(load<u32>(p + <usize>ctz(at)) | 0x202020));
+      at &= at - 1;
+    }
   }
   if (v128.any_true(bad)) return false;
-  // no triple of the list: six triples a word
-  let hit: u32 = 0;
-  for (let p = s; p + 2 < e; p += 6) {
-    let w = load<u64>(p) | 0x2020202020202020;
-    hit |= tripleAt(w, 0) | tripleAt(w, 1) | tripleAt(w, 2) | tripleAt(w, 3) | tripleAt(w, 4) | tripleAt(w, 5);
-  }
   return (hit & (query ? 2 : 1)) == 0;
 }
 // quietText's splats: case bit; a-z as 128 - 0x61, 26 - 128; "-" to "9" as 128 - 0x2d, 13 - 128;
@@ -1000,21 +1058,12 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
       // a path whose template hides part of it is judged by its bytes (pathBits), after a cheap
       // screen for the clean ones
       if (opaque) v = quietText(ps, pe, false) ? 0 : <i32>pathBits(ps, pe);
-      else v = plainRaw(ps, pe) ? 0 : <i32>pathBits(ps, pe);
+      else v = plainFast(ps, pe) || plainRaw(ps, pe) ? 0 : <i32>pathBits(ps, pe);
       computedPath = v;
     }
     bits |= <u32>v;
   }
-  if (qe > qs) {
-    // a query's verdict depends on its bytes only: cached by their hash, judged on a miss
-    let h = hashBytes(qs, qe - qs, 0x7175);
-    let v = cached(queryCache, h);
-    if (v < 0) {
-      v = quietText(qs, qe, true) ? 0 : <i32>queryBits(qs, qe);
-      remember(queryCache, h, v);
-    }
-    bits |= <u32>v;
-  }
+  if (qe > qs) bits |= queryVerdict(qs, qe);
   if (ue > us) {
     let v = cached(agentCache, agentKey);
     if (v < 0) {
@@ -1041,6 +1090,52 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
   return bits;
 }
 
+/**
+ * A query's attack bits, which depend on its bytes only. Up to 64 bytes (nearly all), the last
+ * query seen in a slot (by its length, first, middle and last 8 bytes) is kept with its verdict
+ * and recognised by comparing the bytes: cheaper than a hash of them all. Longer ones are cached
+ * by such a hash.
+ */
+function queryVerdict(qs: usize, qe: usize): u32 {
+  let n = qe - qs;
+  if (n > 64) {
+    let h = hashBytes(qs, n, 0x7175);
+    let v = cached(queryCache, h);
+    if (v < 0) {
+      v = quietText(qs, qe, true) ? 0 : <i32>queryBits(qs, qe);
+      remember(queryCache, h, v);
+    }
+    return <u32>v;
+  }
+  let slot = recentQuery(qs, n);
+  if (load<u32>(slot) == <u32>n && (n < 16 ? sameShort(slot, qs, n) : sameReferer(slot, qs, n))) return load<u32>(slot, 4);
+  let v = quietText(qs, qe, true) ? 0 : queryBits(qs, qe);
+  store<u32>(slot, <u32>n);
+  store<u32>(slot, v, 4);
+  copyBytes(slot + 16, qs, 64);
+  return v;
+}
+
+// Recent queries of 1 to 64 bytes, as recentReferers: length (u32), verdict (u32), 8 spare bytes,
+// the 64 bytes
+const QUERY_BITS: u64 = 14;
+const QUERY_SLOTS: usize = 1 << <usize>QUERY_BITS;
+const QUERY_SLOT: usize = 80;
+const recentQueries = memory.data(<i32>(QUERY_SLOTS * QUERY_SLOT), 16);
+
+/** The slot of a query of n (1..64) bytes. */
+@inline function recentQuery(s: usize, n: usize): usize {
+  let k: u64;
+  if (n >= 8) k = load<u64>(s) ^ rotr<u64>(load<u64>(s + n - 8), 23) ^ rotr<u64>(load<u64>(s + (n >> 1) - 4), 41);
+  else k = load<u64>(s) & ((<u64>1 << (<u64>n << 3)) - 1);
+  return recentQueries + <usize>(((k + <u64>n) * 0x9e3779b97f4a7c15) >> (64 - QUERY_BITS)) * QUERY_SLOT;
+}
+
+/** Whether the slot holds the n (1..15) bytes at s. */
+@inline function sameShort(slot: usize, s: usize, n: usize): bool {
+  return (~i8x16.bitmask(i8x16.eq(v128.load(s), v128.load(slot, 16))) & ((1 << <i32>n) - 1)) == 0;
+}
+
 /** A referrer's attack bits: none when plain (most), else judged once per distinct referrer. */
 function refererVerdict(rs: usize, re: usize): u32 {
   if (plainRef(rs, re)) return 0;
@@ -1058,8 +1153,7 @@ function refererVerdict(rs: usize, re: usize): u32 {
 // Slot: length (u32), verdict (i32), 8 spare bytes, the 64 bytes.
 const REF_SLOTS: usize = 4096;
 const REF_SLOT: usize = 80;
-const recentReferers = heap.alloc(REF_SLOTS * REF_SLOT);
-memory.fill(recentReferers, 0, REF_SLOTS * REF_SLOT);
+const recentReferers = memory.data(<i32>(REF_SLOTS * REF_SLOT), 16);
 
 /** The slot of a referrer of n (16..64) bytes: by its length, last and middle 8 bytes. */
 @inline function recentReferer(rs: usize, n: usize): usize {
@@ -1068,13 +1162,13 @@ memory.fill(recentReferers, 0, REF_SLOTS * REF_SLOT);
 }
 
 /** Whether the slot holds the n (16..64) bytes at rs: 16-byte blocks from 0, the last one moved
- * back to end at n (bytes compared twice, never one past n). */
+ * back to end at n (bytes compared twice, never one past n); a block the others cover is skipped. */
 @inline function sameReferer(slot: usize, rs: usize, n: usize): bool {
   let d = slot + 16, o = n - 16;
   let eq = v128.and(i8x16.eq(v128.load(rs), v128.load(d)), i8x16.eq(v128.load(rs + o), v128.load(d + o)));
   if (n > 32) {
-    let o2: usize = n < 48 ? o : 32;
-    eq = v128.and(eq, v128.and(i8x16.eq(v128.load(rs, 16), v128.load(d, 16)), i8x16.eq(v128.load(rs + o2), v128.load(d + o2))));
+    eq = v128.and(eq, i8x16.eq(v128.load(rs, 16), v128.load(d, 16)));
+    if (n > 48) eq = v128.and(eq, i8x16.eq(v128.load(rs, 32), v128.load(d, 32)));
   }
   return i8x16.all_true(eq);
 }
