@@ -71,18 +71,22 @@ function hashInsert(data: usize, mask: u32, id: u32): bool {
   return i8x16.bitmask(i8x16.narrow_i16x8_s(a, b));
 }
 
+/** Whether id is in linear set s of n ids or was added to it: false when it is not and s is full. */
+@inline function linearAdd(s: usize, n: u32, id: u32): bool {
+  if (linearHits(s, id) & ((<u32>1 << n) - 1)) return true;
+  if (n >= LINEAR_MAX) return false;
+  store<u32>(s + (<usize>n << 2), id);
+  store<u32>(s, n + 1, 64);
+  return true;
+}
+
 /** Adds id to set s (not in its linear slots with room: hashed, full or an id of 0xffffffff). */
 function setAdd(s: usize, id: u32): void {
   let n = load<u32>(s, 64);
   let data = <usize>load<u32>(s, 68);
   let cap = load<u32>(s, 72);
   if (data == 0) {
-    if (linearHits(s, id) & ((<u32>1 << n) - 1)) return;
-    if (n < LINEAR_MAX) {
-      store<u32>(s + (<usize>n << 2), id);
-      store<u32>(s, n + 1, 64);
-      return;
-    }
+    if (linearAdd(s, n, id)) return;
     // full: becomes a hash table of 4× the ids
     cap = LINEAR_MAX << 2;
     data = heap.alloc(<usize>cap << 2);
@@ -155,12 +159,7 @@ function idAdd(s: usize, id: u32): void {
   let data = <usize>load<u32>(s, 68);
   let cap = load<u32>(s, 72);
   if (data == 0) {
-    if (linearHits(s, id) & ((<u32>1 << n) - 1)) return;
-    if (n < LINEAR_MAX) {
-      store<u32>(s + (<usize>n << 2), id);
-      store<u32>(s, n + 1, 64);
-      return;
-    }
+    if (linearAdd(s, n, id)) return;
     cap = ID_LOG_FIRST;
     data = heap.alloc((<usize>cap << 2) + 16);
     memory.copy(data, s, <usize>n << 2);
