@@ -113,18 +113,21 @@ function setAdd(s: usize, id: u32): void {
   }
 }
 
+/**
+ * linearAdd for an id other than 0xffffffff, which the unused slots hold: any hit is a member, so
+ * no mask. False when id is not there and s is full.
+ */
+@inline function linearPut(s: usize, n: u32, id: u32): bool {
+  if (linearHits(s, id) != 0) return true;
+  if (n >= LINEAR_MAX) return false;
+  store<u32>(s + (<usize>n << 2), id);
+  store<u32>(s, n + 1, 64);
+  return true;
+}
+
 /** Adds id to set s, the common case inline: a linear set with room, or the id there already. */
 @inline function setPut(s: usize, id: u32): void {
-  let n = load<u32>(s, 64);
-  if (load<u32>(s, 68) == 0 && id != 0xffffffff) {
-    // the unused slots hold 0xffffffff: any hit is a member
-    if (linearHits(s, id) == 0) {
-      if (n < LINEAR_MAX) {
-        store<u32>(s + (<usize>n << 2), id);
-        store<u32>(s, n + 1, 64);
-      } else setAdd(s, id);
-    }
-  } else setAdd(s, id);
+  if (load<u32>(s, 68) != 0 || id == 0xffffffff || !linearPut(s, load<u32>(s, 64), id)) setAdd(s, id);
 }
 
 // The object-id set: linear while small, like the others; past 16 ids a log in a heap block @68
@@ -143,14 +146,7 @@ const ID_LOG_SORTED: u32 = 256;
       store<u32>(data + (<usize>n << 2), id);
       store<u32>(s, n + 1, 64);
     } else idAdd(s, id);
-  } else if (id != 0xffffffff) {
-    if (linearHits(s, id) == 0) {
-      if (n < LINEAR_MAX) {
-        store<u32>(s + (<usize>n << 2), id);
-        store<u32>(s, n + 1, 64);
-      } else idAdd(s, id);
-    }
-  } else idAdd(s, id);
+  } else if (id == 0xffffffff || !linearPut(s, n, id)) idAdd(s, id);
 }
 
 /** Adds id to object-id set s: linear with an id of 0xffffffff, full (becomes a log) or a full log. */
