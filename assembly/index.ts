@@ -30,6 +30,12 @@ import * as merge from './merge';
 import { actor } from './actors';
 import * as actors from './actors';
 
+/**
+ * Off: no attack signatures are looked for, and every request's attack bits are 0. For a caller
+ * that shows none of them (the CLI's `summary`): detection is ~15% of the core's work a line.
+ */
+let detecting = true;
+
 /** Lines longer than this are cut and counted (SPEC §1). */
 const MAX_LINE: i32 = 64 * 1024;
 /** Malformed lines kept for the user, and how much of each. */
@@ -91,6 +97,7 @@ export function init(capacity: i32, saltLo: u32, saltHi: u32, inactivity: f64, p
   f.clearNames();
 }
 
+export function setDetection(on: bool): void { detecting = on; }
 export function inputPtr(): usize { return input; }
 export function configPtr(): usize { return config; }
 export function fileCountsPtr(): usize { return fileCounts; }
@@ -293,6 +300,16 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
   let dur = isNaN(f.durationMs) ? -1.0 : f.durationMs;
   ep.record(endpoint, f.time, f.status, f.bytes, dur);
   // attack signatures on the path, query, user agent and referrer (SPEC §3)
+  let attacks: u32 = 0;
+  if (detecting) attacks = attacksOf(s, ps, pe, uaS, uaLen, hUa, endpoint);
+  ses.add(keys.hash, keys.kind, f.time, <u32>actors.ipIdOf(a), <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
+  // the user agent is interned here only for the request columns (sessions intern their first one)
+  if (req.on) req.record(keys.kind, keys.hash, <u32>actors.ipIdOf(a), agentId(), <u32>user, <u32>host, <u32>endpoint, attacks, fileNo, lineNo);
+  if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
+}
+
+/** The attack bits of the line's request (its path is ps..pe), recorded with its endpoint. */
+@inline function attacksOf(s: usize, ps: usize, pe: usize, uaS: usize, uaLen: i32, hUa: u64, endpoint: i32): u32 {
   let qs: usize = s, qe: usize = s;
   if (f.has(Slot.Query)) {
     qs = f.start(Slot.Query);
@@ -309,10 +326,7 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
   let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastPathVerdict, hUa, ep.probeOf(endpoint), ep.opaqueOf(endpoint));
   if (computedPath >= 0) ep.rememberPathVerdict(<u32>computedPath);
   ep.recordAttacks(endpoint, attacks);
-  ses.add(keys.hash, keys.kind, f.time, <u32>actors.ipIdOf(a), <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
-  // the user agent is interned here only for the request columns (sessions intern their first one)
-  if (req.on) req.record(keys.kind, keys.hash, <u32>actors.ipIdOf(a), agentId(), <u32>user, <u32>host, <u32>endpoint, attacks, fileNo, lineNo);
-  if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
+  return attacks;
 }
 
 /**

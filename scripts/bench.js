@@ -4,9 +4,12 @@
 //   node scripts/bench.js [--runs 3] [--file bench-data/combined-1m.log]
 //
 // Generates bench-data/combined-1m.log (1,000,000 lines, seed 1) when it is missing, then runs
-// `node bin/sessionlens.js summary FILE` --runs times and prints the median wall time, lines/s,
-// MB/s and the peak RSS of the child. When `goaccess` is on PATH it is timed the same way on the
-// same file, for comparison. Not a test: numbers depend on the machine.
+// the CLI --runs times per command and prints the median wall time, lines/s, MB/s and the peak
+// RSS of the child:
+//   summary   parse + sessionize + endpoints: the counts, with no attack detection (it prints none)
+//   sessions  all of it: + attack signatures, labels and risk, one NDJSON line per session
+// When `goaccess` is on PATH it is timed the same way on the same file, for comparison. Not a
+// test: numbers depend on the machine.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -75,12 +78,14 @@ function onPath(cmd) {
 }
 
 /**
- * One timed run of a command: wall seconds, peak RSS in bytes (null when unknown), stdout.
+ * One timed run of a command: wall seconds, peak RSS in bytes (null when unknown), stdout (or,
+ * with `countLines`, only the number of lines it printed: NDJSON of every session is ~20 MB).
  * With GNU time the peak is its %M (max RSS in KiB); otherwise /proc/<pid>/status VmHWM is polled.
  * @param {string} cmd @param {string[]} args
- * @returns {Promise<{ wall: number, rss: number | null, stdout: string }>}
+ * @param {boolean} [countLines]
+ * @returns {Promise<{ wall: number, rss: number | null, stdout: string, lines: number }>}
  */
-async function timed(cmd, args) {
+async function timed(cmd, args, countLines = false) {
   const useTime = existsSync(TIME);
   const rssFile = path.join(tmpdir(), `bench-rss-${process.pid}-${Date.now()}.txt`);
   const argv = useTime ? ['-f', '%M', '-o', rssFile, cmd, ...args] : args;
@@ -88,7 +93,12 @@ async function timed(cmd, args) {
   const child = spawn(useTime ? TIME : cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
+  let lines = 0;
+  if (countLines) {
+    child.stdout.on('data', (/** @type {Buffer} */ c) => {
+      for (let at = c.indexOf(10); at >= 0; at = c.indexOf(10, at + 1)) lines++;
+    });
+  } else child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
   let polled = 0;
   /** @type {NodeJS.Timeout | undefined} */
@@ -118,7 +128,7 @@ async function timed(cmd, args) {
     rmSync(rssFile, { force: true });
   }
   if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${stderr.trim()}`);
-  return { wall, rss: rssKiB === null ? null : rssKiB * 1024, stdout };
+  return { wall, rss: rssKiB === null ? null : rssKiB * 1024, stdout, lines };
 }
 
 /** @param {number[]} xs */
@@ -130,15 +140,16 @@ const median = (xs) => {
 
 /**
  * @param {string} label @param {number} runs @param {string} cmd @param {string[]} args
- * @param {(stdout: string) => void} [check]
+ * @param {(r: { stdout: string, lines: number }) => void} [check]
+ * @param {boolean} [countLines]
  */
-async function bench(label, runs, cmd, args, check) {
+async function bench(label, runs, cmd, args, check, countLines = false) {
   /** @type {number[]} */
   const walls = [];
   let peak = /** @type {number | null} */ (null);
   for (let i = 0; i < runs; i++) {
-    const r = await timed(cmd, args);
-    check?.(r.stdout);
+    const r = await timed(cmd, args, countLines);
+    check?.(r);
     walls.push(r.wall);
     if (r.rss !== null) peak = Math.max(peak ?? 0, r.rss);
     console.log(`  ${label} run ${i + 1}/${runs}: ${r.wall.toFixed(2)} s, peak RSS ${r.rss === null ? '?' : (r.rss / 1e6).toFixed(1) + ' MB'}`);
@@ -161,14 +172,19 @@ async function main() {
   let summary = null;
   console.log(`${path.relative(ROOT, file) || file}: ${(bytes / 1e6).toFixed(1)} MB; ${runs} run${runs > 1 ? 's' : ''} each`);
   const results = [
-    await bench('sessionlens', runs, process.execPath, [cli, 'summary', file], (out) => {
-      const s = JSON.parse(out);
+    await bench('sessionlens summary', runs, process.execPath, [cli, 'summary', file], ({ stdout }) => {
+      const s = JSON.parse(stdout);
       if (summary && (s.sessions !== summary.sessions || s.lines !== summary.lines)) throw new Error('the CLI gave different counts in two runs');
       summary = s;
     })
   ];
   const s = /** @type {{ lines: number, requests: number, sessions: number }} */ (/** @type {unknown} */ (summary));
   const lines = s.lines;
+  results.push(
+    await bench('sessionlens sessions', runs, process.execPath, [cli, 'sessions', file], (r) => {
+      if (r.lines !== s.sessions) throw new Error(`sessions printed ${r.lines} sessions, summary counted ${s.sessions}`);
+    }, true)
+  );
 
   const goaccess = onPath('goaccess');
   if (goaccess) {
@@ -193,9 +209,10 @@ async function main() {
   console.log(fmt(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(fmt(r));
-  if (results.length === 2) {
-    const [sl, ga] = results;
-    console.log(`\ngoaccess / sessionlens: wall ${(ga.wall / sl.wall).toFixed(2)}×` + (sl.peak && ga.peak ? `, peak RSS ${(ga.peak / sl.peak).toFixed(2)}×` : ''));
+  const ga = results.find((r) => r.label === 'goaccess');
+  if (ga) console.log('');
+  for (const sl of ga ? results.filter((r) => r !== ga) : []) {
+    console.log(`goaccess / ${sl.label}: wall ${(ga.wall / sl.wall).toFixed(2)}×` + (sl.peak && ga.peak ? `, peak RSS ${(ga.peak / sl.peak).toFixed(2)}×` : ''));
   }
   console.log(`\n${lines.toLocaleString('en')} lines, ${s.requests.toLocaleString('en')} requests, ${s.sessions.toLocaleString('en')} sessions. MB = 10^6 bytes; RSS from ${existsSync(TIME) ? 'GNU time %M' : '/proc VmHWM polling'}.`);
 }

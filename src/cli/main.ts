@@ -156,8 +156,9 @@ async function main(argv: string[]): Promise<number> {
       ? (block: Parameters<typeof requestLines>[0]) => write(requestLines(block, names, context))
       : undefined;
   const result = await analyse(module, sources, {
-    // labels and risk are printed by `sessions` alone
+    // labels and risk are printed by `sessions` alone; attack counts by all but `summary`
     scores: args.command === 'sessions',
+    detect: args.command !== 'summary',
     inactivityMs: args.inactivityMs,
     format: args.format,
     keys: args.keys,

@@ -51,6 +51,7 @@ interface CoreExports extends PieceExports {
   malformedSamplesPtr(): number;
   malformedTextPtr(): number;
   enableRequests(on: number): void;
+  setDetection(on: number): void;
   requestCount(): number;
   requestColumn(i: number): number;
   resetRequests(): void;
@@ -84,6 +85,11 @@ export interface EngineOptions {
   maxSessionMs?: number;
   /** Disorder allowance (see DEFAULT_DISORDER_MS). */
   disorderMs?: number;
+  /**
+   * Look for attack signatures (default on). Off, every attack count is 0 and labels that rest on
+   * them are not given: for a caller that shows neither (the CLI's summary, format detection).
+   */
+  detect?: boolean;
   /** Keep every parsed request as columns, to be taken with takeRequests() (off: costs nothing). */
   requests?: boolean;
   /** Context parameters kept with each request (with `requests`; none: costs nothing). */
@@ -158,6 +164,7 @@ export class Engine {
       this.#maxSessionMs
     );
     this.#keys = opts.keys ?? [{ kind: 'ip+ua' }];
+    if (opts.detect === false) this.#x.setDetection(0);
     if (opts.requests) {
       this.#x.enableRequests(1);
       this.#context = opts.context ?? [];
