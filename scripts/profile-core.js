@@ -2,10 +2,12 @@
 // Instructions per log line, per function of the core (`npm run profile:core`): counted, not timed.
 //
 //   node scripts/profile-core.js [--lines 200000] [--file bench-data/combined-1m.log] [--top 40]
+//                                [--command endpoints|summary]
 //
 // Wall-clock figures on a shared 2-CPU machine move by 10–30% from run to run; instruction counts
 // from valgrind's callgrind repeat to ~0.1%, so a change of a few percent shows. Runs
-// `sessionlens summary` on the first --lines lines of the bench log under callgrind, with a build
+// `sessionlens endpoints` (all of the core's work a line; `summary` looks for no attacks) on the
+// first --lines lines of the bench log under callgrind, with a build
 // of the core that keeps function names and with TurboFan for every function (--no-liftoff: the
 // code the real runs reach once warm). V8 calls wasm functions through its jump table, so
 // callgrind files each function's cost under its jump-table slot; --print-wasm-code tells the slot
@@ -27,14 +29,15 @@ const SLOT_BYTES = 5;
 const SLOTS_PER_LINE = 12;
 
 function parseArgs(/** @type {string[]} */ argv) {
-  const o = { lines: 200_000, file: path.join(ROOT, 'bench-data/combined-1m.log'), top: 40 };
+  const o = { lines: 200_000, file: path.join(ROOT, 'bench-data/combined-1m.log'), top: 40, command: 'endpoints' };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = argv[i].includes('=') ? argv[i].split('=', 2) : [argv[i], argv[++i]];
     if (k === '--lines') o.lines = Number(v);
     else if (k === '--file') o.file = path.resolve(v);
     else if (k === '--top') o.top = Number(v);
+    else if (k === '--command' && (v === 'endpoints' || v === 'summary')) o.command = v;
     else {
-      console.error('usage: node scripts/profile-core.js [--lines 200000] [--file LOG] [--top 40]');
+      console.error('usage: node scripts/profile-core.js [--lines 200000] [--file LOG] [--top 40] [--command endpoints|summary]');
       process.exit(2);
     }
   }
@@ -101,8 +104,8 @@ async function main() {
     const log = path.join(tmp, 'head.log');
     const lines = await head(o.file, o.lines, log);
     const out = path.join(tmp, 'callgrind.out');
-    console.log(`callgrind: sessionlens summary on ${lines.toLocaleString('en')} lines of ${path.relative(ROOT, o.file) || o.file} (about a minute) …`);
-    const run = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, '--smc-check=all-non-file', `--log-file=${path.join(tmp, 'valgrind.log')}`, process.execPath, '--no-liftoff', '--single-threaded', '--print-wasm-code', 'bin/sessionlens.js', 'summary', log], { cwd: tmp, encoding: 'utf8', maxBuffer: 1 << 30 });
+    console.log(`callgrind: sessionlens ${o.command} on ${lines.toLocaleString('en')} lines of ${path.relative(ROOT, o.file) || o.file} (about a minute) …`);
+    const run = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, '--smc-check=all-non-file', `--log-file=${path.join(tmp, 'valgrind.log')}`, process.execPath, '--no-liftoff', '--single-threaded', '--print-wasm-code', 'bin/sessionlens.js', o.command, log], { cwd: tmp, encoding: 'utf8', maxBuffer: 1 << 30 });
     if (run.status !== 0) throw new Error(`valgrind exited with ${run.status}: ${readFileSync(path.join(tmp, 'valgrind.log'), 'utf8').slice(-2000)}`);
     const names = wasmNames(run.stdout);
     const { rows, total } = jitCosts(out);
