@@ -1,5 +1,6 @@
 import { findByte, findEither, copyBytes } from './scan';
 import { hashBytes } from './hash';
+import { agentVerdictOf, setAgentVerdict, agentHashOf } from './actors';
 
 // Attack signatures per request (SPEC §3) on the decoded path, query, user agent and referrer.
 // Text is percent-decoded repeatedly (attackers double-encode), '+' read as a space, lower-cased,
@@ -1045,30 +1046,29 @@ function refererBits(rs: usize, re: usize): u32 {
 }
 
 /**
- * Attack bits of one request. Ranges may be empty (s == e). `pathKey` and `agentKey` are hashes
- * of the raw path and user agent, to reuse verdicts.
+ * Attack bits of one request. Ranges may be empty (s == e). `cachedPath` is the raw path's verdict
+ * if known (else -1); `actor` the request's recent-actor entry (actors.ts), which keeps its user
+ * agent's verdict.
  */
-export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, cachedPath: i32, agentKey: u64, endpointBits: u32, opaque: bool): u32 {
+export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, cachedPath: i32, actor: usize, endpointBits: u32, opaque: bool): u32 {
   // a plain path's verdict is its template's (a probe), unless the template hides part of it
   let bits: u32 = endpointBits;
   computedPath = -1;
   if (pe > ps) {
     let v = cachedPath;
     if (v < 0) {
-      // a path whose template hides part of it is judged by its bytes (pathBits), after a cheap
-      // screen for the clean ones
-      if (opaque) v = quietText(ps, pe, false) ? 0 : <i32>pathBits(ps, pe);
-      else v = plainFast(ps, pe) || plainRaw(ps, pe) ? 0 : <i32>pathBits(ps, pe);
+      v = <i32>pathVerdict(ps, pe, opaque);
       computedPath = v;
     }
     bits |= <u32>v;
   }
   if (qe > qs) bits |= queryVerdict(qs, qe);
   if (ue > us) {
-    let v = cached(agentCache, agentKey);
+    // the entry's agent is these bytes: judged once while the entry lasts
+    let v = agentVerdictOf(actor);
     if (v < 0) {
-      v = <i32>agentBits(us, ue);
-      remember(agentCache, agentKey, v);
+      v = agentVerdict(us, ue, agentHashOf(actor));
+      setAgentVerdict(actor, v);
     }
     bits |= <u32>v;
   }
@@ -1078,16 +1078,135 @@ export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue
       // 16 to 64 bytes (nearly all): the verdict of the same bytes seen last in the slot
       let slot = recentReferer(rs, n);
       let v = load<i32>(slot, 4);
-      if (!(load<u32>(slot) == <u32>n && sameReferer(slot, rs, n))) {
-        v = <i32>refererVerdict(rs, re);
-        store<u32>(slot, <u32>n);
-        store<i32>(slot, v, 4);
-        copyBytes(slot + 16, rs, 64);
-      }
+      if (!(load<u32>(slot) == <u32>n && sameReferer(slot, rs, n))) v = <i32>newReferer(rs, re, slot);
       bits |= <u32>v;
     } else bits |= refererVerdict(rs, re);
   }
   return bits;
+}
+
+/** A user agent's attack bits, by the hash of its bytes (`key`) if judged before. */
+function agentVerdict(us: usize, ue: usize, key: u64): i32 {
+  let v = cached(agentCache, key);
+  if (v < 0) {
+    v = <i32>agentBits(us, ue);
+    remember(agentCache, key, v);
+  }
+  return v;
+}
+
+/**
+ * The attack bits of a raw path not judged before. A path of a template that hides part of it is
+ * judged by its bytes (pathBits) after quietText's screen; others after plainRaw's, unless a path
+ * of the same shape was found plain (pathShapes).
+ */
+function pathVerdict(ps: usize, pe: usize, opaque: bool): u32 {
+  if (opaque) return quietText(ps, pe, false) ? 0 : pathBits(ps, pe);
+  // the shape of the path and the byte after it (plainFast reads it)
+  let n = pe - ps + 1;
+  if (n <= 64) {
+    if (knownShape(pathShapes, PATH_SHAPE_BITS, ps, n)) return 0;
+    if (!(plainFast(ps, pe) || plainRaw(ps, pe))) return pathBits(ps, pe);
+    keepShape(ps, n, true);
+    return 0;
+  }
+  return plainFast(ps, pe) || plainRaw(ps, pe) ? 0 : pathBits(ps, pe);
+}
+
+/** A referrer of 16..64 bytes not in its recentReferers slot: judged, and kept there. */
+function newReferer(rs: usize, re: usize, slot: usize): u32 {
+  let n = re - rs;
+  let v: u32 = 0;
+  // plainRef depends on no digit: a referrer of a plain one's shape is plain
+  if (!knownShape(refererShapes, REF_SHAPE_BITS, rs, n)) {
+    if (plainRef(rs, re)) keepShape(rs, n, false);
+    else v = judgedReferer(rs, re);
+  }
+  store<u32>(slot, <u32>n);
+  store<u32>(slot, v, 4);
+  copyBytes(slot + 16, rs, 64);
+  return v;
+}
+
+// Shapes: most new raw paths and referrers differ from one seen before only in their digits
+// (/products/60876 after /products/12345). A shape is the bytes with every digit as "0": two
+// texts of one shape have the same bytes but digits, and digits at the same places. No digit is a
+// byte plainRef() looks for, so a referrer of a plain one's shape is plain. plainFast() and
+// plainRaw() look for a digit only as the "0" of "0x" (their pair "0x", needles "0x2", "0x5"),
+// with the byte after the path (plainFast's last pair): a path (with that byte) of the shape of
+// a plain one is plain too unless its shape has "0x" — such a shape is not kept.
+// Direct-mapped tables of 80-byte slots: the shape (64 bytes), its length (u32 @64, 0: empty).
+const SHAPE_SLOT: usize = 80;
+const PATH_SHAPE_BITS: u64 = 11;
+const pathShapes = memory.data(<i32>(SHAPE_SLOT << <usize>PATH_SHAPE_BITS), 16);
+const REF_SHAPE_BITS: u64 = 12;
+const refererShapes = memory.data(<i32>(SHAPE_SLOT << <usize>REF_SHAPE_BITS), 16);
+/** The slot knownShape() looked at (keepShape() writes it). */
+let shapeSlot: usize = 0;
+// shapeOf's splats: 0x50 (digits to -128..-119), -118, 0x0f; keepShape's "0", "x"
+const SHAPE_K = memory.data<u8>([
+  0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50,
+  0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a,
+  0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
+  0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30,
+  0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78,
+], 16);
+
+/** The 16 bytes at p with their digits as "0" (a digit's low nibble cleared). */
+@inline function shapeAt(p: usize, k50: v128, k8a: v128, k0f: v128): v128 {
+  let v = v128.load(p);
+  return v128.andnot(v, v128.and(i8x16.lt_s(i8x16.add(v, k50), k8a), k0f));
+}
+
+/**
+ * Whether the table's slot for the shape of the n (1..64) bytes at s holds that shape; the slot
+ * goes to shapeSlot. Blocks from 0 and the last one ending at n (under 16 bytes, one masked).
+ */
+@inline function knownShape(table: usize, bits: u64, s: usize, n: usize): bool {
+  let k50 = v128.load(SHAPE_K), k8a = v128.load(SHAPE_K, 16), k0f = v128.load(SHAPE_K, 32);
+  let first = shapeAt(s, k50, k8a, k0f);
+  let last = first;
+  if (n < 16) first = last = v128.and(first, v128.load(TABLES + (n << 4), LANES));
+  else last = shapeAt(s + n - 16, k50, k8a, k0f);
+  // the first and last 8 bytes, and the 8 after and before them, with the length
+  let x = v128.xor(first, i8x16.shuffle(last, last, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  let h = (<u64>i64x2.extract_lane(x, 0) * 0x9e3779b97f4a7c15 + <u64>i64x2.extract_lane(x, 1)) ^ <u64>n;
+  let slot = table + <usize>((h * 0xc2b2ae3d27d4eb4f) >> (64 - bits)) * SHAPE_SLOT;
+  shapeSlot = slot;
+  if (load<u32>(slot, 64) != <u32>n) return false;
+  let eq = v128.and(i8x16.eq(first, v128.load(slot)), i8x16.eq(last, v128.load(n < 16 ? slot : slot + n - 16)));
+  if (n > 32) {
+    eq = v128.and(eq, i8x16.eq(shapeAt(s + 16, k50, k8a, k0f), v128.load(slot, 16)));
+    if (n > 48) eq = v128.and(eq, i8x16.eq(shapeAt(s + 32, k50, k8a, k0f), v128.load(slot, 32)));
+  }
+  return i8x16.all_true(eq);
+}
+
+/** Keeps the shape of the n (1..64) bytes at s in shapeSlot; with `path`, unless it has "0x". */
+function keepShape(s: usize, n: usize, path: bool): void {
+  let k50 = v128.load(SHAPE_K), k8a = v128.load(SHAPE_K, 16), k0f = v128.load(SHAPE_K, 32);
+  let slot = shapeSlot;
+  // zeros past n: the "0x" test below and a masked first block see none of the bytes after
+  let zero = i8x16.splat(0);
+  v128.store(slot, zero, 16);
+  v128.store(slot, zero, 32);
+  v128.store(slot, zero, 48);
+  v128.store(slot, zero, 64);
+  for (let i: usize = 0; i < n; i += 16) {
+    let v = shapeAt(s + i, k50, k8a, k0f);
+    if (n - i < 16) v = v128.and(v, v128.load(TABLES + ((n - i) << 4), LANES));
+    v128.store(slot + i, v);
+  }
+  if (path) {
+    let zeroChar = v128.load(SHAPE_K, 48), x = v128.load(SHAPE_K, 64);
+    for (let i: usize = 0; i < n; i += 16) {
+      if (v128.any_true(v128.and(i8x16.eq(v128.load(slot + i), zeroChar), i8x16.eq(v128.load(slot + i, 1), x)))) {
+        store<u32>(slot, 0, 64);
+        return;
+      }
+    }
+  }
+  store<u32>(slot, <u32>n, 64);
 }
 
 /**
@@ -1138,7 +1257,11 @@ const recentQueries = memory.data(<i32>(QUERY_SLOTS * QUERY_SLOT), 16);
 
 /** A referrer's attack bits: none when plain (most), else judged once per distinct referrer. */
 function refererVerdict(rs: usize, re: usize): u32 {
-  if (plainRef(rs, re)) return 0;
+  return plainRef(rs, re) ? 0 : judgedReferer(rs, re);
+}
+
+/** A referrer's attack bits, judged once per distinct referrer (by a hash of its bytes). */
+function judgedReferer(rs: usize, re: usize): u32 {
   let h = hashBytes(rs, re - rs, 0x7265);
   let v = cached(refererCache, h);
   if (v < 0) {
