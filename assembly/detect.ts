@@ -1050,7 +1050,7 @@ function refererBits(rs: usize, re: usize): u32 {
  * if known (else -1); `actor` the request's recent-actor entry (actors.ts), which keeps its user
  * agent's verdict.
  */
-export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, cachedPath: i32, actor: usize, endpointBits: u32, opaque: bool): u32 {
+@inline export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, cachedPath: i32, actor: usize, endpointBits: u32, opaque: bool): u32 {
   // a plain path's verdict is its template's (a probe), unless the template hides part of it
   let bits: u32 = endpointBits;
   computedPath = -1;
