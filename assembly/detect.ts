@@ -937,35 +937,42 @@ indexQuietPairs(QUIET_QUERY, 64);
   return v128.and(i8x16.swizzle(v128.load(t), lo), i8x16.swizzle(v128.load(t, 16), hi));
 }
 
+// quietText reads the high nibble of a byte with its case bit set (hi | 2): the high-nibble
+// tables are kept so indexed (entry h holds what entry h | 2 did), which saves the OR.
+function caseFoldHigh(t: usize): void {
+  for (let h = 0; h < 16; h++) store<u8>(t + <usize>h, load<u8>(t + <usize>(h | 2)));
+}
+caseFoldHigh(quietPairs + 16);
+caseFoldHigh(quietPairs + 48);
+caseFoldHigh(quietPairs + 64 + 16);
+caseFoldHigh(quietPairs + 64 + 48);
+
 /**
  * True when pathBits(s, e) (query false) or queryBits(s, e) (query true) is surely 0: see
  * QUIET_PATH and QUIET_QUERY. The bytes after e (" HTTP", "?", a quote) may add pairs and
  * triples: more "not sure", never a missed one.
  */
 function quietText(s: usize, e: usize, query: bool): bool {
-  // every byte a letter, digit, "-" "." "/" "_" or "~" (two range tests, "within" as in
-  // endpoints.ts, and compares), in a query "=" and "&" too; no ".."
-  let c = QUIET_SPLATS;
-  let a = v128.load(c), aLo = v128.load(c, 16), aN = v128.load(c, 32), dLo = v128.load(c, 48), dN = v128.load(c, 64);
-  let u = v128.load(c, 80), t = v128.load(c, 96), dot = v128.load(TABLES, DOT), nib = v128.load(TABLES, NIB);
-  let x = query ? v128.load(c, 112) : u, y = query ? v128.load(c, 128) : u;
+  // every byte a letter, digit, "-" "." "/" "_" or "~", in a query "=" and "&" too (byte classes
+  // by nibble, QUIET_BYTES); no ".."
+  let nib = v128.load(TABLES, NIB), dot = v128.load(TABLES, DOT);
+  let okLo = v128.load(QUIET_BYTES + (query ? 16 : 0)), okHi = v128.load(QUIET_BYTES, 32);
   let pairs = quietPairs + (query ? 64 : 0);
   let bad = i8x16.splat(0);
   let hit: u32 = 0;
   for (let p = s; p < e; p += 16) {
     let v = v128.load(p), w = v128.load(p, 1);
-    let ok = v128.or(
-      v128.or(i8x16.lt_s(i8x16.add(v128.or(v, a), aLo), aN), i8x16.lt_s(i8x16.add(v, dLo), dN)),
-      v128.or(v128.or(i8x16.eq(v, u), i8x16.eq(v, t)), v128.or(i8x16.eq(v, x), i8x16.eq(v, y))));
-    let m = v128.or(v128.not(ok), v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)));
+    let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
+    let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
+    let m = v128.or(
+      i8x16.eq(v128.and(i8x16.swizzle(okLo, vLo), i8x16.swizzle(okHi, vHi)), i8x16.splat(0)),
+      v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)));
     // lanes past e do not count
     let left = e - p < 16 ? e - p : 16;
     bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
-    // no triple of the list: looked up only where a pair that starts one is
-    let fv = v128.or(v, a), fw = v128.or(w, a);
-    let pair = v128.and(
-      nibbleClass(pairs, v128.and(fv, nib), v128.and(i16x8.shr_u(fv, 4), nib)),
-      nibbleClass(pairs + 32, v128.and(fw, nib), v128.and(i16x8.shr_u(fw, 4), nib)));
+    // no triple of the list: looked up only where a pair that starts one is (case folded: the
+    // low nibbles are the same, the high-nibble tables caseFoldHigh'ed)
+    let pair = v128.and(nibbleClass(pairs, vLo, vHi), nibbleClass(pairs + 32, wLo, wHi));
     let at = ~i8x16.bitmask(i8x16.eq(pair, i8x16.splat(0))) & ((1 << <i32>left) - 1);
     while (at) {
       hit |= <u32>load<u8>(quietTriples + tripleSlot(load<u32>(p + <usize>ctz(at)) | 0x202020));
@@ -975,18 +982,15 @@ function quietText(s: usize, e: usize, query: bool): bool {
   if (v128.any_true(bad)) return false;
   return (hit & (query ? 2 : 1)) == 0;
 }
-// quietText's splats: case bit; a-z as 128 - 0x61, 26 - 128; "-" to "9" as 128 - 0x2d, 13 - 128;
-// "_"; "~"; "="; "&"
-const QUIET_SPLATS = memory.data<u8>([
-  0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
-  31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
-  154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154,
-  83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83,
-  141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141,
-  0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f,
-  0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e,
-  0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d,
-  0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26,
+// quietText's bytes: a byte b is one when LO[b & 15] & HI[b >> 4] != 0; by high nibble, bit 0
+// 0x2_: - . / (and & in a query); bit 1 0x3_: 0-9 (and =); bit 2 0x4_ and 0x6_: letters 1..f;
+// bit 3 0x5_: P-Z and _; bit 4 0x7_: p-z and ~. LO for a path, LO for a query, HI.
+const QUIET_BYTES = memory.data<u8>([
+  2 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16,
+  2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 4 | 8 | 16, 4, 4, 1 | 4, 1 | 4 | 16, 1 | 4 | 8,
+  2 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 1 | 2 | 4 | 8 | 16, 2 | 4 | 8 | 16,
+  2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 4 | 8 | 16, 4, 4, 1 | 2 | 4, 1 | 4 | 16, 1 | 4 | 8,
+  0, 0, 1, 2, 4, 8, 4, 16, 0, 0, 0, 0, 0, 0, 0, 0,
 ], 16);
 
 function pathBits(ps: usize, pe: usize): u32 {
