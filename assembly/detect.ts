@@ -91,13 +91,26 @@ function maybeHas(needle: string): bool {
 function decodeRound(plus: bool): bool {
   let n = 0;
   let changed = false;
-  for (let i = 0; i < len; i++) {
+  let pct = i8x16.splat(0x25), back = i8x16.splat(0x5c), sign = plus ? i8x16.splat(0x2b) : pct;
+  let i = 0;
+  while (i < len) {
+    // a run of bytes that are none of % \ (+), copied 16 at a time (buf and tmp have room past len)
+    let v = v128.load(buf + <usize>i);
+    let m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, pct), i8x16.eq(v, back)), i8x16.eq(v, sign)));
+    if ((m & 1) == 0) {
+      let run = m != 0 ? <i32>ctz(m) : 16;
+      if (run > len - i) run = len - i;
+      v128.store(tmp + <usize>n, v);
+      i += run;
+      n += run;
+      continue;
+    }
     let c = <u32>load<u8>(buf + <usize>i);
     if (c == 0x25 && i + 2 < len) {
       let h = hexVal(load<u8>(buf + <usize>(i + 1))), l = hexVal(load<u8>(buf + <usize>(i + 2)));
       if (h >= 0 && l >= 0) {
         store<u8>(tmp + <usize>(n++), <u8>((h << 4) | l));
-        i += 2;
+        i += 3;
         changed = true;
         continue;
       }
@@ -106,7 +119,7 @@ function decodeRound(plus: bool): bool {
         let a = hexVal(load<u8>(buf + <usize>(i + 4))), b = hexVal(load<u8>(buf + <usize>(i + 5)));
         if (a >= 0 && b >= 0 && load<u8>(buf + <usize>(i + 2)) == 0x30 && load<u8>(buf + <usize>(i + 3)) == 0x30) {
           store<u8>(tmp + <usize>(n++), <u8>((a << 4) | b));
-          i += 5;
+          i += 6;
           changed = true;
           continue;
         }
@@ -114,6 +127,7 @@ function decodeRound(plus: bool): bool {
     }
     if (plus && c == 0x2b) {
       store<u8>(tmp + <usize>(n++), 0x20);
+      i++;
       changed = true;
       continue;
     }
@@ -122,12 +136,13 @@ function decodeRound(plus: bool): bool {
       let a = hexVal(load<u8>(buf + <usize>(i + 4))), b = hexVal(load<u8>(buf + <usize>(i + 5)));
       if (a >= 0 && b >= 0) {
         store<u8>(tmp + <usize>(n++), <u8>((a << 4) | b));
-        i += 5;
+        i += 6;
         changed = true;
         continue;
       }
     }
     store<u8>(tmp + <usize>(n++), <u8>c);
+    i++;
   }
   copyBytes(buf, tmp, n);
   len = n;
