@@ -298,10 +298,13 @@ function sqli(): bool {
   let s = word('select');
   if (s >= 0 && word('from', s + 6, s + 120) >= 0 && (has("'") || has('(') || has('*') || has(',') || has('--') || has(';'))) return true;
   // a quote closing a string, then a boolean test or a comment
-  let q = 0;
-  while (q < len) {
-    let c = at(q);
-    if (c == 0x27 || c == 0x22 || c == 0x60) {
+  // the quotes found 16 bytes at a time (the text has zeros after it, never a quote)
+  for (let b = 0; b < len; b += 16) {
+    let v = v128.load(buf + <usize>b);
+    let marks = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, i8x16.splat(0x27)), i8x16.eq(v, i8x16.splat(0x22))), i8x16.eq(v, i8x16.splat(0x60))));
+    while (marks) {
+      let q = b + <i32>ctz(marks);
+      marks &= marks - 1;
       let i = skipSpaces(q + 1);
       if ((at(i) == 0x6f && at(i + 1) == 0x72 && !isWord(at(i + 2))) || (at(i) == 0x61 && at(i + 1) == 0x6e && at(i + 2) == 0x64 && !isWord(at(i + 3))) || (at(i) == 0x7c && at(i + 1) == 0x7c) || (at(i) == 0x26 && at(i + 1) == 0x26)) {
         // ' or 1=1, ' and 'a'='a, ' or sleep(5)
@@ -318,7 +321,6 @@ function sqli(): bool {
       }
       if (word('union', i, i + 10) >= 0 || word('order', i, i + 10) >= 0 || word('group', i, i + 10) >= 0 || word('having', i, i + 10) >= 0 || word('waitfor', i, i + 10) >= 0 || word('procedure', i, i + 12) >= 0) return true;
     }
-    q++;
   }
   // or 1=1 / and (3020=3020) / )and(1)=(1) without a quote
   if (boolTest('or') || boolTest('and') || boolTest('xor') || boolTest('rlike') || boolTest('&&') || boolTest('||')) return true;
@@ -544,29 +546,38 @@ function cmdi(): bool {
   if (has('() {') && (has(':;') || has('; };') || has(';};'))) return true;
   if (has('/bin/sh') || has('/bin/bash') || has('/bin/busybox') || has('cmd.exe') || has('cmd /c') || has('powershell') || has('${ifs}') || has('$ifs$') || has('nc -e') || has('/dev/tcp/') || has('chmod +x') || has('chmod 777') || has('rm -rf') || has('| sh') || has('|sh') || has('wget http') && (has(';') || has('|') || has('`') || has('$(')) || has('curl http') && (has(';') || has('|') || has('`') || has('$('))) return true;
   if (bareCommand()) return true;
-  for (let i = 0; i < len; i++) {
-    let c = at(i);
-    if (c == 0x3b || c == 0x7c || c == 0x60 || c == 0x0a) {
-      if (commandAt(i + 1)) return true;
-    } else if (c == 0x26 && at(i + 1) == 0x26) {
-      if (commandAt(i + 2)) return true;
-    } else if (c == 0x26 && at(i + 1) == 0x20) {
-      // "& ping -n 30 …", "& dir c:\": a command line after a lone ampersand ("LC & NC - Boys" is
-      // prose); "=& id": a command alone right after the ampersand that opens a value
-      if (commandAt(i + 2)) {
-        if (commandArgs(cmdEnd)) return true;
-        let b = i - 1;
-        while (at(b) == 0x20) b--;
-        if ((b < 0 || at(b) == 0x3d) && !booleanWord()) {
-          let d = at(cmdEnd);
-          if (d == 0 || d == 0x26 || d == 0x3b || d == 0x7c || d == 0x20) return true;
+  // the separators found 16 bytes at a time (the text has zeros after it, never one)
+  for (let b = 0; b < len; b += 16) {
+    let v = v128.load(buf + <usize>b);
+    let marks = i8x16.bitmask(v128.or(
+      v128.or(v128.or(i8x16.eq(v, i8x16.splat(0x3b)), i8x16.eq(v, i8x16.splat(0x7c))), v128.or(i8x16.eq(v, i8x16.splat(0x60)), i8x16.eq(v, i8x16.splat(0x0a)))),
+      v128.or(i8x16.eq(v, i8x16.splat(0x26)), i8x16.eq(v, i8x16.splat(0x24)))));
+    while (marks) {
+      let i = b + <i32>ctz(marks);
+      marks &= marks - 1;
+      let c = at(i);
+      if (c == 0x3b || c == 0x7c || c == 0x60 || c == 0x0a) {
+        if (commandAt(i + 1)) return true;
+      } else if (c == 0x26 && at(i + 1) == 0x26) {
+        if (commandAt(i + 2)) return true;
+      } else if (c == 0x26 && at(i + 1) == 0x20) {
+        // "& ping -n 30 …", "& dir c:\": a command line after a lone ampersand ("LC & NC - Boys" is
+        // prose); "=& id": a command alone right after the ampersand that opens a value
+        if (commandAt(i + 2)) {
+          if (commandArgs(cmdEnd)) return true;
+          let b = i - 1;
+          while (at(b) == 0x20) b--;
+          if ((b < 0 || at(b) == 0x3d) && !booleanWord()) {
+            let d = at(cmdEnd);
+            if (d == 0 || d == 0x26 || d == 0x3b || d == 0x7c || d == 0x20) return true;
+          }
         }
+      } else if (c == 0x26 && at(i + 1) != 0x20) {
+        // "&id" is a query parameter unless a command follows ("&whoami"); "& sleep" is prose
+        if (commandAt(i + 1)) return true;
+      } else if (c == 0x24 && at(i + 1) == 0x28) {
+        if (commandAt(i + 2)) return true;
       }
-    } else if (c == 0x26 && at(i + 1) != 0x20) {
-      // "&id" is a query parameter unless a command follows ("&whoami"); "& sleep" is prose
-      if (commandAt(i + 1)) return true;
-    } else if (c == 0x24 && at(i + 1) == 0x28) {
-      if (commandAt(i + 2)) return true;
     }
   }
   return false;
