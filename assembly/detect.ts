@@ -1087,7 +1087,9 @@ function refererBits(rs: usize, re: usize): u32 {
   if (pe > ps) {
     let v = cachedPath;
     if (v < 0) {
-      v = <i32>pathVerdict(ps, pe, opaque);
+      // most new raw paths have the shape of one found plain (pathShapes)
+      let n = pe - ps + 1;
+      v = !opaque && n <= 64 && knownShape(pathShapes, PATH_SHAPE_BITS, ps, n) ? 0 : <i32>pathVerdict(ps, pe, opaque);
       computedPath = v;
     }
     bits |= <u32>v;
@@ -1102,16 +1104,14 @@ function refererBits(rs: usize, re: usize): u32 {
     }
     bits |= <u32>v;
   }
-  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
-    let n = re - rs;
-    if (n - 16 <= 48) {
-      // 16 to 64 bytes (nearly all): the verdict of the same bytes seen last in the slot
-      let slot = recentReferer(rs, n);
-      let v = load<i32>(slot, 4);
-      if (!(load<u32>(slot) == <u32>n && sameReferer(slot, rs, n))) v = <i32>newReferer(rs, re, slot);
-      bits |= <u32>v;
-    } else bits |= refererVerdict(rs, re);
-  }
+  let rn = re - rs;
+  if (rn - 16 <= 48) {
+    // 16 to 64 bytes (nearly all): the verdict of the same bytes seen last in the slot
+    let slot = recentReferer(rs, rn);
+    let v = load<i32>(slot, 4);
+    if (!(load<u32>(slot) == <u32>rn && sameReferer(slot, rs, rn))) v = <i32>newReferer(rs, re, slot);
+    bits |= <u32>v;
+  } else if (re > rs && !(rn == 1 && load<u8>(rs) == 0x2d)) bits |= refererVerdict(rs, re);
   return bits;
 }
 
@@ -1132,10 +1132,9 @@ function agentVerdict(us: usize, ue: usize, key: u64): i32 {
  */
 function pathVerdict(ps: usize, pe: usize, opaque: bool): u32 {
   if (opaque) return quietText(ps, pe, false) ? 0 : pathBits(ps, pe);
-  // the shape of the path and the byte after it (plainFast reads it)
+  // the shape of the path and the byte after it (plainFast reads it), not known (detect looked)
   let n = pe - ps + 1;
   if (n <= 64) {
-    if (knownShape(pathShapes, PATH_SHAPE_BITS, ps, n)) return 0;
     if (!(plainFast(ps, pe) || plainRaw(ps, pe))) return pathBits(ps, pe);
     keepShape(ps, n, true);
     return 0;
@@ -1209,7 +1208,7 @@ const SHAPE_K = memory.data<u8>([
     eq = v128.and(eq, i8x16.eq(shapeAt(s + 16, k50, k8a, k0f), v128.load(slot, 16)));
     if (n > 48) eq = v128.and(eq, i8x16.eq(shapeAt(s + 32, k50, k8a, k0f), v128.load(slot, 32)));
   }
-  return i8x16.all_true(eq);
+  return i8x16.bitmask(eq) == 0xffff;
 }
 
 /** Keeps the shape of the n (1..64) bytes at s in shapeSlot; with `path`, unless it has "0x". */
@@ -1323,7 +1322,7 @@ const recentReferers = memory.data(<i32>(REF_SLOTS * REF_SLOT), 16);
     eq = v128.and(eq, i8x16.eq(v128.load(rs, 16), v128.load(d, 16)));
     if (n > 48) eq = v128.and(eq, i8x16.eq(v128.load(rs, 32), v128.load(d, 32)));
   }
-  return i8x16.all_true(eq);
+  return i8x16.bitmask(eq) == 0xffff;
 }
 
 /**
