@@ -984,6 +984,7 @@ function quietText(s: usize, e: usize, query: bool): bool {
   let nib = v128.load(TABLES, NIB), dot = v128.load(TABLES, DOT);
   let okLo = v128.load(QUIET_BYTES + (query ? 16 : 0)), okHi = v128.load(QUIET_BYTES, 32);
   let pairs = quietPairs + (query ? 64 : 0);
+  let fLo = v128.load(pairs), fHi = v128.load(pairs, 16), sLo = v128.load(pairs, 32), sHi = v128.load(pairs, 48);
   let bad = i8x16.splat(0);
   let hit: u32 = 0;
   for (let p = s; p < e; p += 16) {
@@ -998,7 +999,9 @@ function quietText(s: usize, e: usize, query: bool): bool {
     bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
     // no triple of the list: looked up only where a pair that starts one is (case folded: the
     // low nibbles are the same, the high-nibble tables caseFoldHigh'ed)
-    let pair = v128.and(nibbleClass(pairs, vLo, vHi), nibbleClass(pairs + 32, wLo, wHi));
+    let pair = v128.and(
+      v128.and(i8x16.swizzle(fLo, vLo), i8x16.swizzle(fHi, vHi)),
+      v128.and(i8x16.swizzle(sLo, wLo), i8x16.swizzle(sHi, wHi)));
     let at = ~i8x16.bitmask(i8x16.eq(pair, i8x16.splat(0))) & ((1 << <i32>left) - 1);
     while (at) {
       hit |= <u32>load<u8>(quietTriples + tripleSlot(load<u32>(p + <usize>ctz(at)) | 0x202020));
