@@ -1200,10 +1200,9 @@ const SHAPE_K = memory.data<u8>([
   let last = first;
   if (n < 16) first = last = v128.and(first, v128.load(TABLES + (n << 4), LANES));
   else last = shapeAt(s + n - 16, k50, k8a, k0f);
-  // the first and last 8 bytes, and the 8 after and before them, with the length
-  let x = v128.xor(first, i8x16.shuffle(last, last, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-  let h = (<u64>i64x2.extract_lane(x, 0) * 0x9e3779b97f4a7c15 + <u64>i64x2.extract_lane(x, 1)) ^ <u64>n;
-  let slot = table + <usize>((h * 0xc2b2ae3d27d4eb4f) >> (64 - bits)) * SHAPE_SLOT;
+  // by the first and last 8 bytes and the length
+  let h = <u64>i64x2.extract_lane(first, 0) ^ rotl<u64>(<u64>i64x2.extract_lane(last, 1), 29) ^ <u64>n;
+  let slot = table + <usize>((h * 0x9e3779b97f4a7c15) >> (64 - bits)) * SHAPE_SLOT;
   shapeSlot = slot;
   if (load<u32>(slot, 64) != <u32>n) return false;
   let eq = v128.and(i8x16.eq(first, v128.load(slot)), i8x16.eq(last, v128.load(n < 16 ? slot : slot + n - 16)));
