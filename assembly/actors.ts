@@ -15,7 +15,8 @@ const ENTRIES: u64 = 1 << BITS;
 const IP_MAX: i32 = 48;
 const UA_MAX: i32 = 240;
 // per entry: lengths and tag as one u64 @0 (ip length, agent length << 16, tag << 32), ip id @8,
-// ip hash @16, agent hash @24, their pair's hash @32, ip bytes @48, agent bytes @96
+// the agent's attack verdict @12 (-1 until detect.ts judges it), ip hash @16, agent hash @24,
+// their pair's hash @32, ip bytes @48, agent bytes @96
 const IP_AT: usize = 48;
 const UA_AT: usize = IP_AT + <usize>IP_MAX;
 const ENTRY: usize = UA_AT + <usize>UA_MAX;
@@ -29,6 +30,9 @@ const spare = table + <usize>ENTRIES * ENTRY;
 @inline export function ipHashOf(e: usize): u64 { return load<u64>(e, 16); }
 @inline export function agentHashOf(e: usize): u64 { return load<u64>(e, 24); }
 @inline export function pairHashOf(e: usize): u64 { return load<u64>(e, 32); }
+/** The entry's agent attack bits (detect.ts), or -1 when not judged yet; and setting them. */
+@inline export function agentVerdictOf(e: usize): i32 { return load<i32>(e, 12); }
+@inline export function setAgentVerdict(e: usize, v: i32): void { store<i32>(e, v, 12); }
 
 @inline function diff(a: usize, b: usize, i: usize): v128 {
   return v128.xor(v128.load(a + i), v128.load(b + i));
@@ -114,6 +118,7 @@ function hashActor(e: usize, ipS: usize, ipLen: i32, uaS: usize, uaLen: i32, tag
   let hIp = hashBytes(ipS, ipLen, salt);
   let hUa = hashBytes(uaS, uaLen, salt);
   store<i32>(e, ips.intern(hIp, tag, ipS, ipLen, 0, -1), 8);
+  store<i32>(e, -1, 12);
   store<u64>(e, hIp, 16);
   store<u64>(e, hUa, 24);
   store<u64>(e, combine(hIp, hUa), 32);

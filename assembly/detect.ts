@@ -1,5 +1,6 @@
 import { findByte, findEither, copyBytes } from './scan';
 import { hashBytes } from './hash';
+import { agentVerdictOf, setAgentVerdict, agentHashOf } from './actors';
 
 // Attack signatures per request (SPEC §3) on the decoded path, query, user agent and referrer.
 // Text is percent-decoded repeatedly (attackers double-encode), '+' read as a space, lower-cased,
@@ -90,13 +91,26 @@ function maybeHas(needle: string): bool {
 function decodeRound(plus: bool): bool {
   let n = 0;
   let changed = false;
-  for (let i = 0; i < len; i++) {
+  let pct = i8x16.splat(0x25), back = i8x16.splat(0x5c), sign = plus ? i8x16.splat(0x2b) : pct;
+  let i = 0;
+  while (i < len) {
+    // a run of bytes that are none of % \ (+), copied 16 at a time (buf and tmp have room past len)
+    let v = v128.load(buf + <usize>i);
+    let m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, pct), i8x16.eq(v, back)), i8x16.eq(v, sign)));
+    if ((m & 1) == 0) {
+      let run = m != 0 ? <i32>ctz(m) : 16;
+      if (run > len - i) run = len - i;
+      v128.store(tmp + <usize>n, v);
+      i += run;
+      n += run;
+      continue;
+    }
     let c = <u32>load<u8>(buf + <usize>i);
     if (c == 0x25 && i + 2 < len) {
       let h = hexVal(load<u8>(buf + <usize>(i + 1))), l = hexVal(load<u8>(buf + <usize>(i + 2)));
       if (h >= 0 && l >= 0) {
         store<u8>(tmp + <usize>(n++), <u8>((h << 4) | l));
-        i += 2;
+        i += 3;
         changed = true;
         continue;
       }
@@ -105,7 +119,7 @@ function decodeRound(plus: bool): bool {
         let a = hexVal(load<u8>(buf + <usize>(i + 4))), b = hexVal(load<u8>(buf + <usize>(i + 5)));
         if (a >= 0 && b >= 0 && load<u8>(buf + <usize>(i + 2)) == 0x30 && load<u8>(buf + <usize>(i + 3)) == 0x30) {
           store<u8>(tmp + <usize>(n++), <u8>((a << 4) | b));
-          i += 5;
+          i += 6;
           changed = true;
           continue;
         }
@@ -113,6 +127,7 @@ function decodeRound(plus: bool): bool {
     }
     if (plus && c == 0x2b) {
       store<u8>(tmp + <usize>(n++), 0x20);
+      i++;
       changed = true;
       continue;
     }
@@ -121,12 +136,13 @@ function decodeRound(plus: bool): bool {
       let a = hexVal(load<u8>(buf + <usize>(i + 4))), b = hexVal(load<u8>(buf + <usize>(i + 5)));
       if (a >= 0 && b >= 0) {
         store<u8>(tmp + <usize>(n++), <u8>((a << 4) | b));
-        i += 5;
+        i += 6;
         changed = true;
         continue;
       }
     }
     store<u8>(tmp + <usize>(n++), <u8>c);
+    i++;
   }
   copyBytes(buf, tmp, n);
   len = n;
@@ -282,10 +298,13 @@ function sqli(): bool {
   let s = word('select');
   if (s >= 0 && word('from', s + 6, s + 120) >= 0 && (has("'") || has('(') || has('*') || has(',') || has('--') || has(';'))) return true;
   // a quote closing a string, then a boolean test or a comment
-  let q = 0;
-  while (q < len) {
-    let c = at(q);
-    if (c == 0x27 || c == 0x22 || c == 0x60) {
+  // the quotes found 16 bytes at a time (the text has zeros after it, never a quote)
+  for (let b = 0; b < len; b += 16) {
+    let v = v128.load(buf + <usize>b);
+    let marks = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, i8x16.splat(0x27)), i8x16.eq(v, i8x16.splat(0x22))), i8x16.eq(v, i8x16.splat(0x60))));
+    while (marks) {
+      let q = b + <i32>ctz(marks);
+      marks &= marks - 1;
       let i = skipSpaces(q + 1);
       if ((at(i) == 0x6f && at(i + 1) == 0x72 && !isWord(at(i + 2))) || (at(i) == 0x61 && at(i + 1) == 0x6e && at(i + 2) == 0x64 && !isWord(at(i + 3))) || (at(i) == 0x7c && at(i + 1) == 0x7c) || (at(i) == 0x26 && at(i + 1) == 0x26)) {
         // ' or 1=1, ' and 'a'='a, ' or sleep(5)
@@ -302,7 +321,6 @@ function sqli(): bool {
       }
       if (word('union', i, i + 10) >= 0 || word('order', i, i + 10) >= 0 || word('group', i, i + 10) >= 0 || word('having', i, i + 10) >= 0 || word('waitfor', i, i + 10) >= 0 || word('procedure', i, i + 12) >= 0) return true;
     }
-    q++;
   }
   // or 1=1 / and (3020=3020) / )and(1)=(1) without a quote
   if (boolTest('or') || boolTest('and') || boolTest('xor') || boolTest('rlike') || boolTest('&&') || boolTest('||')) return true;
@@ -528,29 +546,38 @@ function cmdi(): bool {
   if (has('() {') && (has(':;') || has('; };') || has(';};'))) return true;
   if (has('/bin/sh') || has('/bin/bash') || has('/bin/busybox') || has('cmd.exe') || has('cmd /c') || has('powershell') || has('${ifs}') || has('$ifs$') || has('nc -e') || has('/dev/tcp/') || has('chmod +x') || has('chmod 777') || has('rm -rf') || has('| sh') || has('|sh') || has('wget http') && (has(';') || has('|') || has('`') || has('$(')) || has('curl http') && (has(';') || has('|') || has('`') || has('$('))) return true;
   if (bareCommand()) return true;
-  for (let i = 0; i < len; i++) {
-    let c = at(i);
-    if (c == 0x3b || c == 0x7c || c == 0x60 || c == 0x0a) {
-      if (commandAt(i + 1)) return true;
-    } else if (c == 0x26 && at(i + 1) == 0x26) {
-      if (commandAt(i + 2)) return true;
-    } else if (c == 0x26 && at(i + 1) == 0x20) {
-      // "& ping -n 30 …", "& dir c:\": a command line after a lone ampersand ("LC & NC - Boys" is
-      // prose); "=& id": a command alone right after the ampersand that opens a value
-      if (commandAt(i + 2)) {
-        if (commandArgs(cmdEnd)) return true;
-        let b = i - 1;
-        while (at(b) == 0x20) b--;
-        if ((b < 0 || at(b) == 0x3d) && !booleanWord()) {
-          let d = at(cmdEnd);
-          if (d == 0 || d == 0x26 || d == 0x3b || d == 0x7c || d == 0x20) return true;
+  // the separators found 16 bytes at a time (the text has zeros after it, never one)
+  for (let b = 0; b < len; b += 16) {
+    let v = v128.load(buf + <usize>b);
+    let marks = i8x16.bitmask(v128.or(
+      v128.or(v128.or(i8x16.eq(v, i8x16.splat(0x3b)), i8x16.eq(v, i8x16.splat(0x7c))), v128.or(i8x16.eq(v, i8x16.splat(0x60)), i8x16.eq(v, i8x16.splat(0x0a)))),
+      v128.or(i8x16.eq(v, i8x16.splat(0x26)), i8x16.eq(v, i8x16.splat(0x24)))));
+    while (marks) {
+      let i = b + <i32>ctz(marks);
+      marks &= marks - 1;
+      let c = at(i);
+      if (c == 0x3b || c == 0x7c || c == 0x60 || c == 0x0a) {
+        if (commandAt(i + 1)) return true;
+      } else if (c == 0x26 && at(i + 1) == 0x26) {
+        if (commandAt(i + 2)) return true;
+      } else if (c == 0x26 && at(i + 1) == 0x20) {
+        // "& ping -n 30 …", "& dir c:\": a command line after a lone ampersand ("LC & NC - Boys" is
+        // prose); "=& id": a command alone right after the ampersand that opens a value
+        if (commandAt(i + 2)) {
+          if (commandArgs(cmdEnd)) return true;
+          let b = i - 1;
+          while (at(b) == 0x20) b--;
+          if ((b < 0 || at(b) == 0x3d) && !booleanWord()) {
+            let d = at(cmdEnd);
+            if (d == 0 || d == 0x26 || d == 0x3b || d == 0x7c || d == 0x20) return true;
+          }
         }
+      } else if (c == 0x26 && at(i + 1) != 0x20) {
+        // "&id" is a query parameter unless a command follows ("&whoami"); "& sleep" is prose
+        if (commandAt(i + 1)) return true;
+      } else if (c == 0x24 && at(i + 1) == 0x28) {
+        if (commandAt(i + 2)) return true;
       }
-    } else if (c == 0x26 && at(i + 1) != 0x20) {
-      // "&id" is a query parameter unless a command follows ("&whoami"); "& sleep" is prose
-      if (commandAt(i + 1)) return true;
-    } else if (c == 0x24 && at(i + 1) == 0x28) {
-      if (commandAt(i + 2)) return true;
     }
   }
   return false;
@@ -936,35 +963,45 @@ indexQuietPairs(QUIET_QUERY, 64);
   return v128.and(i8x16.swizzle(v128.load(t), lo), i8x16.swizzle(v128.load(t, 16), hi));
 }
 
+// quietText reads the high nibble of a byte with its case bit set (hi | 2): the high-nibble
+// tables are kept so indexed (entry h holds what entry h | 2 did), which saves the OR.
+function caseFoldHigh(t: usize): void {
+  for (let h = 0; h < 16; h++) store<u8>(t + <usize>h, load<u8>(t + <usize>(h | 2)));
+}
+caseFoldHigh(quietPairs + 16);
+caseFoldHigh(quietPairs + 48);
+caseFoldHigh(quietPairs + 64 + 16);
+caseFoldHigh(quietPairs + 64 + 48);
+
 /**
  * True when pathBits(s, e) (query false) or queryBits(s, e) (query true) is surely 0: see
  * QUIET_PATH and QUIET_QUERY. The bytes after e (" HTTP", "?", a quote) may add pairs and
  * triples: more "not sure", never a missed one.
  */
 function quietText(s: usize, e: usize, query: bool): bool {
-  // every byte a letter, digit, "-" "." "/" "_" or "~" (two range tests, "within" as in
-  // endpoints.ts, and compares), in a query "=" and "&" too; no ".."
-  let c = QUIET_SPLATS;
-  let a = v128.load(c), aLo = v128.load(c, 16), aN = v128.load(c, 32), dLo = v128.load(c, 48), dN = v128.load(c, 64);
-  let u = v128.load(c, 80), t = v128.load(c, 96), dot = v128.load(TABLES, DOT), nib = v128.load(TABLES, NIB);
-  let x = query ? v128.load(c, 112) : u, y = query ? v128.load(c, 128) : u;
+  // every byte a letter, digit, "-" "." "/" "_" or "~", in a query "=" and "&" too (byte classes
+  // by nibble, QUIET_BYTES); no ".."
+  let nib = v128.load(TABLES, NIB), dot = v128.load(TABLES, DOT);
+  let okLo = v128.load(QUIET_BYTES + (query ? 16 : 0)), okHi = v128.load(QUIET_BYTES, 32);
   let pairs = quietPairs + (query ? 64 : 0);
+  let fLo = v128.load(pairs), fHi = v128.load(pairs, 16), sLo = v128.load(pairs, 32), sHi = v128.load(pairs, 48);
   let bad = i8x16.splat(0);
   let hit: u32 = 0;
   for (let p = s; p < e; p += 16) {
     let v = v128.load(p), w = v128.load(p, 1);
-    let ok = v128.or(
-      v128.or(i8x16.lt_s(i8x16.add(v128.or(v, a), aLo), aN), i8x16.lt_s(i8x16.add(v, dLo), dN)),
-      v128.or(v128.or(i8x16.eq(v, u), i8x16.eq(v, t)), v128.or(i8x16.eq(v, x), i8x16.eq(v, y))));
-    let m = v128.or(v128.not(ok), v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)));
+    let vLo = v128.and(v, nib), vHi = v128.and(i16x8.shr_u(v, 4), nib);
+    let wLo = v128.and(w, nib), wHi = v128.and(i16x8.shr_u(w, 4), nib);
+    let m = v128.or(
+      i8x16.eq(v128.and(i8x16.swizzle(okLo, vLo), i8x16.swizzle(okHi, vHi)), i8x16.splat(0)),
+      v128.and(i8x16.eq(v, dot), i8x16.eq(w, dot)));
     // lanes past e do not count
     let left = e - p < 16 ? e - p : 16;
     bad = v128.or(bad, v128.and(m, v128.load(TABLES + (left << 4), LANES)));
-    // no triple of the list: looked up only where a pair that starts one is
-    let fv = v128.or(v, a), fw = v128.or(w, a);
+    // no triple of the list: looked up only where a pair that starts one is (case folded: the
+    // low nibbles are the same, the high-nibble tables caseFoldHigh'ed)
     let pair = v128.and(
-      nibbleClass(pairs, v128.and(fv, nib), v128.and(i16x8.shr_u(fv, 4), nib)),
-      nibbleClass(pairs + 32, v128.and(fw, nib), v128.and(i16x8.shr_u(fw, 4), nib)));
+      v128.and(i8x16.swizzle(fLo, vLo), i8x16.swizzle(fHi, vHi)),
+      v128.and(i8x16.swizzle(sLo, wLo), i8x16.swizzle(sHi, wHi)));
     let at = ~i8x16.bitmask(i8x16.eq(pair, i8x16.splat(0))) & ((1 << <i32>left) - 1);
     while (at) {
       hit |= <u32>load<u8>(quietTriples + tripleSlot(load<u32>(p + <usize>ctz(at)) | 0x202020));
@@ -974,18 +1011,15 @@ function quietText(s: usize, e: usize, query: bool): bool {
   if (v128.any_true(bad)) return false;
   return (hit & (query ? 2 : 1)) == 0;
 }
-// quietText's splats: case bit; a-z as 128 - 0x61, 26 - 128; "-" to "9" as 128 - 0x2d, 13 - 128;
-// "_"; "~"; "="; "&"
-const QUIET_SPLATS = memory.data<u8>([
-  0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
-  31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
-  154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154, 154,
-  83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83, 83,
-  141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141, 141,
-  0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f,
-  0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e, 0x7e,
-  0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d, 0x3d,
-  0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26,
+// quietText's bytes: a byte b is one when LO[b & 15] & HI[b >> 4] != 0; by high nibble, bit 0
+// 0x2_: - . / (and & in a query); bit 1 0x3_: 0-9 (and =); bit 2 0x4_ and 0x6_: letters 1..f;
+// bit 3 0x5_: P-Z and _; bit 4 0x7_: p-z and ~. LO for a path, LO for a query, HI.
+const QUIET_BYTES = memory.data<u8>([
+  2 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16,
+  2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 4 | 8 | 16, 4, 4, 1 | 4, 1 | 4 | 16, 1 | 4 | 8,
+  2 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 1 | 2 | 4 | 8 | 16, 2 | 4 | 8 | 16,
+  2 | 4 | 8 | 16, 2 | 4 | 8 | 16, 4 | 8 | 16, 4, 4, 1 | 2 | 4, 1 | 4 | 16, 1 | 4 | 8,
+  0, 0, 1, 2, 4, 8, 4, 16, 0, 0, 0, 0, 0, 0, 0, 0,
 ], 16);
 
 function pathBits(ps: usize, pe: usize): u32 {
@@ -1045,49 +1079,165 @@ function refererBits(rs: usize, re: usize): u32 {
 }
 
 /**
- * Attack bits of one request. Ranges may be empty (s == e). `pathKey` and `agentKey` are hashes
- * of the raw path and user agent, to reuse verdicts.
+ * Attack bits of one request. Ranges may be empty (s == e). `cachedPath` is the raw path's verdict
+ * if known (else -1); `actor` the request's recent-actor entry (actors.ts), which keeps its user
+ * agent's verdict.
  */
-export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, cachedPath: i32, agentKey: u64, endpointBits: u32, opaque: bool): u32 {
+@inline export function detect(ps: usize, pe: usize, qs: usize, qe: usize, us: usize, ue: usize, rs: usize, re: usize, cachedPath: i32, actor: usize, endpointBits: u32, opaque: bool): u32 {
   // a plain path's verdict is its template's (a probe), unless the template hides part of it
   let bits: u32 = endpointBits;
   computedPath = -1;
   if (pe > ps) {
     let v = cachedPath;
     if (v < 0) {
-      // a path whose template hides part of it is judged by its bytes (pathBits), after a cheap
-      // screen for the clean ones
-      if (opaque) v = quietText(ps, pe, false) ? 0 : <i32>pathBits(ps, pe);
-      else v = plainFast(ps, pe) || plainRaw(ps, pe) ? 0 : <i32>pathBits(ps, pe);
+      // most new raw paths have the shape of one found plain (pathShapes)
+      let n = pe - ps + 1;
+      v = !opaque && n <= 64 && knownShape(pathShapes, PATH_SHAPE_BITS, ps, n) ? 0 : <i32>pathVerdict(ps, pe, opaque);
       computedPath = v;
     }
     bits |= <u32>v;
   }
   if (qe > qs) bits |= queryVerdict(qs, qe);
   if (ue > us) {
-    let v = cached(agentCache, agentKey);
+    // the entry's agent is these bytes: judged once while the entry lasts
+    let v = agentVerdictOf(actor);
     if (v < 0) {
-      v = <i32>agentBits(us, ue);
-      remember(agentCache, agentKey, v);
+      v = agentVerdict(us, ue, agentHashOf(actor));
+      setAgentVerdict(actor, v);
     }
     bits |= <u32>v;
   }
-  if (re > rs && !(re - rs == 1 && load<u8>(rs) == 0x2d)) {
-    let n = re - rs;
-    if (n - 16 <= 48) {
-      // 16 to 64 bytes (nearly all): the verdict of the same bytes seen last in the slot
-      let slot = recentReferer(rs, n);
-      let v = load<i32>(slot, 4);
-      if (!(load<u32>(slot) == <u32>n && sameReferer(slot, rs, n))) {
-        v = <i32>refererVerdict(rs, re);
-        store<u32>(slot, <u32>n);
-        store<i32>(slot, v, 4);
-        copyBytes(slot + 16, rs, 64);
-      }
-      bits |= <u32>v;
-    } else bits |= refererVerdict(rs, re);
-  }
+  let rn = re - rs;
+  if (rn - 16 <= 48) {
+    // 16 to 64 bytes (nearly all): the verdict of the same bytes seen last in the slot
+    let slot = recentReferer(rs, rn);
+    let v = load<i32>(slot, 4);
+    if (!(load<u32>(slot) == <u32>rn && sameReferer(slot, rs, rn))) v = <i32>newReferer(rs, re, slot);
+    bits |= <u32>v;
+  } else if (re > rs && !(rn == 1 && load<u8>(rs) == 0x2d)) bits |= refererVerdict(rs, re);
   return bits;
+}
+
+/** A user agent's attack bits, by the hash of its bytes (`key`) if judged before. */
+function agentVerdict(us: usize, ue: usize, key: u64): i32 {
+  let v = cached(agentCache, key);
+  if (v < 0) {
+    v = <i32>agentBits(us, ue);
+    remember(agentCache, key, v);
+  }
+  return v;
+}
+
+/**
+ * The attack bits of a raw path not judged before. A path of a template that hides part of it is
+ * judged by its bytes (pathBits) after quietText's screen; others after plainRaw's, unless a path
+ * of the same shape was found plain (pathShapes).
+ */
+function pathVerdict(ps: usize, pe: usize, opaque: bool): u32 {
+  if (opaque) return quietText(ps, pe, false) ? 0 : pathBits(ps, pe);
+  // the shape of the path and the byte after it (plainFast reads it), not known (detect looked)
+  let n = pe - ps + 1;
+  if (n <= 64) {
+    if (!(plainFast(ps, pe) || plainRaw(ps, pe))) return pathBits(ps, pe);
+    keepShape(ps, n, true);
+    return 0;
+  }
+  return plainFast(ps, pe) || plainRaw(ps, pe) ? 0 : pathBits(ps, pe);
+}
+
+/** A referrer of 16..64 bytes not in its recentReferers slot: judged, and kept there. */
+function newReferer(rs: usize, re: usize, slot: usize): u32 {
+  let n = re - rs;
+  let v: u32 = 0;
+  // plainRef depends on no digit: a referrer of a plain one's shape is plain
+  if (!knownShape(refererShapes, REF_SHAPE_BITS, rs, n)) {
+    if (plainRef(rs, re)) keepShape(rs, n, false);
+    else v = judgedReferer(rs, re);
+  }
+  store<u32>(slot, <u32>n);
+  store<u32>(slot, v, 4);
+  copyBytes(slot + 16, rs, 64);
+  return v;
+}
+
+// Shapes: most new raw paths and referrers differ from one seen before only in their digits
+// (/products/60876 after /products/12345). A shape is the bytes with every digit as "0": two
+// texts of one shape have the same bytes but digits, and digits at the same places. No digit is a
+// byte plainRef() looks for, so a referrer of a plain one's shape is plain. plainFast() and
+// plainRaw() look for a digit only as the "0" of "0x" (their pair "0x", needles "0x2", "0x5"),
+// with the byte after the path (plainFast's last pair): a path (with that byte) of the shape of
+// a plain one is plain too unless its shape has "0x" — such a shape is not kept.
+// Direct-mapped tables of 80-byte slots: the shape (64 bytes), its length (u32 @64, 0: empty).
+const SHAPE_SLOT: usize = 80;
+const PATH_SHAPE_BITS: u64 = 11;
+const pathShapes = memory.data(<i32>(SHAPE_SLOT << <usize>PATH_SHAPE_BITS), 16);
+const REF_SHAPE_BITS: u64 = 12;
+const refererShapes = memory.data(<i32>(SHAPE_SLOT << <usize>REF_SHAPE_BITS), 16);
+/** The slot knownShape() looked at (keepShape() writes it). */
+let shapeSlot: usize = 0;
+// shapeOf's splats: 0x50 (digits to -128..-119), -118, 0x0f; keepShape's "0", "x"
+const SHAPE_K = memory.data<u8>([
+  0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50, 0x50,
+  0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a, 0x8a,
+  0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,
+  0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30,
+  0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78, 0x78,
+], 16);
+
+/** The 16 bytes at p with their digits as "0" (a digit's low nibble cleared). */
+@inline function shapeAt(p: usize, k50: v128, k8a: v128, k0f: v128): v128 {
+  let v = v128.load(p);
+  return v128.andnot(v, v128.and(i8x16.lt_s(i8x16.add(v, k50), k8a), k0f));
+}
+
+/**
+ * Whether the table's slot for the shape of the n (1..64) bytes at s holds that shape; the slot
+ * goes to shapeSlot. Blocks from 0 and the last one ending at n (under 16 bytes, one masked).
+ */
+@inline function knownShape(table: usize, bits: u64, s: usize, n: usize): bool {
+  let k50 = v128.load(SHAPE_K), k8a = v128.load(SHAPE_K, 16), k0f = v128.load(SHAPE_K, 32);
+  let first = shapeAt(s, k50, k8a, k0f);
+  let last = first;
+  if (n < 16) first = last = v128.and(first, v128.load(TABLES + (n << 4), LANES));
+  else last = shapeAt(s + n - 16, k50, k8a, k0f);
+  // by the first and last 8 bytes and the length
+  let h = <u64>i64x2.extract_lane(first, 0) ^ rotl<u64>(<u64>i64x2.extract_lane(last, 1), 29) ^ <u64>n;
+  let slot = table + <usize>((h * 0x9e3779b97f4a7c15) >> (64 - bits)) * SHAPE_SLOT;
+  shapeSlot = slot;
+  if (load<u32>(slot, 64) != <u32>n) return false;
+  let eq = v128.and(i8x16.eq(first, v128.load(slot)), i8x16.eq(last, v128.load(n < 16 ? slot : slot + n - 16)));
+  if (n > 32) {
+    eq = v128.and(eq, i8x16.eq(shapeAt(s + 16, k50, k8a, k0f), v128.load(slot, 16)));
+    if (n > 48) eq = v128.and(eq, i8x16.eq(shapeAt(s + 32, k50, k8a, k0f), v128.load(slot, 32)));
+  }
+  return i8x16.bitmask(eq) == 0xffff;
+}
+
+/** Keeps the shape of the n (1..64) bytes at s in shapeSlot; with `path`, unless it has "0x". */
+function keepShape(s: usize, n: usize, path: bool): void {
+  let k50 = v128.load(SHAPE_K), k8a = v128.load(SHAPE_K, 16), k0f = v128.load(SHAPE_K, 32);
+  let slot = shapeSlot;
+  // zeros past n: the "0x" test below and a masked first block see none of the bytes after
+  let zero = i8x16.splat(0);
+  v128.store(slot, zero, 16);
+  v128.store(slot, zero, 32);
+  v128.store(slot, zero, 48);
+  v128.store(slot, zero, 64);
+  for (let i: usize = 0; i < n; i += 16) {
+    let v = shapeAt(s + i, k50, k8a, k0f);
+    if (n - i < 16) v = v128.and(v, v128.load(TABLES + ((n - i) << 4), LANES));
+    v128.store(slot + i, v);
+  }
+  if (path) {
+    let zeroChar = v128.load(SHAPE_K, 48), x = v128.load(SHAPE_K, 64);
+    for (let i: usize = 0; i < n; i += 16) {
+      if (v128.any_true(v128.and(i8x16.eq(v128.load(slot + i), zeroChar), i8x16.eq(v128.load(slot + i, 1), x)))) {
+        store<u32>(slot, 0, 64);
+        return;
+      }
+    }
+  }
+  store<u32>(slot, <u32>n, 64);
 }
 
 /**
@@ -1138,7 +1288,11 @@ const recentQueries = memory.data(<i32>(QUERY_SLOTS * QUERY_SLOT), 16);
 
 /** A referrer's attack bits: none when plain (most), else judged once per distinct referrer. */
 function refererVerdict(rs: usize, re: usize): u32 {
-  if (plainRef(rs, re)) return 0;
+  return plainRef(rs, re) ? 0 : judgedReferer(rs, re);
+}
+
+/** A referrer's attack bits, judged once per distinct referrer (by a hash of its bytes). */
+function judgedReferer(rs: usize, re: usize): u32 {
   let h = hashBytes(rs, re - rs, 0x7265);
   let v = cached(refererCache, h);
   if (v < 0) {
@@ -1170,7 +1324,7 @@ const recentReferers = memory.data(<i32>(REF_SLOTS * REF_SLOT), 16);
     eq = v128.and(eq, i8x16.eq(v128.load(rs, 16), v128.load(d, 16)));
     if (n > 48) eq = v128.and(eq, i8x16.eq(v128.load(rs, 32), v128.load(d, 32)));
   }
-  return i8x16.all_true(eq);
+  return i8x16.bitmask(eq) == 0xffff;
 }
 
 /**

@@ -323,7 +323,7 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
     rs = f.start(Slot.Referer);
     re = f.end(Slot.Referer);
   }
-  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastPathVerdict, hUa, ep.probeOf(endpoint), ep.opaqueOf(endpoint));
+  let attacks = detect(ps, pe, qs, qe, uaS, uaS + <usize>uaLen, rs, re, ep.lastPathVerdict, a, ep.probeOf(endpoint), ep.opaqueOf(endpoint));
   if (computedPath >= 0) ep.rememberPathVerdict(<u32>computedPath);
   ep.recordAttacks(endpoint, attacks);
   return attacks;
