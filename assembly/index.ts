@@ -301,15 +301,15 @@ function handleLine(s: usize, e: usize, parsed: bool): void {
   ep.record(endpoint, f.time, f.status, f.bytes, dur);
   // attack signatures on the path, query, user agent and referrer (SPEC §3)
   let attacks: u32 = 0;
-  if (detecting) attacks = attacksOf(s, ps, pe, uaS, uaLen, hUa, endpoint);
+  if (detecting) attacks = attacksOf(s, ps, pe, uaS, uaLen, a, endpoint);
   ses.add(keys.hash, keys.kind, f.time, <u32>actors.ipIdOf(a), <u32>user, <u32>endpoint, <u32>host, f.status, f.bytes, dur, attacks);
   // the user agent is interned here only for the request columns (sessions intern their first one)
   if (req.on) req.record(keys.kind, keys.hash, <u32>actors.ipIdOf(a), agentId(), <u32>user, <u32>host, <u32>endpoint, attacks, fileNo, lineNo);
   if (preview.limit > 0) preview.capture(fileNo, lineNo, s, e, attacks);
 }
 
-/** The attack bits of the line's request (its path is ps..pe), recorded with its endpoint. */
-@inline function attacksOf(s: usize, ps: usize, pe: usize, uaS: usize, uaLen: i32, hUa: u64, endpoint: i32): u32 {
+/** The attack bits of the line's request (its path is ps..pe, its actor's entry `a`), recorded with its endpoint. */
+@inline function attacksOf(s: usize, ps: usize, pe: usize, uaS: usize, uaLen: i32, a: usize, endpoint: i32): u32 {
   let qs: usize = s, qe: usize = s;
   if (f.has(Slot.Query)) {
     qs = f.start(Slot.Query);
