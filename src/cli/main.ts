@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
-import { sessionAt, sessionJson, endpointJson } from '../lib/core/sessions';
+import { endpointJson } from '../lib/core/sessions';
+import { sessionLines } from '../lib/core/session-lines';
 import type { LogSource, DirectReader } from '../lib/core/api';
 import { parseArgs, USAGE } from './args';
 import { requestLines } from './requests';
@@ -187,8 +188,10 @@ async function main(argv: string[]): Promise<number> {
     await write(batch);
     return 0;
   }
+  // straight from the columns: the bytes of JSON.stringify(sessionJson(sessionAt(…))) (session-lines.ts)
+  const line = sessionLines(sessions);
   for (let i = 0; i < sessions.count; i++) {
-    batch += JSON.stringify(sessionJson(sessionAt(sessions, i))) + '\n';
+    batch += line(i) + '\n';
     if (batch.length > 1 << 16) {
       await write(batch);
       batch = '';
