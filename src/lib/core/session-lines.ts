@@ -1,113 +1,175 @@
 import type { SessionColumns } from './types';
 import { KEY_KINDS, STATUS_CLASSES, HOSTS_PER_SESSION, ATTACK_TYPES } from './types';
 import { labelsOf } from './labels';
+import { ByteWriter } from './byte-writer';
 
-// The CLI's `sessions` output (SPEC §6) written straight from the columns: the bytes of
-// JSON.stringify(sessionJson(sessionAt(cols, i))), without the two objects per row that cost
-// ~7 µs a session. Every string from the log still goes through JSON.stringify, alone; table
-// strings (IPs, agents, hosts, endpoints) are escaped once each, not once per session.
+// The CLI's `sessions` output (SPEC §6) written straight from the columns into UTF-8 bytes: the
+// bytes of JSON.stringify(sessionJson(sessionAt(cols, i))), without the two objects per row and
+// the ~40 joined strings per line that cost ~6 µs a session. Every string from the log still
+// goes through JSON.stringify, alone (or ByteWriter.jsonString, its equal); the strings of
+// agents, hosts and endpoints are escaped and encoded once each, not once per session.
 
+const encoder = new TextEncoder();
 const q = (s: string) => JSON.stringify(s);
-const KEY_JSON = KEY_KINDS.map((k) => q(k || 'ip+ua'));
-const STATUS_KEYS = STATUS_CLASSES.map((c) => q(c) + ':');
-const ATTACK_KEYS = ATTACK_TYPES.map((t) => q(t) + ':');
+const utf8 = (s: string) => encoder.encode(s);
 
-/** A number as JSON.stringify writes it (NaN and ±Infinity as null). */
-const num = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
+// the line's fixed parts, in sessionJson's key order
+const OPEN_ID = utf8('{"id":');
+const KEY = KEY_KINDS.map((k) => utf8(`,"key":${q(k || 'ip+ua')},"keyHash":`));
+const IP = utf8(',"ip":');
+const USER_AGENT = utf8(',"userAgent":');
+const USER = utf8(',"user":');
+const NULL = utf8('null');
+const START = utf8(',"start":"');
+const END = utf8('","end":"');
+const REQUESTS = utf8('","requests":');
+const ENDPOINTS = utf8(',"endpoints":');
+const STATUS = utf8(',"status":{');
+const STATUS_KEYS = STATUS_CLASSES.map((c) => utf8(q(c) + ':'));
+const BYTES = utf8('},"bytes":');
+const IPS = utf8(',"ips":');
+const HOSTS = utf8(',"hosts":[');
+const FIRST_ENDPOINT = utf8(',"firstEndpoint":');
+const LAST_ENDPOINT = utf8(',"lastEndpoint":');
+const AVG = utf8(',"durationMs":{"avg":');
+const MAX = utf8(',"max":');
+const ATTACKS = utf8('},"attacks":{');
+const NO_DURATION_ATTACKS = utf8(',"durationMs":null,"attacks":{');
+const ATTACK_KEYS = ATTACK_TYPES.map((t) => utf8(q(t) + ':'));
+const CLOSE = utf8('}\n');
+const COMMA = 44;
 
-/** Table strings as JSON, escaped on first use (undefined stays undefined, as JSON.stringify leaves it). */
-function escaper(table: string[]): (k: number) => string | undefined {
-  const done: (string | undefined)[] = new Array(table.length);
-  return (k) => done[k] ?? (done[k] = q(table[k]));
+/** Table strings as JSON bytes, made on first use; undefined for a missing one (JSON.stringify leaves such keys out). */
+function encoded(table: string[]): (k: number) => Uint8Array | undefined {
+  const done: (Uint8Array | undefined)[] = new Array(table.length);
+  return (k) => {
+    let b = done[k];
+    if (b === undefined && table[k] !== undefined) done[k] = b = utf8(q(table[k]));
+    return b;
+  };
 }
 
 /**
- * A function giving session i's NDJSON line (without the newline). `cols` must be scored
- * (scoreSessions, as engine.sessions() does by default): labels and risk are read from labelBits
- * and risk, which then say what labelsOf and riskOf would.
+ * Session rows as NDJSON lines, gathered into bytes: add(i) appends row i's line, take() hands
+ * the bytes over. `cols` must be scored (scoreSessions, as engine.sessions() does by default):
+ * labels and risk are read from labelBits and risk, which then say what labelsOf and riskOf would.
  */
-export function sessionLines(cols: SessionColumns): (i: number) => string {
-  const ip = escaper(cols.ips);
-  const agent = escaper(cols.userAgents);
-  const user = escaper(cols.users);
-  const host = escaper(cols.hosts);
-  const endpoint = escaper(cols.endpoints);
-  // labels in labelsOf's order (not LABELS'), taken from the first row with those bits
-  const labelsJson = new Map<number, string>();
-  const labels = (i: number) => {
-    const bits = cols.labelBits[i];
-    let out = labelsJson.get(bits);
-    if (out === undefined) labelsJson.set(bits, (out = q(labelsOf(cols, i).map((l) => l.name))));
+export class SessionLines {
+  readonly #cols: SessionColumns;
+  readonly #out: ByteWriter;
+  readonly #agent;
+  readonly #host;
+  readonly #endpoint;
+  /** `},"labels":[…],"risk":` by labelBits, names in labelsOf's order (not LABELS'): taken from the first row with those bits. */
+  readonly #labels = new Map<number, Uint8Array>();
+
+  /** `alloc`: see ByteWriter. */
+  constructor(cols: SessionColumns, alloc?: (size: number) => Uint8Array) {
+    this.#cols = cols;
+    this.#out = new ByteWriter(alloc);
+    this.#agent = encoded(cols.userAgents);
+    this.#host = encoded(cols.hosts);
+    this.#endpoint = encoded(cols.endpoints);
+  }
+
+  /** Bytes gathered so far. */
+  get length(): number {
+    return this.#out.length;
+  }
+
+  /** The bytes gathered, handed over (the next lines go to fresh memory). */
+  take(): Uint8Array {
+    return this.#out.take();
+  }
+
+  /** Appends session i's line and a newline. */
+  add(i: number): void {
+    const c = this.#cols;
+    const o = this.#out;
+    o.bytes(OPEN_ID);
+    o.jsonString(c.id[i]);
+    o.bytes(KEY[c.keyKind[i]] ?? KEY[0]);
+    o.jsonString(c.keyHash[i]);
+    // IPs and users are mostly one session's each: written as they come, not kept
+    this.#stringField(IP, c.ips[c.ip[i]]);
+    this.#field(USER_AGENT, this.#agent(c.userAgent[i]));
+    const u = c.user[i];
+    if (u >= 0) this.#stringField(USER, c.users[u]);
+    else this.#field(USER, NULL);
+    o.bytes(START);
+    o.time(c.start[i]);
+    o.bytes(END);
+    o.time(c.end[i]);
+    o.bytes(REQUESTS);
+    o.number(c.requests[i]);
+    o.bytes(ENDPOINTS);
+    o.number(c.distinctEndpoints[i]);
+    o.bytes(STATUS);
+    let first = true;
+    for (let k = 0; k < 6; k++) {
+      const n = c.status[i * 6 + k];
+      if (n > 0) {
+        if (!first) o.byte(COMMA);
+        first = false;
+        o.bytes(STATUS_KEYS[k]);
+        o.number(n);
+      }
+    }
+    o.bytes(BYTES);
+    o.number(c.bytes[i]);
+    o.bytes(IPS);
+    o.number(c.distinctIps[i]);
+    o.bytes(HOSTS);
+    const from = c.hostSetStart[i];
+    const to = Math.min(c.hostSetStart[i + 1], from + HOSTS_PER_SESSION);
+    for (let k = from; k < to; k++) {
+      if (k > from) o.byte(COMMA);
+      // a missing array element prints as null
+      o.bytes(this.#host(c.hostSet[k]) ?? NULL);
+    }
+    o.byte(93); // ]
+    this.#field(FIRST_ENDPOINT, this.#endpoint(c.firstEndpoint[i]));
+    this.#field(LAST_ENDPOINT, this.#endpoint(c.lastEndpoint[i]));
+    const durations = c.durationCount[i];
+    if (durations > 0) {
+      o.bytes(AVG);
+      o.number(Math.round((c.durationSum[i] / durations) * 1000) / 1000);
+      o.bytes(MAX);
+      o.number(c.durationMax[i]);
+      o.bytes(ATTACKS);
+    } else o.bytes(NO_DURATION_ATTACKS);
+    first = true;
+    for (let k = 0; k < 7; k++) {
+      const n = c.attacks[i * 7 + k];
+      if (n > 0) {
+        if (!first) o.byte(COMMA);
+        first = false;
+        o.bytes(ATTACK_KEYS[k]);
+        o.number(n);
+      }
+    }
+    o.bytes(this.#labelsOf(i));
+    o.number(c.risk[i]);
+    o.bytes(CLOSE);
+  }
+
+  /** `,"name":value`, or nothing for a missing value (JSON.stringify leaves such keys out). */
+  #field(key: Uint8Array, value: Uint8Array | undefined): void {
+    if (value === undefined) return;
+    this.#out.bytes(key);
+    this.#out.bytes(value);
+  }
+
+  #stringField(key: Uint8Array, value: string | undefined): void {
+    if (value === undefined) return;
+    this.#out.bytes(key);
+    this.#out.jsonString(value);
+  }
+
+  #labelsOf(i: number): Uint8Array {
+    const bits = this.#cols.labelBits[i];
+    let out = this.#labels.get(bits);
+    if (out === undefined) this.#labels.set(bits, (out = utf8(`},"labels":${q(labelsOf(this.#cols, i).map((l) => l.name))},"risk":`)));
     return out;
-  };
-  const iso = isoWriter();
-  return (i) => {
-    let s = '{"id":' + q(cols.id[i]) + ',"key":' + (KEY_JSON[cols.keyKind[i]] ?? KEY_JSON[0]) + ',"keyHash":' + q(cols.keyHash[i]);
-    s = field(s, 'ip', ip(cols.ip[i]));
-    s = field(s, 'userAgent', agent(cols.userAgent[i]));
-    const u = cols.user[i];
-    s = field(s, 'user', u >= 0 ? user(u) : 'null');
-    s += ',"start":"' + iso(cols.start[i]) + '","end":"' + iso(cols.end[i]) + '"';
-    s += ',"requests":' + cols.requests[i] + ',"endpoints":' + cols.distinctEndpoints[i] + ',"status":{';
-    let sep = '';
-    for (let c = 0; c < 6; c++) {
-      const n = cols.status[i * 6 + c];
-      if (n > 0) {
-        s += sep + STATUS_KEYS[c] + n;
-        sep = ',';
-      }
-    }
-    s += '},"bytes":' + num(cols.bytes[i]) + ',"ips":' + cols.distinctIps[i] + ',"hosts":[';
-    const to = Math.min(cols.hostSetStart[i + 1], cols.hostSetStart[i] + HOSTS_PER_SESSION);
-    for (let k = cols.hostSetStart[i]; k < to; k++) s += (k > cols.hostSetStart[i] ? ',' : '') + (host(cols.hostSet[k]) ?? 'null');
-    s = field(s + ']', 'firstEndpoint', endpoint(cols.firstEndpoint[i]));
-    s = field(s, 'lastEndpoint', endpoint(cols.lastEndpoint[i]));
-    const durations = cols.durationCount[i];
-    s += ',"durationMs":';
-    s += durations > 0 ? '{"avg":' + num(Math.round((cols.durationSum[i] / durations) * 1000) / 1000) + ',"max":' + num(cols.durationMax[i]) + '}' : 'null';
-    s += ',"attacks":{';
-    sep = '';
-    for (let t = 0; t < 7; t++) {
-      const n = cols.attacks[i * 7 + t];
-      if (n > 0) {
-        s += sep + ATTACK_KEYS[t] + n;
-        sep = ',';
-      }
-    }
-    return s + '},"labels":' + labels(i) + ',"risk":' + cols.risk[i] + '}';
-  };
-}
-
-/** `,"name":value`, or nothing for an undefined value (JSON.stringify leaves such keys out). */
-function field(s: string, name: string, json: string | undefined): string {
-  return json === undefined ? s : s + ',"' + name + '":' + json;
-}
-
-const DAY_MS = 86_400_000;
-/** Years 0000..9999: toISOString's "YYYY-MM-DDTHH:mm:ss.sssZ" (outside them it writes ±YYYYYY). */
-const ISO_END = 253_402_300_800_000;
-const PAD2 = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
-const PAD3 = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
-
-/**
- * new Date(ms).toISOString() for whole milliseconds of years 0000..9999, the date part made once
- * per day: toISOString took ~0.5 µs a call, a sixth of a session's line. Other values go to it.
- */
-function isoWriter(): (ms: number) => string {
-  let day = NaN;
-  let prefix = '';
-  return (ms) => {
-    if (!(Number.isInteger(ms) && ms >= 0 && ms < ISO_END)) return new Date(ms).toISOString();
-    const d = Math.floor(ms / DAY_MS);
-    if (d !== day) {
-      day = d;
-      prefix = new Date(d * DAY_MS).toISOString().slice(0, 11);
-    }
-    let t = ms - d * DAY_MS;
-    const milli = t % 1000;
-    t = (t - milli) / 1000;
-    const sec = t % 60;
-    t = (t - sec) / 60;
-    return prefix + PAD2[(t - (t % 60)) / 60] + ':' + PAD2[t % 60] + ':' + PAD2[sec] + '.' + PAD3[milli] + 'Z';
-  };
+  }
 }
