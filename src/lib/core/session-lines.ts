@@ -169,7 +169,7 @@ export class SessionLines {
   #labelsOf(i: number): Uint8Array {
     const bits = this.#cols.labelBits[i];
     let out = this.#labels.get(bits);
-    if (out === undefined) this.#labels.set(bits, (out = utf8(`},"labels":${q(labelsOf(this.#cols, i).map((l) => l.name))},"risk":`)));
+    if (out === undefined) this.#labels.set(bits, (out = utf8(`},"labels":${JSON.stringify(labelsOf(this.#cols, i).map((l) => l.name))},"risk":`)));
     return out;
   }
 }
