@@ -101,6 +101,14 @@ describe('session lines written from the columns', () => {
     await check('demo.log', sample, { keys: keys('ip') });
   });
 
+  it('refuse unscored columns rather than print them without labels', async () => {
+    const { sessions } = await ok([memorySource('demo.log', readFileSync(`${root}static/sample/demo-access.log`))], { scores: false });
+    const lines = new SessionLines(sessions);
+    expect(() => {
+      for (let i = 0; i < sessions.count; i++) lines.add(i);
+    }).toThrow(/labelBits disagree/);
+  });
+
   it('equal it on hostile strings, times and numbers', async () => {
     const json = hostileJson(3000);
     for (const k of ['ip+ua', 'cookie:sid,ip+ua', 'jwt:sub,ip', 'user,ip', 'header:authorization']) {

@@ -1,5 +1,5 @@
 import type { SessionColumns } from './types';
-import { KEY_KINDS, STATUS_CLASSES, HOSTS_PER_SESSION, ATTACK_TYPES } from './types';
+import { KEY_KINDS, STATUS_CLASSES, HOSTS_PER_SESSION, ATTACK_TYPES, LABELS } from './types';
 import { labelsOf } from './labels';
 import { ByteWriter } from './byte-writer';
 
@@ -169,7 +169,12 @@ export class SessionLines {
   #labelsOf(i: number): Uint8Array {
     const bits = this.#cols.labelBits[i];
     let out = this.#labels.get(bits);
-    if (out === undefined) this.#labels.set(bits, (out = utf8(`},"labels":${JSON.stringify(labelsOf(this.#cols, i).map((l) => l.name))},"risk":`)));
+    if (out === undefined) {
+      const names = labelsOf(this.#cols, i).map((l) => l.name);
+      // unscored columns (scores: false) have no bits: better stop than print no labels
+      if (names.reduce((b, name) => b | (1 << LABELS.indexOf(name)), 0) !== bits) throw new Error(`session ${i}: labelBits disagree with labelsOf (columns not scored?)`);
+      this.#labels.set(bits, (out = utf8(`},"labels":${JSON.stringify(names)},"risk":`)));
+    }
     return out;
   }
 }
