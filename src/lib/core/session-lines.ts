@@ -61,7 +61,7 @@ export class SessionLines {
   readonly #host;
   readonly #endpoint;
   /** `},"labels":[…],"risk":` by labelBits, names in labelsOf's order (not LABELS'): taken from the first row with those bits. */
-  readonly #labels = new Map<number, Uint8Array>();
+  readonly #labels: Uint8Array[] = [];
 
   /** `alloc`: see ByteWriter. */
   constructor(cols: SessionColumns, alloc?: (size: number) => Uint8Array) {
@@ -70,6 +70,8 @@ export class SessionLines {
     this.#agent = encoded(cols.userAgents);
     this.#host = encoded(cols.hosts);
     this.#endpoint = encoded(cols.endpoints);
+    // all made here: a first made mid-way sent the optimised add() back to the interpreter
+    for (let i = 0; i < cols.count; i++) this.#labels[cols.labelBits[i]] ??= this.#labelsOf(i);
   }
 
   /** Bytes gathered so far. */
@@ -148,7 +150,7 @@ export class SessionLines {
         o.number(n);
       }
     }
-    o.bytes(this.#labelsOf(i));
+    o.bytes(this.#labels[c.labelBits[i]]);
     o.number(c.risk[i]);
     o.bytes(CLOSE);
   }
@@ -167,14 +169,9 @@ export class SessionLines {
   }
 
   #labelsOf(i: number): Uint8Array {
-    const bits = this.#cols.labelBits[i];
-    let out = this.#labels.get(bits);
-    if (out === undefined) {
-      const names = labelsOf(this.#cols, i).map((l) => l.name);
-      // unscored columns (scores: false) have no bits: better stop than print no labels
-      if (names.reduce((b, name) => b | (1 << LABELS.indexOf(name)), 0) !== bits) throw new Error(`session ${i}: labelBits disagree with labelsOf (columns not scored?)`);
-      this.#labels.set(bits, (out = utf8(`},"labels":${JSON.stringify(names)},"risk":`)));
-    }
-    return out;
+    const names = labelsOf(this.#cols, i).map((l) => l.name);
+    // unscored columns (scores: false) have no bits: better stop than print no labels
+    if (names.reduce((b, name) => b | (1 << LABELS.indexOf(name)), 0) !== this.#cols.labelBits[i]) throw new Error(`session ${i}: labelBits disagree with labelsOf (columns not scored?)`);
+    return utf8(`},"labels":${JSON.stringify(names)},"risk":`);
   }
 }
