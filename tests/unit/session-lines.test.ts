@@ -115,6 +115,11 @@ describe('session lines written from the columns', () => {
     }
     const cols = await check('hostile.log', hostileCombined(3000));
     expect(cols.count).toBeGreaterThan(100);
+    // what the inputs reach: escapes of every kind, durations, users, hosts, times out of the fast path
+    const text = expected((await ok([memorySource('hostile.json', json)])).sessions).toString() + expected(cols).toString();
+    for (const seen of ['\\ud800', '\\u0001', '\u2028', '\\"', '\\\\', '\ufffd', '"durationMs":{', '"durationMs":null', '"user":"', '"user":null', '"hosts":["', '"1969-', '"9999-', '"+010000-', '"attacks":{"', '"labels":["']) {
+      expect(text, seen).toContain(seen);
+    }
   });
 
   it.skipIf(!hasSharedData)('equal it on every real log', async () => {
