@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { compileCore, analyse, previewLogs } from '../lib/core/analyse';
-import { sessionAt, sessionJson, endpointJson } from '../lib/core/sessions';
+import { endpointJson } from '../lib/core/sessions';
+import { SessionLines } from '../lib/core/session-lines';
 import type { LogSource, DirectReader } from '../lib/core/api';
 import { parseArgs, USAGE } from './args';
 import { requestLines } from './requests';
@@ -103,7 +104,7 @@ async function randomSalt(): Promise<Buffer> {
 }
 
 /** Writes text to stdout, waiting when the pipe is full (large NDJSON outputs). */
-function write(text: string): Promise<void> {
+function write(text: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     if (process.stdout.write(text)) return resolve();
     const done = (err?: Error) => {
@@ -188,14 +189,13 @@ async function main(argv: string[]): Promise<number> {
     await write(batch);
     return 0;
   }
+  // straight from the columns into bytes: those of JSON.stringify(sessionJson(sessionAt(…))) (session-lines.ts)
+  const lines = new SessionLines(sessions, (size) => Buffer.allocUnsafe(size));
   for (let i = 0; i < sessions.count; i++) {
-    batch += JSON.stringify(sessionJson(sessionAt(sessions, i))) + '\n';
-    if (batch.length > 1 << 16) {
-      await write(batch);
-      batch = '';
-    }
+    lines.add(i);
+    if (lines.length > 1 << 16) await write(lines.take());
   }
-  await write(batch);
+  await write(lines.take());
   return 0;
 }
 

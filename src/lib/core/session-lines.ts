@@ -1,0 +1,177 @@
+import type { SessionColumns } from './types';
+import { KEY_KINDS, STATUS_CLASSES, HOSTS_PER_SESSION, ATTACK_TYPES, LABELS } from './types';
+import { labelsOf } from './labels';
+import { ByteWriter } from './byte-writer';
+
+// The CLI's `sessions` output (SPEC §6) written straight from the columns into UTF-8 bytes: the
+// bytes of JSON.stringify(sessionJson(sessionAt(cols, i))), without the two objects per row and
+// the ~40 joined strings per line that cost ~6 µs a session. Every string from the log still
+// goes through JSON.stringify, alone (or ByteWriter.jsonString, its equal); the strings of
+// agents, hosts and endpoints are escaped and encoded once each, not once per session.
+
+const encoder = new TextEncoder();
+const q = (s: string) => JSON.stringify(s);
+const utf8 = (s: string) => encoder.encode(s);
+
+// the line's fixed parts, in sessionJson's key order
+const OPEN_ID = utf8('{"id":');
+const KEY = KEY_KINDS.map((k) => utf8(`,"key":${q(k || 'ip+ua')},"keyHash":`));
+const IP = utf8(',"ip":');
+const USER_AGENT = utf8(',"userAgent":');
+const USER = utf8(',"user":');
+const NULL = utf8('null');
+const START = utf8(',"start":"');
+const END = utf8('","end":"');
+const REQUESTS = utf8('","requests":');
+const ENDPOINTS = utf8(',"endpoints":');
+const STATUS = utf8(',"status":{');
+const STATUS_KEYS = STATUS_CLASSES.map((c) => utf8(q(c) + ':'));
+const BYTES = utf8('},"bytes":');
+const IPS = utf8(',"ips":');
+const HOSTS = utf8(',"hosts":[');
+const FIRST_ENDPOINT = utf8(',"firstEndpoint":');
+const LAST_ENDPOINT = utf8(',"lastEndpoint":');
+const AVG = utf8(',"durationMs":{"avg":');
+const MAX = utf8(',"max":');
+const ATTACKS = utf8('},"attacks":{');
+const NO_DURATION_ATTACKS = utf8(',"durationMs":null,"attacks":{');
+const ATTACK_KEYS = ATTACK_TYPES.map((t) => utf8(q(t) + ':'));
+const CLOSE = utf8('}\n');
+const COMMA = 44;
+
+/** Table strings as JSON bytes, made on first use; undefined for a missing one (JSON.stringify leaves such keys out). */
+function encoded(table: string[]): (k: number) => Uint8Array | undefined {
+  const done: (Uint8Array | undefined)[] = new Array(table.length);
+  return (k) => {
+    let b = done[k];
+    if (b === undefined && table[k] !== undefined) done[k] = b = utf8(q(table[k]));
+    return b;
+  };
+}
+
+/**
+ * Session rows as NDJSON lines, gathered into bytes: add(i) appends row i's line, take() hands
+ * the bytes over. `cols` must be scored (scoreSessions, as engine.sessions() does by default):
+ * labels and risk are read from labelBits and risk, which then say what labelsOf and riskOf would.
+ */
+export class SessionLines {
+  readonly #cols: SessionColumns;
+  readonly #out: ByteWriter;
+  readonly #agent;
+  readonly #host;
+  readonly #endpoint;
+  /** `},"labels":[…],"risk":` by labelBits, names in labelsOf's order (not LABELS'): taken from the first row with those bits. */
+  readonly #labels: Uint8Array[] = [];
+
+  /** `alloc`: see ByteWriter. */
+  constructor(cols: SessionColumns, alloc?: (size: number) => Uint8Array) {
+    this.#cols = cols;
+    this.#out = new ByteWriter(alloc);
+    this.#agent = encoded(cols.userAgents);
+    this.#host = encoded(cols.hosts);
+    this.#endpoint = encoded(cols.endpoints);
+    // all made here: a first made mid-way sent the optimised add() back to the interpreter
+    for (let i = 0; i < cols.count; i++) this.#labels[cols.labelBits[i]] ??= this.#labelsOf(i);
+  }
+
+  /** Bytes gathered so far. */
+  get length(): number {
+    return this.#out.length;
+  }
+
+  /** The bytes gathered, handed over (the next lines go to fresh memory). */
+  take(): Uint8Array {
+    return this.#out.take();
+  }
+
+  /** Appends session i's line and a newline. */
+  add(i: number): void {
+    const c = this.#cols;
+    const o = this.#out;
+    o.bytes(OPEN_ID);
+    o.jsonString(c.id[i]);
+    o.bytes(KEY[c.keyKind[i]] ?? KEY[0]);
+    o.jsonString(c.keyHash[i]);
+    // IPs and users are mostly one session's each: written as they come, not kept
+    this.#stringField(IP, c.ips[c.ip[i]]);
+    this.#field(USER_AGENT, this.#agent(c.userAgent[i]));
+    const u = c.user[i];
+    if (u >= 0) this.#stringField(USER, c.users[u]);
+    else this.#field(USER, NULL);
+    o.bytes(START);
+    o.time(c.start[i]);
+    o.bytes(END);
+    o.time(c.end[i]);
+    o.bytes(REQUESTS);
+    o.number(c.requests[i]);
+    o.bytes(ENDPOINTS);
+    o.number(c.distinctEndpoints[i]);
+    o.bytes(STATUS);
+    let first = true;
+    for (let k = 0; k < 6; k++) {
+      const n = c.status[i * 6 + k];
+      if (n > 0) {
+        if (!first) o.byte(COMMA);
+        first = false;
+        o.bytes(STATUS_KEYS[k]);
+        o.number(n);
+      }
+    }
+    o.bytes(BYTES);
+    o.number(c.bytes[i]);
+    o.bytes(IPS);
+    o.number(c.distinctIps[i]);
+    o.bytes(HOSTS);
+    const from = c.hostSetStart[i];
+    const to = Math.min(c.hostSetStart[i + 1], from + HOSTS_PER_SESSION);
+    for (let k = from; k < to; k++) {
+      if (k > from) o.byte(COMMA);
+      // a missing array element prints as null
+      o.bytes(this.#host(c.hostSet[k]) ?? NULL);
+    }
+    o.byte(93); // ]
+    this.#field(FIRST_ENDPOINT, this.#endpoint(c.firstEndpoint[i]));
+    this.#field(LAST_ENDPOINT, this.#endpoint(c.lastEndpoint[i]));
+    const durations = c.durationCount[i];
+    if (durations > 0) {
+      o.bytes(AVG);
+      o.number(Math.round((c.durationSum[i] / durations) * 1000) / 1000);
+      o.bytes(MAX);
+      o.number(c.durationMax[i]);
+      o.bytes(ATTACKS);
+    } else o.bytes(NO_DURATION_ATTACKS);
+    first = true;
+    for (let k = 0; k < 7; k++) {
+      const n = c.attacks[i * 7 + k];
+      if (n > 0) {
+        if (!first) o.byte(COMMA);
+        first = false;
+        o.bytes(ATTACK_KEYS[k]);
+        o.number(n);
+      }
+    }
+    o.bytes(this.#labels[c.labelBits[i]]);
+    o.number(c.risk[i]);
+    o.bytes(CLOSE);
+  }
+
+  /** `,"name":value`, or nothing for a missing value (JSON.stringify leaves such keys out). */
+  #field(key: Uint8Array, value: Uint8Array | undefined): void {
+    if (value === undefined) return;
+    this.#out.bytes(key);
+    this.#out.bytes(value);
+  }
+
+  #stringField(key: Uint8Array, value: string | undefined): void {
+    if (value === undefined) return;
+    this.#out.bytes(key);
+    this.#out.jsonString(value);
+  }
+
+  #labelsOf(i: number): Uint8Array {
+    const names = labelsOf(this.#cols, i).map((l) => l.name);
+    // unscored columns (scores: false) have no bits: better stop than print no labels
+    if (names.reduce((b, name) => b | (1 << LABELS.indexOf(name)), 0) !== this.#cols.labelBits[i]) throw new Error(`session ${i}: labelBits disagree with labelsOf (columns not scored?)`);
+    return utf8(`},"labels":${JSON.stringify(names)},"risk":`);
+  }
+}
