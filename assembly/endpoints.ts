@@ -457,8 +457,8 @@ function newRaw(ms: usize, me: usize, ps: usize, pe: usize, raw: u64, key: u64):
     if (blind && blindOk) keepBlind(ps, pn, key, id);
   }
   // a path's verdict is judged next (detect) and cached with the id (rememberPathVerdict): only
-  // an empty path, never judged, is cached here
-  if (id <= ID_MASK && pn == 0) rawCache.set(raw, id);
+  // an empty path, never judged, is cached here, or every path when no verdict follows
+  if (id <= ID_MASK && (pn == 0 || !verdictFollows)) rawCache.set(raw, id);
   lastEndpoint = id;
   return id;
 }
@@ -588,6 +588,9 @@ function internTemplate(n: i32): i32 {
 // value = endpoint id (23 bits) | verdict known (bit 23) | verdict (bits 24..30).
 const ID_MASK: i32 = 0x7fffff;
 const VERDICT_KNOWN: i32 = 0x800000;
+/** Off when no attack detection follows endpointOf (index.ts setDetection). */
+let verdictFollows = true;
+export function setVerdictFollows(on: bool): void { verdictFollows = on; }
 /** The path verdict cached with the last endpointOf's raw path, or -1. */
 export let lastPathVerdict: i32 = -1;
 let lastEndpoint: i32 = 0;

@@ -97,7 +97,10 @@ export function init(capacity: i32, saltLo: u32, saltHi: u32, inactivity: f64, p
   f.clearNames();
 }
 
-export function setDetection(on: bool): void { detecting = on; }
+export function setDetection(on: bool): void {
+  detecting = on;
+  ep.setVerdictFollows(on);
+}
 export function inputPtr(): usize { return input; }
 export function configPtr(): usize { return config; }
 export function fileCountsPtr(): usize { return fileCounts; }
