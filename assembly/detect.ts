@@ -298,7 +298,8 @@ function sqli(): bool {
   let s = word('select');
   if (s >= 0 && word('from', s + 6, s + 120) >= 0 && (has("'") || has('(') || has('*') || has(',') || has('--') || has(';'))) return true;
   // a quote closing a string, then a boolean test or a comment
-  // the quotes found 16 bytes at a time (the text has zeros after it, never a quote)
+  // the quotes found 16 bytes at a time (a mark past len, where a longer text was before decoding,
+  // comes to nothing: at() reads 0 there and find() stops at len)
   for (let b = 0; b < len; b += 16) {
     let v = v128.load(buf + <usize>b);
     let marks = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, i8x16.splat(0x27)), i8x16.eq(v, i8x16.splat(0x22))), i8x16.eq(v, i8x16.splat(0x60))));
@@ -546,7 +547,7 @@ function cmdi(): bool {
   if (has('() {') && (has(':;') || has('; };') || has(';};'))) return true;
   if (has('/bin/sh') || has('/bin/bash') || has('/bin/busybox') || has('cmd.exe') || has('cmd /c') || has('powershell') || has('${ifs}') || has('$ifs$') || has('nc -e') || has('/dev/tcp/') || has('chmod +x') || has('chmod 777') || has('rm -rf') || has('| sh') || has('|sh') || has('wget http') && (has(';') || has('|') || has('`') || has('$(')) || has('curl http') && (has(';') || has('|') || has('`') || has('$('))) return true;
   if (bareCommand()) return true;
-  // the separators found 16 bytes at a time (the text has zeros after it, never one)
+  // the separators found 16 bytes at a time (one past len comes to nothing: at() reads 0 there)
   for (let b = 0; b < len; b += 16) {
     let v = v128.load(buf + <usize>b);
     let marks = i8x16.bitmask(v128.or(
