@@ -20,31 +20,35 @@ const IP = utf8(',"ip":');
 const USER_AGENT = utf8(',"userAgent":');
 const USER = utf8(',"user":');
 const NULL = utf8('null');
+const COMMA_NULL = utf8(',null');
 const START = utf8(',"start":"');
 const END = utf8('","end":"');
 const REQUESTS = utf8('","requests":');
 const ENDPOINTS = utf8(',"endpoints":');
 const STATUS = utf8(',"status":{');
-const STATUS_KEYS = STATUS_CLASSES.map((c) => utf8(q(c) + ':'));
+/** Keys of the counts that are written, [first, after a comma]: a comma is part of the constant, not a call of its own. */
+const keysOf = (names: readonly string[]) => [names.map((n) => utf8(q(n) + ':')), names.map((n) => utf8(',' + q(n) + ':'))];
+const STATUS_KEYS = keysOf(STATUS_CLASSES);
 const BYTES = utf8('},"bytes":');
 const IPS = utf8(',"ips":');
 const HOSTS = utf8(',"hosts":[');
-const FIRST_ENDPOINT = utf8(',"firstEndpoint":');
+const HOSTS_END = utf8(']');
+const HOSTS_END_FIRST_ENDPOINT = utf8('],"firstEndpoint":');
 const LAST_ENDPOINT = utf8(',"lastEndpoint":');
 const AVG = utf8(',"durationMs":{"avg":');
 const MAX = utf8(',"max":');
 const ATTACKS = utf8('},"attacks":{');
 const NO_DURATION_ATTACKS = utf8(',"durationMs":null,"attacks":{');
-const ATTACK_KEYS = ATTACK_TYPES.map((t) => utf8(q(t) + ':'));
-const CLOSE = utf8('}\n');
-const COMMA = 44;
+const ATTACK_KEYS = keysOf(ATTACK_TYPES);
+/** Risk is 0..100: a line's end, by labelBits and risk, is found at bits * RISKS + risk. */
+const RISKS = 101;
 
 /** Table strings as JSON bytes, made on first use; undefined for a missing one (JSON.stringify leaves such keys out). */
-function encoded(table: string[]): (k: number) => Uint8Array | undefined {
+function encoded(table: string[], before = ''): (k: number) => Uint8Array | undefined {
   const done: (Uint8Array | undefined)[] = new Array(table.length);
   return (k) => {
     let b = done[k];
-    if (b === undefined && table[k] !== undefined) done[k] = b = utf8(q(table[k]));
+    if (b === undefined && table[k] !== undefined) done[k] = b = utf8(before + q(table[k]));
     return b;
   };
 }
@@ -59,9 +63,14 @@ export class SessionLines {
   readonly #out: ByteWriter;
   readonly #agent;
   readonly #host;
+  /** A host after the first: with its comma. */
+  readonly #hostAfter;
   readonly #endpoint;
-  /** `},"labels":[…],"risk":` by labelBits, names in labelsOf's order (not LABELS'): taken from the first row with those bits. */
-  readonly #labels: Uint8Array[] = [];
+  /**
+   * `},"labels":[…],"risk":N}\n` by labelBits and risk (at bits * RISKS + risk), names in labelsOf's
+   * order (not LABELS'): taken from the first row with those bits. One constant for the line's end.
+   */
+  readonly #ends: Uint8Array[] = [];
 
   /** `alloc`: see ByteWriter. */
   constructor(cols: SessionColumns, alloc?: (size: number) => Uint8Array) {
@@ -69,9 +78,15 @@ export class SessionLines {
     this.#out = new ByteWriter(alloc);
     this.#agent = encoded(cols.userAgents);
     this.#host = encoded(cols.hosts);
+    this.#hostAfter = encoded(cols.hosts, ',');
     this.#endpoint = encoded(cols.endpoints);
     // all made here: a first made mid-way sent the optimised add() back to the interpreter
-    for (let i = 0; i < cols.count; i++) this.#labels[cols.labelBits[i]] ??= this.#labelsOf(i);
+    const labels: string[] = [];
+    for (let i = 0; i < cols.count; i++) {
+      const bits = cols.labelBits[i];
+      labels[bits] ??= this.#labelsOf(i);
+      this.#ends[bits * RISKS + cols.risk[i]] ??= utf8(`${labels[bits]},"risk":${cols.risk[i]}}\n`);
+    }
   }
 
   /** Bytes gathered so far. */
@@ -92,12 +107,26 @@ export class SessionLines {
     o.jsonString(c.id[i]);
     o.bytes(KEY[c.keyKind[i]] ?? KEY[0]);
     o.jsonString(c.keyHash[i]);
+    // a missing string leaves its key out, as JSON.stringify does with undefined;
     // IPs and users are mostly one session's each: written as they come, not kept
-    this.#stringField(IP, c.ips[c.ip[i]]);
-    this.#field(USER_AGENT, this.#agent(c.userAgent[i]));
+    const ip = c.ips[c.ip[i]];
+    if (ip !== undefined) {
+      o.bytes(IP);
+      o.jsonString(ip);
+    }
+    const agent = this.#agent(c.userAgent[i]);
+    if (agent !== undefined) {
+      o.bytes(USER_AGENT);
+      o.bytes(agent);
+    }
     const u = c.user[i];
-    if (u >= 0) this.#stringField(USER, c.users[u]);
-    else this.#field(USER, NULL);
+    if (u < 0) {
+      o.bytes(USER);
+      o.bytes(NULL);
+    } else if (c.users[u] !== undefined) {
+      o.bytes(USER);
+      o.jsonString(c.users[u]);
+    }
     o.bytes(START);
     o.time(c.start[i]);
     o.bytes(END);
@@ -107,14 +136,13 @@ export class SessionLines {
     o.bytes(ENDPOINTS);
     o.number(c.distinctEndpoints[i]);
     o.bytes(STATUS);
-    let first = true;
+    let keys = STATUS_KEYS[0];
     for (let k = 0; k < 6; k++) {
       const n = c.status[i * 6 + k];
       if (n > 0) {
-        if (!first) o.byte(COMMA);
-        first = false;
-        o.bytes(STATUS_KEYS[k]);
+        o.bytes(keys[k]);
         o.number(n);
+        keys = STATUS_KEYS[1];
       }
     }
     o.bytes(BYTES);
@@ -124,14 +152,19 @@ export class SessionLines {
     o.bytes(HOSTS);
     const from = c.hostSetStart[i];
     const to = Math.min(c.hostSetStart[i + 1], from + HOSTS_PER_SESSION);
-    for (let k = from; k < to; k++) {
-      if (k > from) o.byte(COMMA);
-      // a missing array element prints as null
-      o.bytes(this.#host(c.hostSet[k]) ?? NULL);
+    // a missing array element prints as null
+    if (from < to) o.bytes(this.#host(c.hostSet[from]) ?? NULL);
+    for (let k = from + 1; k < to; k++) o.bytes(this.#hostAfter(c.hostSet[k]) ?? COMMA_NULL);
+    const first = this.#endpoint(c.firstEndpoint[i]);
+    if (first !== undefined) {
+      o.bytes(HOSTS_END_FIRST_ENDPOINT);
+      o.bytes(first);
+    } else o.bytes(HOSTS_END);
+    const last = this.#endpoint(c.lastEndpoint[i]);
+    if (last !== undefined) {
+      o.bytes(LAST_ENDPOINT);
+      o.bytes(last);
     }
-    o.byte(93); // ]
-    this.#field(FIRST_ENDPOINT, this.#endpoint(c.firstEndpoint[i]));
-    this.#field(LAST_ENDPOINT, this.#endpoint(c.lastEndpoint[i]));
     const durations = c.durationCount[i];
     if (durations > 0) {
       o.bytes(AVG);
@@ -140,38 +173,22 @@ export class SessionLines {
       o.number(c.durationMax[i]);
       o.bytes(ATTACKS);
     } else o.bytes(NO_DURATION_ATTACKS);
-    first = true;
+    keys = ATTACK_KEYS[0];
     for (let k = 0; k < 7; k++) {
       const n = c.attacks[i * 7 + k];
       if (n > 0) {
-        if (!first) o.byte(COMMA);
-        first = false;
-        o.bytes(ATTACK_KEYS[k]);
+        o.bytes(keys[k]);
         o.number(n);
+        keys = ATTACK_KEYS[1];
       }
     }
-    o.bytes(this.#labels[c.labelBits[i]]);
-    o.number(c.risk[i]);
-    o.bytes(CLOSE);
+    o.bytes(this.#ends[c.labelBits[i] * RISKS + c.risk[i]]);
   }
 
-  /** `,"name":value`, or nothing for a missing value (JSON.stringify leaves such keys out). */
-  #field(key: Uint8Array, value: Uint8Array | undefined): void {
-    if (value === undefined) return;
-    this.#out.bytes(key);
-    this.#out.bytes(value);
-  }
-
-  #stringField(key: Uint8Array, value: string | undefined): void {
-    if (value === undefined) return;
-    this.#out.bytes(key);
-    this.#out.jsonString(value);
-  }
-
-  #labelsOf(i: number): Uint8Array {
+  #labelsOf(i: number): string {
     const names = labelsOf(this.#cols, i).map((l) => l.name);
     // unscored columns (scores: false) have no bits: better stop than print no labels
     if (names.reduce((b, name) => b | (1 << LABELS.indexOf(name)), 0) !== this.#cols.labelBits[i]) throw new Error(`session ${i}: labelBits disagree with labelsOf (columns not scored?)`);
-    return utf8(`},"labels":${JSON.stringify(names)},"risk":`);
+    return `},"labels":${JSON.stringify(names)}`;
   }
 }
