@@ -10,9 +10,22 @@ const DAY_MS = 86_400_000;
 /** Years 0000..9999: toISOString's "YYYY-MM-DDTHH:mm:ss.sssZ" (outside them it writes ±YYYYYY). */
 const ISO_END = 253_402_300_800_000;
 
+/** Bytes written often (the fixed parts of a line, table strings): kept as little-endian 32-bit words, zero-padded, to be copied a word at a time. */
+export interface Constant {
+  length: number;
+  words: Uint32Array;
+}
+
+export function constant(bytes: Uint8Array): Constant {
+  const padded = new Uint8Array((bytes.length + 3) & ~3);
+  padded.set(bytes);
+  return { length: bytes.length, words: new Uint32Array(padded.buffer) };
+}
+
 export class ByteWriter {
   readonly #alloc: (size: number) => Uint8Array;
   #buf: Uint8Array;
+  #view: DataView;
   /** The first byte not handed over yet, and the next to write. */
   #start = 0;
   #pos = 0;
@@ -27,6 +40,7 @@ export class ByteWriter {
   constructor(alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size)) {
     this.#alloc = alloc;
     this.#buf = alloc(CHUNK);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   }
 
   /** Bytes written so far. */
@@ -46,6 +60,7 @@ export class ByteWriter {
     // optimised, sent add() and the writes back to the interpreter
     if (this.#buf.length - this.#pos < CHUNK / 4) {
       this.#buf = this.#alloc(CHUNK);
+      this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
       this.#start = this.#pos = 0;
     }
     return out;
@@ -58,6 +73,7 @@ export class ByteWriter {
     const fresh = this.#alloc(Math.max(CHUNK, 2 * kept + n));
     fresh.set(this.#buf.subarray(this.#start, this.#pos));
     this.#buf = fresh;
+    this.#view = new DataView(fresh.buffer, fresh.byteOffset, fresh.length);
     this.#start = 0;
     this.#pos = kept;
   }
@@ -77,6 +93,20 @@ export class ByteWriter {
     // a loop for the short constants, set() (a memcpy) for the rest: each faster there
     if (n <= SHORT) for (let k = 0; k < n; k++) buf[at + k] = b[k];
     else buf.set(b, at);
+    this.#pos = at + n;
+  }
+
+  /**
+   * A constant, a word at a time: up to 3 bytes past its end are written too, with room made for
+   * them; they are written over by what comes next, or never handed over.
+   */
+  constant(c: Constant): void {
+    const n = c.length;
+    this.#room(n + 3);
+    const view = this.#view;
+    const words = c.words;
+    const at = this.#pos;
+    for (let k = 0; k < words.length; k++) view.setUint32(at + 4 * k, words[k], true);
     this.#pos = at + n;
   }
 

@@ -1,7 +1,7 @@
 import type { SessionColumns } from './types';
 import { KEY_KINDS, STATUS_CLASSES, HOSTS_PER_SESSION, ATTACK_TYPES, LABELS } from './types';
 import { labelsOf } from './labels';
-import { ByteWriter } from './byte-writer';
+import { ByteWriter, constant, type Constant } from './byte-writer';
 
 // The CLI's `sessions` output (SPEC §6) written straight from the columns into UTF-8 bytes: the
 // bytes of JSON.stringify(sessionJson(sessionAt(cols, i))), without the two objects per row and
@@ -11,7 +11,7 @@ import { ByteWriter } from './byte-writer';
 
 const encoder = new TextEncoder();
 const q = (s: string) => JSON.stringify(s);
-const utf8 = (s: string) => encoder.encode(s);
+const utf8 = (s: string) => constant(encoder.encode(s));
 
 // the line's fixed parts, in sessionJson's key order
 const OPEN_ID = utf8('{"id":');
@@ -44,8 +44,8 @@ const ATTACK_KEYS = keysOf(ATTACK_TYPES);
 const RISKS = 101;
 
 /** Table strings as JSON bytes, made on first use; undefined for a missing one (JSON.stringify leaves such keys out). */
-function encoded(table: string[], before = ''): (k: number) => Uint8Array | undefined {
-  const done: (Uint8Array | undefined)[] = new Array(table.length);
+function encoded(table: string[], before = ''): (k: number) => Constant | undefined {
+  const done: (Constant | undefined)[] = new Array(table.length);
   return (k) => {
     let b = done[k];
     if (b === undefined && table[k] !== undefined) done[k] = b = utf8(before + q(table[k]));
@@ -70,7 +70,7 @@ export class SessionLines {
    * `},"labels":[…],"risk":N}\n` by labelBits and risk (at bits * RISKS + risk), names in labelsOf's
    * order (not LABELS'): taken from the first row with those bits. One constant for the line's end.
    */
-  readonly #ends: Uint8Array[] = [];
+  readonly #ends: Constant[] = [];
 
   /** `alloc`: see ByteWriter. */
   constructor(cols: SessionColumns, alloc?: (size: number) => Uint8Array) {
@@ -103,86 +103,86 @@ export class SessionLines {
   add(i: number): void {
     const c = this.#cols;
     const o = this.#out;
-    o.bytes(OPEN_ID);
+    o.constant(OPEN_ID);
     o.jsonString(c.id[i]);
-    o.bytes(KEY[c.keyKind[i]] ?? KEY[0]);
+    o.constant(KEY[c.keyKind[i]] ?? KEY[0]);
     o.jsonString(c.keyHash[i]);
     // a missing string leaves its key out, as JSON.stringify does with undefined;
     // IPs and users are mostly one session's each: written as they come, not kept
     const ip = c.ips[c.ip[i]];
     if (ip !== undefined) {
-      o.bytes(IP);
+      o.constant(IP);
       o.jsonString(ip);
     }
     const agent = this.#agent(c.userAgent[i]);
     if (agent !== undefined) {
-      o.bytes(USER_AGENT);
-      o.bytes(agent);
+      o.constant(USER_AGENT);
+      o.constant(agent);
     }
     const u = c.user[i];
     if (u < 0) {
-      o.bytes(USER);
-      o.bytes(NULL);
+      o.constant(USER);
+      o.constant(NULL);
     } else if (c.users[u] !== undefined) {
-      o.bytes(USER);
+      o.constant(USER);
       o.jsonString(c.users[u]);
     }
-    o.bytes(START);
+    o.constant(START);
     o.time(c.start[i]);
-    o.bytes(END);
+    o.constant(END);
     o.time(c.end[i]);
-    o.bytes(REQUESTS);
+    o.constant(REQUESTS);
     o.number(c.requests[i]);
-    o.bytes(ENDPOINTS);
+    o.constant(ENDPOINTS);
     o.number(c.distinctEndpoints[i]);
-    o.bytes(STATUS);
+    o.constant(STATUS);
     let keys = STATUS_KEYS[0];
     for (let k = 0; k < 6; k++) {
       const n = c.status[i * 6 + k];
       if (n > 0) {
-        o.bytes(keys[k]);
+        o.constant(keys[k]);
         o.number(n);
         keys = STATUS_KEYS[1];
       }
     }
-    o.bytes(BYTES);
+    o.constant(BYTES);
     o.number(c.bytes[i]);
-    o.bytes(IPS);
+    o.constant(IPS);
     o.number(c.distinctIps[i]);
-    o.bytes(HOSTS);
+    o.constant(HOSTS);
     const from = c.hostSetStart[i];
     const to = Math.min(c.hostSetStart[i + 1], from + HOSTS_PER_SESSION);
     // a missing array element prints as null
-    if (from < to) o.bytes(this.#host(c.hostSet[from]) ?? NULL);
-    for (let k = from + 1; k < to; k++) o.bytes(this.#hostAfter(c.hostSet[k]) ?? COMMA_NULL);
+    if (from < to) o.constant(this.#host(c.hostSet[from]) ?? NULL);
+    for (let k = from + 1; k < to; k++) o.constant(this.#hostAfter(c.hostSet[k]) ?? COMMA_NULL);
     const first = this.#endpoint(c.firstEndpoint[i]);
     if (first !== undefined) {
-      o.bytes(HOSTS_END_FIRST_ENDPOINT);
-      o.bytes(first);
-    } else o.bytes(HOSTS_END);
+      o.constant(HOSTS_END_FIRST_ENDPOINT);
+      o.constant(first);
+    } else o.constant(HOSTS_END);
     const last = this.#endpoint(c.lastEndpoint[i]);
     if (last !== undefined) {
-      o.bytes(LAST_ENDPOINT);
-      o.bytes(last);
+      o.constant(LAST_ENDPOINT);
+      o.constant(last);
     }
     const durations = c.durationCount[i];
     if (durations > 0) {
-      o.bytes(AVG);
+      o.constant(AVG);
       o.number(Math.round((c.durationSum[i] / durations) * 1000) / 1000);
-      o.bytes(MAX);
+      o.constant(MAX);
       o.number(c.durationMax[i]);
-      o.bytes(ATTACKS);
-    } else o.bytes(NO_DURATION_ATTACKS);
+      o.constant(ATTACKS);
+    } else o.constant(NO_DURATION_ATTACKS);
     keys = ATTACK_KEYS[0];
     for (let k = 0; k < 7; k++) {
       const n = c.attacks[i * 7 + k];
       if (n > 0) {
-        o.bytes(keys[k]);
+        o.constant(keys[k]);
         o.number(n);
         keys = ATTACK_KEYS[1];
       }
     }
-    o.bytes(this.#ends[c.labelBits[i] * RISKS + c.risk[i]]);
+    o.constant(this.#ends[c.labelBits[i] * RISKS + c.risk[i]]);
   }
 
   #labelsOf(i: number): string {
