@@ -31,7 +31,7 @@ export class ByteWriter {
   #pos = 0;
   /** The day of the last time written, and its "YYYY-MM-DDT". */
   #day = NaN;
-  #dayText = new Uint8Array(0);
+  #dayText = constant(new Uint8Array(0));
 
   /**
    * `alloc` gives the memory written into: Node's Buffer.allocUnsafe spares the zeroing (and the
@@ -170,9 +170,9 @@ export class ByteWriter {
     const day = Math.floor(ms / DAY_MS);
     if (day !== this.#day) {
       this.#day = day;
-      this.#dayText = encoder.encode(new Date(day * DAY_MS).toISOString().slice(0, 11));
+      this.#dayText = constant(encoder.encode(new Date(day * DAY_MS).toISOString().slice(0, 11)));
     }
-    this.bytes(this.#dayText);
+    this.constant(this.#dayText);
     let t = (ms - day * DAY_MS) | 0;
     const milli = t % 1000;
     t = (t - milli) / 1000;

@@ -85,17 +85,15 @@ const perMinute = (requests: number, start: number, end: number) => requests / M
 
 /** The dataset's 99th percentiles of session size, rate and bytes (of the given rows; default all). */
 export function baselineOf(cols: Pick<SessionColumns, 'count' | 'requests' | 'bytes' | 'start' | 'end'>, rows?: ArrayLike<number>): Baseline {
-  // one plain loop, no call per session, the columns in locals: this runs once per import, much
-  // of it in the interpreter, where each property read costs
+  // one plain loop, no call per session: this runs once per import, mostly in the interpreter
   const n = rows ? rows.length : cols.count;
-  const { requests: count, start, end, bytes: size } = cols;
   const requests = new Float64Array(n), rate = new Float64Array(n), bytes = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const i = rows ? rows[k] : k;
-    const r = count[i];
+    const r = cols.requests[i];
     requests[k] = r;
-    rate[k] = r / Math.max(1, (end[i] - start[i]) / 60_000);
-    bytes[k] = size[i];
+    rate[k] = perMinute(r, cols.start[i], cols.end[i]);
+    bytes[k] = cols.bytes[i];
   }
   return { requestsP99: percentile(requests, 0.99), rateP99: percentile(rate, 0.99), bytesP99: percentile(bytes, 0.99) };
 }
@@ -221,29 +219,14 @@ export function scoreRows(cols: SessionColumns, rows?: ArrayLike<number>): Score
     bits |= LABEL_BIT[name];
     points += LABEL_POINTS[name];
   };
-  const t = THRESHOLDS;
-  const { userAgent, attacks, authFailures, notFound, idPaths, requests, gapCount, slowRequests, errorBurst } = cols;
   for (let k = 0; k < n; k++) {
     const i = rows ? rows[k] : k;
-    points = 0;
-    for (let j = 0; j < ATTACK_COUNT; j++) if (attacks[i * ATTACK_COUNT + j] > 0) points += ATTACK_POINTS_BY_INDEX[j];
-    const ua = userAgent[i];
+    const ua = cols.userAgent[i];
     const agent = (agents[ua] ??= agentFacts(cols.userAgents[ua] ?? ''));
-    // most sessions are under every threshold of judge(): no label, and no call to find it out
-    const quiet =
-      !agent.scanner &&
-      !agent.library &&
-      !agent.none &&
-      attacks[i * ATTACK_COUNT + SCANNER] < t.probes &&
-      authFailures[i] < t.authFailures &&
-      notFound[i] < t.notFound &&
-      idPaths[i] < t.idPaths &&
-      requests[i] < t.scrapingMinRequests &&
-      gapCount[i] < t.timingGaps &&
-      slowRequests[i] < t.slowRequests &&
-      errorBurst[i] < t.errorBurst;
     bits = 0;
-    if (!quiet) judge(cols, i, baseline, agent, emit);
+    points = 0;
+    judge(cols, i, baseline, agent, emit);
+    for (let j = 0; j < ATTACK_COUNT; j++) if (cols.attacks[i * ATTACK_COUNT + j] > 0) points += ATTACK_POINTS_BY_INDEX[j];
     labelBits[k] = bits;
     risk[k] = points < 100 ? points : 100;
   }
