@@ -17,9 +17,9 @@ const utf8 = (s: string) => constant(encoder.encode(s));
 const OPEN_ID = utf8('{"id":');
 const KEY = KEY_KINDS.map((k) => utf8(`,"key":${q(k || 'ip+ua')},"keyHash":`));
 const IP = utf8(',"ip":');
-const USER_AGENT = utf8(',"userAgent":');
 const USER = utf8(',"user":');
 const NULL = utf8('null');
+const NULL_USER_START = utf8(',"user":null,"start":"');
 const COMMA_NULL = utf8(',null');
 const START = utf8(',"start":"');
 const END = utf8('","end":"');
@@ -33,8 +33,6 @@ const BYTES = utf8('},"bytes":');
 const IPS = utf8(',"ips":');
 const HOSTS = utf8(',"hosts":[');
 const HOSTS_END = utf8(']');
-const HOSTS_END_FIRST_ENDPOINT = utf8('],"firstEndpoint":');
-const LAST_ENDPOINT = utf8(',"lastEndpoint":');
 const AVG = utf8(',"durationMs":{"avg":');
 const MAX = utf8(',"max":');
 const ATTACKS = utf8('},"attacks":{');
@@ -61,11 +59,12 @@ function encoded(table: string[], before = ''): (k: number) => Constant | undefi
 export class SessionLines {
   readonly #cols: SessionColumns;
   readonly #out: ByteWriter;
-  readonly #agent;
+  // table strings with what comes before them in a line: one copy where there were two
+  readonly #agentField;
   readonly #host;
-  /** A host after the first: with its comma. */
   readonly #hostAfter;
-  readonly #endpoint;
+  readonly #firstEndpointField;
+  readonly #lastEndpointField;
   /**
    * `},"labels":[…],"risk":N}\n` by labelBits and risk (at bits * RISKS + risk), names in labelsOf's
    * order (not LABELS'): taken from the first row with those bits. One constant for the line's end.
@@ -76,10 +75,11 @@ export class SessionLines {
   constructor(cols: SessionColumns, alloc?: (size: number) => Uint8Array) {
     this.#cols = cols;
     this.#out = new ByteWriter(alloc);
-    this.#agent = encoded(cols.userAgents);
+    this.#agentField = encoded(cols.userAgents, ',"userAgent":');
     this.#host = encoded(cols.hosts);
     this.#hostAfter = encoded(cols.hosts, ',');
-    this.#endpoint = encoded(cols.endpoints);
+    this.#firstEndpointField = encoded(cols.endpoints, '],"firstEndpoint":');
+    this.#lastEndpointField = encoded(cols.endpoints, ',"lastEndpoint":');
     // all made here: a first made mid-way sent the optimised add() back to the interpreter
     const labels: string[] = [];
     for (let i = 0; i < cols.count; i++) {
@@ -114,20 +114,17 @@ export class SessionLines {
       o.constant(IP);
       o.jsonString(ip);
     }
-    const agent = this.#agent(c.userAgent[i]);
-    if (agent !== undefined) {
-      o.constant(USER_AGENT);
-      o.constant(agent);
-    }
+    const agent = this.#agentField(c.userAgent[i]);
+    if (agent !== undefined) o.constant(agent);
     const u = c.user[i];
-    if (u < 0) {
-      o.constant(USER);
-      o.constant(NULL);
-    } else if (c.users[u] !== undefined) {
-      o.constant(USER);
-      o.jsonString(c.users[u]);
+    if (u < 0) o.constant(NULL_USER_START);
+    else {
+      if (c.users[u] !== undefined) {
+        o.constant(USER);
+        o.jsonString(c.users[u]);
+      }
+      o.constant(START);
     }
-    o.constant(START);
     o.time(c.start[i]);
     o.constant(END);
     o.time(c.end[i]);
@@ -155,16 +152,9 @@ export class SessionLines {
     // a missing array element prints as null
     if (from < to) o.constant(this.#host(c.hostSet[from]) ?? NULL);
     for (let k = from + 1; k < to; k++) o.constant(this.#hostAfter(c.hostSet[k]) ?? COMMA_NULL);
-    const first = this.#endpoint(c.firstEndpoint[i]);
-    if (first !== undefined) {
-      o.constant(HOSTS_END_FIRST_ENDPOINT);
-      o.constant(first);
-    } else o.constant(HOSTS_END);
-    const last = this.#endpoint(c.lastEndpoint[i]);
-    if (last !== undefined) {
-      o.constant(LAST_ENDPOINT);
-      o.constant(last);
-    }
+    o.constant(this.#firstEndpointField(c.firstEndpoint[i]) ?? HOSTS_END);
+    const last = this.#lastEndpointField(c.lastEndpoint[i]);
+    if (last !== undefined) o.constant(last);
     const durations = c.durationCount[i];
     if (durations > 0) {
       o.constant(AVG);
