@@ -19,7 +19,11 @@ export interface Constant {
 export function constant(bytes: Uint8Array): Constant {
   const padded = new Uint8Array((bytes.length + 3) & ~3);
   padded.set(bytes);
-  return { length: bytes.length, words: new Uint32Array(padded.buffer) };
+  // read as little-endian, as constant() writes them, whatever the platform's order
+  const view = new DataView(padded.buffer);
+  const words = new Uint32Array(padded.length / 4);
+  for (let k = 0; k < words.length; k++) words[k] = view.getUint32(4 * k, true);
+  return { length: bytes.length, words };
 }
 
 export class ByteWriter {
