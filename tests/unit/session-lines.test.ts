@@ -182,4 +182,22 @@ describe('ByteWriter', () => {
     expect(Buffer.from(w.take()).toString()).toBe(JSON.stringify(long).repeat(5));
     expect(w.length).toBe(0);
   });
+
+  it('never writes again into bytes it handed over, taken many to a chunk or across chunks', () => {
+    const w = new ByteWriter();
+    const taken: Uint8Array[] = [];
+    const want: string[] = [];
+    for (let k = 0; k < 3000; k++) {
+      // small takes share a chunk; a few large ones move the untaken bytes to fresh memory
+      const s = k % 500 === 7 ? 'y'.repeat(700_000) : `line ${k}`;
+      w.text(s);
+      want.push(s);
+      if (k % 3 === 2) {
+        taken.push(w.take());
+        expect(w.length).toBe(0);
+      }
+    }
+    taken.push(w.take());
+    expect(Buffer.concat(taken).toString()).toBe(want.join(''));
+  });
 });

@@ -2,20 +2,40 @@
 // JSON.stringify and Date.prototype.toISOString write them, without a string per piece.
 
 const encoder = new TextEncoder();
-const CHUNK = 1 << 17;
+/** Memory is taken this much at a time; the bytes handed over are views into it, many per chunk. */
+const CHUNK = 1 << 20;
 /** Up to this many bytes or chars a loop beats a call (set, encodeInto, JSON.stringify). */
 const SHORT = 32;
 const DAY_MS = 86_400_000;
 /** Years 0000..9999: toISOString's "YYYY-MM-DDTHH:mm:ss.sssZ" (outside them it writes ±YYYYYY). */
 const ISO_END = 253_402_300_800_000;
 
+/** Bytes written often (the fixed parts of a line, table strings): kept as little-endian 32-bit words, zero-padded, to be copied a word at a time. */
+export interface Constant {
+  length: number;
+  words: Uint32Array;
+}
+
+export function constant(bytes: Uint8Array): Constant {
+  const padded = new Uint8Array((bytes.length + 3) & ~3);
+  padded.set(bytes);
+  // read as little-endian, as constant() writes them, whatever the platform's order
+  const view = new DataView(padded.buffer);
+  const words = new Uint32Array(padded.length / 4);
+  for (let k = 0; k < words.length; k++) words[k] = view.getUint32(4 * k, true);
+  return { length: bytes.length, words };
+}
+
 export class ByteWriter {
   readonly #alloc: (size: number) => Uint8Array;
   #buf: Uint8Array;
+  #view: DataView;
+  /** The first byte not handed over yet, and the next to write. */
+  #start = 0;
   #pos = 0;
   /** The day of the last time written, and its "YYYY-MM-DDT". */
   #day = NaN;
-  #dayText = new Uint8Array(0);
+  #dayText = constant(new Uint8Array(0));
 
   /**
    * `alloc` gives the memory written into: Node's Buffer.allocUnsafe spares the zeroing (and the
@@ -24,26 +44,42 @@ export class ByteWriter {
   constructor(alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size)) {
     this.#alloc = alloc;
     this.#buf = alloc(CHUNK);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   }
 
   /** Bytes written so far. */
   get length(): number {
-    return this.#pos;
+    return this.#pos - this.#start;
   }
 
-  /** The bytes written, handed over: the next ones go to fresh memory. */
+  /**
+   * The bytes written since the last take, handed over: they are never written again (the next
+   * ones go after them, or to fresh memory). One chunk holds many takes: a fresh chunk per take
+   * (the CLI takes 64 KiB at a time) cost an allocation and half a chunk of fresh pages each.
+   */
   take(): Uint8Array {
-    const out = this.#buf.subarray(0, this.#pos);
-    this.#buf = this.#alloc(CHUNK);
-    this.#pos = 0;
+    const out = this.#buf.subarray(this.#start, this.#pos);
+    this.#start = this.#pos;
+    // the fresh chunk is taken here, not by #room: growing there, first done after add() was
+    // optimised, sent add() and the writes back to the interpreter
+    if (this.#buf.length - this.#pos < CHUNK / 4) {
+      this.#buf = this.#alloc(CHUNK);
+      this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
+      this.#start = this.#pos = 0;
+    }
     return out;
   }
 
   #room(n: number): void {
     if (this.#pos + n <= this.#buf.length) return;
-    const bigger = this.#alloc(Math.max(2 * this.#buf.length, this.#pos + n));
-    bigger.set(this.#buf.subarray(0, this.#pos));
-    this.#buf = bigger;
+    // fresh memory for the bytes not handed over yet, and what comes after them
+    const kept = this.#pos - this.#start;
+    const fresh = this.#alloc(Math.max(CHUNK, 2 * kept + n));
+    fresh.set(this.#buf.subarray(this.#start, this.#pos));
+    this.#buf = fresh;
+    this.#view = new DataView(fresh.buffer, fresh.byteOffset, fresh.length);
+    this.#start = 0;
+    this.#pos = kept;
   }
 
   /** One ASCII byte. */
@@ -61,6 +97,20 @@ export class ByteWriter {
     // a loop for the short constants, set() (a memcpy) for the rest: each faster there
     if (n <= SHORT) for (let k = 0; k < n; k++) buf[at + k] = b[k];
     else buf.set(b, at);
+    this.#pos = at + n;
+  }
+
+  /**
+   * A constant, a word at a time: up to 3 bytes past its end are written too, with room made for
+   * them; they are written over by what comes next, or never handed over.
+   */
+  constant(c: Constant): void {
+    const n = c.length;
+    this.#room(n + 3);
+    const view = this.#view;
+    const words = c.words;
+    const at = this.#pos;
+    for (let k = 0; k < words.length; k++) view.setUint32(at + 4 * k, words[k], true);
     this.#pos = at + n;
   }
 
@@ -124,9 +174,9 @@ export class ByteWriter {
     const day = Math.floor(ms / DAY_MS);
     if (day !== this.#day) {
       this.#day = day;
-      this.#dayText = encoder.encode(new Date(day * DAY_MS).toISOString().slice(0, 11));
+      this.#dayText = constant(encoder.encode(new Date(day * DAY_MS).toISOString().slice(0, 11)));
     }
-    this.bytes(this.#dayText);
+    this.constant(this.#dayText);
     let t = (ms - day * DAY_MS) | 0;
     const milli = t % 1000;
     t = (t - milli) / 1000;
